@@ -1,0 +1,392 @@
+//! The action-alias format parser.
+//!
+//! A port of StackStorm's `ActionAliasFormatParser`
+//! (`st2common/models/utils/action_alias_utils.py`). The regular expressions
+//! are StackStorm's own, so the answers are StackStorm's answers, quirks
+//! included (for example: trailing `key=value` pairs are cut from the command
+//! with a plain string replace, exactly as upstream does).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::error::AliasError;
+use crate::Params;
+
+// Snippets, as StackStorm's `generate_snippets` builds them.
+const KEY: &str = r"\s*(\S+?)\s*";
+const VALUE: &str = r#"""|''|"(.+?)"|'(.+?)'|(\{.+?\})|(\S+)"#;
+const EXT_VALUE: &str = r#"""|''|"(.+?)"|'(.+?)'|(\{.+?\})|(.+?)"#;
+
+fn pairs() -> String {
+    format!(r"(?:^|\s+){KEY}=({VALUE})")
+}
+
+fn optional() -> String {
+    format!(r"\{{\{{{KEY}\s*=\s*(?:{EXT_VALUE})\s*\}}\}}")
+}
+
+fn required() -> String {
+    format!(r"\{{\{{{KEY}\}}\}}")
+}
+
+/// `key=value` pairs at the end of a command (`snippets["ending"]`).
+static ENDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?s)\A.*?(({}\s*)*)\z", pairs())).expect("static regex")
+});
+static PAIRS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?s){}", pairs())).expect("static regex"));
+static OPTIONAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?s){}", optional())).expect("static regex"));
+static OPTIONAL_SUB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(\s*){}", optional())).expect("static regex"));
+static REQUIRED_SUB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(\s*){}", required())).expect("static regex"));
+
+/// The per-parameter capture StackStorm substitutes for `{{ name }}`:
+/// a quoted value (quotes dropped), a `{...}` blob, or the shortest text that
+/// lets the rest of the format match.
+fn param_match(ws: &str, name: &str) -> String {
+    format!(r#"{ws}["']?(?P<{name}>(?:(?<=').+?(?=')|(?<=").+?(?=")|{{.+?}}|.+?))["']?"#)
+}
+
+/// An optional parameter found in a format: its name and its default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionalParam {
+    pub name: String,
+    pub default: String,
+}
+
+/// A format string compiled once; matching a command against it is cheap.
+#[derive(Debug, Clone)]
+pub struct FormatParser {
+    format: String,
+    regex: fancy_regex::Regex,
+    optional: Vec<OptionalParam>,
+    names: Vec<String>,
+}
+
+impl FormatParser {
+    /// Compile a format. Fails where StackStorm's `re.compile` would fail.
+    pub fn new(format: &str) -> Result<Self, AliasError> {
+        let optional = OPTIONAL
+            .captures_iter(format)
+            .map(|c| OptionalParam {
+                name: c[1].to_string(),
+                default: (2..=5)
+                    .filter_map(|i| c.get(i).map(|m| m.as_str()))
+                    .collect(),
+            })
+            .collect();
+
+        let reg = OPTIONAL_SUB.replace_all(format, |c: &regex::Captures| {
+            format!("(?:{})?", param_match(&c[1], &c[2]))
+        });
+        let reg = REQUIRED_SUB.replace_all(&reg, |c: &regex::Captures| param_match(&c[1], &c[2]));
+        let mut reg = python_to_rust_regex(&reg);
+
+        let (begins, ends) = anchors(&reg);
+        if !begins {
+            reg = format!(r"^\s*{reg}");
+        }
+        if !ends {
+            reg = format!(r"{reg}\s*$");
+        }
+
+        let names = group_names(&reg, format)?;
+        let regex = fancy_regex::RegexBuilder::new(&format!("(?s){reg}"))
+            .backtrack_limit(1_000_000)
+            .build()
+            .map_err(|e| AliasError::InvalidFormat {
+                format: format.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            format: format.to_string(),
+            regex,
+            optional,
+            names,
+        })
+    }
+
+    pub fn format(&self) -> &str {
+        &self.format
+    }
+
+    /// Parameters with a default, in format order.
+    pub fn optional_params(&self) -> &[OptionalParam] {
+        &self.optional
+    }
+
+    /// Every named parameter of the format, in order.
+    pub fn param_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// `get_extracted_param_value`: the parameters of the first match.
+    pub fn extract(&self, command: &str) -> Result<Params, AliasError> {
+        let (kv_pairs, stream) = split_trailing_pairs(command);
+        let caps = self
+            .regex
+            .captures(&stream)
+            .map_err(|e| self.regex_failure(command, e))?;
+        self.params_from(command, &stream, caps.as_ref(), &kv_pairs)
+    }
+
+    /// `get_multiple_extracted_param_value`: one parameter set per match.
+    pub fn extract_multiple(&self, command: &str) -> Result<Vec<Params>, AliasError> {
+        let (kv_pairs, stream) = split_trailing_pairs(command);
+        let mut out = Vec::new();
+        for caps in self.regex.captures_iter(&stream) {
+            let caps = caps.map_err(|e| self.regex_failure(command, e))?;
+            out.push(self.params_from(command, &stream, Some(&caps), &kv_pairs)?);
+        }
+        Ok(out)
+    }
+
+    /// Whether `command` fits this format.
+    pub fn matches(&self, command: &str) -> bool {
+        self.extract(command).is_ok()
+    }
+
+    fn regex_failure(&self, command: &str, e: fancy_regex::Error) -> AliasError {
+        AliasError::NoMatch {
+            command: command.to_string(),
+            format: self.format.clone(),
+            detail: Some(e.to_string()),
+        }
+    }
+
+    fn params_from(
+        &self,
+        command: &str,
+        stream: &str,
+        caps: Option<&fancy_regex::Captures>,
+        kv_pairs: &[(String, String)],
+    ) -> Result<Params, AliasError> {
+        let Some(caps) = caps else {
+            return Err(AliasError::NoMatch {
+                command: command.to_string(),
+                format: self.format.clone(),
+                detail: None,
+            });
+        };
+        let mut result = Params::new();
+        for name in &self.names {
+            let value = caps
+                .name(name)
+                .map(|m| Value::String(m.as_str().to_string()))
+                .unwrap_or(Value::Null);
+            result.insert(name.clone(), value);
+        }
+        for opt in &self.optional {
+            // `matched_value or default`: an empty match also takes the default.
+            let matched = match result.get(&opt.name) {
+                Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                _ => opt.default.clone(),
+            };
+            result.insert(opt.name.clone(), Value::String(matched));
+        }
+        for (k, v) in kv_pairs {
+            result.insert(k.clone(), Value::String(v.clone()));
+        }
+        let any_truthy = result.values().any(|v| match v {
+            Value::String(s) => !s.is_empty(),
+            Value::Null => false,
+            _ => true,
+        });
+        if !self.format.is_empty() && !(!stream.trim().is_empty() || any_truthy) {
+            return Err(AliasError::NoValue);
+        }
+        Ok(result)
+    }
+}
+
+/// `match_kv_pairs_at_end`: cut trailing `key=value` pairs from the command
+/// and pad it with a space on each side, as StackStorm does.
+pub fn split_trailing_pairs(command: &str) -> (Vec<(String, String)>, String) {
+    let mut stream = command.to_string();
+    let mut kv = Vec::new();
+    if let Some(g) = ENDING.captures(command).and_then(|c| c.get(1)) {
+        let ending = g.as_str();
+        if !ending.is_empty() {
+            for c in PAIRS.captures_iter(ending) {
+                let value: String = (3..=6)
+                    .filter_map(|i| c.get(i).map(|m| m.as_str()))
+                    .collect();
+                kv.push((c[1].to_string(), value));
+            }
+            // Upstream uses str.replace, which removes every occurrence.
+            stream = stream.replace(ending, "");
+        }
+    }
+    (kv, format!(" {stream} "))
+}
+
+/// Python's `re` and Rust's differ on a few spellings: `{` that is not a
+/// quantifier is a literal in Python, and `\Z` means end of text.
+fn python_to_rust_regex(src: &str) -> String {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = String::with_capacity(src.len() + 8);
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                let n = chars[i + 1];
+                if n == 'Z' {
+                    out.push_str(r"\z");
+                } else {
+                    out.push(c);
+                    out.push(n);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                let rest: String = chars[i..].iter().take(24).collect();
+                if !is_quantifier(&rest) {
+                    out.push_str(r"\{");
+                    i += 1;
+                    continue;
+                }
+            }
+            '}' if !in_class => {
+                if !closes_quantifier(&out) {
+                    out.push_str(r"\}");
+                    i += 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+static QUANTIFIER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\A\{\d*(,\d*)?\}").expect("static regex"));
+static OPEN_QUANTIFIER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[^\\]\{\d*(,\d*)?\z").expect("static regex"));
+
+fn is_quantifier(rest: &str) -> bool {
+    QUANTIFIER
+        .find(rest)
+        .is_some_and(|m| m.as_str() != "{}" && m.as_str() != "{,}")
+}
+
+fn closes_quantifier(out: &str) -> bool {
+    OPEN_QUANTIFIER.is_match(out)
+}
+
+/// `search_regex_tokens` for `^`/`\A` and `$`/`\Z`: does the pattern already
+/// anchor itself? Escapes and character classes do not count.
+fn anchors(reg: &str) -> (bool, bool) {
+    let mut begins = false;
+    let mut ends = false;
+    let mut chars = reg.chars().peekable();
+    let mut in_class = false;
+    let mut class_start = false;
+    while let Some(c) = chars.next() {
+        if in_class {
+            if c == '\\' {
+                chars.next();
+            } else if c == ']' && !class_start {
+                in_class = false;
+            }
+            class_start = false;
+            continue;
+        }
+        match c {
+            '\\' => match chars.next() {
+                Some('A') => begins = true,
+                Some('z') => ends = true,
+                _ => {}
+            },
+            '[' => {
+                in_class = true;
+                class_start = true;
+                if chars.peek() == Some(&'^') {
+                    chars.next();
+                }
+            }
+            '^' => begins = true,
+            '$' => ends = true,
+            _ => {}
+        }
+    }
+    (begins, ends)
+}
+
+static GROUP_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\(\?P?<([^>=!]*)>").expect("static regex"));
+
+/// Named groups in order; Python refuses names that are not identifiers and
+/// names used twice, and so do we.
+fn group_names(reg: &str, format: &str) -> Result<Vec<String>, AliasError> {
+    let mut names: Vec<String> = Vec::new();
+    for c in GROUP_NAME.captures_iter(reg) {
+        let name = c[1].to_string();
+        let mut chars = name.chars();
+        let valid = chars
+            .next()
+            .is_some_and(|f| f.is_alphabetic() || f == '_')
+            && chars.all(|ch| ch.is_alphanumeric() || ch == '_');
+        if !valid {
+            return Err(AliasError::InvalidFormat {
+                format: format.to_string(),
+                reason: format!("bad character in group name '{name}'"),
+            });
+        }
+        if names.contains(&name) {
+            return Err(AliasError::InvalidFormat {
+                format: format.to_string(),
+                reason: format!("redefinition of group name '{name}'"),
+            });
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// `extract_parameters(format, command)`.
+pub fn extract_parameters(format: &str, command: &str) -> Result<Params, AliasError> {
+    FormatParser::new(format)?.extract(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn braces_that_are_not_quantifiers_become_literals() {
+        assert_eq!(python_to_rust_regex("a{b}"), r"a\{b\}");
+        assert_eq!(python_to_rust_regex("a{2,3}"), "a{2,3}");
+        assert_eq!(python_to_rust_regex(r"x\Z"), r"x\z");
+        assert_eq!(python_to_rust_regex("[{]"), "[{]");
+    }
+
+    #[test]
+    fn anchors_are_found_outside_classes_only() {
+        assert_eq!(anchors("^a$"), (true, true));
+        assert_eq!(anchors("[^a]b[$]"), (false, false));
+        assert_eq!(anchors(r"\^a\$"), (false, false));
+        assert_eq!(anchors(r"\Aa\z"), (true, true));
+    }
+
+    #[test]
+    fn trailing_pairs_are_cut_and_stream_padded() {
+        let (kv, s) = split_trailing_pairs("foo bar a=1 b=\"x y\"");
+        assert_eq!(
+            kv,
+            vec![("a".into(), "1".into()), ("b".into(), "x y".into())]
+        );
+        assert_eq!(s, " foo bar ");
+    }
+}
