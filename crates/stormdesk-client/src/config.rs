@@ -1,0 +1,376 @@
+//! Profiles: defaults → the st2 CLI's config file → Stormdesk's own config
+//! file → `ST2_*` environment, the way the st2 CLI layers them. Stormdesk's
+//! file never holds a secret; the st2 CLI's file may (it is the user's own),
+//! and what it holds is handed back separately as [`SecretSources`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::ClientError;
+use crate::secret::Secret;
+
+pub const DEFAULT_PROFILE: &str = "default";
+pub const DEFAULT_ROUTE: &str = "stormdesk";
+
+/// How a profile authenticates. The secret itself lives elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    /// Username and password, exchanged for a token that is renewed as needed.
+    #[default]
+    Password,
+    /// A long-lived API key sent as `St2-Api-Key`.
+    ApiKey,
+    /// A ready token sent as `X-Auth-Token`.
+    Token,
+}
+
+/// One StackStorm connection's non-secret settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    pub name: String,
+    pub base_url: Option<String>,
+    pub api_url: Option<String>,
+    pub auth_url: Option<String>,
+    pub stream_url: Option<String>,
+    pub api_version: String,
+    pub cacert: Option<PathBuf>,
+    /// TLS verification off. Only ever set explicitly.
+    pub insecure: bool,
+    pub username: Option<String>,
+    pub auth: AuthKind,
+    pub stream_route: String,
+}
+
+impl Profile {
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            base_url: None,
+            api_url: None,
+            auth_url: None,
+            stream_url: None,
+            api_version: "v1".into(),
+            cacert: None,
+            insecure: false,
+            username: None,
+            auth: AuthKind::default(),
+            stream_route: DEFAULT_ROUTE.into(),
+        }
+    }
+
+    /// A profile for a server at `base_url` (the simulator, a test).
+    pub fn for_base_url(name: &str, base_url: &str) -> Self {
+        let mut p = Self::new(name);
+        p.base_url = Some(base_url.to_string());
+        p
+    }
+
+    /// The API, auth and stream URLs: explicit ones as given, the rest
+    /// derived from `base_url` as StackStorm's nginx lays them out.
+    pub fn endpoints(&self) -> Result<Endpoints, ClientError> {
+        let base = self.base_url.as_deref().map(|b| b.trim_end_matches('/'));
+        let derive = |explicit: &Option<String>, prefix: &str| {
+            let s = match (explicit, base) {
+                (Some(u), _) => u.trim_end_matches('/').to_string(),
+                (None, Some(b)) => format!("{b}/{prefix}/{}", self.api_version),
+                (None, None) => {
+                    return Err(ClientError::Config(format!(
+                        "profile \"{}\" has no StackStorm URL: set base_url (or ST2_BASE_URL)",
+                        self.name
+                    )))
+                }
+            };
+            parse_url(&s)
+        };
+        Ok(Endpoints {
+            api: derive(&self.api_url, "api")?,
+            auth: derive(&self.auth_url, "auth")?,
+            stream: derive(&self.stream_url, "stream")?,
+            web: match base {
+                Some(b) => Some(parse_url(b)?),
+                None => None,
+            },
+        })
+    }
+}
+
+fn parse_url(s: &str) -> Result<Url, ClientError> {
+    let u = Url::parse(s).map_err(|e| ClientError::Config(format!("\"{s}\" is not a URL: {e}")))?;
+    match u.scheme() {
+        "http" | "https" => Ok(u),
+        other => Err(ClientError::Config(format!(
+            "\"{s}\": scheme \"{other}\" is not http or https"
+        ))),
+    }
+}
+
+/// Where each StackStorm service answers. No trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub api: Url,
+    pub auth: Url,
+    pub stream: Url,
+    /// The web UI's host, where `web_url` links point.
+    pub web: Option<Url>,
+}
+
+/// Secrets found in the environment or in the st2 CLI's own file.
+#[derive(Debug, Clone, Default)]
+pub struct SecretSources {
+    pub password: Option<Secret>,
+    pub api_key: Option<Secret>,
+    pub token: Option<Secret>,
+}
+
+/// Where configuration comes from; tests build one by hand.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSources {
+    pub stormdesk_file: Option<PathBuf>,
+    pub st2_file: Option<PathBuf>,
+    pub env: BTreeMap<String, String>,
+}
+
+impl ConfigSources {
+    /// The real machine's: `$STORMDESK_CONFIG` or the platform config dir,
+    /// `$ST2_CONFIG_FILE` or `~/.st2/config`, and the process environment.
+    pub fn from_system() -> Self {
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("ST2_") || k.starts_with("STORMDESK_"))
+            .collect();
+        let stormdesk_file = env
+            .get("STORMDESK_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| dirs::config_dir().map(|d| d.join("stormdesk").join("config.toml")));
+        let st2_file = env
+            .get("ST2_CONFIG_FILE")
+            .map(PathBuf::from)
+            .or_else(|| dirs::home_dir().map(|h| h.join(".st2").join("config")));
+        Self {
+            stormdesk_file,
+            st2_file,
+            env,
+        }
+    }
+
+    /// Without the st2 CLI's file (`st2 --skip-config`).
+    pub fn skip_st2_file(mut self) -> Self {
+        self.st2_file = None;
+        self
+    }
+
+    /// Resolve a profile: `name`, else `STORMDESK_PROFILE`, else the file's
+    /// `default_profile`, else `default`.
+    pub fn load(&self, name: Option<&str>) -> Result<(Profile, SecretSources), ClientError> {
+        let file = match &self.stormdesk_file {
+            Some(p) if p.exists() => Some(StormdeskFile::read(p)?),
+            _ => None,
+        };
+        let name = name
+            .map(str::to_string)
+            .or_else(|| self.env.get("STORMDESK_PROFILE").cloned())
+            .or_else(|| file.as_ref().and_then(|f| f.default_profile.clone()))
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
+
+        let mut profile = Profile::new(&name);
+        let mut secrets = SecretSources::default();
+        let file_profile = file.as_ref().and_then(|f| f.profiles.get(&name));
+        if file_profile.is_none() && name != DEFAULT_PROFILE {
+            let known: Vec<_> = file
+                .as_ref()
+                .map(|f| f.profiles.keys().cloned().collect())
+                .unwrap_or_default();
+            return Err(ClientError::Config(format!(
+                "unknown profile \"{name}\" (known: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )));
+        }
+
+        let use_st2 = file_profile
+            .and_then(|p| p.use_st2_config)
+            .unwrap_or(name == DEFAULT_PROFILE);
+        if use_st2 {
+            if let Some(p) = self.st2_file.as_deref().filter(|p| p.exists()) {
+                apply_st2_file(p, &mut profile, &mut secrets)?;
+            }
+        }
+        if let Some(fp) = file_profile {
+            fp.apply(&mut profile);
+        }
+        self.apply_env(&mut profile, &mut secrets);
+        Ok((profile, secrets))
+    }
+
+    fn apply_env(&self, profile: &mut Profile, secrets: &mut SecretSources) {
+        let get = |k: &str| self.env.get(k).filter(|v| !v.is_empty()).cloned();
+        if let Some(v) = get("ST2_BASE_URL") {
+            profile.base_url = Some(v);
+        }
+        if let Some(v) = get("ST2_API_URL") {
+            profile.api_url = Some(v);
+        }
+        if let Some(v) = get("ST2_AUTH_URL") {
+            profile.auth_url = Some(v);
+        }
+        if let Some(v) = get("ST2_STREAM_URL") {
+            profile.stream_url = Some(v);
+        }
+        if let Some(v) = get("ST2_API_VERSION") {
+            profile.api_version = v;
+        }
+        if let Some(v) = get("ST2_CACERT") {
+            profile.cacert = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("ST2_API_KEY") {
+            secrets.api_key = Some(Secret::new(v));
+            profile.auth = AuthKind::ApiKey;
+        }
+        if let Some(v) = get("ST2_AUTH_TOKEN") {
+            secrets.token = Some(Secret::new(v));
+            profile.auth = AuthKind::Token;
+        }
+    }
+}
+
+/// The st2 CLI's ini file, read as `st2client.config_parser` reads it.
+fn apply_st2_file(
+    path: &Path,
+    profile: &mut Profile,
+    secrets: &mut SecretSources,
+) -> Result<(), ClientError> {
+    let ini = ini::Ini::load_from_file(path).map_err(|e| {
+        ClientError::Config(format!("cannot read st2 config {}: {e}", path.display()))
+    })?;
+    let get = |section: &str, key: &str| {
+        ini.section(Some(section))
+            .and_then(|s| s.get(key))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(v) = get("general", "base_url") {
+        profile.base_url = Some(v);
+    }
+    if let Some(v) = get("general", "api_version") {
+        profile.api_version = v;
+    }
+    if let Some(v) = get("general", "cacert") {
+        profile.cacert = Some(PathBuf::from(v));
+    }
+    if let Some(v) = get("api", "url") {
+        profile.api_url = Some(v);
+    }
+    if let Some(v) = get("auth", "url") {
+        profile.auth_url = Some(v);
+    }
+    if let Some(v) = get("stream", "url") {
+        profile.stream_url = Some(v);
+    }
+    if let Some(v) = get("credentials", "username") {
+        profile.username = Some(v);
+        profile.auth = AuthKind::Password;
+    }
+    if let Some(v) = get("credentials", "password") {
+        secrets.password = Some(Secret::new(v));
+    }
+    if let Some(v) = get("credentials", "api_key") {
+        secrets.api_key = Some(Secret::new(v));
+        profile.auth = AuthKind::ApiKey;
+    }
+    Ok(())
+}
+
+/// Stormdesk's own config file (TOML). Unknown keys are errors, and so is
+/// anything that looks like a secret.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StormdeskFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, FileProfile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileProfile {
+    pub base_url: Option<String>,
+    pub api_url: Option<String>,
+    pub auth_url: Option<String>,
+    pub stream_url: Option<String>,
+    pub api_version: Option<String>,
+    pub cacert: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    pub username: Option<String>,
+    pub auth: Option<AuthKind>,
+    pub stream_route: Option<String>,
+    /// Layer `~/.st2/config` under this profile (default: only for `default`).
+    pub use_st2_config: Option<bool>,
+}
+
+const SECRET_KEYS: [&str; 6] = [
+    "password",
+    "api_key",
+    "token",
+    "auth_token",
+    "secret",
+    "bot_token",
+];
+
+impl StormdeskFile {
+    pub fn read(path: &Path) -> Result<Self, ClientError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ClientError::Config(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| ClientError::Config(format!("{}: {e}", path.display())))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let raw: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        if let Some(toml::Value::Table(profiles)) = raw.get("profiles") {
+            for (name, p) in profiles {
+                if let toml::Value::Table(t) = p {
+                    if let Some(k) = t.keys().find(|k| SECRET_KEYS.contains(&k.as_str())) {
+                        return Err(format!(
+                            "profile \"{name}\" has \"{k}\": secrets are not kept in files; \
+                             use `stormdesk-cli login --profile {name}` (keyring) or ST2_API_KEY/ST2_AUTH_TOKEN"
+                        ));
+                    }
+                }
+            }
+        }
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+impl FileProfile {
+    fn apply(&self, p: &mut Profile) {
+        macro_rules! set {
+            ($field:ident) => {
+                if let Some(v) = &self.$field {
+                    p.$field = Some(v.clone());
+                }
+            };
+        }
+        set!(base_url);
+        set!(api_url);
+        set!(auth_url);
+        set!(stream_url);
+        set!(cacert);
+        set!(username);
+        if let Some(v) = &self.api_version {
+            p.api_version = v.clone();
+        }
+        if let Some(v) = self.insecure {
+            p.insecure = v;
+        }
+        if let Some(v) = self.auth {
+            p.auth = v;
+        }
+        if let Some(v) = &self.stream_route {
+            p.stream_route = v.clone();
+        }
+    }
+}

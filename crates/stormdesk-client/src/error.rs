@@ -1,0 +1,51 @@
+use thiserror::Error;
+
+/// What can go wrong talking to StackStorm, each with a message a person can
+/// act on. No variant ever carries a secret.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error("cannot reach StackStorm at {url}: {detail}. Check the URL and that the server is running")]
+    Unreachable { url: String, detail: String },
+    #[error("TLS failure talking to {url}: {detail}. Set a CA file (cacert) for a private CA; verification is only off with the explicit insecure flag")]
+    Tls { url: String, detail: String },
+    #[error("StackStorm refused the credentials: {0}. Log in again or check the API key")]
+    Unauthorized(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("no alias matches \"{command}\": {faultstring}")]
+    NoMatch { command: String, faultstring: String },
+    #[error("\"{command}\" matches more than one alias: {faultstring}")]
+    Ambiguous { command: String, faultstring: String },
+    #[error("{0}")]
+    AliasDisabled(String),
+    #[error("StackStorm answered {status}: {faultstring}")]
+    Server { status: u16, faultstring: String },
+    #[error("StackStorm sent a response Stormdesk cannot read ({what}): {detail}")]
+    Malformed { what: String, detail: String },
+    #[error("request to {url} timed out")]
+    Timeout { url: String },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("no credentials for profile \"{0}\": log in, or set ST2_API_KEY / ST2_AUTH_TOKEN")]
+    NoCredentials(String),
+}
+
+impl ClientError {
+    /// A short machine-readable name, for `--json` output and the IPC `{kind}`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientError::Unreachable { .. } => "unreachable",
+            ClientError::Tls { .. } => "tls",
+            ClientError::Unauthorized(_) => "unauthorized",
+            ClientError::NotFound(_) => "not_found",
+            ClientError::NoMatch { .. } => "no_match",
+            ClientError::Ambiguous { .. } => "ambiguous",
+            ClientError::AliasDisabled(_) => "alias_disabled",
+            ClientError::Server { .. } => "server",
+            ClientError::Malformed { .. } => "malformed",
+            ClientError::Timeout { .. } => "timeout",
+            ClientError::Config(_) => "config",
+            ClientError::NoCredentials(_) => "no_credentials",
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Request and response bodies of the StackStorm API, as `st2-openapi.yaml`
+//! describes them. Unknown fields are kept, never dropped.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use stormdesk_alias::Alias;
+
+/// `POST /auth/v1/tokens` → `Token`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenResponse {
+    pub user: String,
+    pub token: crate::Secret,
+    pub expiry: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// `POST /api/v1/actionalias/match` → `{actionalias, display, representation}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AliasMatchResponse {
+    pub actionalias: Alias,
+    pub display: Option<String>,
+    pub representation: String,
+}
+
+/// `POST /api/v1/aliasexecution` (the legacy call err-stackstorm makes).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AliasExecutionRequest {
+    pub name: String,
+    pub format: String,
+    pub command: String,
+    pub user: String,
+    pub source_channel: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_route: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_context: Option<Value>,
+}
+
+/// `POST /api/v1/aliasexecution/match_and_execute`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct MatchAndExecuteRequest {
+    pub command: String,
+    pub user: String,
+    pub source_channel: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_route: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_context: Option<Value>,
+}
+
+/// One started execution: `{execution, actionalias, message?, extra?}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AliasExecutionResult {
+    pub execution: Execution,
+    pub actionalias: Alias,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct MatchAndExecuteResponse {
+    pub results: Vec<AliasExecutionResult>,
+}
+
+/// `GET /api/v1/actionalias/help`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct HelpResponse {
+    pub available: u64,
+    pub helpstrings: Vec<HelpString>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct HelpString {
+    pub pack: String,
+    pub display: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An action execution.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct Execution {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub action: Value,
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+    #[serde(default)]
+    pub result: Value,
+    #[serde(default)]
+    pub start_timestamp: Option<String>,
+    #[serde(default)]
+    pub end_timestamp: Option<String>,
+    #[serde(default)]
+    pub web_url: Option<String>,
+    #[serde(default)]
+    pub context: Value,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// Statuses after which an execution never changes again.
+pub const FINAL_STATUSES: [&str; 5] = ["succeeded", "failed", "timeout", "abandoned", "canceled"];
+
+impl Execution {
+    pub fn is_final(&self) -> bool {
+        FINAL_STATUSES.contains(&self.status.as_str())
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.status == "succeeded"
+    }
+
+    pub fn action_ref(&self) -> &str {
+        self.action.get("ref").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+/// Filters for `GET /api/v1/executions`.
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionFilter {
+    pub action: Option<String>,
+    pub status: Option<String>,
+    pub user: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
