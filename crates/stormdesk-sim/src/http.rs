@@ -1,0 +1,394 @@
+//! The HTTP surface: `/auth/v1`, `/api/v1`, `/stream/v1` on one port, and the
+//! unversioned spellings StackStorm's own routers also accept.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::state::{alias_error, ApiError, SimState};
+
+#[derive(Clone)]
+pub struct App {
+    pub state: Arc<SimState>,
+    /// Cancelled when this server instance stops; ends its open streams.
+    pub shutdown: CancellationToken,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(json!({"faultstring": self.faultstring}))).into_response()
+    }
+}
+
+type Q = Query<Vec<(String, String)>>;
+
+fn q_get<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn q_int(q: &[(String, String)], key: &str, default: i64) -> Result<i64, ApiError> {
+    match q_get(q, key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ApiError::new(400, format!("Invalid value for \"{key}\": \"{v}\""))),
+    }
+}
+
+pub fn router(app: App) -> Router {
+    let auth = Router::new()
+        .route("/tokens", post(create_token))
+        .route("/tokens/validate", post(validate_token));
+    let api = Router::new()
+        .route("/actionalias", get(list_aliases))
+        .route("/actionalias/match", post(match_alias))
+        .route("/actionalias/help", get(alias_help))
+        .route("/actionalias/{ref_or_id}", get(get_alias))
+        .route("/aliasexecution", post(alias_execution))
+        .route("/aliasexecution/match_and_execute", post(match_and_execute))
+        .route("/executions", get(list_executions))
+        .route("/executions/{id}", get(get_execution))
+        .route("/executions/{id}/output", get(execution_output));
+    let stream = Router::new().route("/stream", get(stream));
+    Router::new()
+        .nest("/auth/v1", auth.clone())
+        .nest("/auth", auth)
+        .nest("/api/v1", api.clone())
+        .nest("/api", api)
+        .nest("/stream/v1", stream.clone())
+        .nest("/stream", stream)
+        .fallback(|| async { ApiError::new(404, "The resource could not be found.") })
+        .layer(middleware::from_fn_with_state(app.clone(), faults))
+        .with_state(app)
+}
+
+/// Fault injection: delays and 503s, before anything else runs.
+async fn faults(State(app): State<App>, req: Request, next: Next) -> Response {
+    let f = &app.state.faults;
+    let delay = f.delay_ms.load(Ordering::Relaxed);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let failing = f
+        .fail_next
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        return ApiError::new(503, "Service Unavailable (simulated fault)").into_response();
+    }
+    next.run(req).await
+}
+
+/// The requesting user, from `X-Auth-Token` / `St2-Api-Key` (header or query
+/// parameter, as st2 accepts both).
+fn requester(app: &App, headers: &HeaderMap, q: &[(String, String)]) -> Result<String, ApiError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(t) = header("x-auth-token").or_else(|| q_get(q, "x-auth-token")) {
+        return app.state.user_for_token(t);
+    }
+    if let Some(k) = header("st2-api-key").or_else(|| q_get(q, "st2-api-key")) {
+        return app.state.user_for_api_key(k);
+    }
+    Err(ApiError::new(
+        401,
+        "Unauthorized - One of Token or API key required.",
+    ))
+}
+
+fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    if body.is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(_) => Err(ApiError::new(400, "The request body must be a JSON object.")),
+        Err(e) => Err(ApiError::new(400, format!("Failed to parse request body: {e}"))),
+    }
+}
+
+// ---- auth ----
+
+async fn create_token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let invalid = || ApiError::new(401, "Invalid or missing credentials");
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(invalid)?;
+    let encoded = auth.strip_prefix("Basic ").or_else(|| auth.strip_prefix("basic ")).ok_or_else(invalid)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(invalid)?;
+    let (user, password) = decoded.split_once(':').ok_or_else(invalid)?;
+    if !app.state.check_password(user, password) {
+        return Err(invalid());
+    }
+    let body = body_object(&body)?;
+    let ttl = match body.get("ttl") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().ok_or_else(|| ApiError::new(400, "ttl must be a positive integer"))?),
+    };
+    let token = app.state.issue_token(user, ttl)?;
+    let mut resp = (StatusCode::CREATED, Json(token)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{}/api", app.state.base_url())) {
+        resp.headers_mut().insert("x-api-url", v);
+    }
+    Ok(resp)
+}
+
+async fn validate_token(State(app): State<App>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let body = body_object(&body)?;
+    let token = body.get("token").and_then(Value::as_str).unwrap_or("");
+    Ok(Json(json!({"valid": app.state.user_for_token(token).is_ok()})))
+}
+
+// ---- aliases ----
+
+async fn list_aliases(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Response, ApiError> {
+    requester(&app, &headers, &q)?;
+    let limit = q_int(&q, "limit", 100)?;
+    let offset = q_int(&q, "offset", 0)?;
+    if offset < 0 || limit < -1 || limit == 0 {
+        return Err(ApiError::new(400, "Limit, if specified, must be a positive number and offset must not be negative."));
+    }
+    let all: Vec<Value> = app
+        .state
+        .aliases()
+        .iter()
+        .filter(|a| q_get(&q, "pack").is_none_or(|p| a.pack == p))
+        .filter(|a| q_get(&q, "name").is_none_or(|n| a.name == n))
+        .map(SimState::alias_json)
+        .collect();
+    let total = all.len();
+    let page: Vec<Value> = all
+        .into_iter()
+        .skip(offset as usize)
+        .take(if limit == -1 { usize::MAX } else { limit as usize })
+        .collect();
+    let mut resp = Json(page).into_response();
+    resp.headers_mut().insert("X-Total-Count", HeaderValue::from(total));
+    resp.headers_mut().insert("X-Limit", HeaderValue::from(limit));
+    Ok(resp)
+}
+
+async fn get_alias(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(r): Path<String>) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    app.state
+        .aliases()
+        .iter()
+        .find(|a| a.reference() == r || a.other.get("id").and_then(Value::as_str) == Some(r.as_str()))
+        .map(|a| Json(SimState::alias_json(a)))
+        .ok_or_else(|| ApiError::new(404, format!("Resource with a reference or id \"{r}\" not found")))
+}
+
+async fn match_alias(State(app): State<App>, headers: HeaderMap, Query(q): Q, body: Bytes) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    let body = body_object(&body)?;
+    let command = body
+        .get("command")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::new(400, "'command' is a required property"))?;
+    let m = app.state.index().match_command(command).map_err(alias_error)?;
+    Ok(Json(json!({
+        "actionalias": SimState::alias_json(m.alias),
+        "display": m.display,
+        "representation": m.representation,
+    })))
+}
+
+/// `generate_helpstring_result`, limit/offset quirks included.
+async fn alias_help(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    let filter = q_get(&q, "filter").unwrap_or("");
+    let re = regex::RegexBuilder::new(filter)
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| ApiError::new(400, format!("Invalid filter: {e}")))?;
+    let pack = q_get(&q, "pack").filter(|p| !p.is_empty());
+    let limit = q_int(&q, "limit", 100)?;
+    let offset = q_int(&q, "offset", 0)?;
+    let mut count = 0i64;
+    let mut matches = Vec::new();
+    for alias in app.state.aliases() {
+        if !alias.enabled || pack.is_some_and(|p| p != alias.pack) {
+            continue;
+        }
+        for f in &alias.formats {
+            let (display, _, _) = f.normalise();
+            let Some(display) = display.filter(|d| !d.is_empty()) else { continue };
+            if !re.is_match(display) {
+                continue;
+            }
+            let skip = (offset == 0 && limit > 0 && count >= limit)
+                || (offset > 0 && limit == 0 && count < offset)
+                || (offset > 0 && limit > 0 && (count < offset || count >= offset + limit));
+            count += 1;
+            if skip {
+                continue;
+            }
+            matches.push(json!({"pack": alias.pack, "display": display, "description": alias.description}));
+        }
+    }
+    Ok(Json(json!({"available": count, "helpstrings": matches})))
+}
+
+// ---- alias execution ----
+
+async fn alias_execution(State(app): State<App>, headers: HeaderMap, Query(q): Q, body: Bytes) -> Result<Response, ApiError> {
+    let user = requester(&app, &headers, &q)?;
+    let body = body_object(&body)?;
+    let mut results = app.state.execute_alias(&body, &user, false)?;
+    Ok((StatusCode::CREATED, Json(results.remove(0))).into_response())
+}
+
+async fn match_and_execute(State(app): State<App>, headers: HeaderMap, Query(q): Q, body: Bytes) -> Result<Response, ApiError> {
+    let user = requester(&app, &headers, &q)?;
+    let body = body_object(&body)?;
+    for field in ["command", "user", "source_channel"] {
+        if !body.get(field).is_some_and(Value::is_string) {
+            return Err(ApiError::new(400, format!("'{field}' is a required property")));
+        }
+    }
+    let command = body["command"].as_str().unwrap_or_default();
+    let m = app.state.index().match_command(command).map_err(alias_error)?;
+    let mut payload = Map::new();
+    payload.insert("name".into(), json!(m.alias.name));
+    payload.insert("format".into(), json!(m.representation));
+    for k in ["command", "user", "source_channel", "notification_channel", "notification_route", "source_context"] {
+        if let Some(v) = body.get(k) {
+            payload.insert(k.into(), v.clone());
+        }
+    }
+    let results = app.state.execute_alias(&payload, &user, m.match_multiple)?;
+    Ok((StatusCode::CREATED, Json(json!({"results": results}))).into_response())
+}
+
+// ---- executions ----
+
+async fn list_executions(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Response, ApiError> {
+    requester(&app, &headers, &q)?;
+    let limit = q_int(&q, "limit", 100)?;
+    let offset = q_int(&q, "offset", 0)?;
+    if offset < 0 || limit < -1 || limit == 0 {
+        return Err(ApiError::new(400, "Limit, if specified, must be a positive number and offset must not be negative."));
+    }
+    let ids: Vec<&str> = q.iter().filter(|(k, _)| k == "id").flat_map(|(_, v)| v.split(',')).collect();
+    let all: Vec<Value> = app
+        .state
+        .executions()
+        .into_iter()
+        .filter(|e| q_get(&q, "action").is_none_or(|a| e["action"]["ref"] == a))
+        .filter(|e| q_get(&q, "status").is_none_or(|s| e["status"] == s))
+        .filter(|e| q_get(&q, "user").is_none_or(|u| e["context"]["user"] == u))
+        .filter(|e| ids.is_empty() || ids.iter().any(|i| e["id"] == *i))
+        .collect();
+    let total = all.len();
+    let page: Vec<Value> = all
+        .into_iter()
+        .skip(offset as usize)
+        .take(if limit == -1 { usize::MAX } else { limit as usize })
+        .collect();
+    let mut resp = Json(page).into_response();
+    resp.headers_mut().insert("X-Total-Count", HeaderValue::from(total));
+    Ok(resp)
+}
+
+fn find_execution(app: &App, id: &str) -> Result<Value, ApiError> {
+    app.state
+        .execution(id)
+        .ok_or_else(|| ApiError::new(404, format!("Resource with a id \"{id}\" not found")))
+}
+
+async fn get_execution(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    Ok(Json(find_execution(&app, &id)?))
+}
+
+async fn execution_output(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Response, ApiError> {
+    requester(&app, &headers, &q)?;
+    let e = find_execution(&app, &id)?;
+    let mut out = String::new();
+    for k in ["stdout", "stderr", "output", "result", "body"] {
+        if let Some(s) = e["result"][k].as_str() {
+            out.push_str(s);
+            if !s.is_empty() && !s.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], out).into_response())
+}
+
+// ---- stream ----
+
+/// `GET /stream/v1/stream`: `event: NAME\ndata: JSON\n\n` frames, a blank
+/// line as heartbeat when idle, no event ids — as st2stream sends it.
+async fn stream(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Response, ApiError> {
+    requester(&app, &headers, &q)?;
+    let filter: Vec<String> = q
+        .iter()
+        .filter(|(k, _)| k == "events")
+        .flat_map(|(_, v)| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
+        .collect();
+    let rx = app.state.subscribe();
+    let mut drop_rx = app.state.faults.drop_signal();
+    drop_rx.mark_unchanged();
+    let heartbeat = app.state.config.heartbeat;
+    let shutdown = app.shutdown.clone();
+    let lifetime = app.state.lifetime.clone();
+    let state = Arc::clone(&app.state);
+    let frames = futures::stream::unfold(
+        (rx, drop_rx, filter, state),
+        move |(mut rx, mut drop_rx, filter, state)| {
+            let shutdown = shutdown.clone();
+            let lifetime = lifetime.clone();
+            async move {
+                loop {
+                    let next = tokio::select! {
+                        _ = shutdown.cancelled() => return None,
+                        _ = lifetime.cancelled() => return None,
+                        _ = drop_rx.changed() => return None,
+                        r = tokio::time::timeout(heartbeat, rx.recv()) => r,
+                    };
+                    let silent = state.faults.silence_streams.load(Ordering::Relaxed);
+                    let frame = match next {
+                        Err(_) if silent => continue,
+                        Err(_) => "\n".to_string(),
+                        Ok(Ok(_)) if silent => continue,
+                        Ok(Ok(ev)) => {
+                            if !filter.is_empty() && !filter.contains(&ev.name) {
+                                continue;
+                            }
+                            format!("event: {}\ndata: {}\n\n", ev.name, ev.data)
+                        }
+                        Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
+                            tracing::warn!(missed = n, "stream subscriber lagged");
+                            continue;
+                        }
+                        Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return None,
+                    };
+                    return Some((Ok::<_, std::io::Error>(Bytes::from(frame)), (rx, drop_rx, filter, state)));
+                }
+            }
+        },
+    );
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream; charset=UTF-8")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(frames))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+}

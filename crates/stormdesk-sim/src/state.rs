@@ -1,0 +1,578 @@
+//! The simulator's data: users, tokens, API keys, aliases, executions, and
+//! the event bus the stream serves.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::{json, Map, Value};
+use stormdesk_alias::{matcher::extract_for_alias, Alias, AliasError, AliasIndex, Params};
+use time::OffsetDateTime;
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::packs::{Action, PackSet};
+use crate::render;
+use crate::SimConfig;
+
+/// One frame on the stream: `event: NAME\ndata: JSON\n\n`.
+#[derive(Debug, Clone)]
+pub struct StreamEvent {
+    pub name: String,
+    pub data: String,
+}
+
+/// An HTTP error as StackStorm sends it: a status and a `faultstring`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub faultstring: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, faultstring: impl Into<String>) -> Self {
+        Self {
+            status,
+            faultstring: faultstring.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct TokenInfo {
+    user: String,
+    expiry: OffsetDateTime,
+}
+
+/// Knobs tests turn to make the simulator misbehave.
+#[derive(Debug)]
+pub struct Faults {
+    /// Answer the next N requests with 503.
+    pub fail_next: AtomicU32,
+    /// Delay every response by this many milliseconds.
+    pub delay_ms: AtomicU64,
+    /// Keep streams open but send nothing at all, not even heartbeats.
+    pub silence_streams: AtomicBool,
+    drop_streams: watch::Sender<u64>,
+}
+
+impl Faults {
+    fn new() -> Self {
+        Self {
+            fail_next: AtomicU32::new(0),
+            delay_ms: AtomicU64::new(0),
+            silence_streams: AtomicBool::new(false),
+            drop_streams: watch::channel(0).0,
+        }
+    }
+
+    /// Close every open stream connection now.
+    pub fn drop_streams(&self) {
+        self.drop_streams.send_modify(|g| *g += 1);
+    }
+
+    pub fn drop_signal(&self) -> watch::Receiver<u64> {
+        self.drop_streams.subscribe()
+    }
+}
+
+/// Everything the simulator knows; survives a stop/restart of its server.
+#[derive(Debug)]
+pub struct SimState {
+    pub config: SimConfig,
+    packs: PackSet,
+    index: AliasIndex,
+    tokens: Mutex<HashMap<String, TokenInfo>>,
+    executions: Mutex<Executions>,
+    events: broadcast::Sender<StreamEvent>,
+    pub faults: Faults,
+    base_url: RwLock<String>,
+    counter: AtomicU64,
+    id_prefix: u32,
+    /// Stops simulated executions when the simulator is shut down for good.
+    pub(crate) lifetime: CancellationToken,
+}
+
+#[derive(Debug, Default)]
+struct Executions {
+    order: Vec<String>,
+    by_id: HashMap<String, Value>,
+}
+
+pub fn timestamp(t: OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
+impl SimState {
+    pub fn new(config: SimConfig) -> Arc<Self> {
+        let packs = config.packs.clone();
+        let index = AliasIndex::new(packs.aliases.clone());
+        Arc::new(Self {
+            config,
+            packs,
+            index,
+            tokens: Mutex::new(HashMap::new()),
+            executions: Mutex::new(Executions::default()),
+            events: broadcast::channel(4096).0,
+            faults: Faults::new(),
+            base_url: RwLock::new(String::new()),
+            counter: AtomicU64::new(1),
+            id_prefix: rand::thread_rng().gen(),
+            lifetime: CancellationToken::new(),
+        })
+    }
+
+    pub(crate) fn set_base_url(&self, url: String) {
+        *self.base_url.write().expect("lock") = url;
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base_url.read().expect("lock").clone()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<StreamEvent> {
+        self.events.subscribe()
+    }
+
+    pub fn publish(&self, name: &str, data: &Value) {
+        // No subscriber is fine: StackStorm drops events nobody listens to.
+        let _ = self.events.send(StreamEvent {
+            name: name.to_string(),
+            data: data.to_string(),
+        });
+    }
+
+    fn new_id(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!("{:08x}{:016x}", self.id_prefix, n)
+    }
+
+    // ---- auth ----
+
+    pub fn check_password(&self, user: &str, password: &str) -> bool {
+        self.config
+            .users
+            .iter()
+            .any(|(u, p)| u == user && p == password)
+    }
+
+    pub fn issue_token(&self, user: &str, ttl: Option<u64>) -> Result<Value, ApiError> {
+        let ttl = ttl.unwrap_or(self.config.token_ttl);
+        if ttl == 0 || ttl > self.config.max_token_ttl {
+            return Err(ApiError::new(
+                400,
+                format!(
+                    "TTL specified {ttl} is greater than max allowed {}.",
+                    self.config.max_token_ttl
+                ),
+            ));
+        }
+        let token: String = {
+            let mut rng = rand::thread_rng();
+            (0..32)
+                .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+                .collect()
+        };
+        let expiry = OffsetDateTime::now_utc() + Duration::from_secs(ttl);
+        self.tokens.lock().expect("lock").insert(
+            token.clone(),
+            TokenInfo {
+                user: user.to_string(),
+                expiry,
+            },
+        );
+        Ok(json!({
+            "user": user,
+            "token": token,
+            "expiry": timestamp(expiry),
+            "id": self.new_id(),
+            "metadata": {},
+        }))
+    }
+
+    /// The user a token belongs to, if it is known and not expired.
+    pub fn user_for_token(&self, token: &str) -> Result<String, ApiError> {
+        let tokens = self.tokens.lock().expect("lock");
+        match tokens.get(token) {
+            None => Err(ApiError::new(401, "Unauthorized - Token not found.")),
+            Some(t) if t.expiry <= OffsetDateTime::now_utc() => {
+                Err(ApiError::new(401, "Unauthorized - Token has expired."))
+            }
+            Some(t) => Ok(t.user.clone()),
+        }
+    }
+
+    pub fn user_for_api_key(&self, key: &str) -> Result<String, ApiError> {
+        self.config
+            .api_keys
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, u)| u.clone())
+            .ok_or_else(|| ApiError::new(401, "Unauthorized - ApiKey with key_hash=<redacted> not found."))
+    }
+
+    /// Expire every token now (fault injection).
+    pub fn expire_all_tokens(&self) {
+        let past = OffsetDateTime::now_utc() - Duration::from_secs(1);
+        for t in self.tokens.lock().expect("lock").values_mut() {
+            t.expiry = past;
+        }
+    }
+
+    // ---- aliases ----
+
+    pub fn aliases(&self) -> &[Alias] {
+        self.index.aliases()
+    }
+
+    pub fn index(&self) -> &AliasIndex {
+        &self.index
+    }
+
+    pub fn alias_json(alias: &Alias) -> Value {
+        serde_json::to_value(alias).unwrap_or(Value::Null)
+    }
+
+    // ---- executions ----
+
+    pub fn execution(&self, id: &str) -> Option<Value> {
+        self.executions.lock().expect("lock").by_id.get(id).cloned()
+    }
+
+    /// Newest first, as StackStorm sorts them.
+    pub fn executions(&self) -> Vec<Value> {
+        let ex = self.executions.lock().expect("lock");
+        ex.order
+            .iter()
+            .rev()
+            .filter_map(|id| ex.by_id.get(id).cloned())
+            .collect()
+    }
+
+    fn store(&self, exec: &Value) {
+        let id = exec["id"].as_str().unwrap_or_default().to_string();
+        let mut ex = self.executions.lock().expect("lock");
+        if !ex.by_id.contains_key(&id) {
+            ex.order.push(id.clone());
+        }
+        ex.by_id.insert(id, exec.clone());
+    }
+
+    /// The alias-execution controller's `_post`: extract, inject immutable
+    /// parameters, schedule one execution per parameter set, render the ack.
+    pub fn execute_alias(
+        self: &Arc<Self>,
+        payload: &Map<String, Value>,
+        requester: &str,
+        match_multiple: bool,
+    ) -> Result<Vec<Value>, ApiError> {
+        let name = payload.get("name").and_then(Value::as_str).unwrap_or("");
+        if name.is_empty() {
+            return Err(ApiError::new(400, "Alias execution \"name\" is required"));
+        }
+        let format = payload.get("format").and_then(Value::as_str).unwrap_or("");
+        let command = payload.get("command").and_then(Value::as_str).unwrap_or("");
+        let alias = self
+            .index
+            .aliases()
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    format!("Unable to identify action alias with name \"{name}\"."),
+                )
+            })?;
+        let param_sets =
+            extract_for_alias(alias, format, command, match_multiple).map_err(alias_error)?;
+
+        let str_field = |k: &str| payload.get(k).cloned().unwrap_or(Value::Null);
+        let route = payload
+            .get("notification_route")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                payload
+                    .get("notification_channel")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+            });
+        let notify = json!({
+            "on-complete": {
+                "routes": [route],
+                "data": {
+                    "user": str_field("user"),
+                    "source_channel": str_field("source_channel"),
+                    "source_context": str_field("source_context"),
+                },
+            }
+        });
+        let context = json!({
+            "action_alias_ref": {"id": alias.other.get("id").cloned().unwrap_or(Value::Null), "name": alias.name},
+            "api_user": str_field("user"),
+            "user": requester,
+            "source_channel": str_field("source_channel"),
+            "pack": alias.pack,
+        });
+        let action = self.packs.actions.get(&alias.action_ref).ok_or_else(|| {
+            ApiError::new(
+                500,
+                format!("Action with ref \"{}\" not found ", alias.action_ref),
+            )
+        })?;
+
+        let immutable = alias.immutable_parameters.clone().unwrap_or_default();
+        let mut results = Vec::new();
+        for mut params in param_sets {
+            let overridden: Vec<&str> = immutable
+                .keys()
+                .filter(|k| params.contains_key(*k))
+                .map(String::as_str)
+                .collect();
+            if !overridden.is_empty() {
+                return Err(ApiError::new(
+                    400,
+                    format!(
+                        "Immutable arguments cannot be overriden: {}",
+                        overridden.join(",")
+                    ),
+                ));
+            }
+            for (k, v) in &immutable {
+                let v = render::render_values(v, &context).map_err(|e| ApiError::new(400, e))?;
+                params.insert(k.clone(), v);
+            }
+            let params = cast_params(action, params)?;
+            let exec = self.schedule(action, params, context.clone(), notify.clone());
+            let mut result = json!({
+                "execution": exec,
+                "actionalias": Self::alias_json(alias),
+            });
+            if let Some(ack) = alias.ack.as_ref().and_then(Value::as_object) {
+                if let Some(f) = ack.get("format").and_then(Value::as_str) {
+                    let msg = render::render_strict(f, &result).unwrap_or_else(|e| {
+                        format!("Cannot render \"format\" in field \"ack\" for alias. {e}")
+                    });
+                    result["message"] = json!(msg);
+                }
+                if let Some(extra) = ack.get("extra") {
+                    result["extra"] = render::render_values(extra, &result).unwrap_or_else(|e| {
+                        json!(format!("Cannot render \"extra\" in field \"ack\" for alias. {e}"))
+                    });
+                }
+            }
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    /// Create an execution and simulate it to its end in the background.
+    fn schedule(self: &Arc<Self>, action: &Action, params: Params, context: Value, notify: Value) -> Value {
+        let id = self.new_id();
+        let now = OffsetDateTime::now_utc();
+        let web_url = format!("{}/#/history/{id}/general", self.base_url());
+        let exec = json!({
+            "id": id,
+            "action": action.api,
+            "runner": {"name": action.runner_type, "uid": format!("runner_type:{}", action.runner_type), "enabled": true},
+            "liveaction": {
+                "id": self.new_id(),
+                "action": action.reference,
+                "action_is_workflow": action.runner_type == "orquesta",
+                "parameters": params,
+                "callback": {},
+                "runner_info": {},
+                "notify": notify,
+            },
+            "status": "requested",
+            "start_timestamp": timestamp(now),
+            "parameters": params,
+            "context": context,
+            "log": [{"timestamp": timestamp(now), "status": "requested"}],
+            "web_url": web_url,
+        });
+        self.store(&exec);
+        self.publish("st2.execution__create", &exec);
+        let me = Arc::clone(self);
+        let action = action.clone();
+        tokio::spawn(async move { me.simulate(exec, action, now).await });
+        self.execution(&id).unwrap_or(Value::Null)
+    }
+
+    async fn simulate(self: Arc<Self>, mut exec: Value, action: Action, started: OffsetDateTime) {
+        // The action's parameters with its defaults filled in.
+        let mut ctx = Map::new();
+        for (k, spec) in &action.parameters {
+            if let Some(d) = spec.get("default") {
+                ctx.insert(k.clone(), d.clone());
+            }
+        }
+        if let Some(p) = exec["parameters"].as_object() {
+            ctx.extend(p.clone());
+        }
+        let ctx = Value::Object(ctx);
+        let sim = &action.simulation;
+        let duration_ms: u64 = render::render_lenient(&sim.duration_ms, &ctx)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(500);
+        let total = Duration::from_secs_f64(duration_ms as f64 / 1000.0 * self.config.time_scale);
+        let step = total / 10;
+
+        for status in ["scheduled", "running"] {
+            if self.pause(step).await.is_err() {
+                return;
+            }
+            self.update(&mut exec, status);
+        }
+        if self.pause(total.saturating_sub(step * 2)).await.is_err() {
+            return;
+        }
+        let status = sim
+            .status
+            .as_deref()
+            .and_then(|t| render::render_lenient(t, &ctx).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| crate::FINAL_STATUSES.contains(&s.as_str()))
+            .unwrap_or_else(|| "succeeded".into());
+        let mut result = Map::new();
+        for (k, tmpl) in &sim.result {
+            let rendered = match tmpl {
+                Value::String(t) => render::render_lenient(t, &ctx).unwrap_or_else(|e| e),
+                other => other.to_string(),
+            };
+            let value = if matches!(k.as_str(), "stdout" | "stderr" | "result" | "output" | "body") {
+                Value::String(rendered)
+            } else {
+                serde_json::from_str(&rendered).unwrap_or(Value::String(rendered))
+            };
+            result.insert(k.clone(), value);
+        }
+        if action.runner_type.contains("shell-cmd") {
+            result.insert("succeeded".into(), json!(status == "succeeded"));
+            result.insert("failed".into(), json!(status != "succeeded"));
+        }
+        let end = OffsetDateTime::now_utc();
+        exec["result"] = Value::Object(result);
+        exec["end_timestamp"] = json!(timestamp(end));
+        exec["elapsed_seconds"] = json!(((end - started).as_seconds_f64() * 1000.0).round() / 1000.0);
+        self.update(&mut exec, &status);
+        self.announce(&exec);
+    }
+
+    async fn pause(&self, d: Duration) -> Result<(), ()> {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => Ok(()),
+            _ = self.lifetime.cancelled() => Err(()),
+        }
+    }
+
+    fn update(&self, exec: &mut Value, status: &str) {
+        exec["status"] = json!(status);
+        if let Some(log) = exec["log"].as_array_mut() {
+            log.push(json!({"timestamp": timestamp(OffsetDateTime::now_utc()), "status": status}));
+        }
+        self.store(exec);
+        self.publish("st2.execution__update", exec);
+    }
+
+    /// What the chatops pack's notify rule + `post_result` do: render the
+    /// alias's result format and post it on `st2.announcement__<route>`.
+    fn announce(&self, exec: &Value) {
+        let on_complete = &exec["liveaction"]["notify"]["on-complete"];
+        let Some(route) = on_complete["routes"]
+            .as_array()
+            .and_then(|r| r.first())
+            .and_then(Value::as_str)
+        else {
+            return;
+        };
+        let data = &on_complete["data"];
+        let alias = exec["context"]["action_alias_ref"]["name"]
+            .as_str()
+            .and_then(|n| self.index.aliases().iter().find(|a| a.name == n));
+        let alias_json = alias.map(Self::alias_json).unwrap_or(Value::Null);
+        let result_cfg = alias.and_then(|a| a.result.clone()).unwrap_or(Value::Null);
+        if result_cfg.get("enabled") == Some(&Value::Bool(false)) {
+            return;
+        }
+        let ctx = json!({"execution": exec, "alias": alias_json});
+        let template = result_cfg
+            .get("format")
+            .and_then(Value::as_str)
+            .unwrap_or(render::DEFAULT_RESULT_TEMPLATE);
+        let message = render::render_lenient(template, &ctx).unwrap_or_else(|e| e);
+        let extra = result_cfg
+            .get("extra")
+            .map(|x| render::render_values(x, &ctx).unwrap_or_else(|e| json!(e)))
+            .unwrap_or_else(|| json!({}));
+        let payload = json!({
+            "extra": extra,
+            "context": data["source_context"],
+            "message": message,
+            "whisper": false,
+            "channel": data["source_channel"],
+            "user": data["user"],
+        });
+        self.publish(
+            &format!("st2.announcement__{route}"),
+            &json!({"payload": payload, "trace_context": null}),
+        );
+    }
+}
+
+/// Every alias-engine refusal is a 400 with StackStorm's wording.
+pub fn alias_error(e: AliasError) -> ApiError {
+    ApiError::new(400, e.to_string())
+}
+
+/// `action_param_utils.cast_params` plus the required-parameter check.
+fn cast_params(action: &Action, params: Params) -> Result<Params, ApiError> {
+    let mut out = Params::new();
+    for (k, v) in params {
+        let ty = action
+            .parameters
+            .get(&k)
+            .and_then(|s| s.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("string");
+        let cast = match (ty, &v) {
+            (_, Value::Null) => Value::Null,
+            ("integer", Value::String(s)) => s.trim().parse::<i64>().map(Value::from).map_err(|_| {
+                ApiError::new(400, format!("invalid literal for int() with base 10: '{s}'"))
+            })?,
+            ("number", Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map(|f| json!(f))
+                .map_err(|_| ApiError::new(400, format!("could not convert string to float: '{s}'")))?,
+            ("boolean", Value::String(s)) => match s.trim().to_lowercase().as_str() {
+                "true" | "1" | "yes" | "y" | "on" => Value::Bool(true),
+                "false" | "0" | "no" | "n" | "off" => Value::Bool(false),
+                _ => return Err(ApiError::new(400, format!("Invalid boolean value: '{s}'"))),
+            },
+            ("array", Value::String(s)) => {
+                Value::Array(s.split(',').map(|x| Value::String(x.trim().to_string())).collect())
+            }
+            ("object", Value::String(s)) => serde_json::from_str(s).map_err(|e| {
+                ApiError::new(400, format!("Invalid JSON for parameter \"{k}\": {e}"))
+            })?,
+            _ => v,
+        };
+        out.insert(k, cast);
+    }
+    for (k, spec) in &action.parameters {
+        let required = spec.get("required").and_then(Value::as_bool).unwrap_or(false);
+        if required && !out.contains_key(k) && spec.get("default").is_none() {
+            return Err(ApiError::new(400, format!("'{k}' is a required property")));
+        }
+    }
+    Ok(out)
+}
