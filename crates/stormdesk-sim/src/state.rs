@@ -90,6 +90,7 @@ pub struct SimState {
     pub faults: Faults,
     base_url: RwLock<String>,
     counter: AtomicU64,
+    tokens_issued: AtomicU64,
     id_prefix: u32,
     /// Stops simulated executions when the simulator is shut down for good.
     pub(crate) lifetime: CancellationToken,
@@ -124,6 +125,7 @@ impl SimState {
             faults: Faults::new(),
             base_url: RwLock::new(String::new()),
             counter: AtomicU64::new(1),
+            tokens_issued: AtomicU64::new(0),
             id_prefix: rand::thread_rng().gen(),
             lifetime: CancellationToken::new(),
         })
@@ -181,6 +183,7 @@ impl SimState {
                 .collect()
         };
         let expiry = OffsetDateTime::now_utc() + Duration::from_secs(ttl);
+        self.tokens_issued.fetch_add(1, Ordering::Relaxed);
         self.tokens.lock().expect("lock").insert(
             token.clone(),
             TokenInfo {
@@ -195,6 +198,11 @@ impl SimState {
             "id": self.new_id(),
             "metadata": {},
         }))
+    }
+
+    /// How many tokens were handed out so far (tests count renewals).
+    pub fn tokens_issued(&self) -> u64 {
+        self.tokens_issued.load(Ordering::Relaxed)
     }
 
     /// The user a token belongs to, if it is known and not expired.

@@ -1,0 +1,196 @@
+//! `stormdesk-cli`: Stormdesk without a window.
+//!
+//! Exit codes: 0 ok; 1 no match, several matches, or a failed execution;
+//! 2 usage, configuration or connection error. Errors are one line on stderr.
+
+mod offline;
+mod online;
+mod output;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::{CliError, Out};
+
+#[derive(Parser, Debug)]
+#[command(name = "stormdesk-cli", version, about = "StackStorm ChatOps from the command line")]
+struct Cli {
+    /// Profile to use (default: STORMDESK_PROFILE, the config's default_profile, or "default").
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// Machine-readable output: JSON on stdout, `{kind, message}` on stderr.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Ignore the st2 CLI's config file (~/.st2/config).
+    #[arg(long, global = true)]
+    skip_config: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the StackStorm simulator in the foreground until stopped.
+    Sim(SimArgs),
+    /// Try everything against a built-in simulator: an interactive session.
+    Demo(DemoArgs),
+    /// Alias help, grouped by pack.
+    Aliases {
+        #[arg(long)]
+        pack: Option<String>,
+        /// Case-insensitive regular expression over the help strings.
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Run a ChatOps command (match_and_execute).
+    Exec {
+        /// Follow the execution to its end and print the result.
+        #[arg(long)]
+        wait: bool,
+        /// Give up waiting after this many seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        #[arg(last = true, required = true, num_args = 1..)]
+        command: Vec<String>,
+    },
+    /// Executions.
+    Execution {
+        #[command(subcommand)]
+        command: ExecutionCommand,
+    },
+    /// Offline alias tools for pack authors.
+    Alias {
+        #[command(subcommand)]
+        command: AliasCommand,
+    },
+    /// Match a command offline against aliases from a file or a pack.
+    Match {
+        #[command(flatten)]
+        source: AliasSource,
+        #[arg(last = true, required = true, num_args = 1..)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExecutionCommand {
+    /// Show one execution.
+    Get { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum AliasCommand {
+    /// Extract parameters from COMMAND with FORMAT, as StackStorm would.
+    Test {
+        #[arg(long)]
+        format: String,
+        #[arg(last = true, num_args = 0..)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct AliasSource {
+    /// A JSON array of aliases as `GET /api/v1/actionalias` returns them.
+    #[arg(long)]
+    aliases: Option<PathBuf>,
+    /// A pack directory (its aliases/*.yaml), or a directory of packs.
+    #[arg(long)]
+    pack: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct SimArgs {
+    /// Loopback address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9101")]
+    listen: SocketAddr,
+    /// Load packs from this directory instead of the demo packs.
+    #[arg(long)]
+    packs: Option<PathBuf>,
+    /// Multiply simulated action durations (0 = instant).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Seconds between stream heartbeats.
+    #[arg(long, default_value_t = 25)]
+    heartbeat: u64,
+    /// An API key the simulator accepts (for st2admin), in addition to passwords.
+    #[arg(long)]
+    api_key: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Multiply simulated action durations (0 = instant).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STORMDESK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let out = Out { json: cli.json };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return out.fail(&CliError::Usage(format!("cannot start runtime: {e}"))),
+    };
+    match runtime.block_on(run(cli, &out)) {
+        Ok(code) => code,
+        Err(e) => out.fail(&e),
+    }
+}
+
+async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
+    let ctx = online::Context {
+        profile: cli.profile.clone(),
+        skip_config: cli.skip_config,
+    };
+    match cli.command {
+        Command::Sim(a) => online::sim(out, a.listen, a.packs, a.time_scale, a.heartbeat, a.api_key).await,
+        Command::Demo(a) => online::demo(out, a.time_scale).await,
+        Command::Aliases { pack, filter } => {
+            let client = ctx.client()?;
+            online::aliases(out, &client, pack.as_deref(), filter.as_deref()).await
+        }
+        Command::Exec {
+            wait,
+            timeout,
+            command,
+        } => {
+            let (client, profile) = ctx.client_and_profile()?;
+            online::exec(out, &client, &profile, &command.join(" "), wait, timeout).await
+        }
+        Command::Execution {
+            command: ExecutionCommand::Get { id },
+        } => {
+            let client = ctx.client()?;
+            online::execution_get(out, &client, &id).await
+        }
+        Command::Alias {
+            command: AliasCommand::Test { format, command },
+        } => offline::alias_test(out, &format, &command.join(" ")),
+        Command::Match { source, command } => {
+            offline::match_offline(out, source.aliases.as_deref(), source.pack.as_deref(), &command.join(" "))
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Alias tools that need no server: `alias test` and `match`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde_json::json;
+use stormdesk_alias::{Alias, AliasError, AliasIndex, FormatParser};
+
+use crate::output::{CliError, Out};
+
+pub fn alias_test(out: &Out, format: &str, command: &str) -> Result<ExitCode, CliError> {
+    let parser = FormatParser::new(format).map_err(|e| CliError::Usage(e.to_string()))?;
+    let params = parser
+        .extract(command)
+        .map_err(|e| CliError::NoMatch(e.to_string()))?;
+    // Always JSON: this is the engine's public face for scripts and tests.
+    println!("{}", serde_json::Value::Object(params));
+    let _ = out;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn load_aliases(file: Option<&Path>, pack: Option<&Path>) -> Result<Vec<Alias>, CliError> {
+    match (file, pack) {
+        (Some(f), _) => {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", f.display())))?;
+            serde_json::from_str(&text).map_err(|e| {
+                CliError::Usage(format!(
+                    "{}: not a JSON array of aliases as GET /api/v1/actionalias returns them: {e}",
+                    f.display()
+                ))
+            })
+        }
+        (None, Some(dir)) => stormdesk_sim::PackSet::load_dir(dir)
+            .map(|p| p.aliases)
+            .map_err(|e| CliError::Usage(e.to_string())),
+        (None, None) => Err(CliError::Usage("give --aliases FILE or --pack DIR".into())),
+    }
+}
+
+pub fn match_offline(
+    out: &Out,
+    file: Option<&Path>,
+    pack: Option<&Path>,
+    command: &str,
+) -> Result<ExitCode, CliError> {
+    let index = AliasIndex::new(load_aliases(file, pack)?);
+    for (alias, e) in index.invalid_formats() {
+        tracing::warn!(alias = %alias.reference(), "skipping a format StackStorm could not compile either: {e}");
+    }
+    match index.match_command(command) {
+        Ok(m) => {
+            println!(
+                "{}",
+                json!({
+                    "ref": m.alias.reference(),
+                    "name": m.alias.name,
+                    "action_ref": m.alias.action_ref,
+                    "format": m.representation,
+                    "parameters": m.params,
+                })
+            );
+            let _ = out;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let detail = match &e {
+                AliasError::Ambiguous { candidates, .. } => {
+                    format!("{e}; candidates: {}", candidates.join("; "))
+                }
+                _ => e.to_string(),
+            };
+            Err(CliError::NoMatch(detail))
+        }
+    }
+}
