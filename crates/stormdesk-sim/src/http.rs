@@ -60,7 +60,8 @@ pub fn router(app: App) -> Router {
         .route("/aliasexecution/match_and_execute", post(match_and_execute))
         .route("/executions", get(list_executions))
         .route("/executions/{id}", get(get_execution))
-        .route("/executions/{id}/output", get(execution_output));
+        .route("/executions/{id}/output", get(execution_output))
+        .route("/executions/{id}/children", get(execution_children));
     let stream = Router::new().route("/stream", get(stream));
     Router::new()
         .nest("/auth/v1", auth.clone())
@@ -315,6 +316,13 @@ fn find_execution(app: &App, id: &str) -> Result<Value, ApiError> {
 async fn get_execution(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     Ok(Json(find_execution(&app, &id)?))
+}
+
+/// Simulated workflows run no child tasks; the st2 CLI asks anyway.
+async fn execution_children(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    find_execution(&app, &id)?;
+    Ok(Json(json!([])))
 }
 
 async fn execution_output(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Response, ApiError> {

@@ -118,7 +118,12 @@ impl Simulator {
             state: Arc::clone(&self.state),
             shutdown: shutdown.clone(),
         };
-        let router = http::router(app);
+        // StackStorm's router accepts `/path/` as `/path` (the st2 CLI sends both).
+        let router = tower::Layer::layer(
+            &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
+            http::router(app),
+        );
+        let router = axum::ServiceExt::<axum::extract::Request>::into_make_service(router);
         let token = shutdown.clone();
         let handle = tokio::spawn(async move {
             let served = axum::serve(listener, router)

@@ -1,0 +1,288 @@
+//! The `stormdesk-cli` binary as a user runs it: arguments in, stdout,
+//! stderr and exit codes out, against a simulator on loopback.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use stormdesk_sim::{SimConfig, Simulator};
+
+const KEY: &str = "cli-test-key";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn demo_packs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../stormdesk-sim/packs")
+}
+
+/// The binary with a clean environment: no user config, no ST2_* leaking in.
+fn cli(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stormdesk-cli"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ST2_") || k.starts_with("STORMDESK_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("HOME", home).env("XDG_CONFIG_HOME", home.join(".config"));
+    c
+}
+
+async fn run(mut c: Command) -> Output {
+    tokio::task::spawn_blocking(move || c.output().expect("binary runs"))
+        .await
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+async fn sim() -> Simulator {
+    Simulator::start(SimConfig {
+        time_scale: 0.05,
+        api_keys: vec![(KEY.into(), "st2admin".into())],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn against(c: &mut Command, sim: &Simulator) {
+    c.env("ST2_BASE_URL", sim.base_url()).env("ST2_API_KEY", KEY);
+}
+
+#[tokio::test]
+async fn alias_test_prints_parameters_or_stackstorms_reason() {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cli(home.path());
+    c.args(["alias", "test", "--format", "deploy {{app}} to {{env=staging}}", "--", "deploy", "web", "to", "prod", "version=1.2"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"app": "web", "env": "prod", "version": "1.2"}));
+
+    let mut c = cli(home.path());
+    c.args(["alias", "test", "--format", "foo bar ponies", "--", "foo", "lulz", "ponies"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(text(&o.stderr).contains("Command \"foo lulz ponies\" doesn't match format string \"foo bar ponies\""), "{}", text(&o.stderr));
+}
+
+#[tokio::test]
+async fn match_offline_from_an_api_dump_and_from_a_pack() {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cli(home.path());
+    c.arg("match").arg("--aliases").arg(fixture("actionalias.json")).args(["--", "ship", "api", "to", "prod"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ref"], "ops.deploy");
+    assert_eq!(v["action_ref"], "ops.deploy");
+    assert_eq!(v["format"], "ship {{ app }} to {{ env=staging }}");
+    assert_eq!(v["parameters"], serde_json::json!({"app": "api", "env": "prod"}));
+
+    let mut c = cli(home.path());
+    c.arg("match").arg("--pack").arg(demo_packs().join("custom_linux")).args(["--", "pwgen"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap()["name"], "genpass");
+
+    // Two aliases that both fit: exit 1, the candidates named.
+    let mut aliases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(fixture("actionalias.json")).unwrap()).unwrap();
+    let mut twin = aliases.iter().find(|a| a["name"] == "echo").unwrap().clone();
+    twin["name"] = "echo_twin".into();
+    twin["ref"] = "ops.echo_twin".into();
+    aliases.push(twin);
+    let f = home.path().join("aliases.json");
+    std::fs::write(&f, serde_json::to_string(&aliases).unwrap()).unwrap();
+    let mut c = cli(home.path());
+    c.arg("match").arg("--aliases").arg(&f).args(["--", "echo", "hi"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("matched more than 1 pattern") && err.contains("ops.echo_twin") && err.contains("ops.echo:"), "{err}");
+
+    let mut c = cli(home.path());
+    c.arg("match").arg("--aliases").arg(&f).args(["--", "purge", "caches", "everywhere"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(1), "a disabled alias never matches");
+
+    std::fs::write(&f, "{not json").unwrap();
+    let mut c = cli(home.path());
+    c.arg("match").arg("--aliases").arg(&f).args(["--", "x"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("not a JSON array of aliases"));
+}
+
+#[tokio::test]
+async fn exec_waits_for_the_result_and_exit_codes_say_what_happened() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["exec", "--wait", "--", "run", "uptime", "on", "web1"]);
+    let o = run(c).await;
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
+    assert!(out.contains("Running `uptime` on web1"), "{out}");
+    assert!(out.contains(&format!("{}/#/history/", sim.base_url())), "ack carries the web URL: {out}");
+    assert!(out.contains("[succeeded] ops.remote"), "{out}");
+    assert!(out.contains("[simulated] web1$ uptime"), "{out}");
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["--json", "exec", "--wait", "--", "restart", "service", "broken", "on", "web1"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(1), "a failed execution exits 1");
+    let lines: Vec<Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["event"], "ack");
+    assert_eq!(lines[1]["event"], "result");
+    assert_eq!(lines[1]["status"], "failed");
+    let err: Value = serde_json::from_str(text(&o.stderr).trim()).unwrap();
+    assert_eq!(err["kind"], "failed");
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["exec", "--", "make", "me", "a", "sandwich"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("matched no patterns"));
+    assert_eq!(text(&o.stderr).lines().count(), 1, "one line on stderr");
+}
+
+#[tokio::test]
+async fn execution_get_and_aliases() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["--json", "exec", "--wait", "--", "echo", "hello there"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let first: Value = serde_json::from_str(text(&o.stdout).lines().next().unwrap()).unwrap();
+    let id = first["execution"].as_str().unwrap().to_string();
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["execution", "get", &id]);
+    let o = run(c).await;
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out.contains(&format!("id: {id}")) && out.contains("status: succeeded") && out.contains("hello there"), "{out}");
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["execution", "get", "000000000000000000000000"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("not found"));
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["aliases", "--pack", "custom_linux"]);
+    let o = run(c).await;
+    assert_eq!(text(&o.stdout), "custom_linux:\n  genpass                                      Generiere ein Passwort\n  pwgen                                        Generiere ein Passwort\n");
+}
+
+#[tokio::test]
+async fn configuration_and_connection_problems_exit_2_with_a_clear_line() {
+    let home = tempfile::tempdir().unwrap();
+
+    // Nothing configured at all.
+    let mut c = cli(home.path());
+    c.env("ST2_API_KEY", "k").args(["exec", "--", "genpass"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no StackStorm URL"), "{}", text(&o.stderr));
+
+    // Nobody listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut c = cli(home.path());
+    c.env("ST2_BASE_URL", format!("http://127.0.0.1:{port}")).env("ST2_API_KEY", "k").args(["exec", "--", "genpass"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot reach StackStorm"), "{}", text(&o.stderr));
+
+    // A config file with a secret in it is refused, and the secret is not echoed.
+    let cfg = home.path().join(".config/stormdesk");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(cfg.join("config.toml"), "[profiles.work]\nbase_url = \"http://127.0.0.1:1\"\napi_key = \"s3cr3t-value\"\n").unwrap();
+    let mut c = cli(home.path());
+    c.args(["--profile", "work", "exec", "--", "genpass"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("secrets are not kept in files") && !err.contains("s3cr3t-value"), "{err}");
+
+    // A broken config file names itself.
+    std::fs::write(cfg.join("config.toml"), "[profiles.work\n").unwrap();
+    let mut c = cli(home.path());
+    c.args(["--profile", "work", "aliases"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("config.toml"), "{}", text(&o.stderr));
+
+    // Usage errors are 2 as well.
+    let mut c = cli(home.path());
+    c.args(["exec"]);
+    assert_eq!(run(c).await.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn the_st2_cli_config_file_is_read_like_st2_reads_it() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".st2")).unwrap();
+    std::fs::write(
+        home.path().join(".st2/config"),
+        format!("[general]\nbase_url = {}\n\n[credentials]\nusername = st2admin\npassword = Ch@ngeMe\n", sim.base_url()),
+    )
+    .unwrap();
+    let mut c = cli(home.path());
+    c.args(["exec", "--wait", "--", "genpass"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("kaffee_wolke"));
+    assert_eq!(sim.state().tokens_issued(), 1, "the password was exchanged for a token");
+
+    let mut c = cli(home.path());
+    c.args(["--skip-config", "exec", "--", "genpass"]);
+    assert_eq!(run(c).await.status.code(), Some(2), "--skip-config ignores it");
+}
+
+#[tokio::test]
+async fn sim_prints_its_url_first_and_refuses_non_loopback() {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cli(home.path());
+    c.args(["sim", "--listen", "0.0.0.0:0"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("only listens on loopback"));
+
+    let mut child = cli(home.path())
+        .args(["sim", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let url = first.trim();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let resp = reqwest::get(format!("{url}/api/v1/actionalias")).await.unwrap();
+    assert_eq!(resp.status(), 401, "the simulator answers and wants auth");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
