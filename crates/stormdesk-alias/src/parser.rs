@@ -196,7 +196,7 @@ impl FormatParser {
             Value::Null => false,
             _ => true,
         });
-        if !self.format.is_empty() && !(!stream.trim().is_empty() || any_truthy) {
+        if !self.format.is_empty() && stream.trim().is_empty() && !any_truthy {
             return Err(AliasError::NoValue);
         }
         Ok(result)
@@ -255,12 +255,10 @@ fn python_to_rust_regex(src: &str) -> String {
                     continue;
                 }
             }
-            '}' if !in_class => {
-                if !closes_quantifier(&out) {
-                    out.push_str(r"\}");
-                    i += 1;
-                    continue;
-                }
+            '}' if !in_class && !closes_quantifier(&out) => {
+                out.push_str(r"\}");
+                i += 1;
+                continue;
             }
             _ => {}
         }
@@ -334,9 +332,7 @@ fn group_names(reg: &str, format: &str) -> Result<Vec<String>, AliasError> {
     for c in GROUP_NAME.captures_iter(reg) {
         let name = c[1].to_string();
         let mut chars = name.chars();
-        let valid = chars
-            .next()
-            .is_some_and(|f| f.is_alphabetic() || f == '_')
+        let valid = chars.next().is_some_and(|f| f.is_alphabetic() || f == '_')
             && chars.all(|ch| ch.is_alphanumeric() || ch == '_');
         if !valid {
             return Err(AliasError::InvalidFormat {

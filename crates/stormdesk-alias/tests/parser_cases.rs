@@ -36,13 +36,23 @@ fn run(file: &str) -> usize {
             }
             (None, Some(want), Err(e)) => {
                 if e.to_string() != *want {
-                    failures.push(format!("{}: want error {want:?}, got {:?}", c.test, e.to_string()));
+                    failures.push(format!(
+                        "{}: want error {want:?}, got {:?}",
+                        c.test,
+                        e.to_string()
+                    ));
                 }
             }
             (_, _, got) => failures.push(format!("{}: unexpected {got:?}", c.test)),
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     cases.len()
 }
 

@@ -16,7 +16,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::output::{CliError, Out};
 
 #[derive(Parser, Debug)]
-#[command(name = "stormdesk-cli", version, about = "StackStorm ChatOps from the command line")]
+#[command(
+    name = "stormdesk-cli",
+    version,
+    about = "StackStorm ChatOps from the command line"
+)]
 struct Cli {
     /// Profile to use (default: STORMDESK_PROFILE, the config's default_profile, or "default").
     #[arg(long, global = true)]
@@ -35,7 +39,10 @@ struct Cli {
 enum Command {
     /// Run the StackStorm simulator in the foreground until stopped.
     Sim(SimArgs),
-    /// Try everything against a built-in simulator: an interactive session.
+    /// An interactive session: type commands, see acks and results. Uses the
+    /// profile when one is configured, the built-in demo server otherwise.
+    Shell(ShellArgs),
+    /// An interactive session against a built-in simulator (`shell --demo`).
     Demo(DemoArgs),
     /// Alias help, grouped by pack.
     Aliases {
@@ -123,6 +130,15 @@ struct SimArgs {
 }
 
 #[derive(Args, Debug)]
+struct ShellArgs {
+    /// Use the built-in demo server even when a profile is configured.
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    demo_args: DemoArgs,
+}
+
+#[derive(Args, Debug)]
 struct DemoArgs {
     /// Multiply simulated action durations (0 = instant).
     #[arg(long, default_value_t = 1.0)]
@@ -166,8 +182,23 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
         skip_config: cli.skip_config,
     };
     match cli.command {
-        Command::Sim(a) => online::sim(out, a.listen, a.packs, a.time_scale, a.heartbeat, a.api_key).await,
+        Command::Sim(a) => {
+            online::sim(out, a.listen, a.packs, a.time_scale, a.heartbeat, a.api_key).await
+        }
         Command::Demo(a) => online::demo(out, a.time_scale).await,
+        Command::Shell(a) => {
+            if a.demo {
+                return online::demo(out, a.demo_args.time_scale).await;
+            }
+            match ctx.client_and_profile() {
+                Ok((client, profile)) => online::shell(out, &client, &profile).await,
+                Err(CliError::Client(e)) if ctx.nothing_configured(&e) => {
+                    eprintln!("No StackStorm configured (no profile, no ST2_BASE_URL): starting the demo server.");
+                    online::demo(out, a.demo_args.time_scale).await
+                }
+                Err(e) => Err(e),
+            }
+        }
         Command::Aliases { pack, filter } => {
             let client = ctx.client()?;
             online::aliases(out, &client, pack.as_deref(), filter.as_deref()).await
@@ -189,8 +220,11 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
         Command::Alias {
             command: AliasCommand::Test { format, command },
         } => offline::alias_test(out, &format, &command.join(" ")),
-        Command::Match { source, command } => {
-            offline::match_offline(out, source.aliases.as_deref(), source.pack.as_deref(), &command.join(" "))
-        }
+        Command::Match { source, command } => offline::match_offline(
+            out,
+            source.aliases.as_deref(),
+            source.pack.as_deref(),
+            &command.join(" "),
+        ),
     }
 }

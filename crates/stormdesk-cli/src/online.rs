@@ -26,6 +26,8 @@ impl Context {
             sources = sources.skip_st2_file();
         }
         let (profile, secrets) = sources.load(self.profile.as_deref())?;
+        // Where before who: "no URL" is the clearer first complaint.
+        profile.endpoints()?;
         // Precedence as the st2 CLI: a token, then an API key, then a password.
         let creds = if let Some(t) = secrets.token {
             Credentials::Token(t)
@@ -38,13 +40,18 @@ impl Context {
                     password: p,
                 },
                 _ => {
-                    return Err(CliError::Client(stormdesk_client::ClientError::NoCredentials(
-                        profile.name.clone(),
-                    )))
+                    return Err(CliError::Client(
+                        stormdesk_client::ClientError::NoCredentials(profile.name.clone()),
+                    ))
                 }
             }
         };
         Ok((St2Client::new(&profile, creds)?, profile))
+    }
+
+    /// Whether `e` only says that no server was configured at all.
+    pub fn nothing_configured(&self, e: &stormdesk_client::ClientError) -> bool {
+        matches!(e, stormdesk_client::ClientError::Config(m) if m.contains("has no StackStorm URL"))
     }
 
     pub fn client(&self) -> Result<St2Client, CliError> {
@@ -173,7 +180,10 @@ pub async fn exec(
     }
     let req = MatchAndExecuteRequest {
         command: command.to_string(),
-        user: profile.username.clone().unwrap_or_else(|| "stormdesk".into()),
+        user: profile
+            .username
+            .clone()
+            .unwrap_or_else(|| "stormdesk".into()),
         source_channel: "stormdesk-cli".into(),
         notification_channel: None,
         notification_route: Some(profile.stream_route.clone()),
@@ -216,13 +226,19 @@ pub async fn exec(
                 failed.push(format!("{} {}", e.id, e.status));
             }
         } else {
-            out.line(format!("execution {} {}", r.execution.id, r.execution.status));
+            out.line(format!(
+                "execution {} {}",
+                r.execution.id, r.execution.status
+            ));
         }
     }
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(CliError::Failed(format!("execution did not succeed: {}", failed.join(", "))))
+        Err(CliError::Failed(format!(
+            "execution did not succeed: {}",
+            failed.join(", ")
+        )))
     }
 }
 
@@ -231,7 +247,12 @@ pub async fn execution_get(out: &Out, client: &St2Client, id: &str) -> Result<Ex
     if out.json {
         out.record(&serde_json::to_value(&e).unwrap_or(Value::Null));
     } else {
-        out.line(format!("id: {}\naction: {}\nstatus: {}", e.id, e.action_ref(), e.status));
+        out.line(format!(
+            "id: {}\naction: {}\nstatus: {}",
+            e.id,
+            e.action_ref(),
+            e.status
+        ));
         if let Some(s) = &e.start_timestamp {
             out.line(format!("started: {s}"));
         }
@@ -241,7 +262,10 @@ pub async fn execution_get(out: &Out, client: &St2Client, id: &str) -> Result<Ex
         if let Some(u) = &e.web_url {
             out.line(format!("web_url: {u}"));
         }
-        out.line(format!("parameters: {}", Value::Object(e.parameters.clone())));
+        out.line(format!(
+            "parameters: {}",
+            Value::Object(e.parameters.clone())
+        ));
         let text = result_text(&e);
         if !text.is_empty() {
             out.line(format!("result:\n{text}"));
@@ -269,9 +293,18 @@ pub async fn demo(out: &Out, time_scale: f64) -> Result<ExitCode, CliError> {
         },
     )?;
     out.line(format!(
-        "Stormdesk demo: a simulated StackStorm at {} with the demo packs.\nType a command (try: genpass, deploy web to prod, restart nginx on web1, ping db-down), `help` for every alias, `quit` to leave.",
+        "Stormdesk demo: a simulated StackStorm at {} with the demo packs.\nTry: genpass, deploy web to prod, restart nginx on web1, ping db-down.",
         sim.base_url()
     ));
+    let r = shell(out, &client, &profile).await;
+    sim.shutdown().await;
+    r
+}
+
+/// Read commands line by line until EOF or `quit`; a failed command is
+/// reported and the session goes on.
+pub async fn shell(out: &Out, client: &St2Client, profile: &Profile) -> Result<ExitCode, CliError> {
+    out.line("Type a command, `help` for every alias, `quit` to leave.");
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     let mut lines = stdin.lines();
     let mut stdout = tokio::io::stdout();
@@ -289,14 +322,22 @@ pub async fn demo(out: &Out, time_scale: f64) -> Result<ExitCode, CliError> {
         let result = match line {
             "" => continue,
             "quit" | "exit" => break,
-            "help" | "?" => aliases(out, &client, None, None).await,
-            cmd => exec(out, &client, &profile, cmd.strip_prefix("!st2 ").unwrap_or(cmd), true, 120).await,
+            "help" | "?" => aliases(out, client, None, None).await,
+            cmd => {
+                exec(
+                    out,
+                    client,
+                    profile,
+                    cmd.strip_prefix("!st2 ").unwrap_or(cmd),
+                    true,
+                    600,
+                )
+                .await
+            }
         };
-        // A failed command is reported and the session goes on.
         if let Err(e) = result {
             let _ = out.fail(&e);
         }
     }
-    sim.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -35,7 +35,9 @@ impl CliError {
         match self {
             CliError::NoMatch(_) | CliError::Failed(_) => 1,
             CliError::Client(
-                ClientError::NoMatch { .. } | ClientError::Ambiguous { .. } | ClientError::AliasDisabled(_),
+                ClientError::NoMatch { .. }
+                | ClientError::Ambiguous { .. }
+                | ClientError::AliasDisabled(_),
             ) => 1,
             _ => 2,
         }

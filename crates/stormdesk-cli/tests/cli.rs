@@ -10,7 +10,9 @@ use stormdesk_sim::{SimConfig, Simulator};
 const KEY: &str = "cli-test-key";
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn demo_packs() -> PathBuf {
@@ -25,7 +27,8 @@ fn cli(home: &Path) -> Command {
             c.env_remove(k);
         }
     }
-    c.env("HOME", home).env("XDG_CONFIG_HOME", home.join(".config"));
+    c.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"));
     c
 }
 
@@ -50,63 +53,121 @@ async fn sim() -> Simulator {
 }
 
 fn against(c: &mut Command, sim: &Simulator) {
-    c.env("ST2_BASE_URL", sim.base_url()).env("ST2_API_KEY", KEY);
+    c.env("ST2_BASE_URL", sim.base_url())
+        .env("ST2_API_KEY", KEY);
 }
 
 #[tokio::test]
 async fn alias_test_prints_parameters_or_stackstorms_reason() {
     let home = tempfile::tempdir().unwrap();
     let mut c = cli(home.path());
-    c.args(["alias", "test", "--format", "deploy {{app}} to {{env=staging}}", "--", "deploy", "web", "to", "prod", "version=1.2"]);
+    c.args([
+        "alias",
+        "test",
+        "--format",
+        "deploy {{app}} to {{env=staging}}",
+        "--",
+        "deploy",
+        "web",
+        "to",
+        "prod",
+        "version=1.2",
+    ]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v, serde_json::json!({"app": "web", "env": "prod", "version": "1.2"}));
+    assert_eq!(
+        v,
+        serde_json::json!({"app": "web", "env": "prod", "version": "1.2"})
+    );
 
     let mut c = cli(home.path());
-    c.args(["alias", "test", "--format", "foo bar ponies", "--", "foo", "lulz", "ponies"]);
+    c.args([
+        "alias",
+        "test",
+        "--format",
+        "foo bar ponies",
+        "--",
+        "foo",
+        "lulz",
+        "ponies",
+    ]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
-    assert!(text(&o.stderr).contains("Command \"foo lulz ponies\" doesn't match format string \"foo bar ponies\""), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr)
+            .contains("Command \"foo lulz ponies\" doesn't match format string \"foo bar ponies\""),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[tokio::test]
 async fn match_offline_from_an_api_dump_and_from_a_pack() {
     let home = tempfile::tempdir().unwrap();
     let mut c = cli(home.path());
-    c.arg("match").arg("--aliases").arg(fixture("actionalias.json")).args(["--", "ship", "api", "to", "prod"]);
+    c.arg("match")
+        .arg("--aliases")
+        .arg(fixture("actionalias.json"))
+        .args(["--", "ship", "api", "to", "prod"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["ref"], "ops.deploy");
     assert_eq!(v["action_ref"], "ops.deploy");
     assert_eq!(v["format"], "ship {{ app }} to {{ env=staging }}");
-    assert_eq!(v["parameters"], serde_json::json!({"app": "api", "env": "prod"}));
+    assert_eq!(
+        v["parameters"],
+        serde_json::json!({"app": "api", "env": "prod"})
+    );
 
     let mut c = cli(home.path());
-    c.arg("match").arg("--pack").arg(demo_packs().join("custom_linux")).args(["--", "pwgen"]);
+    c.arg("match")
+        .arg("--pack")
+        .arg(demo_packs().join("custom_linux"))
+        .args(["--", "pwgen"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap()["name"], "genpass");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()["name"],
+        "genpass"
+    );
 
     // Two aliases that both fit: exit 1, the candidates named.
-    let mut aliases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(fixture("actionalias.json")).unwrap()).unwrap();
-    let mut twin = aliases.iter().find(|a| a["name"] == "echo").unwrap().clone();
+    let mut aliases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("actionalias.json")).unwrap())
+            .unwrap();
+    let mut twin = aliases
+        .iter()
+        .find(|a| a["name"] == "echo")
+        .unwrap()
+        .clone();
     twin["name"] = "echo_twin".into();
     twin["ref"] = "ops.echo_twin".into();
     aliases.push(twin);
     let f = home.path().join("aliases.json");
     std::fs::write(&f, serde_json::to_string(&aliases).unwrap()).unwrap();
     let mut c = cli(home.path());
-    c.arg("match").arg("--aliases").arg(&f).args(["--", "echo", "hi"]);
+    c.arg("match")
+        .arg("--aliases")
+        .arg(&f)
+        .args(["--", "echo", "hi"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("matched more than 1 pattern") && err.contains("ops.echo_twin") && err.contains("ops.echo:"), "{err}");
+    assert!(
+        err.contains("matched more than 1 pattern")
+            && err.contains("ops.echo_twin")
+            && err.contains("ops.echo:"),
+        "{err}"
+    );
 
     let mut c = cli(home.path());
-    c.arg("match").arg("--aliases").arg(&f).args(["--", "purge", "caches", "everywhere"]);
+    c.arg("match")
+        .arg("--aliases")
+        .arg(&f)
+        .args(["--", "purge", "caches", "everywhere"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(1), "a disabled alias never matches");
 
@@ -130,16 +191,24 @@ async fn exec_waits_for_the_result_and_exit_codes_say_what_happened() {
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
     assert!(out.contains("Running `uptime` on web1"), "{out}");
-    assert!(out.contains(&format!("{}/#/history/", sim.base_url())), "ack carries the web URL: {out}");
+    assert!(
+        out.contains(&format!("{}/#/history/", sim.base_url())),
+        "ack carries the web URL: {out}"
+    );
     assert!(out.contains("[succeeded] ops.remote"), "{out}");
     assert!(out.contains("[simulated] web1$ uptime"), "{out}");
 
     let mut c = cli(home.path());
     against(&mut c, &sim);
-    c.args(["--json", "exec", "--wait", "--", "restart", "service", "broken", "on", "web1"]);
+    c.args([
+        "--json", "exec", "--wait", "--", "restart", "service", "broken", "on", "web1",
+    ]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(1), "a failed execution exits 1");
-    let lines: Vec<Value> = text(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines[0]["event"], "ack");
     assert_eq!(lines[1]["event"], "result");
     assert_eq!(lines[1]["status"], "failed");
@@ -173,7 +242,12 @@ async fn execution_get_and_aliases() {
     let o = run(c).await;
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0));
-    assert!(out.contains(&format!("id: {id}")) && out.contains("status: succeeded") && out.contains("hello there"), "{out}");
+    assert!(
+        out.contains(&format!("id: {id}"))
+            && out.contains("status: succeeded")
+            && out.contains("hello there"),
+        "{out}"
+    );
 
     let mut c = cli(home.path());
     against(&mut c, &sim);
@@ -198,26 +272,47 @@ async fn configuration_and_connection_problems_exit_2_with_a_clear_line() {
     c.env("ST2_API_KEY", "k").args(["exec", "--", "genpass"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("no StackStorm URL"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no StackStorm URL"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // Nobody listening.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut c = cli(home.path());
-    c.env("ST2_BASE_URL", format!("http://127.0.0.1:{port}")).env("ST2_API_KEY", "k").args(["exec", "--", "genpass"]);
+    c.env("ST2_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("ST2_API_KEY", "k")
+        .args(["exec", "--", "genpass"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("cannot reach StackStorm"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("cannot reach StackStorm"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // A config file with a secret in it is refused, and the secret is not echoed.
     let cfg = home.path().join(".config/stormdesk");
     std::fs::create_dir_all(&cfg).unwrap();
-    std::fs::write(cfg.join("config.toml"), "[profiles.work]\nbase_url = \"http://127.0.0.1:1\"\napi_key = \"s3cr3t-value\"\n").unwrap();
+    std::fs::write(
+        cfg.join("config.toml"),
+        "[profiles.work]\nbase_url = \"http://127.0.0.1:1\"\napi_key = \"s3cr3t-value\"\n",
+    )
+    .unwrap();
     let mut c = cli(home.path());
     c.args(["--profile", "work", "exec", "--", "genpass"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains("secrets are not kept in files") && !err.contains("s3cr3t-value"), "{err}");
+    assert!(
+        err.contains("secrets are not kept in files") && !err.contains("s3cr3t-value"),
+        "{err}"
+    );
 
     // A broken config file names itself.
     std::fs::write(cfg.join("config.toml"), "[profiles.work\n").unwrap();
@@ -225,7 +320,11 @@ async fn configuration_and_connection_problems_exit_2_with_a_clear_line() {
     c.args(["--profile", "work", "aliases"]);
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("config.toml"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("config.toml"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // Usage errors are 2 as well.
     let mut c = cli(home.path());
@@ -240,7 +339,10 @@ async fn the_st2_cli_config_file_is_read_like_st2_reads_it() {
     std::fs::create_dir_all(home.path().join(".st2")).unwrap();
     std::fs::write(
         home.path().join(".st2/config"),
-        format!("[general]\nbase_url = {}\n\n[credentials]\nusername = st2admin\npassword = Ch@ngeMe\n", sim.base_url()),
+        format!(
+            "[general]\nbase_url = {}\n\n[credentials]\nusername = st2admin\npassword = Ch@ngeMe\n",
+            sim.base_url()
+        ),
     )
     .unwrap();
     let mut c = cli(home.path());
@@ -248,11 +350,19 @@ async fn the_st2_cli_config_file_is_read_like_st2_reads_it() {
     let o = run(c).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("kaffee_wolke"));
-    assert_eq!(sim.state().tokens_issued(), 1, "the password was exchanged for a token");
+    assert_eq!(
+        sim.state().tokens_issued(),
+        1,
+        "the password was exchanged for a token"
+    );
 
     let mut c = cli(home.path());
     c.args(["--skip-config", "exec", "--", "genpass"]);
-    assert_eq!(run(c).await.status.code(), Some(2), "--skip-config ignores it");
+    assert_eq!(
+        run(c).await.status.code(),
+        Some(2),
+        "--skip-config ignores it"
+    );
 }
 
 #[tokio::test]
@@ -274,14 +384,18 @@ async fn sim_prints_its_url_first_and_refuses_non_loopback() {
     let first = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
         let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
         line
     })
     .await
     .unwrap();
     let url = first.trim();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    let resp = reqwest::get(format!("{url}/api/v1/actionalias")).await.unwrap();
+    let resp = reqwest::get(format!("{url}/api/v1/actionalias"))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401, "the simulator answers and wants auth");
     child.kill().unwrap();
     let _ = child.wait();

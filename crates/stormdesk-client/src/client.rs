@@ -19,7 +19,10 @@ use crate::secret::Secret;
 #[derive(Debug, Clone)]
 pub enum Credentials {
     /// Exchanged for a token, renewed before expiry and after a 401.
-    Password { username: String, password: Secret },
+    Password {
+        username: String,
+        password: Secret,
+    },
     ApiKey(Secret),
     Token(Secret),
     /// No credentials (auth-less servers, or only to call `authenticate`).
@@ -435,7 +438,11 @@ async fn check(resp: Response, command: Option<&str>) -> Result<Response, Client
     let text = resp.text().await.unwrap_or_default();
     let faultstring = serde_json::from_str::<Value>(&text)
         .ok()
-        .and_then(|v| v.get("faultstring").and_then(Value::as_str).map(str::to_string))
+        .and_then(|v| {
+            v.get("faultstring")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| {
             let t: String = text.chars().take(200).collect();
             if t.trim().is_empty() {
@@ -484,7 +491,10 @@ mod tests {
     #[test]
     fn join_keeps_base_path() {
         let b = Url::parse("http://h/api/v1").unwrap();
-        assert_eq!(join(&b, "actionalias").as_str(), "http://h/api/v1/actionalias");
+        assert_eq!(
+            join(&b, "actionalias").as_str(),
+            "http://h/api/v1/actionalias"
+        );
         let b = Url::parse("http://h/api/v1/").unwrap();
         assert_eq!(join(&b, "x/y").as_str(), "http://h/api/v1/x/y");
     }

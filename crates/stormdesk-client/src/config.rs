@@ -185,7 +185,11 @@ impl ConfigSources {
                 .unwrap_or_default();
             return Err(ClientError::Config(format!(
                 "unknown profile \"{name}\" (known: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )));
         }
 

@@ -4,7 +4,9 @@ use thiserror::Error;
 /// act on. No variant ever carries a secret.
 #[derive(Debug, Error)]
 pub enum ClientError {
-    #[error("cannot reach StackStorm at {url}: {detail}. Check the URL and that the server is running")]
+    #[error(
+        "cannot reach StackStorm at {url}: {detail}. Check the URL and that the server is running"
+    )]
     Unreachable { url: String, detail: String },
     #[error("TLS failure talking to {url}: {detail}. Set a CA file (cacert) for a private CA; verification is only off with the explicit insecure flag")]
     Tls { url: String, detail: String },
@@ -13,9 +15,15 @@ pub enum ClientError {
     #[error("not found: {0}")]
     NotFound(String),
     #[error("no alias matches \"{command}\": {faultstring}")]
-    NoMatch { command: String, faultstring: String },
+    NoMatch {
+        command: String,
+        faultstring: String,
+    },
     #[error("\"{command}\" matches more than one alias: {faultstring}")]
-    Ambiguous { command: String, faultstring: String },
+    Ambiguous {
+        command: String,
+        faultstring: String,
+    },
     #[error("{0}")]
     AliasDisabled(String),
     #[error("StackStorm answered {status}: {faultstring}")]

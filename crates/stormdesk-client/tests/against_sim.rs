@@ -59,8 +59,14 @@ async fn password_is_exchanged_for_a_token_and_a_wrong_one_is_refused() {
         .authenticate(DEMO_USER, &Secret::new("wrong"), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, ClientError::Unauthorized(ref f) if f.contains("Invalid or missing credentials")), "{err:?}");
-    assert!(!err.to_string().contains("wrong"), "the password leaked into {err}");
+    assert!(
+        matches!(err, ClientError::Unauthorized(ref f) if f.contains("Invalid or missing credentials")),
+        "{err:?}"
+    );
+    assert!(
+        !err.to_string().contains("wrong"),
+        "the password leaked into {err}"
+    );
 
     let bad = client(
         &sim,
@@ -69,13 +75,19 @@ async fn password_is_exchanged_for_a_token_and_a_wrong_one_is_refused() {
             password: Secret::new("nope"),
         },
     );
-    assert!(matches!(bad.list_aliases().await, Err(ClientError::Unauthorized(_))));
+    assert!(matches!(
+        bad.list_aliases().await,
+        Err(ClientError::Unauthorized(_))
+    ));
 
     let err = c
         .authenticate(DEMO_USER, &Secret::new(DEMO_PASSWORD), Some(u64::MAX / 2))
         .await
         .unwrap_err();
-    assert!(matches!(err, ClientError::Server { status: 400, .. }), "{err:?}");
+    assert!(
+        matches!(err, ClientError::Server { status: 400, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +133,10 @@ async fn a_ready_token_cannot_be_renewed_and_says_so() {
     c.list_aliases().await.expect("token works");
     sim.state().expire_all_tokens();
     let err = c.list_aliases().await.unwrap_err();
-    assert!(matches!(err, ClientError::Unauthorized(ref f) if f.contains("expired")), "{err:?}");
+    assert!(
+        matches!(err, ClientError::Unauthorized(ref f) if f.contains("expired")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +149,10 @@ async fn api_keys_authenticate_and_unknown_ones_do_not() {
     assert!(matches!(err, ClientError::Unauthorized(_)));
     assert!(!err.to_string().contains("not-a-key"));
     let none = client(&sim, Credentials::None);
-    assert!(matches!(none.list_aliases().await, Err(ClientError::Unauthorized(_))));
+    assert!(matches!(
+        none.list_aliases().await,
+        Err(ClientError::Unauthorized(_))
+    ));
 }
 
 #[tokio::test]
@@ -152,7 +170,9 @@ async fn alias_listing_follows_every_page() {
     for i in 0..250 {
         std::fs::write(
             pack.join(format!("aliases/a{i:03}.yaml")),
-            format!("name: a{i:03}\naction_ref: bulk.act\nformats:\n  - \"do thing {i} {{{{ x }}}}\"\n"),
+            format!(
+                "name: a{i:03}\naction_ref: bulk.act\nformats:\n  - \"do thing {i} {{{{ x }}}}\"\n"
+            ),
         )
         .unwrap();
     }
@@ -173,13 +193,22 @@ async fn help_is_grouped_filtered_and_skips_disabled_aliases() {
     let sim = sim().await;
     let c = client(&sim, password());
     let all = c.alias_help(None, None, 0, 0).await.unwrap();
-    assert!(all.helpstrings.iter().any(|h| h.display == "shinken service overview"));
+    assert!(all
+        .helpstrings
+        .iter()
+        .any(|h| h.display == "shinken service overview"));
     assert!(!all.helpstrings.iter().any(|h| h.display.contains("purge")));
     assert_eq!(all.available as usize, all.helpstrings.len());
 
-    let ops = c.alias_help(Some("DEPLOY"), Some("ops"), 0, 0).await.unwrap();
+    let ops = c
+        .alias_help(Some("DEPLOY"), Some("ops"), 0, 0)
+        .await
+        .unwrap();
     assert_eq!(ops.helpstrings.len(), 1);
-    assert_eq!(ops.helpstrings[0].display, "deploy <app> to <env> [version=<v>]");
+    assert_eq!(
+        ops.helpstrings[0].display,
+        "deploy <app> to <env> [version=<v>]"
+    );
 
     let page = c.alias_help(None, None, 2, 1).await.unwrap();
     assert_eq!(page.helpstrings.len(), 2);
@@ -197,10 +226,16 @@ async fn match_finds_the_alias_and_reports_misses_and_disabled_aliases() {
     let m = c.match_alias("ship web to prod").await.unwrap();
     assert_eq!(m.actionalias.name, "deploy");
     assert_eq!(m.representation, "ship {{ app }} to {{ env=staging }}");
-    assert_eq!(m.display.as_deref(), Some("deploy <app> to <env> [version=<v>]"));
+    assert_eq!(
+        m.display.as_deref(),
+        Some("deploy <app> to <env> [version=<v>]")
+    );
 
     let err = c.match_alias("make me a sandwich").await.unwrap_err();
-    assert!(matches!(err, ClientError::NoMatch { ref faultstring, .. } if faultstring == "Command 'make me a sandwich' matched no patterns"), "{err:?}");
+    assert!(
+        matches!(err, ClientError::NoMatch { ref faultstring, .. } if faultstring == "Command 'make me a sandwich' matched no patterns"),
+        "{err:?}"
+    );
 
     // A disabled alias takes no part in matching, as in StackStorm.
     let err = c.match_alias("purge caches everywhere").await.unwrap_err();
@@ -215,15 +250,29 @@ async fn several_matches_are_reported_as_ambiguous() {
     std::fs::create_dir_all(p.join("aliases")).unwrap();
     std::fs::write(p.join("pack.yaml"), "ref: amb\n").unwrap();
     std::fs::write(p.join("actions/a.yaml"), "name: a\nparameters: {}\n").unwrap();
-    std::fs::write(p.join("aliases/one.yaml"), "name: one\naction_ref: amb.a\nformats: ['restart {{ what }}']\n").unwrap();
-    std::fs::write(p.join("aliases/two.yaml"), "name: two\naction_ref: amb.a\nformats: ['restart {{ what }} now']\n").unwrap();
+    std::fs::write(
+        p.join("aliases/one.yaml"),
+        "name: one\naction_ref: amb.a\nformats: ['restart {{ what }}']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("aliases/two.yaml"),
+        "name: two\naction_ref: amb.a\nformats: ['restart {{ what }} now']\n",
+    )
+    .unwrap();
     let sim = sim_with(SimConfig {
         packs: PackSet::load_dir(p).unwrap(),
         ..SimConfig::default()
     })
     .await;
-    let err = client(&sim, password()).match_alias("restart web now").await.unwrap_err();
-    assert!(matches!(err, ClientError::Ambiguous { ref faultstring, .. } if faultstring.contains("matched more than 1 pattern")), "{err:?}");
+    let err = client(&sim, password())
+        .match_alias("restart web now")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::Ambiguous { ref faultstring, .. } if faultstring.contains("matched more than 1 pattern")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -245,14 +294,22 @@ async fn legacy_alias_execution_takes_the_seed_payload_and_announces_the_result(
     let r = c.execute_alias(&req).await.unwrap();
     assert_eq!(r.actionalias.reference(), "livestatus.state_overview");
     assert_eq!(r.execution.status, "requested");
-    assert!(r.execution.web_url.as_deref().unwrap().ends_with(&format!("/#/history/{}/general", r.execution.id)));
+    assert!(r
+        .execution
+        .web_url
+        .as_deref()
+        .unwrap()
+        .ends_with(&format!("/#/history/{}/general", r.execution.id)));
     assert_eq!(r.execution.context["api_user"], "@ch");
     assert_eq!(r.execution.context["user"], DEMO_USER);
 
     let (name, data) = next_event(&mut stream).await;
     assert_eq!(name, "st2.announcement__errbot");
     let payload = &data["payload"];
-    assert_eq!(payload["message"], "Standard out says OK: 128 services, 2 warning, 0 critical ... \\o/");
+    assert_eq!(
+        payload["message"],
+        "Standard out says OK: 128 services, 2 warning, 0 critical ... \\o/"
+    );
     assert_eq!(payload["channel"], "@ch");
     assert_eq!(payload["user"], "@ch");
     assert_eq!(payload["whisper"], false);
@@ -260,7 +317,12 @@ async fn legacy_alias_execution_takes_the_seed_payload_and_announces_the_result(
 
     let e = c.get_execution(&r.execution.id).await.unwrap();
     assert_eq!(e.status, "succeeded");
-    let statuses: Vec<_> = e.other["log"].as_array().unwrap().iter().map(|l| l["status"].as_str().unwrap().to_string()).collect();
+    let statuses: Vec<_> = e.other["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(statuses, ["requested", "scheduled", "running", "succeeded"]);
 }
 
@@ -277,10 +339,16 @@ async fn legacy_alias_execution_errors() {
         ..Default::default()
     };
     let err = c.execute_alias(&req).await.unwrap_err();
-    assert!(matches!(err, ClientError::AliasDisabled(ref f) if f == "Action alias with name \"purge_caches\" is disabled."), "{err:?}");
+    assert!(
+        matches!(err, ClientError::AliasDisabled(ref f) if f == "Action alias with name \"purge_caches\" is disabled."),
+        "{err:?}"
+    );
     req.name = "no_such_alias".into();
     let err = c.execute_alias(&req).await.unwrap_err();
-    assert!(matches!(err, ClientError::NotFound(ref f) if f.contains("Unable to identify action alias")), "{err:?}");
+    assert!(
+        matches!(err, ClientError::NotFound(ref f) if f.contains("Unable to identify action alias")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -290,28 +358,59 @@ async fn match_and_execute_runs_to_a_result_with_ack_parameters_and_immutable_va
     let results = c.match_and_execute(&request("genpass")).await.unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].message.as_deref(), Some("Sekunde..."));
-    let e = c.wait_for_execution(&results[0].execution.id, Duration::from_secs(10)).await.unwrap();
+    let e = c
+        .wait_for_execution(&results[0].execution.id, Duration::from_secs(10))
+        .await
+        .unwrap();
     assert!(e.succeeded());
-    assert!(e.result["stdout"].as_str().unwrap().contains("kaffee_wolke"));
+    assert!(e.result["stdout"]
+        .as_str()
+        .unwrap()
+        .contains("kaffee_wolke"));
 
-    let r = c.match_and_execute(&request("create ticket \"disk full on db1\" priority=high")).await.unwrap();
+    let r = c
+        .match_and_execute(&request("create ticket \"disk full on db1\" priority=high"))
+        .await
+        .unwrap();
     assert_eq!(r[0].execution.parameters["summary"], "disk full on db1");
     assert_eq!(r[0].execution.parameters["priority"], "high");
 
-    let r = c.match_and_execute(&request("scale web to 5")).await.unwrap();
-    assert_eq!(r[0].execution.parameters["replicas"], json!(5), "cast to the action's integer type");
-    assert_eq!(r[0].execution.parameters["environment"], "staging", "immutable parameter injected");
+    let r = c
+        .match_and_execute(&request("scale web to 5"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r[0].execution.parameters["replicas"],
+        json!(5),
+        "cast to the action's integer type"
+    );
+    assert_eq!(
+        r[0].execution.parameters["environment"], "staging",
+        "immutable parameter injected"
+    );
 
-    let err = c.match_and_execute(&request("scale web to many")).await.unwrap_err();
-    assert!(matches!(err, ClientError::Server { status: 400, ref faultstring } if faultstring.contains("invalid literal for int()")), "{err:?}");
+    let err = c
+        .match_and_execute(&request("scale web to many"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::Server { status: 400, ref faultstring } if faultstring.contains("invalid literal for int()")),
+        "{err:?}"
+    );
 
     let r = c.match_and_execute(&request("ping db-down")).await.unwrap();
-    let e = c.wait_for_execution(&r[0].execution.id, Duration::from_secs(10)).await.unwrap();
+    let e = c
+        .wait_for_execution(&r[0].execution.id, Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(e.status, "failed");
     let out = c.execution_output(&e.id).await.unwrap();
     assert!(out.contains("Name or service not known"), "{out}");
 
-    let err = c.match_and_execute(&request("nothing like this")).await.unwrap_err();
+    let err = c
+        .match_and_execute(&request("nothing like this"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::NoMatch { .. }));
 }
 
@@ -339,7 +438,10 @@ async fn executions_are_listed_with_filters_and_missing_ones_are_not_found() {
         .await
         .unwrap();
     assert_eq!(limited.len(), 1);
-    let err = c.get_execution("000000000000000000000000").await.unwrap_err();
+    let err = c
+        .get_execution("000000000000000000000000")
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::NotFound(_)));
 }
 
@@ -359,7 +461,10 @@ async fn server_errors_timeouts_and_a_stopped_server_are_typed() {
 
     sim.faults().fail_next.store(1, Ordering::SeqCst);
     let err = c.list_aliases().await.unwrap_err();
-    assert!(matches!(err, ClientError::Server { status: 503, .. }), "{err:?}");
+    assert!(
+        matches!(err, ClientError::Server { status: 503, .. }),
+        "{err:?}"
+    );
     c.list_aliases().await.expect("only the next call failed");
 
     sim.faults().delay_ms.store(1_000, Ordering::SeqCst);
@@ -373,7 +478,9 @@ async fn server_errors_timeouts_and_a_stopped_server_are_typed() {
     assert!(err.to_string().contains("cannot reach StackStorm"));
 
     sim.restart().await.unwrap();
-    c.list_aliases().await.expect("the same port answers again, the token still valid");
+    c.list_aliases()
+        .await
+        .expect("the same port answers again, the token still valid");
 }
 
 #[tokio::test]
@@ -388,7 +495,13 @@ async fn a_malformed_response_is_reported_not_panicked_on() {
             let _ = s.read(&mut buf).await;
             let body = "<html>proxy error</html>";
             let _ = s
-                .write_all(format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len()).as_bytes())
+                .write_all(
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
+                )
                 .await;
         }
     });
@@ -413,7 +526,10 @@ async fn open_stream(sim: &Simulator, c: &St2Client, events: &str) -> reqwest::R
     }
     let resp = rb.send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     let _ = sim;
     resp
 }
@@ -460,7 +576,11 @@ async fn the_stream_is_framed_like_st2stream_filters_events_and_sends_heartbeats
     let mut s = open_stream(&sim, &c, "st2.execution__create,st2.execution__update").await;
 
     // Idle: blank-line heartbeats only.
-    let chunk = tokio::time::timeout(Duration::from_secs(2), s.chunk()).await.unwrap().unwrap().unwrap();
+    let chunk = tokio::time::timeout(Duration::from_secs(2), s.chunk())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(&chunk[..], b"\n");
 
     let r = c.match_and_execute(&request("echo hello")).await.unwrap();
@@ -493,12 +613,17 @@ async fn dropped_streams_end_and_the_stream_needs_auth() {
     let c = client(&sim, password());
     let mut s = open_stream(&sim, &c, "st2.announcement__stormdesk").await;
     sim.faults().drop_streams();
-    let end = tokio::time::timeout(Duration::from_secs(5), s.chunk()).await.expect("closed promptly");
+    let end = tokio::time::timeout(Duration::from_secs(5), s.chunk())
+        .await
+        .expect("closed promptly");
     assert!(matches!(end, Ok(None)), "stream ended: {end:?}");
 
     let url = format!("{}/stream/v1/stream", sim.base_url());
     let resp = reqwest::get(&url).await.unwrap();
     assert_eq!(resp.status(), 401);
     let body: Value = resp.json().await.unwrap();
-    assert!(body["faultstring"].as_str().unwrap().contains("Token or API key required"));
+    assert!(body["faultstring"]
+        .as_str()
+        .unwrap()
+        .contains("Token or API key required"));
 }

@@ -114,20 +114,33 @@ fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(o)) => Ok(o),
-        Ok(_) => Err(ApiError::new(400, "The request body must be a JSON object.")),
-        Err(e) => Err(ApiError::new(400, format!("Failed to parse request body: {e}"))),
+        Ok(_) => Err(ApiError::new(
+            400,
+            "The request body must be a JSON object.",
+        )),
+        Err(e) => Err(ApiError::new(
+            400,
+            format!("Failed to parse request body: {e}"),
+        )),
     }
 }
 
 // ---- auth ----
 
-async fn create_token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn create_token(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let invalid = || ApiError::new(401, "Invalid or missing credentials");
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(invalid)?;
-    let encoded = auth.strip_prefix("Basic ").or_else(|| auth.strip_prefix("basic ")).ok_or_else(invalid)?;
+    let encoded = auth
+        .strip_prefix("Basic ")
+        .or_else(|| auth.strip_prefix("basic "))
+        .ok_or_else(invalid)?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()
@@ -140,7 +153,10 @@ async fn create_token(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     let body = body_object(&body)?;
     let ttl = match body.get("ttl") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().ok_or_else(|| ApiError::new(400, "ttl must be a positive integer"))?),
+        Some(v) => Some(
+            v.as_u64()
+                .ok_or_else(|| ApiError::new(400, "ttl must be a positive integer"))?,
+        ),
     };
     let token = app.state.issue_token(user, ttl)?;
     let mut resp = (StatusCode::CREATED, Json(token)).into_response();
@@ -153,17 +169,26 @@ async fn create_token(State(app): State<App>, headers: HeaderMap, body: Bytes) -
 async fn validate_token(State(app): State<App>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let body = body_object(&body)?;
     let token = body.get("token").and_then(Value::as_str).unwrap_or("");
-    Ok(Json(json!({"valid": app.state.user_for_token(token).is_ok()})))
+    Ok(Json(
+        json!({"valid": app.state.user_for_token(token).is_ok()}),
+    ))
 }
 
 // ---- aliases ----
 
-async fn list_aliases(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Response, ApiError> {
+async fn list_aliases(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Result<Response, ApiError> {
     requester(&app, &headers, &q)?;
     let limit = q_int(&q, "limit", 100)?;
     let offset = q_int(&q, "offset", 0)?;
     if offset < 0 || limit < -1 || limit == 0 {
-        return Err(ApiError::new(400, "Limit, if specified, must be a positive number and offset must not be negative."));
+        return Err(ApiError::new(
+            400,
+            "Limit, if specified, must be a positive number and offset must not be negative.",
+        ));
     }
     let all: Vec<Value> = app
         .state
@@ -177,32 +202,59 @@ async fn list_aliases(State(app): State<App>, headers: HeaderMap, Query(q): Q) -
     let page: Vec<Value> = all
         .into_iter()
         .skip(offset as usize)
-        .take(if limit == -1 { usize::MAX } else { limit as usize })
+        .take(if limit == -1 {
+            usize::MAX
+        } else {
+            limit as usize
+        })
         .collect();
     let mut resp = Json(page).into_response();
-    resp.headers_mut().insert("X-Total-Count", HeaderValue::from(total));
-    resp.headers_mut().insert("X-Limit", HeaderValue::from(limit));
+    resp.headers_mut()
+        .insert("X-Total-Count", HeaderValue::from(total));
+    resp.headers_mut()
+        .insert("X-Limit", HeaderValue::from(limit));
     Ok(resp)
 }
 
-async fn get_alias(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(r): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_alias(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(r): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     app.state
         .aliases()
         .iter()
-        .find(|a| a.reference() == r || a.other.get("id").and_then(Value::as_str) == Some(r.as_str()))
+        .find(|a| {
+            a.reference() == r || a.other.get("id").and_then(Value::as_str) == Some(r.as_str())
+        })
         .map(|a| Json(SimState::alias_json(a)))
-        .ok_or_else(|| ApiError::new(404, format!("Resource with a reference or id \"{r}\" not found")))
+        .ok_or_else(|| {
+            ApiError::new(
+                404,
+                format!("Resource with a reference or id \"{r}\" not found"),
+            )
+        })
 }
 
-async fn match_alias(State(app): State<App>, headers: HeaderMap, Query(q): Q, body: Bytes) -> Result<Json<Value>, ApiError> {
+async fn match_alias(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     let body = body_object(&body)?;
     let command = body
         .get("command")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::new(400, "'command' is a required property"))?;
-    let m = app.state.index().match_command(command).map_err(alias_error)?;
+    let m = app
+        .state
+        .index()
+        .match_command(command)
+        .map_err(alias_error)?;
     Ok(Json(json!({
         "actionalias": SimState::alias_json(m.alias),
         "display": m.display,
@@ -211,7 +263,11 @@ async fn match_alias(State(app): State<App>, headers: HeaderMap, Query(q): Q, bo
 }
 
 /// `generate_helpstring_result`, limit/offset quirks included.
-async fn alias_help(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Json<Value>, ApiError> {
+async fn alias_help(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     let filter = q_get(&q, "filter").unwrap_or("");
     let re = regex::RegexBuilder::new(filter)
@@ -229,7 +285,9 @@ async fn alias_help(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> 
         }
         for f in &alias.formats {
             let (display, _, _) = f.normalise();
-            let Some(display) = display.filter(|d| !d.is_empty()) else { continue };
+            let Some(display) = display.filter(|d| !d.is_empty()) else {
+                continue;
+            };
             if !re.is_match(display) {
                 continue;
             }
@@ -240,7 +298,9 @@ async fn alias_help(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> 
             if skip {
                 continue;
             }
-            matches.push(json!({"pack": alias.pack, "display": display, "description": alias.description}));
+            matches.push(
+                json!({"pack": alias.pack, "display": display, "description": alias.description}),
+            );
         }
     }
     Ok(Json(json!({"available": count, "helpstrings": matches})))
@@ -248,27 +308,51 @@ async fn alias_help(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> 
 
 // ---- alias execution ----
 
-async fn alias_execution(State(app): State<App>, headers: HeaderMap, Query(q): Q, body: Bytes) -> Result<Response, ApiError> {
+async fn alias_execution(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let user = requester(&app, &headers, &q)?;
     let body = body_object(&body)?;
     let mut results = app.state.execute_alias(&body, &user, false)?;
     Ok((StatusCode::CREATED, Json(results.remove(0))).into_response())
 }
 
-async fn match_and_execute(State(app): State<App>, headers: HeaderMap, Query(q): Q, body: Bytes) -> Result<Response, ApiError> {
+async fn match_and_execute(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let user = requester(&app, &headers, &q)?;
     let body = body_object(&body)?;
     for field in ["command", "user", "source_channel"] {
         if !body.get(field).is_some_and(Value::is_string) {
-            return Err(ApiError::new(400, format!("'{field}' is a required property")));
+            return Err(ApiError::new(
+                400,
+                format!("'{field}' is a required property"),
+            ));
         }
     }
     let command = body["command"].as_str().unwrap_or_default();
-    let m = app.state.index().match_command(command).map_err(alias_error)?;
+    let m = app
+        .state
+        .index()
+        .match_command(command)
+        .map_err(alias_error)?;
     let mut payload = Map::new();
     payload.insert("name".into(), json!(m.alias.name));
     payload.insert("format".into(), json!(m.representation));
-    for k in ["command", "user", "source_channel", "notification_channel", "notification_route", "source_context"] {
+    for k in [
+        "command",
+        "user",
+        "source_channel",
+        "notification_channel",
+        "notification_route",
+        "source_context",
+    ] {
         if let Some(v) = body.get(k) {
             payload.insert(k.into(), v.clone());
         }
@@ -279,14 +363,25 @@ async fn match_and_execute(State(app): State<App>, headers: HeaderMap, Query(q):
 
 // ---- executions ----
 
-async fn list_executions(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Response, ApiError> {
+async fn list_executions(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Result<Response, ApiError> {
     requester(&app, &headers, &q)?;
     let limit = q_int(&q, "limit", 100)?;
     let offset = q_int(&q, "offset", 0)?;
     if offset < 0 || limit < -1 || limit == 0 {
-        return Err(ApiError::new(400, "Limit, if specified, must be a positive number and offset must not be negative."));
+        return Err(ApiError::new(
+            400,
+            "Limit, if specified, must be a positive number and offset must not be negative.",
+        ));
     }
-    let ids: Vec<&str> = q.iter().filter(|(k, _)| k == "id").flat_map(|(_, v)| v.split(',')).collect();
+    let ids: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .flat_map(|(_, v)| v.split(','))
+        .collect();
     let all: Vec<Value> = app
         .state
         .executions()
@@ -300,10 +395,15 @@ async fn list_executions(State(app): State<App>, headers: HeaderMap, Query(q): Q
     let page: Vec<Value> = all
         .into_iter()
         .skip(offset as usize)
-        .take(if limit == -1 { usize::MAX } else { limit as usize })
+        .take(if limit == -1 {
+            usize::MAX
+        } else {
+            limit as usize
+        })
         .collect();
     let mut resp = Json(page).into_response();
-    resp.headers_mut().insert("X-Total-Count", HeaderValue::from(total));
+    resp.headers_mut()
+        .insert("X-Total-Count", HeaderValue::from(total));
     Ok(resp)
 }
 
@@ -313,19 +413,34 @@ fn find_execution(app: &App, id: &str) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::new(404, format!("Resource with a id \"{id}\" not found")))
 }
 
-async fn get_execution(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn get_execution(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     Ok(Json(find_execution(&app, &id)?))
 }
 
 /// Simulated workflows run no child tasks; the st2 CLI asks anyway.
-async fn execution_children(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn execution_children(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     find_execution(&app, &id)?;
     Ok(Json(json!([])))
 }
 
-async fn execution_output(State(app): State<App>, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn execution_output(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     requester(&app, &headers, &q)?;
     let e = find_execution(&app, &id)?;
     let mut out = String::new();
@@ -344,12 +459,21 @@ async fn execution_output(State(app): State<App>, headers: HeaderMap, Query(q): 
 
 /// `GET /stream/v1/stream`: `event: NAME\ndata: JSON\n\n` frames, a blank
 /// line as heartbeat when idle, no event ids — as st2stream sends it.
-async fn stream(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Result<Response, ApiError> {
+async fn stream(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Result<Response, ApiError> {
     requester(&app, &headers, &q)?;
     let filter: Vec<String> = q
         .iter()
         .filter(|(k, _)| k == "events")
-        .flat_map(|(_, v)| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
+        .flat_map(|(_, v)| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        })
         .collect();
     let rx = app.state.subscribe();
     let mut drop_rx = app.state.faults.drop_signal();
@@ -388,7 +512,10 @@ async fn stream(State(app): State<App>, headers: HeaderMap, Query(q): Q) -> Resu
                         }
                         Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return None,
                     };
-                    return Some((Ok::<_, std::io::Error>(Bytes::from(frame)), (rx, drop_rx, filter, state)));
+                    return Some((
+                        Ok::<_, std::io::Error>(Bytes::from(frame)),
+                        (rx, drop_rx, filter, state),
+                    ));
                 }
             }
         },

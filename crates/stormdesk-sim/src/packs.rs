@@ -51,7 +51,10 @@ impl PackSet {
     /// A directory holding packs, or one pack directory.
     pub fn load_dir(dir: &Path) -> Result<Self, SimError> {
         if !dir.is_dir() {
-            return Err(SimError::Packs(format!("{} is not a directory", dir.display())));
+            return Err(SimError::Packs(format!(
+                "{} is not a directory",
+                dir.display()
+            )));
         }
         let mut files = Vec::new();
         collect_fs(dir, dir, &mut files)?;
@@ -84,7 +87,9 @@ impl PackSet {
             }
         }
         for (path, text) in &files {
-            let Some(kind_dir) = path.parent() else { continue };
+            let Some(kind_dir) = path.parent() else {
+                continue;
+            };
             let kind = kind_dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let Some(pack) = kind_dir.parent().and_then(|r| roots.get(r)) else {
                 continue;
@@ -96,7 +101,10 @@ impl PackSet {
             if !is_yaml {
                 continue;
             }
-            let rel = format!("{kind}/{}", path.file_name().unwrap_or_default().to_string_lossy());
+            let rel = format!(
+                "{kind}/{}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            );
             match kind {
                 "actions" => {
                     let a = action(path, text, pack, &rel)?;
@@ -175,7 +183,10 @@ fn action(path: &Path, text: &str, pack: &str, rel: &str) -> Result<Action, SimE
             Some(Value::Number(n)) => n.to_string(),
             _ => "500".into(),
         },
-        status: sim.get("status").and_then(Value::as_str).map(str::to_string),
+        status: sim
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         result: sim
             .get("result")
             .and_then(Value::as_object)
@@ -226,8 +237,8 @@ fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<(PathBuf, String)>) {
 }
 
 fn collect_fs(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, String)>) -> Result<(), SimError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| SimError::Packs(format!("{}: {e}", dir.display())))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| SimError::Packs(format!("{}: {e}", dir.display())))?;
     for entry in entries {
         let entry = entry.map_err(|e| SimError::Packs(format!("{}: {e}", dir.display())))?;
         let path = entry.path();
@@ -260,12 +271,19 @@ mod tests {
             "custom_linux.genpass",
             "errbot_test.notify_errbot_test",
         ] {
-            assert!(refs.contains(&want.to_string()), "{want} missing from {refs:?}");
+            assert!(
+                refs.contains(&want.to_string()),
+                "{want} missing from {refs:?}"
+            );
         }
         assert!(set.aliases.len() >= 15);
         assert!(set.aliases.iter().any(|a| !a.enabled));
         for a in &set.aliases {
-            assert!(set.actions.contains_key(&a.action_ref), "{} has no action", a.name);
+            assert!(
+                set.actions.contains_key(&a.action_ref),
+                "{} has no action",
+                a.name
+            );
         }
     }
 

@@ -42,7 +42,11 @@ pub fn render_strict(template: &str, ctx: &Value) -> Result<String, String> {
 pub fn render_values(v: &Value, ctx: &Value) -> Result<Value, String> {
     Ok(match v {
         Value::String(s) => Value::String(render_strict(s, ctx)?),
-        Value::Array(a) => Value::Array(a.iter().map(|x| render_values(x, ctx)).collect::<Result<_, _>>()?),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| render_values(x, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(o) => Value::Object(
             o.iter()
                 .map(|(k, x)| Ok((k.clone(), render_values(x, ctx)?)))

@@ -223,7 +223,12 @@ impl SimState {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, u)| u.clone())
-            .ok_or_else(|| ApiError::new(401, "Unauthorized - ApiKey with key_hash=<redacted> not found."))
+            .ok_or_else(|| {
+                ApiError::new(
+                    401,
+                    "Unauthorized - ApiKey with key_hash=<redacted> not found.",
+                )
+            })
     }
 
     /// Expire every token now (fault injection).
@@ -372,7 +377,9 @@ impl SimState {
                 }
                 if let Some(extra) = ack.get("extra") {
                     result["extra"] = render::render_values(extra, &result).unwrap_or_else(|e| {
-                        json!(format!("Cannot render \"extra\" in field \"ack\" for alias. {e}"))
+                        json!(format!(
+                            "Cannot render \"extra\" in field \"ack\" for alias. {e}"
+                        ))
                     });
                 }
             }
@@ -382,7 +389,13 @@ impl SimState {
     }
 
     /// Create an execution and simulate it to its end in the background.
-    fn schedule(self: &Arc<Self>, action: &Action, params: Params, context: Value, notify: Value) -> Value {
+    fn schedule(
+        self: &Arc<Self>,
+        action: &Action,
+        params: Params,
+        context: Value,
+        notify: Value,
+    ) -> Value {
         let id = self.new_id();
         let now = OffsetDateTime::now_utc();
         let web_url = format!("{}/#/history/{id}/general", self.base_url());
@@ -456,7 +469,10 @@ impl SimState {
                 Value::String(t) => render::render_lenient(t, &ctx).unwrap_or_else(|e| e),
                 other => other.to_string(),
             };
-            let value = if matches!(k.as_str(), "stdout" | "stderr" | "result" | "output" | "body") {
+            let value = if matches!(
+                k.as_str(),
+                "stdout" | "stderr" | "result" | "output" | "body"
+            ) {
                 Value::String(rendered)
             } else {
                 serde_json::from_str(&rendered).unwrap_or(Value::String(rendered))
@@ -470,7 +486,8 @@ impl SimState {
         let end = OffsetDateTime::now_utc();
         exec["result"] = Value::Object(result);
         exec["end_timestamp"] = json!(timestamp(end));
-        exec["elapsed_seconds"] = json!(((end - started).as_seconds_f64() * 1000.0).round() / 1000.0);
+        exec["elapsed_seconds"] =
+            json!(((end - started).as_seconds_f64() * 1000.0).round() / 1000.0);
         self.update(&mut exec, &status);
         self.announce(&exec);
     }
@@ -553,22 +570,29 @@ fn cast_params(action: &Action, params: Params) -> Result<Params, ApiError> {
             .unwrap_or("string");
         let cast = match (ty, &v) {
             (_, Value::Null) => Value::Null,
-            ("integer", Value::String(s)) => s.trim().parse::<i64>().map(Value::from).map_err(|_| {
-                ApiError::new(400, format!("invalid literal for int() with base 10: '{s}'"))
-            })?,
-            ("number", Value::String(s)) => s
-                .trim()
-                .parse::<f64>()
-                .map(|f| json!(f))
-                .map_err(|_| ApiError::new(400, format!("could not convert string to float: '{s}'")))?,
+            ("integer", Value::String(s)) => {
+                s.trim().parse::<i64>().map(Value::from).map_err(|_| {
+                    ApiError::new(
+                        400,
+                        format!("invalid literal for int() with base 10: '{s}'"),
+                    )
+                })?
+            }
+            ("number", Value::String(s)) => {
+                s.trim().parse::<f64>().map(|f| json!(f)).map_err(|_| {
+                    ApiError::new(400, format!("could not convert string to float: '{s}'"))
+                })?
+            }
             ("boolean", Value::String(s)) => match s.trim().to_lowercase().as_str() {
                 "true" | "1" | "yes" | "y" | "on" => Value::Bool(true),
                 "false" | "0" | "no" | "n" | "off" => Value::Bool(false),
                 _ => return Err(ApiError::new(400, format!("Invalid boolean value: '{s}'"))),
             },
-            ("array", Value::String(s)) => {
-                Value::Array(s.split(',').map(|x| Value::String(x.trim().to_string())).collect())
-            }
+            ("array", Value::String(s)) => Value::Array(
+                s.split(',')
+                    .map(|x| Value::String(x.trim().to_string()))
+                    .collect(),
+            ),
             ("object", Value::String(s)) => serde_json::from_str(s).map_err(|e| {
                 ApiError::new(400, format!("Invalid JSON for parameter \"{k}\": {e}"))
             })?,
@@ -577,7 +601,10 @@ fn cast_params(action: &Action, params: Params) -> Result<Params, ApiError> {
         out.insert(k, cast);
     }
     for (k, spec) in &action.parameters {
-        let required = spec.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let required = spec
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         if required && !out.contains_key(k) && spec.get("default").is_none() {
             return Err(ApiError::new(400, format!("'{k}' is a required property")));
         }
