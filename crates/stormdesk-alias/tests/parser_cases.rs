@@ -60,3 +60,28 @@ fn run(file: &str) -> usize {
 fn stackstorm_upstream_parser_cases() {
     assert!(run("st2_parser_cases.json") >= 33);
 }
+
+/// Cases upstream's tests do not cover (multi-line, unicode, regex-special
+/// formats, `key=value` quirks); every expected value was produced by running
+/// StackStorm's own `ActionAliasFormatParser` (st2 master, Python 3.11).
+#[test]
+fn cases_beyond_upstream_checked_against_stackstorm() {
+    assert!(run("stormdesk_parser_cases.json") >= 40);
+}
+
+/// Formats Python's `re` refuses are refused here too, not matched loosely.
+#[test]
+fn formats_stackstorm_cannot_compile_are_invalid() {
+    for f in [
+        "x {{ a-b }}",
+        "{{ a }} and {{ a }}",
+        "x {{ a.b }}",
+        "x ( {{ a }}",
+    ] {
+        let e = stormdesk_alias::FormatParser::new(f).unwrap_err();
+        assert!(
+            matches!(e, stormdesk_alias::AliasError::InvalidFormat { .. }),
+            "{f}: {e:?}"
+        );
+    }
+}
