@@ -5,11 +5,13 @@ mod error;
 pub mod matcher;
 pub mod model;
 pub mod parser;
+pub mod suggest;
 
 pub use error::AliasError;
 pub use matcher::{AliasIndex, AliasMatch};
 pub use model::{Alias, AliasFormat};
 pub use parser::{extract_parameters, FormatParser};
+pub use suggest::{Next, Palette, Suggestion, SuggestionKind};
 
 /// Extracted parameters, in StackStorm's order (format order, then trailing
 /// `key=value` pairs). A value is a string, or null for an unmatched group.

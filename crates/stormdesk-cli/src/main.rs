@@ -73,6 +73,16 @@ enum Command {
         #[command(subcommand)]
         command: AliasCommand,
     },
+    /// Palette suggestions for partial text, offline, as JSON lines (best first).
+    Suggest {
+        #[command(flatten)]
+        source: AliasSource,
+        /// How many suggestions at most.
+        #[arg(long, default_value_t = 8)]
+        limit: usize,
+        #[arg(last = true, num_args = 0..)]
+        partial: Vec<String>,
+    },
     /// Match a command offline against aliases from a file or a pack.
     Match {
         #[command(flatten)]
@@ -220,6 +230,16 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
         Command::Alias {
             command: AliasCommand::Test { format, command },
         } => offline::alias_test(out, &format, &command.join(" ")),
+        Command::Suggest {
+            source,
+            limit,
+            partial,
+        } => offline::suggest(
+            source.aliases.as_deref(),
+            source.pack.as_deref(),
+            &partial.join(" "),
+            limit,
+        ),
         Command::Match { source, command } => offline::match_offline(
             out,
             source.aliases.as_deref(),

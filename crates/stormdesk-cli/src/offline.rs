@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use serde_json::json;
-use stormdesk_alias::{Alias, AliasError, AliasIndex, FormatParser};
+use stormdesk_alias::{Alias, AliasError, AliasIndex, FormatParser, Palette};
 
 use crate::output::{CliError, Out};
 
@@ -73,4 +73,17 @@ pub fn match_offline(
             Err(CliError::NoMatch(detail))
         }
     }
+}
+
+pub fn suggest(
+    file: Option<&Path>,
+    pack: Option<&Path>,
+    partial: &str,
+    limit: usize,
+) -> Result<ExitCode, CliError> {
+    let palette = Palette::new(load_aliases(file, pack)?);
+    for s in palette.suggest(partial, limit) {
+        println!("{}", serde_json::to_value(&s).unwrap_or_default());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -400,3 +400,34 @@ async fn sim_prints_its_url_first_and_refuses_non_loopback() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn suggest_prints_ranked_json_lines() {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cli(home.path());
+    c.arg("suggest")
+        .arg("--aliases")
+        .arg(fixture("actionalias.json"))
+        .args(["--", "deploy", "web", "to"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let lines: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["ref"], "ops.deploy");
+    assert_eq!(lines[0]["kind"], "match");
+    assert_eq!(
+        lines[0]["params"],
+        serde_json::json!({"app": "web", "env": "staging"})
+    );
+    assert_eq!(
+        lines[0]["next"],
+        serde_json::json!({"type": "param", "name": "env", "default": "staging"})
+    );
+    let scores: Vec<u64> = lines.iter().map(|l| l["score"].as_u64().unwrap()).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+}
