@@ -6,6 +6,7 @@ pub mod matcher;
 pub mod model;
 pub mod parser;
 pub mod suggest;
+mod tokens;
 
 pub use error::AliasError;
 pub use matcher::{AliasIndex, AliasMatch};

@@ -1,8 +1,11 @@
 //! Matching a command against a set of aliases, as
 //! `st2common/util/actionalias_matching.py` does.
 
+use std::collections::HashMap;
+
 use crate::model::Alias;
-use crate::parser::FormatParser;
+use crate::parser::{FormatParser, PreparedCommand};
+use crate::tokens::{tokenize, Token};
 use crate::{AliasError, Params};
 
 /// One representation of one alias, compiled.
@@ -13,11 +16,25 @@ pub struct Pattern {
     pub representation: String,
     pub match_multiple: bool,
     parser: Result<FormatParser, AliasError>,
+    /// Words and parameters, when the format is plain words.
+    tokens: Option<Vec<Token>>,
 }
 
 impl Pattern {
     pub fn parser(&self) -> Option<&FormatParser> {
         self.parser.as_ref().ok()
+    }
+
+    pub(crate) fn tokens(&self) -> Option<&[Token]> {
+        self.tokens.as_deref()
+    }
+
+    /// Literal words the command must contain for the regex to have a chance.
+    fn literal_words(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().flatten().filter_map(|t| match t {
+            Token::Word(w) => Some(w.as_str()),
+            Token::Param { .. } => None,
+        })
     }
 }
 
@@ -37,6 +54,10 @@ pub struct AliasMatch<'a> {
 pub struct AliasIndex {
     aliases: Vec<Alias>,
     patterns: Vec<Pattern>,
+    /// Patterns by their first literal word: the regex anchors it at the start.
+    by_first_word: HashMap<String, Vec<usize>>,
+    /// Patterns that begin with a parameter or are regular expressions.
+    unfiltered: Vec<usize>,
 }
 
 impl AliasIndex {
@@ -53,17 +74,73 @@ impl AliasIndex {
                     reprs
                 };
                 for r in reprs {
+                    let parser = FormatParser::new(r);
+                    // Trust the tokens only where they agree with the parser.
+                    let tokens = tokenize(r).filter(|t| {
+                        let names: Vec<&str> = t
+                            .iter()
+                            .filter_map(|x| match x {
+                                Token::Param { name, .. } => Some(name.as_str()),
+                                Token::Word(_) => None,
+                            })
+                            .collect();
+                        parser.as_ref().is_ok_and(|p| {
+                            p.param_names()
+                                .iter()
+                                .map(String::as_str)
+                                .eq(names.iter().copied())
+                        })
+                    });
                     patterns.push(Pattern {
                         alias: i,
                         display: display.map(str::to_string),
                         representation: r.to_string(),
                         match_multiple,
-                        parser: FormatParser::new(r),
+                        parser,
+                        tokens,
                     });
                 }
             }
         }
-        Self { aliases, patterns }
+        let mut by_first_word: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut unfiltered = Vec::new();
+        for (pi, p) in patterns.iter().enumerate() {
+            match p.tokens.as_ref().and_then(|t| t.first()) {
+                Some(Token::Word(w)) => by_first_word.entry(w.clone()).or_default().push(pi),
+                _ => unfiltered.push(pi),
+            }
+        }
+        Self {
+            aliases,
+            patterns,
+            by_first_word,
+            unfiltered,
+        }
+    }
+
+    /// Patterns that could match, in pattern order: a necessary condition
+    /// only (first literal word at the start, every literal word present);
+    /// the parser decides.
+    fn plausible(&self, command: &PreparedCommand) -> Vec<usize> {
+        let head = command.stream.trim_start();
+        let first = head.split_whitespace().next().unwrap_or("");
+        let mut out = self.unfiltered.clone();
+        for (end, _) in first
+            .char_indices()
+            .skip(1)
+            .chain(std::iter::once((first.len(), ' ')))
+        {
+            if let Some(v) = self.by_first_word.get(&first[..end]) {
+                out.extend(v.iter().copied().filter(|&pi| {
+                    self.patterns[pi]
+                        .literal_words()
+                        .all(|w| command.stream.contains(w))
+                }));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     pub fn aliases(&self) -> &[Alias] {
@@ -94,14 +171,16 @@ impl AliasIndex {
         command: &str,
         filter: impl Fn(&Alias) -> bool,
     ) -> Vec<AliasMatch<'a>> {
+        let prepared = PreparedCommand::new(command);
         let mut out = Vec::new();
-        for p in &self.patterns {
+        for pi in self.plausible(&prepared) {
+            let p = &self.patterns[pi];
             let alias = &self.aliases[p.alias];
             if !filter(alias) {
                 continue;
             }
             let Ok(parser) = &p.parser else { continue };
-            if let Ok(params) = parser.extract(command) {
+            if let Ok(params) = parser.extract_prepared(&prepared) {
                 out.push(AliasMatch {
                     alias,
                     display: p.display.as_deref(),

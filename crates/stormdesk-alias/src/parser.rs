@@ -126,12 +126,22 @@ impl FormatParser {
 
     /// `get_extracted_param_value`: the parameters of the first match.
     pub fn extract(&self, command: &str) -> Result<Params, AliasError> {
-        let (kv_pairs, stream) = split_trailing_pairs(command);
+        self.extract_prepared(&PreparedCommand::new(command))
+    }
+
+    /// [`FormatParser::extract`] for a command already split once, so that
+    /// matching one command against many formats splits it only once.
+    pub fn extract_prepared(&self, command: &PreparedCommand) -> Result<Params, AliasError> {
         let caps = self
             .regex
-            .captures(&stream)
-            .map_err(|e| self.regex_failure(command, e))?;
-        self.params_from(command, &stream, caps.as_ref(), &kv_pairs)
+            .captures(&command.stream)
+            .map_err(|e| self.regex_failure(&command.original, e))?;
+        self.params_from(
+            &command.original,
+            &command.stream,
+            caps.as_ref(),
+            &command.kv_pairs,
+        )
     }
 
     /// `get_multiple_extracted_param_value`: one parameter set per match.
@@ -200,6 +210,27 @@ impl FormatParser {
             return Err(AliasError::NoValue);
         }
         Ok(result)
+    }
+}
+
+/// A command with its trailing `key=value` pairs already cut (they do not
+/// depend on the format).
+#[derive(Debug, Clone)]
+pub struct PreparedCommand {
+    pub original: String,
+    pub kv_pairs: Vec<(String, String)>,
+    /// What the format's regex runs against: padded with a space each side.
+    pub stream: String,
+}
+
+impl PreparedCommand {
+    pub fn new(command: &str) -> Self {
+        let (kv_pairs, stream) = split_trailing_pairs(command);
+        Self {
+            original: command.to_string(),
+            kv_pairs,
+            stream,
+        }
     }
 }
 

@@ -9,23 +9,14 @@
 //! falls back to fuzzy ranking only when too few patterns fit structurally.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Serialize;
 
 use crate::matcher::AliasIndex;
 use crate::model::Alias;
+use crate::parser::PreparedCommand;
+use crate::tokens::Token;
 use crate::Params;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    Word(String),
-    Param {
-        name: String,
-        default: Option<String>,
-    },
-}
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -85,49 +76,6 @@ pub struct Palette {
     by_first_word: Vec<(String, usize)>,
     /// Entries that start with a parameter or are regular expressions.
     always: Vec<usize>,
-}
-
-static PARAM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\{\{\s*([^\s=}]+)\s*(?:=\s*((?:\{\{.*?\}\}|[^}])*?))?\s*\}\}")
-        .expect("static regex")
-});
-static REGEXY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\(\?P?<|[\^$\\\[\]|()*+?]").expect("static regex"));
-
-fn tokenize(representation: &str) -> Option<Vec<Token>> {
-    let mut tokens = Vec::new();
-    let mut last = 0;
-    for c in PARAM.captures_iter(representation) {
-        let m = c.get(0)?;
-        let literal = &representation[last..m.start()];
-        if REGEXY.is_match(literal) {
-            return None;
-        }
-        tokens.extend(
-            literal
-                .split_whitespace()
-                .map(|w| Token::Word(w.to_string())),
-        );
-        let default = c.get(2).map(|d| {
-            let d = d.as_str().trim();
-            d.strip_prefix('"')
-                .and_then(|x| x.strip_suffix('"'))
-                .or_else(|| d.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
-                .unwrap_or(d)
-                .to_string()
-        });
-        tokens.push(Token::Param {
-            name: c[1].to_string(),
-            default,
-        });
-        last = m.end();
-    }
-    let tail = &representation[last..];
-    if REGEXY.is_match(tail) {
-        return None;
-    }
-    tokens.extend(tail.split_whitespace().map(|w| Token::Word(w.to_string())));
-    Some(tokens)
 }
 
 fn bitmap(s: &str) -> u64 {
@@ -282,6 +230,25 @@ fn fuzzy(query: &str, hay: &str) -> Option<u32> {
     Some(score)
 }
 
+/// A ranked candidate before it is dressed up as a [`Suggestion`].
+struct Candidate {
+    entry: usize,
+    kind: SuggestionKind,
+    score: u32,
+    params: Params,
+    next: Option<Next>,
+}
+
+fn next_of(token: Option<&Token>) -> Option<Next> {
+    match token? {
+        Token::Param { name, default } => Some(Next::Param {
+            name: name.clone(),
+            default: default.clone(),
+        }),
+        Token::Word(w) => Some(Next::Word { word: w.clone() }),
+    }
+}
+
 impl Palette {
     pub fn new(aliases: Vec<Alias>) -> Self {
         let index = AliasIndex::new(aliases);
@@ -293,7 +260,7 @@ impl Palette {
             if !alias.enabled || p.parser().is_none() || p.representation.is_empty() {
                 continue;
             }
-            let tokens = tokenize(&p.representation);
+            let tokens = p.tokens().map(<[Token]>::to_vec);
             let haystack = format!(
                 "{} {} {} {}",
                 p.display.as_deref().unwrap_or(""),
@@ -346,15 +313,12 @@ impl Palette {
             .collect()
     }
 
-    fn suggestion(
-        &self,
-        e: &Entry,
-        kind: SuggestionKind,
-        params: Params,
-        next: Option<Next>,
-        score: u32,
-    ) -> Suggestion {
-        let p = &self.index.patterns()[e.pattern];
+    fn alias_of(&self, entry: usize) -> usize {
+        self.index.patterns()[self.entries[entry].pattern].alias
+    }
+
+    fn dress(&self, c: Candidate) -> Suggestion {
+        let p = &self.index.patterns()[self.entries[c.entry].pattern];
         let alias = &self.index.aliases()[p.alias];
         Suggestion {
             alias_ref: alias.reference(),
@@ -365,138 +329,146 @@ impl Palette {
                 .unwrap_or_else(|| p.representation.clone()),
             representation: p.representation.clone(),
             description: alias.description.clone(),
-            kind,
-            params,
-            next,
-            score,
+            kind: c.kind,
+            params: c.params,
+            next: c.next,
+            score: c.score,
         }
+    }
+
+    /// What one entry says about the typed words, if anything.
+    fn structural(
+        &self,
+        ei: usize,
+        words: &[String],
+        last_complete: bool,
+        command: &PreparedCommand,
+    ) -> Option<Candidate> {
+        let e = &self.entries[ei];
+        let parser = self.index.patterns()[e.pattern].parser()?;
+        let Some(tokens) = &e.tokens else {
+            // A regular-expression format: only an exact match counts.
+            let params = parser.extract_prepared(command).ok()?;
+            return Some(Candidate {
+                entry: ei,
+                kind: SuggestionKind::Match,
+                score: 1000,
+                params,
+                next: None,
+            });
+        };
+        let w = walk(tokens, words, last_complete)?;
+        let rest = &tokens[w.consumed..];
+        let rest_optional = rest.iter().all(|t| {
+            matches!(
+                t,
+                Token::Param {
+                    default: Some(_),
+                    ..
+                }
+            )
+        });
+        if w.typing.is_none() && !w.diverged && rest_optional {
+            if let Ok(params) = parser.extract_prepared(command) {
+                let literals = tokens
+                    .iter()
+                    .filter(|t| matches!(t, Token::Word(_)))
+                    .count() as u32;
+                return Some(Candidate {
+                    entry: ei,
+                    kind: SuggestionKind::Match,
+                    score: 1000 + literals,
+                    params,
+                    next: next_of(rest.first()),
+                });
+            }
+        }
+        let next = match &w.typing {
+            Some(lit) => Some(Next::Word { word: lit.clone() }),
+            None => next_of(rest.first()),
+        };
+        let base = if w.diverged { 450 } else { 500 };
+        Some(Candidate {
+            entry: ei,
+            kind: SuggestionKind::Partial,
+            score: base + 10 * w.consumed as u32 - (rest.len() as u32).min(50),
+            params: w.params,
+            next,
+        })
     }
 
     /// Ranked suggestions for the text typed so far, best first, one per alias.
     pub fn suggest(&self, input: &str, limit: usize) -> Vec<Suggestion> {
         let (words, last_complete) = words(input);
-        let mut best: HashMap<usize, Suggestion> = HashMap::new();
-        fn keep(best: &mut HashMap<usize, Suggestion>, alias: usize, s: Suggestion) {
-            match best.entry(alias) {
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    if s.score > o.get().score {
-                        o.insert(s);
-                    }
-                }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(s);
+        let command = PreparedCommand::new(input.trim());
+        let mut best: HashMap<usize, Candidate> = HashMap::new();
+        let mut keep = |alias: usize, c: Candidate| match best.entry(alias) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if c.score > o.get().score {
+                    o.insert(c);
                 }
             }
-        }
-        let trimmed = input.trim();
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(c);
+            }
+        };
 
         if let Some(first) = words.first() {
             let first_complete = words.len() > 1 || last_complete;
             for ei in self.structural_candidates(first, first_complete) {
-                let e = &self.entries[ei];
-                let pattern = &self.index.patterns()[e.pattern];
-                let Some(tokens) = &e.tokens else {
-                    // A regular-expression format: only an exact match counts.
-                    if let Some(Ok(params)) = pattern.parser().map(|p| p.extract(trimmed)) {
-                        keep(
-                            &mut best,
-                            pattern.alias,
-                            self.suggestion(e, SuggestionKind::Match, params, None, 1000),
-                        );
-                    }
-                    continue;
-                };
-                let Some(w) = walk(tokens, &words, last_complete) else {
-                    continue;
-                };
-                let rest = &tokens[w.consumed..];
-                let rest_optional = rest.iter().all(|t| {
-                    matches!(
-                        t,
-                        Token::Param {
-                            default: Some(_),
-                            ..
-                        }
-                    )
-                });
-                if w.typing.is_none() && !w.diverged && rest_optional {
-                    if let Some(Ok(params)) = pattern.parser().map(|p| p.extract(trimmed)) {
-                        let literals = tokens
-                            .iter()
-                            .filter(|t| matches!(t, Token::Word(_)))
-                            .count() as u32;
-                        let next = rest.first().and_then(|t| match t {
-                            Token::Param { name, default } => Some(Next::Param {
-                                name: name.clone(),
-                                default: default.clone(),
-                            }),
-                            Token::Word(_) => None,
-                        });
-                        keep(
-                            &mut best,
-                            pattern.alias,
-                            self.suggestion(
-                                e,
-                                SuggestionKind::Match,
-                                params,
-                                next,
-                                1000 + literals,
-                            ),
-                        );
-                        continue;
-                    }
+                if let Some(c) = self.structural(ei, &words, last_complete, &command) {
+                    keep(self.alias_of(ei), c);
                 }
-                let next = match (&w.typing, rest.first()) {
-                    (Some(lit), _) => Some(Next::Word { word: lit.clone() }),
-                    (None, Some(Token::Word(lit))) => Some(Next::Word { word: lit.clone() }),
-                    (None, Some(Token::Param { name, default })) => Some(Next::Param {
-                        name: name.clone(),
-                        default: default.clone(),
-                    }),
-                    (None, None) => None,
-                };
-                let base = if w.diverged { 450 } else { 500 };
-                let score = base + 10 * w.consumed as u32 - (rest.len() as u32).min(50);
-                keep(
-                    &mut best,
-                    pattern.alias,
-                    self.suggestion(e, SuggestionKind::Partial, w.params, next, score),
-                );
             }
         }
 
-        if best.len() < limit {
-            let query = trimmed.to_lowercase();
+        // Fuzzy ranking only when nothing fits structurally: it is the
+        // expensive part, and a structural hit is always the better answer.
+        let mut best = best;
+        if best.is_empty() {
+            let query = input.trim().to_lowercase();
             let qmap = bitmap(&query.replace(char::is_whitespace, ""));
-            for e in &self.entries {
-                let alias = self.index.patterns()[e.pattern].alias;
-                if best.contains_key(&alias) || e.bitmap & qmap != qmap {
+            for (ei, e) in self.entries.iter().enumerate() {
+                if e.bitmap & qmap != qmap {
                     continue;
                 }
                 if let Some(s) = fuzzy(&query, &e.haystack) {
-                    keep(
-                        &mut best,
-                        alias,
-                        self.suggestion(e, SuggestionKind::Fuzzy, Params::new(), None, s.min(400)),
-                    );
+                    let alias = self.alias_of(ei);
+                    let c = Candidate {
+                        entry: ei,
+                        kind: SuggestionKind::Fuzzy,
+                        score: s.min(400),
+                        params: Params::new(),
+                        next: None,
+                    };
+                    match best.get(&alias) {
+                        Some(old) if old.score >= c.score => {}
+                        _ => {
+                            best.insert(alias, c);
+                        }
+                    }
                 }
             }
         }
 
-        let mut out: Vec<Suggestion> = best.into_values().collect();
-        out.sort_by(|a, b| {
-            b.score
-                .cmp(&a.score)
-                .then_with(|| a.display.cmp(&b.display))
-        });
-        out.truncate(limit);
-        out
+        let mut ranked: Vec<Candidate> = best.into_values().collect();
+        let by_rank = |a: &Candidate, b: &Candidate| {
+            b.score.cmp(&a.score).then_with(|| a.entry.cmp(&b.entry))
+        };
+        if ranked.len() > limit && limit > 0 {
+            ranked.select_nth_unstable_by(limit - 1, by_rank);
+            ranked.truncate(limit);
+        }
+        ranked.sort_by(by_rank);
+        ranked.truncate(limit);
+        ranked.into_iter().map(|c| self.dress(c)).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tokens::tokenize;
     use serde_json::json;
 
     fn palette() -> Palette {

@@ -211,3 +211,58 @@ fn get_matching_alias_rules() {
     assert_eq!(m.alias.name, "multi");
     assert!(m.match_multiple);
 }
+
+mod prefilter {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FORMATS: [&str; 14] = [
+        "restart {{ svc }}",
+        "restart {{ svc }} on {{ host=web }}",
+        "restart service {{ svc }}",
+        "re{{ x }}",
+        "{{ a }} cross the {{ b }}",
+        "deploy {{ app }} to {{ env=staging }}",
+        "v{{ n }}",
+        "a.b {{ x }}",
+        "^\\s*job (?P<id>J-[0-9]+)\\s*$",
+        "ping|pong {{ h }}",
+        "show {x} {{ y }}",
+        "deploy",
+        "{{ only=1 }}",
+        "status {{ s }} now",
+    ];
+    const WORDS: [&str; 16] = [
+        "restart", "re", "service", "on", "web", "deploy", "to", "prod", "cross", "the", "v42",
+        "a.b", "axb", "job", "J-7", "k=v",
+    ];
+
+    static INDEX: std::sync::LazyLock<AliasIndex> = std::sync::LazyLock::new(|| {
+        AliasIndex::new(
+            FORMATS
+                .iter()
+                .enumerate()
+                .map(|(i, f)| alias(&format!("a{i}"), &format!("p.a{i}"), json!([f])))
+                .collect(),
+        )
+    });
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        /// The first-word index and literal-word check never change an answer:
+        /// the same candidates as running every pattern's parser.
+        #[test]
+        fn candidates_equal_brute_force(ws in prop::collection::vec(prop::sample::select(WORDS.to_vec()), 0..6), lead in "[ ]{0,2}") {
+            let idx = &*INDEX;
+            let command = format!("{lead}{}", ws.join(" "));
+            let fast: Vec<String> = idx.candidates(&command, |_| true).iter().map(|m| m.representation.to_string()).collect();
+            let slow: Vec<String> = idx
+                .patterns()
+                .iter()
+                .filter(|p| p.parser().is_some_and(|pa| pa.extract(&command).is_ok()))
+                .map(|p| p.representation.clone())
+                .collect();
+            prop_assert_eq!(fast, slow, "command {:?}", command);
+        }
+    }
+}
