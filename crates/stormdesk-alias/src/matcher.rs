@@ -74,7 +74,7 @@ impl AliasIndex {
                     reprs
                 };
                 for r in reprs {
-                    let parser = FormatParser::new(r);
+                    let parser = FormatParser::new_lazy(r);
                     // Trust the tokens only where they agree with the parser.
                     let tokens = tokenize(r).filter(|t| {
                         let names: Vec<&str> = t
@@ -157,11 +157,18 @@ impl AliasIndex {
             .find(|a| a.name == name || a.reference() == name)
     }
 
-    /// Representations that StackStorm itself could not compile either.
-    pub fn invalid_formats(&self) -> Vec<(&Alias, &AliasError)> {
+    /// Representations that StackStorm itself could not compile either
+    /// (compiles every regex: for diagnostics, not for the hot path).
+    pub fn invalid_formats(&self) -> Vec<(&Alias, AliasError)> {
         self.patterns
             .iter()
-            .filter_map(|p| p.parser.as_ref().err().map(|e| (&self.aliases[p.alias], e)))
+            .filter_map(|p| {
+                let err = match &p.parser {
+                    Err(e) => Some(e.clone()),
+                    Ok(parser) => parser.validate().err(),
+                };
+                err.map(|e| (&self.aliases[p.alias], e))
+            })
             .collect()
     }
 

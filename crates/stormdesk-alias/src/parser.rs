@@ -6,7 +6,7 @@
 //! included (for example: trailing `key=value` pairs are cut from the command
 //! with a plain string replace, exactly as upstream does).
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 use serde_json::Value;
@@ -59,10 +59,15 @@ pub struct OptionalParam {
 }
 
 /// A format string compiled once; matching a command against it is cheap.
+///
+/// The regex itself is built on first use: building it is the expensive part
+/// (hundreds of µs), and most formats of a large alias set are never tried
+/// against a command thanks to the matcher's prefilter.
 #[derive(Debug, Clone)]
 pub struct FormatParser {
     format: String,
-    regex: fancy_regex::Regex,
+    source: String,
+    regex: OnceLock<Result<fancy_regex::Regex, AliasError>>,
     optional: Vec<OptionalParam>,
     names: Vec<String>,
 }
@@ -70,6 +75,14 @@ pub struct FormatParser {
 impl FormatParser {
     /// Compile a format. Fails where StackStorm's `re.compile` would fail.
     pub fn new(format: &str) -> Result<Self, AliasError> {
+        let p = Self::new_lazy(format)?;
+        p.regex()?;
+        Ok(p)
+    }
+
+    /// Check the format's parameters now, build its regex on first use. A
+    /// regex error then shows up as [`AliasError::InvalidFormat`] on match.
+    pub fn new_lazy(format: &str) -> Result<Self, AliasError> {
         let optional = OPTIONAL
             .captures_iter(format)
             .map(|c| OptionalParam {
@@ -95,19 +108,33 @@ impl FormatParser {
         }
 
         let names = group_names(&reg, format)?;
-        let regex = fancy_regex::RegexBuilder::new(&format!("(?s){reg}"))
-            .backtrack_limit(1_000_000)
-            .build()
-            .map_err(|e| AliasError::InvalidFormat {
-                format: format.to_string(),
-                reason: e.to_string(),
-            })?;
         Ok(Self {
             format: format.to_string(),
-            regex,
+            source: format!("(?s){reg}"),
+            regex: OnceLock::new(),
             optional,
             names,
         })
+    }
+
+    fn regex(&self) -> Result<&fancy_regex::Regex, AliasError> {
+        self.regex
+            .get_or_init(|| {
+                fancy_regex::RegexBuilder::new(&self.source)
+                    .backtrack_limit(1_000_000)
+                    .build()
+                    .map_err(|e| AliasError::InvalidFormat {
+                        format: self.format.clone(),
+                        reason: e.to_string(),
+                    })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Build the regex now, reporting whether StackStorm could compile it.
+    pub fn validate(&self) -> Result<(), AliasError> {
+        self.regex().map(|_| ())
     }
 
     pub fn format(&self) -> &str {
@@ -133,7 +160,7 @@ impl FormatParser {
     /// matching one command against many formats splits it only once.
     pub fn extract_prepared(&self, command: &PreparedCommand) -> Result<Params, AliasError> {
         let caps = self
-            .regex
+            .regex()?
             .captures(&command.stream)
             .map_err(|e| self.regex_failure(&command.original, e))?;
         self.params_from(
@@ -148,7 +175,7 @@ impl FormatParser {
     pub fn extract_multiple(&self, command: &str) -> Result<Vec<Params>, AliasError> {
         let (kv_pairs, stream) = split_trailing_pairs(command);
         let mut out = Vec::new();
-        for caps in self.regex.captures_iter(&stream) {
+        for caps in self.regex()?.captures_iter(&stream) {
             let caps = caps.map_err(|e| self.regex_failure(command, e))?;
             out.push(self.params_from(command, &stream, Some(&caps), &kv_pairs)?);
         }
