@@ -12,6 +12,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== Rust tests (unit, integration against the simulator, CLI)"
 cargo test --workspace
 
+echo "== fuzz the alias parser (bounded)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+
 echo "== the real st2 CLI against the simulator"
 cargo build -p stormdesk-cli
 tests/st2-cli-fidelity.sh "$PWD/target/debug/stormdesk-cli"
