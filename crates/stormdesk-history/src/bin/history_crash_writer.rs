@@ -1,0 +1,41 @@
+//! Appends history entries as fast as it can, printing each id once its
+//! commit returned, until it is killed. Used by the crash-durability test.
+
+use std::io::Write;
+
+use stormdesk_history::{EntryKind, History, NewEntry};
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: history-crash-writer DB");
+        std::process::exit(2);
+    };
+    let h = match History::open(std::path::Path::new(&path)) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for i in 0u64.. {
+        let e = NewEntry {
+            profile: "crash".into(),
+            kind: EntryKind::Result,
+            execution_id: Some(format!("exec-{i}")),
+            text: format!("result {i} {}", "x".repeat((i % 200) as usize)),
+            data: serde_json::json!({"i": i}),
+        };
+        match h.append(&e) {
+            Ok(entry) => {
+                if writeln!(out, "{}", entry.id).and_then(|_| out.flush()).is_err() {
+                    return;
+                }
+            }
+            Err(err) => {
+                eprintln!("{err}");
+                std::process::exit(1);
+            }
+        }
+    }
+}

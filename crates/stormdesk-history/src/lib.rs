@@ -1,0 +1,379 @@
+//! Durable history. Every command, ack, status change, result and
+//! announcement is written here — and committed — before it is shown or
+//! notified, so a crash loses nothing that was ever on screen.
+//!
+//! SQLite in WAL mode with `synchronous=FULL`: a committed entry survives a
+//! killed process (and a power cut). Full-text search uses FTS5.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("history database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("history: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("history entry has data that is not JSON: {0}")]
+    Data(#[from] serde_json::Error),
+}
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Command,
+    Ack,
+    Status,
+    Result,
+    Announcement,
+    /// Something Stormdesk itself wants the user to see (a misrouted
+    /// announcement, a refused relay command).
+    Note,
+    Error,
+}
+
+impl EntryKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Command => "command",
+            EntryKind::Ack => "ack",
+            EntryKind::Status => "status",
+            EntryKind::Result => "result",
+            EntryKind::Announcement => "announcement",
+            EntryKind::Note => "note",
+            EntryKind::Error => "error",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "command" => EntryKind::Command,
+            "ack" => EntryKind::Ack,
+            "status" => EntryKind::Status,
+            "result" => EntryKind::Result,
+            "announcement" => EntryKind::Announcement,
+            "note" => EntryKind::Note,
+            _ => EntryKind::Error,
+        }
+    }
+}
+
+/// An entry to write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEntry {
+    pub profile: String,
+    pub kind: EntryKind,
+    pub execution_id: Option<String>,
+    /// Plain text, as shown; searchable.
+    pub text: String,
+    /// Structured detail (status, parameters, web_url, origin …).
+    pub data: serde_json::Value,
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: i64,
+    /// RFC 3339, UTC, milliseconds.
+    pub ts: String,
+    pub profile: String,
+    pub kind: EntryKind,
+    pub execution_id: Option<String>,
+    pub text: String,
+    pub data: serde_json::Value,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    execution_id TEXT,
+    text TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT 'null'
+);
+CREATE INDEX IF NOT EXISTS entries_execution ON entries(execution_id);
+CREATE INDEX IF NOT EXISTS entries_ts ON entries(ts);
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(text, content='entries', content_rowid='id');
+CREATE TRIGGER IF NOT EXISTS entries_ai AFTER INSERT ON entries BEGIN
+    INSERT INTO entries_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS entries_ad AFTER DELETE ON entries BEGIN
+    INSERT INTO entries_fts(entries_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+PRAGMA user_version = 1;
+";
+
+fn now() -> String {
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    OffsetDateTime::now_utc().format(&f).unwrap_or_default()
+}
+
+/// The history store. Cheap to share behind an `Arc`.
+pub struct History {
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("History")
+    }
+}
+
+impl History {
+    /// Open (or create) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, HistoryError> {
+        let err = |source| HistoryError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The platform's data directory: `~/.local/share/stormdesk/history.sqlite3` on Linux.
+    pub fn default_path() -> Option<PathBuf> {
+        std::env::var_os("STORMDESK_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs_data_dir().map(|d| d.join("stormdesk")))
+            .map(|d| d.join("history.sqlite3"))
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves the connection usable: SQLite
+        // rolled back whatever was half-done.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Write an entry; when this returns, it is on disk.
+    pub fn append(&self, e: &NewEntry) -> Result<Entry, HistoryError> {
+        let ts = now();
+        let data = serde_json::to_string(&e.data)?;
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO entries (ts, profile, kind, execution_id, text, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![ts, e.profile, e.kind.as_str(), e.execution_id, e.text, data],
+        )?;
+        Ok(Entry {
+            id: conn.last_insert_rowid(),
+            ts,
+            profile: e.profile.clone(),
+            kind: e.kind,
+            execution_id: e.execution_id.clone(),
+            text: e.text.clone(),
+            data: e.data.clone(),
+        })
+    }
+
+    fn rows(
+        &self,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Entry>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(args, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, ts, profile, kind, execution_id, text, data) = row?;
+            out.push(Entry {
+                id,
+                ts,
+                profile,
+                kind: EntryKind::parse(&kind),
+                execution_id,
+                text,
+                // A row written by a future version may hold anything: keep it readable.
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::String(data)),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The newest `limit` entries before `before` (an id), oldest first:
+    /// one page of scroll-back.
+    pub fn page(&self, before: Option<i64>, limit: usize) -> Result<Vec<Entry>, HistoryError> {
+        let mut v = self.rows(
+            "SELECT id, ts, profile, kind, execution_id, text, data FROM entries WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+            &[&before.unwrap_or(i64::MAX), &(limit as i64)],
+        )?;
+        v.reverse();
+        Ok(v)
+    }
+
+    /// Full-text search, newest first. Words are matched as prefixes; FTS
+    /// syntax in the query is treated as plain text.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Entry>, HistoryError> {
+        let terms: Vec<String> = query
+            .split_whitespace()
+            .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
+            .collect();
+        if terms.is_empty() {
+            return Ok(vec![]);
+        }
+        self.rows(
+            "SELECT e.id, e.ts, e.profile, e.kind, e.execution_id, e.text, e.data FROM entries_fts f JOIN entries e ON e.id = f.rowid WHERE entries_fts MATCH ?1 ORDER BY e.id DESC LIMIT ?2",
+            &[&terms.join(" "), &(limit as i64)],
+        )
+    }
+
+    /// Every entry about one execution, in order.
+    pub fn for_execution(&self, execution_id: &str) -> Result<Vec<Entry>, HistoryError> {
+        self.rows(
+            "SELECT id, ts, profile, kind, execution_id, text, data FROM entries WHERE execution_id = ?1 ORDER BY id",
+            &[&execution_id],
+        )
+    }
+
+    /// Whether a result for this execution is already recorded.
+    pub fn has_result(&self, execution_id: &str) -> Result<bool, HistoryError> {
+        let conn = self.conn();
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM entries WHERE execution_id = ?1 AND kind = 'result' LIMIT 1",
+                [execution_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    pub fn count(&self) -> Result<u64, HistoryError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Retention: drop entries older than `max_age` and beyond the newest
+    /// `max_entries`. Returns how many were dropped.
+    pub fn prune(&self, max_age: Option<Duration>, max_entries: Option<u64>) -> Result<usize, HistoryError> {
+        let conn = self.conn();
+        let mut n = 0;
+        if let Some(age) = max_age {
+            let cutoff = OffsetDateTime::now_utc() - age;
+            let f = time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            );
+            n += conn.execute("DELETE FROM entries WHERE ts < ?1", [cutoff.format(&f).unwrap_or_default()])?;
+        }
+        if let Some(max) = max_entries {
+            n += conn.execute(
+                "DELETE FROM entries WHERE id <= (SELECT id FROM entries ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                [max as i64],
+            )?;
+        }
+        Ok(n)
+    }
+}
+
+fn dirs_data_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x));
+    }
+    if cfg!(target_os = "macos") {
+        return std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"));
+    }
+    if cfg!(windows) {
+        return std::env::var_os("APPDATA").map(PathBuf::from);
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: EntryKind, text: &str, exec: Option<&str>) -> NewEntry {
+        NewEntry {
+            profile: "p".into(),
+            kind,
+            execution_id: exec.map(str::to_string),
+            text: text.into(),
+            data: serde_json::json!({"k": 1}),
+        }
+    }
+
+    #[test]
+    fn append_page_search_and_prune() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::open(&dir.path().join("h.db")).unwrap();
+        for i in 0..25 {
+            h.append(&entry(EntryKind::Command, &format!("deploy web{i} to prod"), None)).unwrap();
+        }
+        h.append(&entry(EntryKind::Result, "kaffee_wolke_tasse", Some("e1"))).unwrap();
+        assert_eq!(h.count().unwrap(), 26);
+
+        let last = h.page(None, 10).unwrap();
+        assert_eq!(last.len(), 10);
+        assert_eq!(last.last().unwrap().text, "kaffee_wolke_tasse");
+        let older = h.page(Some(last[0].id), 10).unwrap();
+        assert_eq!(older.last().unwrap().id, last[0].id - 1);
+
+        assert_eq!(h.search("kaff", 10).unwrap()[0].execution_id.as_deref(), Some("e1"));
+        assert_eq!(h.search("web1", 50).unwrap().len(), 11, "prefix: web1, web10..web19");
+        // FTS syntax is plain text, not an error.
+        assert!(h.search("\"unbalanced AND OR (", 5).is_ok());
+        assert!(h.has_result("e1").unwrap());
+        assert!(!h.has_result("e2").unwrap());
+
+        assert_eq!(h.prune(None, Some(5)).unwrap(), 21);
+        assert_eq!(h.count().unwrap(), 5);
+        assert!(h.search("web3", 10).unwrap().is_empty(), "the index follows deletes");
+        assert_eq!(h.prune(Some(Duration::from_secs(0)), None).unwrap(), 5);
+    }
+
+    #[test]
+    fn reopening_keeps_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        {
+            let h = History::open(&path).unwrap();
+            h.append(&entry(EntryKind::Announcement, "<script>alert(1)</script>", None)).unwrap();
+        }
+        let h = History::open(&path).unwrap();
+        let all = h.page(None, 10).unwrap();
+        assert_eq!(all[0].text, "<script>alert(1)</script>");
+        assert_eq!(all[0].kind, EntryKind::Announcement);
+        assert_eq!(all[0].data, serde_json::json!({"k": 1}));
+    }
+
+    #[test]
+    fn a_corrupt_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        std::fs::write(&path, b"this is not a database, just bytes that happen to be here").unwrap();
+        let e = History::open(&path).unwrap_err();
+        assert!(e.to_string().contains("h.db"), "{e}");
+    }
+}
