@@ -1,0 +1,230 @@
+//! Everything a reply needs travels with the execution. Stormdesk encodes the
+//! destination into `source_channel` / `notification_channel` as
+//! `stormdesk:v1:<kind>:<reference>` and a request id into `source_context`;
+//! StackStorm hands both back on the announcement (sometimes JSON-encoded a
+//! second time, as the seed's Teams log shows) and in the execution's notify
+//! data. Anything that does not decode goes to the pane with a visible note:
+//! never a crash (the seed's `KeyError: 'conversation'`), never a silent drop.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+pub const PREFIX: &str = "stormdesk:v1:";
+
+/// A Bot Framework conversation reference: what a proactive reply needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamsReference {
+    #[serde(rename = "s")]
+    pub service_url: String,
+    #[serde(rename = "c")]
+    pub conversation_id: String,
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<String>,
+}
+
+/// Where a result or announcement belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Destination {
+    /// The personal command pane of one profile.
+    Pane { profile: String },
+    Slack {
+        team: String,
+        channel: String,
+        thread_ts: Option<String>,
+    },
+    Teams(TeamsReference),
+}
+
+fn esc(s: &str) -> String {
+    // ':' separates fields; '%' escapes. Slack/pane ids rarely need it.
+    s.replace('%', "%25").replace(':', "%3A")
+}
+
+fn unesc(s: &str) -> String {
+    s.replace("%3A", ":").replace("%25", "%")
+}
+
+impl Destination {
+    /// The compact string sent as `source_channel` / `notification_channel`.
+    pub fn encode(&self) -> String {
+        match self {
+            Destination::Pane { profile } => format!("{PREFIX}pane:{}", esc(profile)),
+            Destination::Slack {
+                team,
+                channel,
+                thread_ts,
+            } => match thread_ts {
+                Some(t) => format!("{PREFIX}slack:{}:{}:{}", esc(team), esc(channel), esc(t)),
+                None => format!("{PREFIX}slack:{}:{}", esc(team), esc(channel)),
+            },
+            Destination::Teams(r) => {
+                let json = serde_json::to_vec(r).unwrap_or_default();
+                format!("{PREFIX}teams:{}", URL_SAFE_NO_PAD.encode(json))
+            }
+        }
+    }
+}
+
+/// The outcome of reading a channel back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    To(Destination),
+    /// Could not be decoded: show it in the pane, with this note.
+    Fallback { note: String },
+}
+
+/// Undo StackStorm's extra JSON encoding of a string, if any.
+fn unwrap_json_string(raw: &str) -> Result<String, Value> {
+    let t = raw.trim();
+    if t.starts_with('"') {
+        if let Ok(Value::String(s)) = serde_json::from_str::<Value>(t) {
+            return Ok(s);
+        }
+    }
+    if t.starts_with('{') {
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(t) {
+            return Err(v);
+        }
+    }
+    Ok(t.to_string())
+}
+
+/// Decode a channel value as StackStorm returns it (string, JSON-encoded
+/// string, JSON value, or missing).
+pub fn decode(channel: Option<&Value>) -> Route {
+    let raw = match channel {
+        None | Some(Value::Null) => {
+            return Route::Fallback {
+                note: "the announcement names no channel".into(),
+            }
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Route::Fallback {
+                note: format!("the announcement's channel is not a string: {other}"),
+            }
+        }
+    };
+    let s = match unwrap_json_string(&raw) {
+        Ok(s) => s,
+        Err(obj) => {
+            let id = obj.get("id").and_then(Value::as_str).unwrap_or("?");
+            return Route::Fallback {
+                note: format!("the channel is another chat bot's JSON identifier (id {id}), not a Stormdesk destination"),
+            };
+        }
+    };
+    let Some(rest) = s.strip_prefix(PREFIX) else {
+        return Route::Fallback {
+            note: format!("the channel \"{s}\" is not a Stormdesk destination"),
+        };
+    };
+    let (kind, body) = rest.split_once(':').unwrap_or((rest, ""));
+    let bad = |why: &str| Route::Fallback {
+        note: format!("the destination \"{s}\" cannot be read: {why}"),
+    };
+    match kind {
+        "pane" if !body.is_empty() => Route::To(Destination::Pane {
+            profile: unesc(body),
+        }),
+        "slack" => {
+            let parts: Vec<&str> = body.split(':').collect();
+            match parts.as_slice() {
+                [team, channel] if !team.is_empty() && !channel.is_empty() => Route::To(Destination::Slack {
+                    team: unesc(team),
+                    channel: unesc(channel),
+                    thread_ts: None,
+                }),
+                [team, channel, ts] if !team.is_empty() && !channel.is_empty() => Route::To(Destination::Slack {
+                    team: unesc(team),
+                    channel: unesc(channel),
+                    thread_ts: Some(unesc(ts)),
+                }),
+                _ => bad("a Slack destination needs team and channel"),
+            }
+        }
+        "teams" => match URL_SAFE_NO_PAD
+            .decode(body)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<TeamsReference>(&b).ok())
+        {
+            Some(r) => Route::To(Destination::Teams(r)),
+            None => bad("the Teams conversation reference is damaged"),
+        },
+        other => bad(&format!("unknown kind \"{other}\"")),
+    }
+}
+
+/// Stormdesk's part of `source_context`: which request an execution answers.
+pub fn source_context(request_id: &str, profile: &str) -> Value {
+    json!({"stormdesk": {"v": 1, "request": request_id, "profile": profile}})
+}
+
+/// The request id from a `source_context` / announcement `context`, which
+/// may arrive as an object or as a JSON-encoded string.
+pub fn request_id(context: Option<&Value>) -> Option<String> {
+    let v = match context? {
+        Value::String(s) => serde_json::from_str::<Value>(s).ok()?,
+        other => other.clone(),
+    };
+    v.get("stormdesk")?.get("request")?.as_str().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(d: Destination) {
+        let enc = d.encode();
+        assert_eq!(decode(Some(&json!(enc))), Route::To(d.clone()), "{enc}");
+        // StackStorm may JSON-encode the string again.
+        let twice = serde_json::to_string(&enc).unwrap();
+        assert_eq!(decode(Some(&json!(twice))), Route::To(d));
+    }
+
+    #[test]
+    fn every_destination_round_trips() {
+        round(Destination::Pane { profile: "work:eu".into() });
+        round(Destination::Slack { team: "T0V6H6HCJ".into(), channel: "C110T9SMT".into(), thread_ts: None });
+        round(Destination::Slack { team: "T0V6H6HCJ".into(), channel: "C110T9SMT".into(), thread_ts: Some("1506953521.000382".into()) });
+        round(Destination::Teams(TeamsReference {
+            service_url: "https://smba.trafficmanager.net/emea/".into(),
+            conversation_id: "a:1tjtnFy9YhaDQe_FWcXBL_wC4CsaRSs4EG6OedQ_6OmEwUqzey76DQLoEkAkJBYq5hKtQX0utNbtJXc-Ow0XfSFsKTxrAAy5D7atE7Ydo6T6E3droyiKiYsjkC6876Rpu".into(),
+            tenant_id: Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into()),
+            activity_id: Some("1625148352141".into()),
+        }));
+    }
+
+    #[test]
+    fn the_seeds_teams_identifier_falls_back_with_a_note() {
+        // The channel from the seed's failing announcement, verbatim.
+        let seed = r#"{"id": "29:1pm0yCoquliuVpq6Y_sCJ4xyDcl4fF3tCGUjfsixDb1VlQZtjSUOFsYPuEQFkr-n8eZgYnHSyCqUU4Fydi3mizA", "name": "FirstName Surname"}"#;
+        match decode(Some(&json!(seed))) {
+            Route::Fallback { note } => assert!(note.contains("29:1pm0yCoq"), "{note}"),
+            r => panic!("{r:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_unknown_and_damaged_channels_fall_back() {
+        for v in [None, Some(json!(null)), Some(json!(42)), Some(json!("#ops")), Some(json!("@ch")),
+                  Some(json!("stormdesk:v1:slack:T1")), Some(json!("stormdesk:v1:teams:!!!")),
+                  Some(json!("stormdesk:v1:fax:123")), Some(json!("stormdesk:v1:pane:"))] {
+            assert!(matches!(decode(v.as_ref()), Route::Fallback { .. }), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn request_ids_come_back_from_objects_and_encoded_strings() {
+        let ctx = source_context("r-1", "work");
+        assert_eq!(request_id(Some(&ctx)).as_deref(), Some("r-1"));
+        assert_eq!(request_id(Some(&json!(ctx.to_string()))).as_deref(), Some("r-1"));
+        assert_eq!(request_id(Some(&json!(null))), None);
+        assert_eq!(request_id(Some(&json!("not json"))), None);
+    }
+}
