@@ -187,11 +187,34 @@ impl St2Client {
         body: Option<&Value>,
         context: Option<&str>,
     ) -> Result<Response, ClientError> {
+        self.send_with(method, url, body, context, Some(self.options.timeout))
+            .await
+    }
+
+    /// `GET {stream}/stream?events=…`: the event stream, authenticated like
+    /// every call (a 401 renews a password-based token once). No overall
+    /// timeout: the response body is open-ended.
+    pub async fn open_stream(&self, events: &[String]) -> Result<Response, ClientError> {
+        let mut url = join(&self.endpoints.stream, "stream");
+        if !events.is_empty() {
+            url.query_pairs_mut().append_pair("events", &events.join(","));
+        }
+        self.send_with(Method::GET, url, None, None, None).await
+    }
+
+    async fn send_with(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        context: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<Response, ClientError> {
         let build = |headers: Vec<(&'static str, Secret)>| -> RequestBuilder {
-            let mut rb = self
-                .http
-                .request(method.clone(), url.clone())
-                .timeout(self.options.timeout);
+            let mut rb = self.http.request(method.clone(), url.clone());
+            if let Some(t) = timeout {
+                rb = rb.timeout(t);
+            }
             for (k, v) in headers {
                 rb = rb.header(k, v.expose());
             }

@@ -11,3 +11,6 @@ pub use client::{join, ClientOptions, Credentials, St2Client};
 pub use config::{AuthKind, ConfigSources, Endpoints, Profile, SecretSources};
 pub use error::ClientError;
 pub use secret::Secret;
+
+/// An open event-stream response (see [`St2Client::open_stream`]).
+pub type StreamResponse = reqwest::Response;

@@ -1,0 +1,13 @@
+//! The StackStorm event stream: SSE decoding, a listener that survives
+//! anything a network does, and exactly-once result tracking with backfill.
+
+pub mod event;
+pub mod listener;
+pub mod session;
+pub mod sse;
+pub mod tracker;
+
+pub use event::{Announcement, StreamEvent};
+pub use listener::{ConnectionState, ListenerConfig, ListenerEvent, ListenerHandle};
+pub use session::StreamSession;
+pub use tracker::{Delivery, Tracker};

@@ -1,0 +1,235 @@
+//! Results, de-duplicated and never lost.
+//!
+//! Executions started from Stormdesk are tracked to their end from
+//! `st2.execution__update` alone, so a result arrives even where the chatops
+//! pack's notify rule is not installed. When the announcement also arrives
+//! (matched by the request id Stormdesk put in `source_context`), it enriches
+//! the one result instead of becoming a second. After every (re)connect,
+//! tracked executions that ended while the stream was down are fetched
+//! (backfill). Each result is delivered exactly once.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use serde::Serialize;
+use stormdesk_client::model::Execution;
+use stormdesk_client::St2Client;
+use stormdesk_routing::{decode as decode_route, request_id, Route};
+
+use crate::event::{Announcement, StreamEvent};
+use crate::listener::ListenerEvent;
+
+/// What consumers (history, notifier, pane, relay) receive.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Delivery {
+    /// A tracked execution ended. Delivered once per execution.
+    Result {
+        execution: Box<Execution>,
+        /// The chatops-formatted message, when the announcement came first.
+        message: Option<String>,
+        request: Option<String>,
+    },
+    /// The announcement for a result already delivered: enrich, do not
+    /// notify again.
+    ResultMessage {
+        execution_id: String,
+        message: String,
+    },
+    /// A tracked execution moved on (scheduled, running …).
+    Status {
+        execution_id: String,
+        status: String,
+    },
+    /// An announcement that is not a reply to one of our requests.
+    Announcement {
+        route: String,
+        payload: Announcement,
+        /// Where it belongs; `Fallback` carries the note to show.
+        #[serde(skip)]
+        destination: Route,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct Tracker {
+    client: Option<Arc<St2Client>>,
+    /// execution id → request id
+    tracked: HashMap<String, Option<String>>,
+    by_request: HashMap<String, Vec<String>>,
+    delivered: HashSet<String>,
+    last_status: HashMap<String, String>,
+    /// Announcement text that arrived before its execution's end.
+    pending_message: HashMap<String, String>,
+    /// Recently ended executions nobody tracked (yet): a fast action can
+    /// end before `track` is called with the id the API returned.
+    recent_final: HashMap<String, Execution>,
+    recent_order: VecDeque<String>,
+}
+
+const RECENT: usize = 512;
+
+impl Tracker {
+    /// `client` is used for backfill; without one, backfill is a no-op.
+    pub fn new(client: Option<Arc<St2Client>>) -> Self {
+        Self {
+            client,
+            ..Self::default()
+        }
+    }
+
+    /// Announce a request before sending it, so that an announcement that
+    /// beats the API's answer is recognised as ours.
+    pub fn expect(&mut self, request: &str) {
+        self.by_request.entry(request.to_string()).or_default();
+    }
+
+    /// Follow an execution we started. If it already ended, its result is
+    /// returned right away.
+    pub fn track(&mut self, execution_id: &str, request: Option<&str>) -> Vec<Delivery> {
+        if self.delivered.contains(execution_id) {
+            return vec![];
+        }
+        self.tracked
+            .insert(execution_id.to_string(), request.map(str::to_string));
+        if let Some(r) = request {
+            self.by_request
+                .entry(r.to_string())
+                .or_default()
+                .push(execution_id.to_string());
+        }
+        match self.recent_final.remove(execution_id) {
+            Some(e) => self.finish(e).into_iter().collect(),
+            None => vec![],
+        }
+    }
+
+    fn remember(&mut self, e: Execution) {
+        if self.recent_final.insert(e.id.clone(), e.clone()).is_none() {
+            self.recent_order.push_back(e.id);
+            if self.recent_order.len() > RECENT {
+                if let Some(old) = self.recent_order.pop_front() {
+                    self.recent_final.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Tracked executions whose result has not been delivered yet.
+    pub fn outstanding(&self) -> usize {
+        self.tracked.len()
+    }
+
+    pub fn is_delivered(&self, execution_id: &str) -> bool {
+        self.delivered.contains(execution_id)
+    }
+
+    fn finish(&mut self, execution: Execution) -> Option<Delivery> {
+        if self.delivered.contains(&execution.id) || !execution.is_final() {
+            return None;
+        }
+        let request = self.tracked.remove(&execution.id)?;
+        self.delivered.insert(execution.id.clone());
+        self.last_status.remove(&execution.id);
+        let message = request
+            .as_ref()
+            .and_then(|r| self.pending_message.remove(r));
+        Some(Delivery::Result {
+            execution: Box::new(execution),
+            message,
+            request,
+        })
+    }
+
+    /// Handle one stream event (pure: no I/O).
+    pub fn handle_event(&mut self, ev: StreamEvent) -> Vec<Delivery> {
+        match ev {
+            StreamEvent::ExecutionCreate(e) | StreamEvent::ExecutionUpdate(e) => {
+                if !self.tracked.contains_key(&e.id) {
+                    if e.is_final() && !self.delivered.contains(&e.id) {
+                        self.remember(*e);
+                    }
+                    return vec![];
+                }
+                if e.is_final() {
+                    return self.finish(*e).into_iter().collect();
+                }
+                if self.last_status.get(&e.id) == Some(&e.status) {
+                    return vec![];
+                }
+                self.last_status.insert(e.id.clone(), e.status.clone());
+                vec![Delivery::Status {
+                    execution_id: e.id,
+                    status: e.status,
+                }]
+            }
+            StreamEvent::Announcement { route, payload } => {
+                let request = request_id(Some(&payload.context));
+                let ours = request
+                    .as_ref()
+                    .and_then(|r| self.by_request.get(r).map(|ids| (r.clone(), ids.clone())));
+                match ours {
+                    Some((r, ids)) => {
+                        if let Some(done) = ids.iter().find(|id| self.delivered.contains(*id)) {
+                            vec![Delivery::ResultMessage {
+                                execution_id: done.clone(),
+                                message: payload.message,
+                            }]
+                        } else {
+                            self.pending_message.insert(r, payload.message);
+                            vec![]
+                        }
+                    }
+                    None => {
+                        let destination = decode_route(Some(&payload.channel));
+                        vec![Delivery::Announcement {
+                            route,
+                            payload,
+                            destination,
+                        }]
+                    }
+                }
+            }
+            StreamEvent::Other { .. } => vec![],
+        }
+    }
+
+    /// Handle a listener event; a (re)connect triggers backfill, and so does
+    /// an announcement for a result whose end we have not seen.
+    pub async fn handle(&mut self, ev: ListenerEvent) -> Vec<Delivery> {
+        match ev {
+            ListenerEvent::Connected { .. } => self.backfill().await,
+            ListenerEvent::Disconnected { .. } => vec![],
+            ListenerEvent::Event(e) => {
+                let announced_early = match &e {
+                    StreamEvent::Announcement { payload, .. } => request_id(Some(&payload.context))
+                        .filter(|r| self.by_request.contains_key(r))
+                        .is_some(),
+                    _ => false,
+                };
+                let mut out = self.handle_event(e);
+                if announced_early && out.is_empty() {
+                    out.extend(self.backfill().await);
+                }
+                out
+            }
+        }
+    }
+
+    /// Fetch every outstanding execution and deliver those that ended.
+    pub async fn backfill(&mut self) -> Vec<Delivery> {
+        let Some(client) = self.client.clone() else {
+            return vec![];
+        };
+        let ids: Vec<String> = self.tracked.keys().cloned().collect();
+        let mut out = Vec::new();
+        for id in ids {
+            match client.get_execution(&id).await {
+                Ok(e) => out.extend(self.finish(e)),
+                // Not fatal: the next reconnect or update will try again.
+                Err(err) => tracing::warn!(execution = %id, error = %err, "backfill failed"),
+            }
+        }
+        out
+    }
+}
