@@ -197,7 +197,8 @@ impl St2Client {
     pub async fn open_stream(&self, events: &[String]) -> Result<Response, ClientError> {
         let mut url = join(&self.endpoints.stream, "stream");
         if !events.is_empty() {
-            url.query_pairs_mut().append_pair("events", &events.join(","));
+            url.query_pairs_mut()
+                .append_pair("events", &events.join(","));
         }
         self.send_with(Method::GET, url, None, None, None).await
     }

@@ -144,8 +144,10 @@ impl History {
         }
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -186,11 +188,7 @@ impl History {
         })
     }
 
-    fn rows(
-        &self,
-        sql: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<Entry>, HistoryError> {
+    fn rows(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Entry>, HistoryError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map(args, |r| {
@@ -272,12 +270,17 @@ impl History {
     pub fn count(&self) -> Result<u64, HistoryError> {
         Ok(self
             .conn()
-            .query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0))? as u64)
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     /// Retention: drop entries older than `max_age` and beyond the newest
     /// `max_entries`. Returns how many were dropped.
-    pub fn prune(&self, max_age: Option<Duration>, max_entries: Option<u64>) -> Result<usize, HistoryError> {
+    pub fn prune(
+        &self,
+        max_age: Option<Duration>,
+        max_entries: Option<u64>,
+    ) -> Result<usize, HistoryError> {
         let conn = self.conn();
         let mut n = 0;
         if let Some(age) = max_age {
@@ -285,7 +288,10 @@ impl History {
             let f = time::macros::format_description!(
                 "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
             );
-            n += conn.execute("DELETE FROM entries WHERE ts < ?1", [cutoff.format(&f).unwrap_or_default()])?;
+            n += conn.execute(
+                "DELETE FROM entries WHERE ts < ?1",
+                [cutoff.format(&f).unwrap_or_default()],
+            )?;
         }
         if let Some(max) = max_entries {
             n += conn.execute(
@@ -302,7 +308,8 @@ fn dirs_data_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(x));
     }
     if cfg!(target_os = "macos") {
-        return std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"));
+        return std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join("Library/Application Support"));
     }
     if cfg!(windows) {
         return std::env::var_os("APPDATA").map(PathBuf::from);
@@ -329,9 +336,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h = History::open(&dir.path().join("h.db")).unwrap();
         for i in 0..25 {
-            h.append(&entry(EntryKind::Command, &format!("deploy web{i} to prod"), None)).unwrap();
+            h.append(&entry(
+                EntryKind::Command,
+                &format!("deploy web{i} to prod"),
+                None,
+            ))
+            .unwrap();
         }
-        h.append(&entry(EntryKind::Result, "kaffee_wolke_tasse", Some("e1"))).unwrap();
+        h.append(&entry(EntryKind::Result, "kaffee_wolke_tasse", Some("e1")))
+            .unwrap();
         assert_eq!(h.count().unwrap(), 26);
 
         let last = h.page(None, 10).unwrap();
@@ -340,8 +353,15 @@ mod tests {
         let older = h.page(Some(last[0].id), 10).unwrap();
         assert_eq!(older.last().unwrap().id, last[0].id - 1);
 
-        assert_eq!(h.search("kaff", 10).unwrap()[0].execution_id.as_deref(), Some("e1"));
-        assert_eq!(h.search("web1", 50).unwrap().len(), 11, "prefix: web1, web10..web19");
+        assert_eq!(
+            h.search("kaff", 10).unwrap()[0].execution_id.as_deref(),
+            Some("e1")
+        );
+        assert_eq!(
+            h.search("web1", 50).unwrap().len(),
+            11,
+            "prefix: web1, web10..web19"
+        );
         // FTS syntax is plain text, not an error.
         assert!(h.search("\"unbalanced AND OR (", 5).is_ok());
         assert!(h.has_result("e1").unwrap());
@@ -349,7 +369,10 @@ mod tests {
 
         assert_eq!(h.prune(None, Some(5)).unwrap(), 21);
         assert_eq!(h.count().unwrap(), 5);
-        assert!(h.search("web3", 10).unwrap().is_empty(), "the index follows deletes");
+        assert!(
+            h.search("web3", 10).unwrap().is_empty(),
+            "the index follows deletes"
+        );
         assert_eq!(h.prune(Some(Duration::from_secs(0)), None).unwrap(), 5);
     }
 
@@ -359,7 +382,12 @@ mod tests {
         let path = dir.path().join("h.db");
         {
             let h = History::open(&path).unwrap();
-            h.append(&entry(EntryKind::Announcement, "<script>alert(1)</script>", None)).unwrap();
+            h.append(&entry(
+                EntryKind::Announcement,
+                "<script>alert(1)</script>",
+                None,
+            ))
+            .unwrap();
         }
         let h = History::open(&path).unwrap();
         let all = h.page(None, 10).unwrap();
@@ -372,7 +400,11 @@ mod tests {
     fn a_corrupt_file_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.db");
-        std::fs::write(&path, b"this is not a database, just bytes that happen to be here").unwrap();
+        std::fs::write(
+            &path,
+            b"this is not a database, just bytes that happen to be here",
+        )
+        .unwrap();
         let e = History::open(&path).unwrap_err();
         assert!(e.to_string().contains("h.db"), "{e}");
     }

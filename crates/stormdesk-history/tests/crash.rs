@@ -35,7 +35,12 @@ fn killing_the_writer_loses_no_committed_entry() {
     let all = h.page(None, 100_000).unwrap();
     let stored: std::collections::HashSet<i64> = all.iter().map(|e| e.id).collect();
     let missing: Vec<_> = committed.iter().filter(|id| !stored.contains(id)).collect();
-    assert!(missing.is_empty(), "{} committed entries lost: {:?}", missing.len(), &missing[..missing.len().min(10)]);
+    assert!(
+        missing.is_empty(),
+        "{} committed entries lost: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
     assert!(committed.len() >= 1_500);
     // Search still works on the recovered database.
     assert!(!h.search("result", 5).unwrap().is_empty());

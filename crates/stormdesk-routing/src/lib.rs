@@ -31,7 +31,9 @@ pub struct TeamsReference {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Destination {
     /// The personal command pane of one profile.
-    Pane { profile: String },
+    Pane {
+        profile: String,
+    },
     Slack {
         team: String,
         channel: String,
@@ -75,7 +77,9 @@ impl Destination {
 pub enum Route {
     To(Destination),
     /// Could not be decoded: show it in the pane, with this note.
-    Fallback { note: String },
+    Fallback {
+        note: String,
+    },
 }
 
 /// Undo StackStorm's extra JSON encoding of a string, if any.
@@ -135,16 +139,20 @@ pub fn decode(channel: Option<&Value>) -> Route {
         "slack" => {
             let parts: Vec<&str> = body.split(':').collect();
             match parts.as_slice() {
-                [team, channel] if !team.is_empty() && !channel.is_empty() => Route::To(Destination::Slack {
-                    team: unesc(team),
-                    channel: unesc(channel),
-                    thread_ts: None,
-                }),
-                [team, channel, ts] if !team.is_empty() && !channel.is_empty() => Route::To(Destination::Slack {
-                    team: unesc(team),
-                    channel: unesc(channel),
-                    thread_ts: Some(unesc(ts)),
-                }),
+                [team, channel] if !team.is_empty() && !channel.is_empty() => {
+                    Route::To(Destination::Slack {
+                        team: unesc(team),
+                        channel: unesc(channel),
+                        thread_ts: None,
+                    })
+                }
+                [team, channel, ts] if !team.is_empty() && !channel.is_empty() => {
+                    Route::To(Destination::Slack {
+                        team: unesc(team),
+                        channel: unesc(channel),
+                        thread_ts: Some(unesc(ts)),
+                    })
+                }
                 _ => bad("a Slack destination needs team and channel"),
             }
         }
@@ -172,7 +180,10 @@ pub fn request_id(context: Option<&Value>) -> Option<String> {
         Value::String(s) => serde_json::from_str::<Value>(s).ok()?,
         other => other.clone(),
     };
-    v.get("stormdesk")?.get("request")?.as_str().map(str::to_string)
+    v.get("stormdesk")?
+        .get("request")?
+        .as_str()
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -189,9 +200,19 @@ mod tests {
 
     #[test]
     fn every_destination_round_trips() {
-        round(Destination::Pane { profile: "work:eu".into() });
-        round(Destination::Slack { team: "T0V6H6HCJ".into(), channel: "C110T9SMT".into(), thread_ts: None });
-        round(Destination::Slack { team: "T0V6H6HCJ".into(), channel: "C110T9SMT".into(), thread_ts: Some("1506953521.000382".into()) });
+        round(Destination::Pane {
+            profile: "work:eu".into(),
+        });
+        round(Destination::Slack {
+            team: "T0V6H6HCJ".into(),
+            channel: "C110T9SMT".into(),
+            thread_ts: None,
+        });
+        round(Destination::Slack {
+            team: "T0V6H6HCJ".into(),
+            channel: "C110T9SMT".into(),
+            thread_ts: Some("1506953521.000382".into()),
+        });
         round(Destination::Teams(TeamsReference {
             service_url: "https://smba.trafficmanager.net/emea/".into(),
             conversation_id: "a:1tjtnFy9YhaDQe_FWcXBL_wC4CsaRSs4EG6OedQ_6OmEwUqzey76DQLoEkAkJBYq5hKtQX0utNbtJXc-Ow0XfSFsKTxrAAy5D7atE7Ydo6T6E3droyiKiYsjkC6876Rpu".into(),
@@ -212,10 +233,21 @@ mod tests {
 
     #[test]
     fn missing_unknown_and_damaged_channels_fall_back() {
-        for v in [None, Some(json!(null)), Some(json!(42)), Some(json!("#ops")), Some(json!("@ch")),
-                  Some(json!("stormdesk:v1:slack:T1")), Some(json!("stormdesk:v1:teams:!!!")),
-                  Some(json!("stormdesk:v1:fax:123")), Some(json!("stormdesk:v1:pane:"))] {
-            assert!(matches!(decode(v.as_ref()), Route::Fallback { .. }), "{v:?}");
+        for v in [
+            None,
+            Some(json!(null)),
+            Some(json!(42)),
+            Some(json!("#ops")),
+            Some(json!("@ch")),
+            Some(json!("stormdesk:v1:slack:T1")),
+            Some(json!("stormdesk:v1:teams:!!!")),
+            Some(json!("stormdesk:v1:fax:123")),
+            Some(json!("stormdesk:v1:pane:")),
+        ] {
+            assert!(
+                matches!(decode(v.as_ref()), Route::Fallback { .. }),
+                "{v:?}"
+            );
         }
     }
 
@@ -223,7 +255,10 @@ mod tests {
     fn request_ids_come_back_from_objects_and_encoded_strings() {
         let ctx = source_context("r-1", "work");
         assert_eq!(request_id(Some(&ctx)).as_deref(), Some("r-1"));
-        assert_eq!(request_id(Some(&json!(ctx.to_string()))).as_deref(), Some("r-1"));
+        assert_eq!(
+            request_id(Some(&json!(ctx.to_string()))).as_deref(),
+            Some("r-1")
+        );
         assert_eq!(request_id(Some(&json!(null))), None);
         assert_eq!(request_id(Some(&json!("not json"))), None);
     }

@@ -151,6 +151,15 @@ impl SimState {
         });
     }
 
+    /// Send a frame whose data is taken as is (fault injection: malformed
+    /// JSON, foreign announcements).
+    pub fn publish_raw(&self, name: &str, data: &str) {
+        let _ = self.events.send(StreamEvent {
+            name: name.to_string(),
+            data: data.to_string(),
+        });
+    }
+
     fn new_id(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         format!("{:08x}{:016x}", self.id_prefix, n)

@@ -23,11 +23,16 @@ pub struct Announcement {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
-    Announcement { route: String, payload: Announcement },
+    Announcement {
+        route: String,
+        payload: Announcement,
+    },
     ExecutionCreate(Box<Execution>),
     ExecutionUpdate(Box<Execution>),
     /// Subscribed to, but not interpreted.
-    Other { name: String },
+    Other {
+        name: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -88,8 +93,16 @@ mod tests {
     #[test]
     fn bad_json_is_an_error_not_a_panic() {
         assert!(decode("st2.execution__update", "{not json").is_err());
-        assert!(decode("st2.execution__update", "{\"status\": \"x\"}").is_err(), "no id");
+        assert!(
+            decode("st2.execution__update", "{\"status\": \"x\"}").is_err(),
+            "no id"
+        );
         assert!(decode("st2.announcement__x", "[1,2]").is_err());
-        assert_eq!(decode("st2.sensor__create", "whatever").unwrap(), StreamEvent::Other { name: "st2.sensor__create".into() });
+        assert_eq!(
+            decode("st2.sensor__create", "whatever").unwrap(),
+            StreamEvent::Other {
+                name: "st2.sensor__create".into()
+            }
+        );
     }
 }

@@ -26,10 +26,18 @@ use crate::sse::{Frame, SseDecoder};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
-    Connecting { attempt: u32 },
+    Connecting {
+        attempt: u32,
+    },
     Live,
-    BackingOff { attempt: u32, retry_in_ms: u64, reason: String },
-    AuthFailed { message: String },
+    BackingOff {
+        attempt: u32,
+        retry_in_ms: u64,
+        reason: String,
+    },
+    AuthFailed {
+        message: String,
+    },
     Stopped,
 }
 
@@ -63,9 +71,13 @@ impl ListenerConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListenerEvent {
     /// Connected; `reconnect` is false the first time only.
-    Connected { reconnect: bool },
+    Connected {
+        reconnect: bool,
+    },
     Event(StreamEvent),
-    Disconnected { reason: String },
+    Disconnected {
+        reason: String,
+    },
 }
 
 /// Counters, for tests and diagnostics.

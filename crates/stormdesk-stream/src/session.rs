@@ -13,7 +13,10 @@ use crate::tracker::{Delivery, Tracker};
 
 enum Control {
     Expect(String),
-    Track { execution_id: String, request: Option<String> },
+    Track {
+        execution_id: String,
+        request: Option<String>,
+    },
 }
 
 /// The running stream session.
@@ -81,7 +84,10 @@ impl StreamSession {
     }
 
     pub async fn expect(&self, request: &str) {
-        let _ = self.control.send(Control::Expect(request.to_string())).await;
+        let _ = self
+            .control
+            .send(Control::Expect(request.to_string()))
+            .await;
     }
 
     pub async fn track(&self, execution_id: &str, request: Option<&str>) {

@@ -57,7 +57,9 @@ impl SseDecoder {
             self.name = None;
             self.data = None;
             self.skipping_long_line = true;
-            out.push(Frame::Malformed(format!("a line longer than {MAX_LINE} bytes")));
+            out.push(Frame::Malformed(format!(
+                "a line longer than {MAX_LINE} bytes"
+            )));
         }
         out
     }
@@ -121,9 +123,15 @@ mod tests {
             frames,
             vec![
                 Frame::Heartbeat,
-                Frame::Event { name: "st2.execution__create".into(), data: "{\"id\": 1}".into() },
+                Frame::Event {
+                    name: "st2.execution__create".into(),
+                    data: "{\"id\": 1}".into()
+                },
                 Frame::Heartbeat,
-                Frame::Event { name: "a".into(), data: "x\ny".into() },
+                Frame::Event {
+                    name: "a".into(),
+                    data: "x\ny".into()
+                },
             ]
         );
     }
@@ -134,6 +142,12 @@ mod tests {
         let mut frames = d.feed(b"event: x\ndata: \xff\xfe\n\n");
         frames.extend(d.feed(b": comment\nnonsense line\nevent: ok\ndata: 1\n\n"));
         assert!(matches!(frames[0], Frame::Malformed(_)));
-        assert_eq!(frames.last(), Some(&Frame::Event { name: "ok".into(), data: "1".into() }));
+        assert_eq!(
+            frames.last(),
+            Some(&Frame::Event {
+                name: "ok".into(),
+                data: "1".into()
+            })
+        );
     }
 }

@@ -28,7 +28,10 @@ fn main() {
         };
         match h.append(&e) {
             Ok(entry) => {
-                if writeln!(out, "{}", entry.id).and_then(|_| out.flush()).is_err() {
+                if writeln!(out, "{}", entry.id)
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
                     return;
                 }
             }

@@ -1,0 +1,366 @@
+//! The stream side against the simulator over real HTTP/SSE on loopback:
+//! forced disconnects with results in flight, heartbeat loss, token expiry
+//! mid-stream, malformed frames, announcements.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use stormdesk_client::model::MatchAndExecuteRequest;
+use stormdesk_client::{Credentials, Profile, Secret, St2Client};
+use stormdesk_routing::{source_context, Destination, Route};
+use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
+use stormdesk_stream::{ConnectionState, Delivery, ListenerConfig, StreamSession};
+
+const ROUTE: &str = "stormdesk";
+
+async fn sim(heartbeat_ms: u64, time_scale: f64) -> Simulator {
+    Simulator::start(SimConfig {
+        time_scale,
+        heartbeat: Duration::from_millis(heartbeat_ms),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn client(sim: &Simulator) -> Arc<St2Client> {
+    Arc::new(
+        St2Client::new(
+            &Profile::for_base_url("test", &sim.base_url()),
+            Credentials::Password {
+                username: DEMO_USER.into(),
+                password: Secret::new(DEMO_PASSWORD),
+            },
+        )
+        .unwrap(),
+    )
+}
+
+fn config(heartbeat_ms: u64) -> ListenerConfig {
+    ListenerConfig {
+        heartbeat: Duration::from_millis(heartbeat_ms),
+        backoff_initial: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(200),
+        ..ListenerConfig::for_route(ROUTE)
+    }
+}
+
+async fn start(client: &Arc<St2Client>, request: &str, command: &str) -> String {
+    let req = MatchAndExecuteRequest {
+        command: command.into(),
+        user: "tester".into(),
+        source_channel: Destination::Pane {
+            profile: "test".into(),
+        }
+        .encode(),
+        notification_route: Some(ROUTE.into()),
+        source_context: Some(source_context(request, "test")),
+        ..Default::default()
+    };
+    client
+        .match_and_execute(&req)
+        .await
+        .unwrap()
+        .remove(0)
+        .execution
+        .id
+}
+
+async fn next(s: &mut StreamSession) -> Delivery {
+    tokio::time::timeout(Duration::from_secs(20), s.next())
+        .await
+        .expect("a delivery in time")
+        .expect("session open")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_result_is_delivered_exactly_once_through_100_forced_disconnects() {
+    // Results carry no announcement: the notify route is not the one we
+    // listen on, so only execution updates and backfill can deliver them.
+    let mut sim = sim(1_000, 0.2).await;
+    let c = client(&sim);
+    let mut s = StreamSession::start(Arc::clone(&c), config(1_000));
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+
+    let mut started = Vec::new();
+    for i in 0..100 {
+        // Each round cuts a live stream: wait for the reconnect after the last cut.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while s.stats().connects.load(Ordering::Relaxed) < i + 1 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {i}: never reconnected"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let id = start(&c, &format!("r{i}"), &format!("echo message {i}")).await;
+        s.track(&id, Some(&format!("r{i}"))).await;
+        started.push(id);
+        // Kill the stream while the execution is in flight (it takes ~40 ms);
+        // every third time take the whole server down through its end.
+        if i % 3 == 0 {
+            sim.stop().await;
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            sim.restart().await.unwrap();
+        } else {
+            sim.faults().drop_streams();
+            tokio::time::sleep(Duration::from_millis(if i % 5 == 0 { 60 } else { 5 })).await;
+        }
+    }
+    let mut results: HashMap<String, usize> = HashMap::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while results.len() < started.len() && tokio::time::Instant::now() < deadline {
+        if let Ok(Some(Delivery::Result { execution, .. })) =
+            tokio::time::timeout(Duration::from_secs(5), s.next()).await
+        {
+            assert_eq!(execution.status, "succeeded");
+            *results.entry(execution.id.clone()).or_default() += 1;
+        }
+    }
+    // Anything more would arrive now.
+    while let Ok(Some(d)) = tokio::time::timeout(Duration::from_millis(500), s.next()).await {
+        if let Delivery::Result { execution, .. } = d {
+            *results.entry(execution.id.clone()).or_default() += 1;
+        }
+    }
+    let missing: Vec<_> = started
+        .iter()
+        .filter(|id| !results.contains_key(*id))
+        .collect();
+    assert!(missing.is_empty(), "never delivered: {missing:?}");
+    let twice: Vec<_> = results.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    assert!(
+        s.stats().connects.load(Ordering::Relaxed) >= 100,
+        "the stream really was cut: {:?}",
+        s.stats()
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn heartbeat_loss_trips_the_watchdog_and_reconnects() {
+    let sim = sim(100, 0.05).await;
+    let c = client(&sim);
+    let mut s = StreamSession::start(Arc::clone(&c), config(100));
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(
+        s.stats().heartbeats.load(Ordering::Relaxed) >= 2,
+        "heartbeats arrive"
+    );
+
+    // The connection stays open but goes silent.
+    sim.faults().silence_streams.store(true, Ordering::SeqCst);
+    let mut st = s.state();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        st.wait_for(|x| {
+            matches!(
+                x,
+                ConnectionState::BackingOff { .. } | ConnectionState::Connecting { .. }
+            )
+        }),
+    )
+    .await
+    .expect("the watchdog notices")
+    .unwrap();
+    assert!(s.stats().watchdog_trips.load(Ordering::Relaxed) >= 1);
+    sim.faults().silence_streams.store(false, Ordering::SeqCst);
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+
+    // And it works afterwards.
+    let id = start(&c, "after-silence", "echo back").await;
+    s.track(&id, Some("after-silence")).await;
+    loop {
+        if let Delivery::Result { execution, .. } = next(&mut s).await {
+            assert_eq!(execution.id, id);
+            break;
+        }
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn token_expiry_mid_stream_renews_and_reconnects() {
+    let sim = sim(200, 0.05).await;
+    let c = client(&sim);
+    let s = StreamSession::start(Arc::clone(&c), config(200));
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+    assert_eq!(sim.state().tokens_issued(), 1);
+    sim.state().expire_all_tokens();
+    sim.faults().drop_streams();
+    let mut st = s.state();
+    st.wait_for(|x| *x != ConnectionState::Live).await.unwrap();
+    assert!(
+        s.wait_live(Duration::from_secs(5)).await,
+        "back without user action"
+    );
+    assert_eq!(sim.state().tokens_issued(), 2, "renewed once");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_token_is_reported_as_auth_failed() {
+    let sim = sim(200, 0.05).await;
+    let c = Arc::new(
+        St2Client::new(
+            &Profile::for_base_url("t", &sim.base_url()),
+            Credentials::Token(Secret::new("bogus")),
+        )
+        .unwrap(),
+    );
+    let s = StreamSession::start(c, config(200));
+    let mut st = s.state();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        st.wait_for(|x| matches!(x, ConnectionState::AuthFailed { .. })),
+    )
+    .await
+    .expect("auth failure is visible")
+    .unwrap();
+    let shown = format!("{:?}", *st.borrow());
+    assert!(!shown.contains("bogus"), "{shown}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_frames_are_skipped_and_the_stream_goes_on() {
+    let sim = sim(1_000, 0.05).await;
+    let c = client(&sim);
+    let mut s = StreamSession::start(Arc::clone(&c), config(1_000));
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+    sim.state()
+        .publish_raw("st2.execution__update", "{this is not json");
+    sim.state()
+        .publish_raw("st2.announcement__stormdesk", "[1, 2, 3]");
+    sim.state()
+        .publish_raw("st2.execution__update", "{\"no\": \"id\"}");
+    let id = start(&c, "after-garbage", "echo still here").await;
+    s.track(&id, Some("after-garbage")).await;
+    loop {
+        if let Delivery::Result { execution, .. } = next(&mut s).await {
+            assert_eq!(execution.result["stdout"], "still here");
+            break;
+        }
+    }
+    assert_eq!(s.stats().malformed.load(Ordering::Relaxed), 3);
+    assert_eq!(
+        s.stats().connects.load(Ordering::Relaxed),
+        1,
+        "no reconnect needed"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_result_and_its_announcement_make_one_result() {
+    let sim = sim(1_000, 0.05).await;
+    let c = client(&sim);
+    let mut s = StreamSession::start(Arc::clone(&c), config(1_000));
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+    s.expect("dedupe").await;
+    let id = start(&c, "dedupe", "genpass").await;
+    s.track(&id, Some("dedupe")).await;
+    let mut results = 0;
+    let mut messages = Vec::new();
+    while let Ok(Some(d)) = tokio::time::timeout(Duration::from_secs(2), s.next()).await {
+        match d {
+            Delivery::Result {
+                execution, message, ..
+            } => {
+                assert_eq!(execution.id, id);
+                results += 1;
+                messages.extend(message);
+            }
+            Delivery::ResultMessage {
+                execution_id,
+                message,
+            } => {
+                assert_eq!(execution_id, id);
+                messages.push(message);
+            }
+            Delivery::Status { .. } => {}
+            Delivery::Announcement { .. } => {
+                panic!("our own announcement must not show up as a foreign one")
+            }
+        }
+    }
+    assert_eq!(results, 1);
+    assert_eq!(
+        messages.len(),
+        1,
+        "the chatops message arrives once: {messages:?}"
+    );
+    assert!(messages[0].contains("kaffee_wolke_tasse_regen"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn foreign_and_undecodable_announcements_fall_back_to_the_pane_with_a_note() {
+    let sim = sim(1_000, 0.05).await;
+    let c = client(&sim);
+    let mut s = StreamSession::start(Arc::clone(&c), config(1_000));
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+    // The seed's failing Teams announcement, as an errbot would have got it,
+    // but on our route.
+    let seed = json!({"payload": {"extra": {}, "context": null, "message": "<random_text1>\n<random_text2>", "whisper": false,
+        "channel": "{\"id\": \"29:1pm0yCoquliuVpq6Y_sCJ4xyDcl4fF3tCGUjfsixDb1VlQZtjSUOFsYPuEQFkr-n8eZgYnHSyCqUU4Fydi3mizA\", \"name\": \"FirstName Surname\"}",
+        "user": "{\"id\": \"29:1pm0\", \"name\": \"FirstName Surname\"}"}, "trace_context": null});
+    sim.state()
+        .publish_raw("st2.announcement__stormdesk", &seed.to_string());
+    let pane = json!({"payload": {"message": "<img src=x onerror=alert(1)>", "channel": Destination::Pane { profile: "test".into() }.encode()}});
+    sim.state()
+        .publish_raw("st2.announcement__stormdesk", &pane.to_string());
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        if let Delivery::Announcement {
+            payload,
+            destination,
+            ..
+        } = next(&mut s).await
+        {
+            got.push((payload.message, destination));
+        }
+    }
+    assert!(
+        matches!(&got[0].1, Route::Fallback { note } if note.contains("29:1pm0yCoq")),
+        "{:?}",
+        got[0]
+    );
+    assert_eq!(got[0].0, "<random_text1>\n<random_text2>");
+    assert_eq!(
+        got[1].1,
+        Route::To(Destination::Pane {
+            profile: "test".into()
+        })
+    );
+    assert_eq!(
+        got[1].0, "<img src=x onerror=alert(1)>",
+        "kept as text, untouched"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn connection_state_follows_a_server_restart() {
+    let mut sim = sim(1_000, 0.05).await;
+    let c = client(&sim);
+    let s = StreamSession::start(Arc::clone(&c), config(1_000));
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+    sim.stop().await;
+    let mut st = s.state();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        st.wait_for(|x| matches!(x, ConnectionState::BackingOff { .. })),
+    )
+    .await
+    .expect("backing off while the server is down")
+    .unwrap();
+    sim.restart().await.unwrap();
+    assert!(s.wait_live(Duration::from_secs(5)).await);
+    s.stop().await;
+}
