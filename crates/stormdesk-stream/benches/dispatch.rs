@@ -97,31 +97,43 @@ fn decode_dispatch(c: &mut Criterion) {
 }
 
 fn latency(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let (sim, client) = rt.block_on(async {
         let sim = Simulator::start(SimConfig::default()).await.unwrap();
         let client = Arc::new(
             St2Client::new(
                 &Profile::for_base_url("bench", &sim.base_url()),
-                Credentials::Password { username: DEMO_USER.into(), password: Secret::new(DEMO_PASSWORD) },
+                Credentials::Password {
+                    username: DEMO_USER.into(),
+                    password: Secret::new(DEMO_PASSWORD),
+                },
             )
             .unwrap(),
         );
         (sim, client)
     });
-    let announcement = json!({"payload": {"message": "hi", "channel": "stormdesk:v1:pane:bench"}}).to_string();
+    let announcement =
+        json!({"payload": {"message": "hi", "channel": "stormdesk:v1:pane:bench"}}).to_string();
 
     let mut g = c.benchmark_group("stream");
     g.sample_size(30);
     g.bench_function("event_to_delivery_latency", |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {
-                let mut s = StreamSession::start(Arc::clone(&client), ListenerConfig::for_route("stormdesk"));
+                let mut s = StreamSession::start(
+                    Arc::clone(&client),
+                    ListenerConfig::for_route("stormdesk"),
+                );
                 assert!(s.wait_live(Duration::from_secs(5)).await);
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let t = Instant::now();
-                    sim.state().publish_raw("st2.announcement__stormdesk", &announcement);
+                    sim.state()
+                        .publish_raw("st2.announcement__stormdesk", &announcement);
                     loop {
                         if let Some(Delivery::Announcement { .. }) = s.next().await {
                             break;
@@ -137,11 +149,15 @@ fn latency(c: &mut Criterion) {
     g.bench_function("raw_transport_latency", |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {
-                let mut resp = client.open_stream(&["st2.announcement__stormdesk".into()]).await.unwrap();
+                let mut resp = client
+                    .open_stream(&["st2.announcement__stormdesk".into()])
+                    .await
+                    .unwrap();
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let t = Instant::now();
-                    sim.state().publish_raw("st2.announcement__stormdesk", &announcement);
+                    sim.state()
+                        .publish_raw("st2.announcement__stormdesk", &announcement);
                     loop {
                         let chunk = resp.chunk().await.unwrap().unwrap();
                         if chunk.len() > 1 {
