@@ -1,0 +1,98 @@
+//! Against a real notification daemon (Debian's notification-daemon under
+//! Xvfb) in its own dbus-run-session; delivery proved by capturing the
+//! `Notify` calls with dbus-monitor. Built only with `real-daemon`.
+#![cfg(feature = "real-daemon")]
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+use stormdesk_client::model::Execution;
+use stormdesk_notify::{notice_for_announcement, notice_for_result, spawn, DesktopSink};
+
+fn exec(id: &str, status: &str, action: &str, stdout: &str) -> Execution {
+    serde_json::from_value(json!({"id": id, "status": status, "action": {"ref": action}, "result": {"stdout": stdout}})).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_reach_the_daemon_with_urgency_text_and_coalescing() {
+    let log = tempfile_path();
+    let mut monitor = Command::new("dbus-monitor")
+        .arg("interface=org.freedesktop.Notifications,member=Notify")
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .spawn()
+        .expect("dbus-monitor");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let n = spawn(DesktopSink::default());
+    n.notify(notice_for_result(
+        &exec("e-fail", "failed", "ops.deploy", "refusing to deploy"),
+        None,
+    ))
+    .await;
+    n.notify(notice_for_announcement(
+        "stormdesk",
+        "<b>not bold</b> & <img src=x onerror=alert(1)>",
+    ))
+    .await;
+    for i in 0..8 {
+        n.notify(notice_for_result(
+            &exec(
+                &format!("e{i}"),
+                "succeeded",
+                "ops.echo",
+                &format!("burst {i}"),
+            ),
+            None,
+        ))
+        .await;
+    }
+    // Do-not-disturb: nothing reaches the daemon.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    n.set_paused(true);
+    n.notify(notice_for_result(
+        &exec("e-dnd", "succeeded", "ops.quiet", "while paused"),
+        None,
+    ))
+    .await;
+    // Let the burst window close and the summary go out.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    n.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    monitor.kill().unwrap();
+    monitor.wait().unwrap();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = text.split("member=Notify").skip(1).collect();
+    assert_eq!(calls.len(), 6, "5 shown + 1 summary:\n{text}");
+    assert!(calls[0].contains("✖ ops.deploy failed"), "{}", calls[0]);
+    assert!(
+        calls[0].contains("\"urgency\"") && calls[0].contains("byte 2"),
+        "failed is critical: {}",
+        calls[0]
+    );
+    assert!(
+        calls[0].contains("\"open\"") && calls[0].contains("\"Open\""),
+        "an Open action: {}",
+        calls[0]
+    );
+    assert!(
+        calls[1].contains("&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"),
+        "{}",
+        calls[1]
+    );
+    assert!(
+        calls[5].contains("5 more results"),
+        "the summary: {}",
+        calls[5]
+    );
+    assert!(
+        !text.contains("while paused"),
+        "paused notices are not shown"
+    );
+    assert!(text.contains("Stormdesk"), "app name");
+}
+
+fn tempfile_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("stormdesk-notify-{}.log", std::process::id()))
+}
