@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok; 1 no match, several matches, or a failed execution;
 //! 2 usage, configuration or connection error. Errors are one line on stderr.
 
+mod account;
 mod offline;
 mod online;
 mod output;
@@ -62,6 +63,42 @@ enum Command {
         timeout: u64,
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<String>,
+    },
+    /// Verify a secret against StackStorm and keep it in the OS keyring.
+    Login {
+        /// StackStorm base URL (saved in the profile).
+        #[arg(long)]
+        url: Option<String>,
+        /// Username for password login (saved in the profile).
+        #[arg(long)]
+        username: Option<String>,
+        /// The secret is an API key.
+        #[arg(long, conflicts_with = "token")]
+        api_key: bool,
+        /// The secret is a ready token.
+        #[arg(long)]
+        token: bool,
+        /// Read the secret from standard input instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove the profile's secret from the keyring.
+    Logout,
+    /// Who this profile is, and where its secret lives (never the secret).
+    Whoami,
+    /// Print announcements and execution updates as they arrive.
+    Listen {
+        /// Also show desktop notifications.
+        #[arg(long)]
+        notify: bool,
+    },
+    /// Search or page through the local history.
+    History {
+        /// Full-text search.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
     },
     /// Executions.
     Execution {
@@ -200,7 +237,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             if a.demo {
                 return online::demo(out, a.demo_args.time_scale).await;
             }
-            match ctx.client_and_profile() {
+            match ctx.client_and_profile().await {
                 Ok((client, profile)) => online::shell(out, &client, &profile).await,
                 Err(CliError::Client(e)) if ctx.nothing_configured(&e) => {
                     eprintln!("No StackStorm configured (no profile, no ST2_BASE_URL): starting the demo server.");
@@ -210,7 +247,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             }
         }
         Command::Aliases { pack, filter } => {
-            let client = ctx.client()?;
+            let client = ctx.client().await?;
             online::aliases(out, &client, pack.as_deref(), filter.as_deref()).await
         }
         Command::Exec {
@@ -218,13 +255,36 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             timeout,
             command,
         } => {
-            let (client, profile) = ctx.client_and_profile()?;
+            let (client, profile) = ctx.client_and_profile().await?;
             online::exec(out, &client, &profile, &command.join(" "), wait, timeout).await
         }
+        Command::Login {
+            url,
+            username,
+            api_key,
+            token,
+            password_stdin,
+        } => {
+            let args = account::LoginArgs {
+                url,
+                username,
+                api_key,
+                token,
+                password_stdin,
+            };
+            account::login(out, &ctx, args).await
+        }
+        Command::Logout => account::logout(out, &ctx).await,
+        Command::Whoami => account::whoami(out, &ctx).await,
+        Command::Listen { notify } => {
+            let (client, profile) = ctx.client_and_profile().await?;
+            online::listen(out, &client, &profile, notify).await
+        }
+        Command::History { search, limit } => offline::history(out, search.as_deref(), limit),
         Command::Execution {
             command: ExecutionCommand::Get { id },
         } => {
-            let client = ctx.client()?;
+            let client = ctx.client().await?;
             online::execution_get(out, &client, &id).await
         }
         Command::Alias {

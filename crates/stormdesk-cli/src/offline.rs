@@ -87,3 +87,27 @@ pub fn suggest(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn history(out: &Out, search: Option<&str>, limit: usize) -> Result<ExitCode, CliError> {
+    let path = stormdesk_history::History::default_path()
+        .ok_or_else(|| CliError::Usage("no data directory on this system".into()))?;
+    let h = stormdesk_history::History::open(&path).map_err(|e| CliError::Usage(e.to_string()))?;
+    let entries = match search {
+        Some(q) => h.search(q, limit),
+        None => h.page(None, limit),
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    for e in entries {
+        out.record(&serde_json::to_value(&e).unwrap_or_default());
+        out.line(format!(
+            "{} {:<12} {}{}",
+            e.ts,
+            format!("{:?}", e.kind).to_lowercase(),
+            e.execution_id
+                .map(|i| format!("[{i}] "))
+                .unwrap_or_default(),
+            e.text.replace('\n', "\n    ")
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}

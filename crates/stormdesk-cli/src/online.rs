@@ -6,9 +6,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use std::sync::Arc;
+
 use stormdesk_client::model::{Execution, MatchAndExecuteRequest};
+use stormdesk_client::ClientError;
 use stormdesk_client::{AuthKind, ConfigSources, Credentials, Profile, Secret, St2Client};
+use stormdesk_history::{EntryKind, History, NewEntry};
+use stormdesk_routing::{source_context, Destination, Route};
 use stormdesk_sim::{PackSet, SimConfig, Simulator};
+use stormdesk_stream::{
+    ConnectionState, Delivery, ListenerConfig, ListenerEvent, StreamEvent, StreamSession,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 use crate::output::{CliError, Out};
@@ -20,12 +28,19 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn client_and_profile(&self) -> Result<(St2Client, Profile), CliError> {
-        let mut sources = ConfigSources::from_system();
+    fn sources(&self) -> ConfigSources {
+        let sources = ConfigSources::from_system();
         if self.skip_config {
-            sources = sources.skip_st2_file();
+            sources.skip_st2_file()
+        } else {
+            sources
         }
-        let (profile, secrets) = sources.load(self.profile.as_deref())?;
+    }
+
+    /// The profile and a client for it. Secrets come from the environment
+    /// or the st2 CLI's file as the st2 CLI takes them, else from the keyring.
+    pub async fn client_and_profile(&self) -> Result<(Arc<St2Client>, Profile), CliError> {
+        let (profile, secrets) = self.sources().load(self.profile.as_deref())?;
         // Where before who: "no URL" is the clearer first complaint.
         profile.endpoints()?;
         // Precedence as the st2 CLI: a token, then an API key, then a password.
@@ -33,20 +48,33 @@ impl Context {
             Credentials::Token(t)
         } else if let Some(k) = secrets.api_key {
             Credentials::ApiKey(k)
+        } else if let (Some(u), Some(p), AuthKind::Password) =
+            (&profile.username, secrets.password, profile.auth)
+        {
+            Credentials::Password {
+                username: u.clone(),
+                password: p,
+            }
         } else {
-            match (&profile.username, secrets.password, profile.auth) {
-                (Some(u), Some(p), AuthKind::Password) => Credentials::Password {
-                    username: u.clone(),
-                    password: p,
+            match (crate::account::keyring_get(&profile.name).await?, profile.auth) {
+                (Some(p), AuthKind::Password) => match &profile.username {
+                    Some(u) => Credentials::Password { username: u.clone(), password: p },
+                    None => return Err(CliError::Usage(format!("profile \"{}\" has a password in the keyring but no username: set username in the config", profile.name))),
                 },
-                _ => {
-                    return Err(CliError::Client(
-                        stormdesk_client::ClientError::NoCredentials(profile.name.clone()),
-                    ))
-                }
+                (Some(k), AuthKind::ApiKey) => Credentials::ApiKey(k),
+                (Some(t), AuthKind::Token) => Credentials::Token(t),
+                (None, _) => return Err(ClientError::NoCredentials(profile.name.clone()).into()),
             }
         };
-        Ok((St2Client::new(&profile, creds)?, profile))
+        Ok((Arc::new(St2Client::new(&profile, creds)?), profile))
+    }
+
+    pub fn profile(&self) -> Result<Profile, CliError> {
+        Ok(self.sources().load(self.profile.as_deref())?.0)
+    }
+
+    pub fn stormdesk_file(&self) -> Option<PathBuf> {
+        self.sources().stormdesk_file
     }
 
     /// Whether `e` only says that no server was configured at all.
@@ -54,8 +82,8 @@ impl Context {
         matches!(e, stormdesk_client::ClientError::Config(m) if m.contains("has no StackStorm URL"))
     }
 
-    pub fn client(&self) -> Result<St2Client, CliError> {
-        self.client_and_profile().map(|(c, _)| c)
+    pub async fn client(&self) -> Result<Arc<St2Client>, CliError> {
+        self.client_and_profile().await.map(|(c, _)| c)
     }
 }
 
@@ -166,9 +194,56 @@ pub fn result_text(e: &Execution) -> String {
     parts.join("\n")
 }
 
+/// Write to history before showing; a history that cannot be written is
+/// reported once and the command goes on.
+pub struct Recorder {
+    history: Option<History>,
+    profile: String,
+}
+
+impl Recorder {
+    pub fn open(profile: &str) -> Self {
+        let history = match History::default_path().map(|p| History::open(&p)) {
+            Some(Ok(h)) => Some(h),
+            Some(Err(e)) => {
+                eprintln!("stormdesk-cli: warning: {e}; continuing without history");
+                None
+            }
+            None => None,
+        };
+        Self {
+            history,
+            profile: profile.to_string(),
+        }
+    }
+
+    pub fn record(&self, kind: EntryKind, execution_id: Option<&str>, text: &str, data: Value) {
+        if let Some(h) = &self.history {
+            let e = NewEntry {
+                profile: self.profile.clone(),
+                kind,
+                execution_id: execution_id.map(str::to_string),
+                text: text.to_string(),
+                data,
+            };
+            if let Err(err) = h.append(&e) {
+                eprintln!("stormdesk-cli: warning: history: {err}");
+            }
+        }
+    }
+}
+
+fn new_request_id() -> String {
+    format!(
+        "{:016x}{:016x}",
+        rand::random::<u64>(),
+        rand::random::<u64>()
+    )
+}
+
 pub async fn exec(
     out: &Out,
-    client: &St2Client,
+    client: &Arc<St2Client>,
     profile: &Profile,
     command: &str,
     wait: bool,
@@ -178,19 +253,60 @@ pub async fn exec(
     if command.is_empty() {
         return Err(CliError::Usage("no command given".into()));
     }
+    let rec = Recorder::open(&profile.name);
+    let request = new_request_id();
+    // Follow over the stream; connect before executing so nothing is missed.
+    let mut session = if wait {
+        let s = StreamSession::start(
+            Arc::clone(client),
+            ListenerConfig::for_route(&profile.stream_route),
+        );
+        if !s.wait_live(Duration::from_secs(5)).await {
+            eprintln!(
+                "stormdesk-cli: warning: the event stream is not reachable; following by polling"
+            );
+        }
+        s.expect(&request).await;
+        Some(s)
+    } else {
+        None
+    };
     let req = MatchAndExecuteRequest {
         command: command.to_string(),
         user: profile
             .username
             .clone()
             .unwrap_or_else(|| "stormdesk".into()),
-        source_channel: "stormdesk-cli".into(),
+        source_channel: Destination::Pane {
+            profile: profile.name.clone(),
+        }
+        .encode(),
         notification_channel: None,
         notification_route: Some(profile.stream_route.clone()),
-        source_context: None,
+        source_context: Some(source_context(&request, &profile.name)),
     };
-    let results = client.match_and_execute(&req).await?;
-    let mut failed = Vec::new();
+    rec.record(
+        EntryKind::Command,
+        None,
+        command,
+        json!({"request": request}),
+    );
+    let results = match client.match_and_execute(&req).await {
+        Ok(r) => r,
+        Err(e) => {
+            rec.record(
+                EntryKind::Error,
+                None,
+                &e.to_string(),
+                json!({"kind": e.kind(), "request": request}),
+            );
+            if let Some(s) = session {
+                s.stop().await;
+            }
+            return Err(e.into());
+        }
+    };
+    let mut waiting: Vec<String> = Vec::new();
     for r in &results {
         let ack = &r.actionalias.ack;
         let ack_enabled = ack
@@ -204,33 +320,93 @@ pub async fn exec(
             .and_then(Value::as_bool)
             .unwrap_or(true);
         let url = r.execution.web_url.clone().unwrap_or_default();
+        let text = match (&r.message, append_url) {
+            (Some(m), true) => format!("{m}\n  {url}"),
+            (Some(m), false) => m.clone(),
+            (None, _) => format!("details available at {url}"),
+        };
+        rec.record(
+            EntryKind::Ack,
+            Some(&r.execution.id),
+            &text,
+            json!({"alias": r.actionalias.reference(), "web_url": url}),
+        );
         out.record(&json!({"event": "ack", "execution": r.execution.id, "alias": r.actionalias.reference(), "message": r.message, "web_url": url}));
         if ack_enabled {
-            match (&r.message, append_url) {
-                (Some(m), true) => out.line(format!("{m}\n  {url}")),
-                (Some(m), false) => out.line(m),
-                (None, _) => out.line(format!("details available at {url}")),
-            }
+            out.line(text);
         }
-        if wait {
-            let e = client
-                .wait_for_execution(&r.execution.id, Duration::from_secs(timeout))
-                .await?;
-            out.record(&json!({"event": "result", "execution": e.id, "status": e.status, "result": e.result}));
-            out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
-            let text = result_text(&e);
-            if !text.is_empty() {
-                out.line(text);
-            }
-            if !e.succeeded() {
-                failed.push(format!("{} {}", e.id, e.status));
-            }
+        if let Some(s) = &session {
+            s.track(&r.execution.id, Some(&request)).await;
+            waiting.push(r.execution.id.clone());
         } else {
             out.line(format!(
                 "execution {} {}",
                 r.execution.id, r.execution.status
             ));
         }
+    }
+    let mut failed = Vec::new();
+    if let Some(mut s) = session.take() {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+        let mut polled = false;
+        while !waiting.is_empty() {
+            // Stream first; if it stays down, poll (backfill by hand).
+            let next = tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + Duration::from_secs(5)),
+                s.next(),
+            )
+            .await;
+            let delivery = match next {
+                Ok(Some(d)) => d,
+                Ok(None) => break,
+                Err(_) if tokio::time::Instant::now() >= deadline => {
+                    s.stop().await;
+                    return Err(ClientError::Timeout {
+                        url: format!("execution {}", waiting.join(", ")),
+                    }
+                    .into());
+                }
+                Err(_) => {
+                    if *s.state().borrow() != ConnectionState::Live || !polled {
+                        polled = true;
+                        for id in waiting.clone() {
+                            let e = client.get_execution(&id).await?;
+                            if e.is_final() {
+                                waiting.retain(|w| *w != id);
+                                show_result(out, &rec, &e, None, &mut failed);
+                            }
+                        }
+                    }
+                    continue;
+                }
+            };
+            match delivery {
+                Delivery::Status {
+                    execution_id,
+                    status,
+                } => {
+                    rec.record(
+                        EntryKind::Status,
+                        Some(&execution_id),
+                        &status,
+                        json!({"status": status}),
+                    );
+                    out.record(
+                        &json!({"event": "status", "execution": execution_id, "status": status}),
+                    );
+                }
+                Delivery::Result {
+                    execution, message, ..
+                } => {
+                    if waiting.contains(&execution.id) {
+                        waiting.retain(|w| *w != execution.id);
+                        show_result(out, &rec, &execution, message.as_deref(), &mut failed);
+                    }
+                }
+                Delivery::ResultMessage { .. } | Delivery::Announcement { .. } => {}
+            }
+        }
+        s.stop().await;
     }
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
@@ -240,6 +416,101 @@ pub async fn exec(
             failed.join(", ")
         )))
     }
+}
+
+fn show_result(
+    out: &Out,
+    rec: &Recorder,
+    e: &Execution,
+    message: Option<&str>,
+    failed: &mut Vec<String>,
+) {
+    let text = message
+        .map(str::to_string)
+        .unwrap_or_else(|| result_text(e));
+    rec.record(
+        EntryKind::Result,
+        Some(&e.id),
+        &text,
+        json!({"status": e.status, "action": e.action_ref(), "web_url": e.web_url}),
+    );
+    out.record(&json!({"event": "result", "execution": e.id, "status": e.status, "result": e.result, "message": message}));
+    out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
+    if !text.is_empty() {
+        out.line(text.trim_end());
+    }
+    if !e.succeeded() {
+        failed.push(format!("{} {}", e.id, e.status));
+    }
+}
+
+/// `listen`: print announcements and execution updates as they arrive.
+pub async fn listen(
+    out: &Out,
+    client: &Arc<St2Client>,
+    profile: &Profile,
+    notify: bool,
+) -> Result<ExitCode, CliError> {
+    let rec = Recorder::open(&profile.name);
+    let mut config = ListenerConfig::for_route(&profile.stream_route);
+    config.events.retain(|e| e != "st2.execution__create");
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let listener =
+        stormdesk_stream::listener::spawn(Arc::clone(client), config, tx, cancel.clone());
+    let notifier =
+        notify.then(|| stormdesk_notify::spawn(stormdesk_notify::DesktopSink::default()));
+    let mut state = listener.state();
+    if !out.json {
+        eprintln!(
+            "listening on {} (route {}); Ctrl-C stops",
+            client.endpoints().stream,
+            profile.stream_route
+        );
+    }
+    let stop = wait_for_stop();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            changed = state.changed() => {
+                if changed.is_err() { break; }
+                let st = state.borrow().clone();
+                out.record(&json!({"event": "connection", "state": st}));
+                if !out.json { eprintln!("connection: {}", serde_json::to_value(&st).map(|v| v["state"].to_string()).unwrap_or_default()); }
+            }
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                if let ListenerEvent::Event(ev) = ev {
+                    match ev {
+                        StreamEvent::Announcement { route, payload } => {
+                            let note = match stormdesk_routing::decode(Some(&payload.channel)) {
+                                Route::To(d) => serde_json::to_value(&d).unwrap_or_default(),
+                                Route::Fallback { note } => json!({"kind": "pane", "note": note}),
+                            };
+                            rec.record(EntryKind::Announcement, None, &payload.message, json!({"route": route, "destination": note}));
+                            out.record(&json!({"event": "announcement", "route": route, "message": payload.message, "channel": payload.channel, "destination": note}));
+                            out.line(format!("[announcement {route}] {}", payload.message));
+                            if let Some(n) = &notifier { n.notify(stormdesk_notify::notice_for_announcement(&route, &payload.message)).await; }
+                        }
+                        StreamEvent::ExecutionUpdate(e) => {
+                            out.record(&json!({"event": "execution", "execution": e.id, "status": e.status, "action": e.action_ref()}));
+                            out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
+                            if e.is_final() {
+                                if let Some(n) = &notifier { n.notify(stormdesk_notify::notice_for_result(&e, None)).await; }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    listener.stop().await;
+    if let Some(n) = notifier {
+        n.stop().await;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn execution_get(out: &Out, client: &St2Client, id: &str) -> Result<ExitCode, CliError> {
@@ -285,13 +556,13 @@ pub async fn demo(out: &Out, time_scale: f64) -> Result<ExitCode, CliError> {
     .map_err(|e| CliError::Usage(e.to_string()))?;
     let mut profile = Profile::for_base_url("demo", &sim.base_url());
     profile.username = Some(stormdesk_sim::DEMO_USER.into());
-    let client = St2Client::new(
+    let client = Arc::new(St2Client::new(
         &profile,
         Credentials::Password {
             username: stormdesk_sim::DEMO_USER.into(),
             password: Secret::new(stormdesk_sim::DEMO_PASSWORD),
         },
-    )?;
+    )?);
     out.line(format!(
         "Stormdesk demo: a simulated StackStorm at {} with the demo packs.\nTry: genpass, deploy web to prod, restart nginx on web1, ping db-down.",
         sim.base_url()
@@ -303,7 +574,11 @@ pub async fn demo(out: &Out, time_scale: f64) -> Result<ExitCode, CliError> {
 
 /// Read commands line by line until EOF or `quit`; a failed command is
 /// reported and the session goes on.
-pub async fn shell(out: &Out, client: &St2Client, profile: &Profile) -> Result<ExitCode, CliError> {
+pub async fn shell(
+    out: &Out,
+    client: &Arc<St2Client>,
+    profile: &Profile,
+) -> Result<ExitCode, CliError> {
     out.line("Type a command, `help` for every alias, `quit` to leave.");
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     let mut lines = stdin.lines();

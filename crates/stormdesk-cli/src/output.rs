@@ -13,6 +13,8 @@ pub enum CliError {
     Usage(String),
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Keyring(#[from] stormdesk_secrets::SecretsError),
     /// The command fits no alias, or several (exit 1).
     #[error("{0}")]
     NoMatch(String),
@@ -26,6 +28,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => "usage",
             CliError::Client(e) => e.kind(),
+            CliError::Keyring(_) => "keyring",
             CliError::NoMatch(_) => "no_match",
             CliError::Failed(_) => "failed",
         }

@@ -210,8 +210,16 @@ async fn exec_waits_for_the_result_and_exit_codes_say_what_happened() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines[0]["event"], "ack");
-    assert_eq!(lines[1]["event"], "result");
-    assert_eq!(lines[1]["status"], "failed");
+    // Followed over the stream: live statuses, then the result.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["event"] == "status" && l["status"] == "running"),
+        "{lines:?}"
+    );
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "result");
+    assert_eq!(last["status"], "failed");
     let err: Value = serde_json::from_str(text(&o.stderr).trim()).unwrap();
     assert_eq!(err["kind"], "failed");
 
@@ -430,4 +438,183 @@ async fn suggest_prints_ranked_json_lines() {
         scores.windows(2).all(|w| w[0] >= w[1]),
         "best first: {scores:?}"
     );
+}
+
+#[tokio::test]
+async fn exec_and_listen_write_history_that_survives_and_is_searchable() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+
+    // A listener in the background, printing JSON lines.
+    let mut listener = cli(home.path());
+    against(&mut listener, &sim);
+    let mut child = listener
+        .args(["--json", "listen"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = Vec::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let v: Value = serde_json::from_str(&line).unwrap();
+            let done = v["event"] == "announcement";
+            seen.push(v);
+            if done {
+                break;
+            }
+        }
+        seen
+    });
+    // Wait for it to be live before running anything.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args([
+        "exec",
+        "--wait",
+        "--",
+        "announce",
+        "<script>alert(1)</script> deploy done",
+    ]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    let seen = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let ann = seen
+        .iter()
+        .find(|v| v["event"] == "announcement")
+        .expect("the announcement");
+    assert_eq!(ann["route"], "stormdesk");
+    assert_eq!(
+        ann["message"], "📣 <script>alert(1)</script> deploy done",
+        "text, untouched"
+    );
+    assert_eq!(ann["destination"]["kind"], "pane");
+    assert!(seen
+        .iter()
+        .any(|v| v["event"] == "execution" && v["status"] == "succeeded"));
+
+    // Everything went to history, and a new process finds it.
+    let mut h = cli(home.path());
+    h.args(["--json", "history", "--search", "deploy"]);
+    let o = run(h).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let kinds: Vec<String> = text(&o.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for k in ["command", "result", "announcement"] {
+        assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
+    }
+}
+
+#[tokio::test]
+async fn login_without_a_keyring_is_a_clear_error_and_writes_no_secret() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cli(home.path());
+    c.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/stormdesk-test-bus",
+    )
+    .args([
+        "login",
+        "--url",
+        &sim.base_url(),
+        "--username",
+        "st2admin",
+        "--password-stdin",
+    ])
+    .stdin(std::process::Stdio::piped());
+    let o = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = c
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"Ch@ngeMe\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("keyring"), "{err}");
+    assert!(!err.contains("Ch@ngeMe"));
+    // The profile's settings were saved; the secret was not written anywhere.
+    let cfg = std::fs::read_to_string(home.path().join(".config/stormdesk/config.toml")).unwrap();
+    assert!(
+        cfg.contains("st2admin") && !cfg.contains("Ch@ngeMe"),
+        "{cfg}"
+    );
+    let mut leaked = Vec::new();
+    for entry in walk(home.path()) {
+        if std::fs::read(&entry)
+            .map(|b| String::from_utf8_lossy(&b).contains("Ch@ngeMe"))
+            .unwrap_or(false)
+        {
+            leaked.push(entry);
+        }
+    }
+    assert!(leaked.is_empty(), "secret written to {leaked:?}");
+
+    // A wrong password is refused before anything is stored.
+    let mut c = cli(home.path());
+    c.args(["login", "--password-stdin"])
+        .stdin(std::process::Stdio::piped());
+    let o = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = c
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"wrong\n").unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("refused the credentials"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }

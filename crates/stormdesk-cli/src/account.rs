@@ -1,0 +1,215 @@
+//! `login`, `logout`, `whoami`: the secret goes to the OS keyring, the
+//! profile's non-secret settings to Stormdesk's config file.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde_json::json;
+use stormdesk_client::config::{FileProfile, StormdeskFile};
+use stormdesk_client::{AuthKind, Credentials, Secret, St2Client};
+use stormdesk_secrets::{profile_account, CredentialStore, KeyringStore, SecretsError};
+
+use crate::online::Context;
+use crate::output::{CliError, Out};
+
+fn store() -> KeyringStore {
+    // Tests point this elsewhere so they never touch a real user's entries.
+    match std::env::var("STORMDESK_KEYRING_SERVICE") {
+        Ok(s) if !s.is_empty() => KeyringStore::new(&s),
+        _ => KeyringStore::default(),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce(KeyringStore) -> Result<T, SecretsError> + Send + 'static,
+) -> Result<T, CliError> {
+    let s = store();
+    tokio::task::spawn_blocking(move || f(s))
+        .await
+        .map_err(|e| CliError::Usage(format!("keyring task failed: {e}")))?
+        .map_err(CliError::from)
+}
+
+pub async fn keyring_get(profile: &str) -> Result<Option<Secret>, CliError> {
+    let account = profile_account(profile);
+    blocking(move |s| s.get(&account)).await
+}
+
+#[derive(Debug, Default)]
+pub struct LoginArgs {
+    pub url: Option<String>,
+    pub username: Option<String>,
+    pub api_key: bool,
+    pub token: bool,
+    pub password_stdin: bool,
+}
+
+fn save_profile(path: &Path, name: &str, args: &LoginArgs) -> Result<(), CliError> {
+    let mut file = if path.exists() {
+        StormdeskFile::read(path)?
+    } else {
+        StormdeskFile::default()
+    };
+    let p = file
+        .profiles
+        .entry(name.to_string())
+        .or_insert_with(FileProfile::default);
+    if let Some(u) = &args.url {
+        p.base_url = Some(u.clone());
+    }
+    if let Some(u) = &args.username {
+        p.username = Some(u.clone());
+    }
+    p.auth = Some(if args.api_key {
+        AuthKind::ApiKey
+    } else if args.token {
+        AuthKind::Token
+    } else {
+        AuthKind::Password
+    });
+    let text = toml::to_string_pretty(&file).map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
+    }
+    // Write then rename: a crash never leaves half a config.
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, text).map_err(|e| CliError::Usage(format!("{}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    Ok(())
+}
+
+fn read_secret(args: &LoginArgs, prompt: &str) -> Result<Secret, CliError> {
+    let s = if args.password_stdin {
+        let mut buf = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buf)
+            .map_err(|e| CliError::Usage(format!("cannot read the secret from stdin: {e}")))?;
+        buf.trim_end_matches(['\n', '\r']).to_string()
+    } else {
+        rpassword::prompt_password(prompt).map_err(|e| {
+            CliError::Usage(format!(
+                "cannot ask for the secret ({e}); use --password-stdin"
+            ))
+        })?
+    };
+    if s.is_empty() {
+        return Err(CliError::Usage("an empty secret".into()));
+    }
+    Ok(Secret::new(s))
+}
+
+pub async fn login(out: &Out, ctx: &Context, args: LoginArgs) -> Result<ExitCode, CliError> {
+    let name = ctx
+        .profile
+        .clone()
+        .unwrap_or_else(|| stormdesk_client::config::DEFAULT_PROFILE.to_string());
+    let Some(path) = ctx.stormdesk_file() else {
+        return Err(CliError::Usage("no config directory on this system".into()));
+    };
+    if args.url.is_some() || args.username.is_some() || args.api_key || args.token || !path.exists()
+    {
+        save_profile(&path, &name, &args)?;
+    }
+    let ctx = Context {
+        profile: Some(name.clone()),
+        skip_config: ctx.skip_config,
+    };
+    let profile = ctx.profile()?;
+    let url = profile.endpoints()?.api.to_string();
+    let what = match profile.auth {
+        AuthKind::Password => "password",
+        AuthKind::ApiKey => "API key",
+        AuthKind::Token => "token",
+    };
+    let who = profile.username.clone().unwrap_or_default();
+    let secret = read_secret(&args, &format!("StackStorm {what} for {who}@{url}: "))?;
+    // Verify before storing: a wrong secret never reaches the keyring.
+    let user = match profile.auth {
+        AuthKind::Password => {
+            let username = profile.username.clone().ok_or_else(|| {
+                CliError::Usage(
+                    "password login needs --username (or username in the profile)".into(),
+                )
+            })?;
+            St2Client::new(&profile, Credentials::None)?
+                .authenticate(&username, &secret, Some(60))
+                .await?
+                .user
+        }
+        AuthKind::ApiKey | AuthKind::Token => {
+            let creds = if profile.auth == AuthKind::ApiKey {
+                Credentials::ApiKey(secret.clone())
+            } else {
+                Credentials::Token(secret.clone())
+            };
+            St2Client::new(&profile, creds)?
+                .alias_help(None, None, 1, 0)
+                .await?;
+            who.clone()
+        }
+    };
+    let account = profile_account(&name);
+    let (acc, sec) = (account.clone(), secret);
+    blocking(move |s| s.set(&acc, &sec)).await?;
+    let place = store().describe(&account);
+    out.record(&json!({"profile": name, "user": user, "auth": what, "secret_in": place}));
+    out.line(format!(
+        "Logged in to {url} as {user} (profile \"{name}\"); the {what} is in {place}."
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn logout(out: &Out, ctx: &Context) -> Result<ExitCode, CliError> {
+    let profile = ctx.profile()?;
+    let account = profile_account(&profile.name);
+    let acc = account.clone();
+    let removed = blocking(move |s| s.delete(&acc)).await?;
+    out.record(&json!({"profile": profile.name, "removed": removed}));
+    out.line(if removed {
+        format!(
+            "Removed the secret of profile \"{}\" from {}.",
+            profile.name,
+            store().describe(&account)
+        )
+    } else {
+        format!("Profile \"{}\" had no secret in the keyring.", profile.name)
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn whoami(out: &Out, ctx: &Context) -> Result<ExitCode, CliError> {
+    let profile = ctx.profile()?;
+    let url = profile.endpoints()?.api.to_string();
+    let account = profile_account(&profile.name);
+    let acc = account.clone();
+    let in_keyring = blocking(move |s| s.get(&acc).map(|x| x.is_some())).await?;
+    let source = if std::env::var_os("ST2_AUTH_TOKEN").is_some() {
+        "ST2_AUTH_TOKEN (environment)".to_string()
+    } else if std::env::var_os("ST2_API_KEY").is_some() {
+        "ST2_API_KEY (environment)".to_string()
+    } else if in_keyring {
+        store().describe(&account)
+    } else {
+        "nowhere: log in with `stormdesk-cli login`".to_string()
+    };
+    let verified = match ctx.client().await {
+        Ok(c) => c
+            .alias_help(None, None, 1, 0)
+            .await
+            .map(|_| true)
+            .unwrap_or(false),
+        Err(_) => false,
+    };
+    let auth = serde_json::to_value(profile.auth).unwrap_or_default();
+    out.record(&json!({"profile": profile.name, "url": url, "user": profile.username, "auth": auth, "secret_in": source, "verified": verified}));
+    out.line(format!(
+        "profile: {}\nurl: {url}\nuser: {}\nauth: {}\nsecret: {source}\nverified: {}",
+        profile.name,
+        profile.username.as_deref().unwrap_or("(none)"),
+        auth.as_str().unwrap_or(""),
+        if verified { "yes" } else { "no" }
+    ));
+    Ok(ExitCode::SUCCESS)
+}
