@@ -25,7 +25,7 @@ pub struct Announcement {
 pub enum StreamEvent {
     Announcement {
         route: String,
-        payload: Announcement,
+        payload: Box<Announcement>,
     },
     ExecutionCreate(Box<Execution>),
     ExecutionUpdate(Box<Execution>),
@@ -57,7 +57,7 @@ pub fn decode(name: &str, data: &str) -> Result<StreamEvent, DecodeError> {
         let payload: Announcement = serde_json::from_value(payload).map_err(json_err)?;
         return Ok(StreamEvent::Announcement {
             route: route.to_string(),
-            payload,
+            payload: Box::new(payload),
         });
     }
     match name {

@@ -44,7 +44,7 @@ pub enum Delivery {
     /// An announcement that is not a reply to one of our requests.
     Announcement {
         route: String,
-        payload: Announcement,
+        payload: Box<Announcement>,
         /// Where it belongs; `Fallback` carries the note to show.
         #[serde(skip)]
         destination: Route,
@@ -173,10 +173,10 @@ impl Tracker {
                         if let Some(done) = ids.iter().find(|id| self.delivered.contains(*id)) {
                             vec![Delivery::ResultMessage {
                                 execution_id: done.clone(),
-                                message: payload.message,
+                                message: payload.message.clone(),
                             }]
                         } else {
-                            self.pending_message.insert(r, payload.message);
+                            self.pending_message.insert(r, payload.message.clone());
                             vec![]
                         }
                     }

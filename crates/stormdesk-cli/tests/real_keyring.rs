@@ -1,0 +1,164 @@
+//! login → exec → whoami → logout with a real gnome-keyring, inside its own
+//! dbus-run-session (see scripts/test.sh). Built only with `real-keyring`.
+#![cfg(feature = "real-keyring")]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use stormdesk_sim::{SimConfig, Simulator};
+
+fn cli(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stormdesk-cli"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ST2_") || k.starts_with("STORMDESK_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("STORMDESK_KEYRING_SERVICE", "stormdesk-cli-test");
+    c
+}
+
+fn run_with_stdin(mut c: Command, input: &str) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_exec_whoami_logout_with_the_real_keyring() {
+    let sim = Simulator::start(SimConfig {
+        time_scale: 0.05,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let base = sim.base_url();
+    let h = home.path().to_path_buf();
+
+    let o = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || {
+            let mut c = cli(&h);
+            c.args([
+                "--profile",
+                "work",
+                "login",
+                "--url",
+                &base,
+                "--username",
+                "st2admin",
+                "--password-stdin",
+            ]);
+            run_with_stdin(c, "Ch@ngeMe\n")
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("Secret Service keyring"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(!text(&o.stdout).contains("Ch@ngeMe"));
+
+    // The secret is in the daemon, under the profile's account.
+    let looked = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "stormdesk-cli-test",
+            "username",
+            "profile/work",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&looked.stdout), "Ch@ngeMe");
+    // And in no file under HOME.
+    let cfg = std::fs::read_to_string(h.join(".config/stormdesk/config.toml")).unwrap();
+    assert!(!cfg.contains("Ch@ngeMe"));
+
+    let out = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || {
+            cli(&h)
+                .args(["--profile", "work", "exec", "--wait", "--", "genpass"])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("kaffee_wolke"));
+
+    let who = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || {
+            cli(&h)
+                .args(["--profile", "work", "whoami"])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let w = text(&who.stdout);
+    assert!(
+        w.contains("user: st2admin")
+            && w.contains("verified: yes")
+            && w.contains("account \"profile/work\""),
+        "{w}"
+    );
+    assert!(!w.contains("Ch@ngeMe"));
+
+    let bye = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || {
+            cli(&h)
+                .args(["--profile", "work", "logout"])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        text(&bye.stdout).contains("Removed"),
+        "{}",
+        text(&bye.stdout)
+    );
+
+    let after = tokio::task::spawn_blocking(move || {
+        cli(&h)
+            .args(["--profile", "work", "exec", "--", "genpass"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(after.status.code(), Some(2));
+    assert!(
+        text(&after.stderr).contains("no credentials for profile \"work\""),
+        "{}",
+        text(&after.stderr)
+    );
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run a command with a real Secret Service (gnome-keyring, unlocked) and a
+# real notification daemon under Xvfb. Call it inside `dbus-run-session --`.
+set -euo pipefail
+[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || { echo "run me inside dbus-run-session" >&2; exit 2; }
+echo -n stormdesk-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+display=:$((90 + RANDOM % 9))
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+export DISPLAY=$display
+for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+/usr/lib/notification-daemon/notification-daemon >/dev/null 2>&1 &
+daemon=$!
+trap 'kill $daemon $xvfb 2>/dev/null || true' EXIT
+sleep 1
+"$@"
