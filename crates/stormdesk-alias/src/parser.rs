@@ -434,6 +434,21 @@ mod tests {
         assert_eq!(anchors(r"\Aa\z"), (true, true));
     }
 
+    /// StackStorm's `TestSearchRegexTokens`, on our anchor scan.
+    #[test]
+    fn upstream_search_regex_tokens_cases() {
+        assert!(anchors("^asdf").0, "test_beginning_tokens");
+        assert!(!anchors("^asdf").1, "test_no_ending_tokens");
+        assert_eq!(
+            anchors("asdf"),
+            (false, false),
+            "test_no_beginning_or_ending_tokens"
+        );
+        assert!(anchors("^asdf$").1, "test_backwards");
+        assert!(anchors("^asdf|fdsa$").1, "test_branches");
+        assert!(anchors("^(?:asdf|fdsa$)").1, "test_subpatterns");
+    }
+
     #[test]
     fn trailing_pairs_are_cut_and_stream_padded() {
         let (kv, s) = split_trailing_pairs("foo bar a=1 b=\"x y\"");

@@ -100,6 +100,12 @@ impl St2Client {
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 ClientError::Config(format!("CA file {} is not PEM: {e}", ca.display()))
             })?;
+            if certs.is_empty() {
+                return Err(ClientError::Config(format!(
+                    "CA file {} holds no PEM certificate",
+                    ca.display()
+                )));
+            }
             for c in certs {
                 builder = builder.add_root_certificate(c);
             }

@@ -378,3 +378,134 @@ impl FileProfile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(
+        dir: &Path,
+        st2: Option<&str>,
+        file: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> ConfigSources {
+        let st2_file = st2.map(|t| {
+            let p = dir.join("st2.ini");
+            std::fs::write(&p, t).unwrap();
+            p
+        });
+        let stormdesk_file = file.map(|t| {
+            let p = dir.join("config.toml");
+            std::fs::write(&p, t).unwrap();
+            p
+        });
+        ConfigSources {
+            stormdesk_file,
+            st2_file,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn urls_derive_from_base_url_like_stackstorm_behind_nginx() {
+        let p = Profile::for_base_url("x", "https://st2.example.com/");
+        let e = p.endpoints().unwrap();
+        assert_eq!(e.api.as_str(), "https://st2.example.com/api/v1");
+        assert_eq!(e.auth.as_str(), "https://st2.example.com/auth/v1");
+        assert_eq!(e.stream.as_str(), "https://st2.example.com/stream/v1");
+        assert!(Profile::new("none")
+            .endpoints()
+            .unwrap_err()
+            .to_string()
+            .contains("no StackStorm URL"));
+        assert!(Profile::for_base_url("x", "ftp://h").endpoints().is_err());
+        assert!(Profile::for_base_url("x", "not a url").endpoints().is_err());
+    }
+
+    #[test]
+    fn st2_cli_file_then_stormdesk_file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let st2 = "[general]\nbase_url = https://from-st2\napi_version = v1\ncacert = /etc/ca.pem\n\n[api]\nurl = https://from-st2/api/v1\n\n[credentials]\nusername = alice\npassword = p4ss\n";
+        let s = sources(dir.path(), Some(st2), None, &[]);
+        let (p, secrets) = s.load(None).unwrap();
+        assert_eq!(p.name, "default");
+        assert_eq!(p.base_url.as_deref(), Some("https://from-st2"));
+        assert_eq!(p.api_url.as_deref(), Some("https://from-st2/api/v1"));
+        assert_eq!(p.cacert.as_deref(), Some(Path::new("/etc/ca.pem")));
+        assert_eq!(p.username.as_deref(), Some("alice"));
+        assert_eq!(secrets.password.as_ref().map(Secret::expose), Some("p4ss"));
+        assert!(
+            !format!("{p:?}{secrets:?}").contains("p4ss"),
+            "no secret in Debug"
+        );
+
+        let file =
+            "[profiles.default]\nbase_url = \"https://from-file\"\nstream_route = \"desk\"\n";
+        let env = [
+            ("ST2_BASE_URL", "https://from-env"),
+            ("ST2_AUTH_TOKEN", "tok"),
+        ];
+        let s = sources(dir.path(), Some(st2), Some(file), &env);
+        let (p, secrets) = s.load(None).unwrap();
+        assert_eq!(
+            p.base_url.as_deref(),
+            Some("https://from-env"),
+            "environment wins"
+        );
+        assert_eq!(p.stream_route, "desk", "file over defaults");
+        assert_eq!(p.auth, AuthKind::Token);
+        assert_eq!(secrets.token.as_ref().map(Secret::expose), Some("tok"));
+    }
+
+    #[test]
+    fn named_profiles_and_their_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = "default_profile = \"work\"\n[profiles.work]\nbase_url = \"https://work\"\nauth = \"api_key\"\n[profiles.lab]\nbase_url = \"https://lab\"\ninsecure = true\n";
+        let st2 = "[general]\nbase_url = https://st2-file\n";
+        let s = sources(dir.path(), Some(st2), Some(file), &[]);
+        let (p, _) = s.load(None).unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.base_url.as_deref()),
+            ("work", Some("https://work"))
+        );
+        assert_eq!(p.auth, AuthKind::ApiKey);
+        let (p, _) = s.load(Some("lab")).unwrap();
+        assert!(p.insecure, "only because the profile says so");
+        assert!(!Profile::new("x").insecure);
+        let e = s.load(Some("nope")).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown profile \"nope\"") && e.contains("lab, work"),
+            "{e}"
+        );
+        // The st2 CLI's file only layers under `default` unless asked.
+        let (p, _) = s.load(Some("default")).unwrap();
+        assert_eq!(p.base_url.as_deref(), Some("https://st2-file"));
+    }
+
+    #[test]
+    fn broken_and_secret_holding_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, want) in [
+            (
+                "[profiles.a]\nbase_url = \"x\"\npassword = \"hunter2\"\n",
+                "secrets are not kept in files",
+            ),
+            (
+                "[profiles.a]\ntoken = \"hunter2\"\n",
+                "secrets are not kept in files",
+            ),
+            ("[profiles.a\n", "config.toml"),
+            ("[profiles.a]\nbase_urll = \"typo\"\n", "unknown field"),
+        ] {
+            let s = sources(dir.path(), None, Some(text), &[]);
+            let e = s.load(Some("a")).unwrap_err().to_string();
+            assert!(e.contains(want), "{text:?}: {e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+        let s = sources(dir.path(), Some("this is [not an ini"), None, &[]);
+        assert!(s.load(None).is_err());
+    }
+}
