@@ -9,5 +9,5 @@ pub mod tracker;
 
 pub use event::{Announcement, StreamEvent};
 pub use listener::{ConnectionState, ListenerConfig, ListenerEvent, ListenerHandle};
-pub use session::StreamSession;
+pub use session::{SessionControl, StreamSession};
 pub use tracker::{Delivery, Tracker};

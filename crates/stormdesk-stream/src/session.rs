@@ -19,6 +19,37 @@ enum Control {
     },
 }
 
+/// A cloneable handle for telling the session what to follow.
+#[derive(Clone)]
+pub struct SessionControl {
+    control: mpsc::Sender<Control>,
+}
+
+impl SessionControl {
+    pub fn control(&self) -> SessionControl {
+        SessionControl {
+            control: self.control.clone(),
+        }
+    }
+
+    pub async fn expect(&self, request: &str) {
+        let _ = self
+            .control
+            .send(Control::Expect(request.to_string()))
+            .await;
+    }
+
+    pub async fn track(&self, execution_id: &str, request: Option<&str>) {
+        let _ = self
+            .control
+            .send(Control::Track {
+                execution_id: execution_id.to_string(),
+                request: request.map(str::to_string),
+            })
+            .await;
+    }
+}
+
 /// The running stream session.
 pub struct StreamSession {
     deliveries: mpsc::Receiver<Delivery>,
@@ -81,6 +112,12 @@ impl StreamSession {
         tokio::time::timeout(timeout, st.wait_for(|s| *s == ConnectionState::Live))
             .await
             .is_ok_and(|r| r.is_ok())
+    }
+
+    pub fn control(&self) -> SessionControl {
+        SessionControl {
+            control: self.control.clone(),
+        }
     }
 
     pub async fn expect(&self, request: &str) {

@@ -1,0 +1,441 @@
+//! The desktop app's core, without a window. The Tauri shell (and any other
+//! front end) holds one [`Desk`] and calls one method per command; backend →
+//! UI traffic is one enum, [`DeskEvent`].
+//!
+//! Order of operations for everything the user sees: write it to history,
+//! then emit it, then notify. A crash between two steps loses nothing that
+//! was ever shown.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use stormdesk_alias::{Palette, Suggestion};
+use stormdesk_client::model::{Execution, MatchAndExecuteRequest};
+use stormdesk_client::{ClientError, Credentials, Profile, Secret, St2Client};
+use stormdesk_history::{Entry, EntryKind, History, HistoryError, NewEntry};
+use stormdesk_notify::{notice_for_announcement, notice_for_result, NotifierHandle, Sink};
+use stormdesk_routing::{source_context, Destination, Route};
+use stormdesk_sim::{SimConfig, Simulator};
+use stormdesk_stream::{ConnectionState, Delivery, ListenerConfig, SessionControl, StreamSession};
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// One error type for the UI: `{kind, message}`.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    #[error("{0}")]
+    Input(String),
+    #[error("the demo server could not start: {0}")]
+    Demo(String),
+}
+
+impl DeskError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DeskError::Client(e) => e.kind(),
+            DeskError::History(_) => "history",
+            DeskError::Input(_) => "input",
+            DeskError::Demo(_) => "demo",
+        }
+    }
+}
+
+/// What the UI receives.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DeskEvent {
+    /// A new history entry (command, ack, status, result, announcement, note).
+    Entry { entry: Entry },
+    /// The stream's connection state changed.
+    Connection { state: ConnectionState },
+}
+
+/// The desk for one profile.
+pub struct Desk {
+    profile: Profile,
+    client: Arc<St2Client>,
+    palette: RwLock<Palette>,
+    history: Arc<History>,
+    control: SessionControl,
+    events: broadcast::Sender<DeskEvent>,
+    notifier: Arc<NotifierHandle>,
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    session_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Keeps the demo server alive for as long as the desk.
+    _demo: Option<Simulator>,
+}
+
+fn web_url_of(e: &Execution) -> Value {
+    e.web_url.clone().map(Value::String).unwrap_or(Value::Null)
+}
+
+impl Desk {
+    /// Start for a profile: load aliases, connect the stream, begin delivering.
+    pub async fn start<S: Sink>(
+        profile: Profile,
+        credentials: Credentials,
+        history_path: &Path,
+        sink: S,
+    ) -> Result<Self, DeskError> {
+        let client = Arc::new(St2Client::new(&profile, credentials)?);
+        Self::start_with(profile, client, history_path, sink, None).await
+    }
+
+    /// Start against a built-in simulator with the demo packs.
+    pub async fn start_demo<S: Sink>(
+        history_path: &Path,
+        sink: S,
+        time_scale: f64,
+    ) -> Result<Self, DeskError> {
+        let sim = Simulator::start(SimConfig {
+            time_scale,
+            ..SimConfig::default()
+        })
+        .await
+        .map_err(|e| DeskError::Demo(e.to_string()))?;
+        let mut profile = Profile::for_base_url("demo", &sim.base_url());
+        profile.username = Some(stormdesk_sim::DEMO_USER.into());
+        let client = Arc::new(St2Client::new(
+            &profile,
+            Credentials::Password {
+                username: stormdesk_sim::DEMO_USER.into(),
+                password: Secret::new(stormdesk_sim::DEMO_PASSWORD),
+            },
+        )?);
+        Self::start_with(profile, client, history_path, sink, Some(sim)).await
+    }
+
+    async fn start_with<S: Sink>(
+        profile: Profile,
+        client: Arc<St2Client>,
+        history_path: &Path,
+        sink: S,
+        demo: Option<Simulator>,
+    ) -> Result<Self, DeskError> {
+        let history = Arc::new(History::open(history_path)?);
+        let aliases = client.list_aliases().await?;
+        let palette = RwLock::new(Palette::new(aliases));
+        let (events, _) = broadcast::channel(1024);
+        let notifier = Arc::new(stormdesk_notify::spawn(sink));
+        let cancel = CancellationToken::new();
+        let mut session = StreamSession::start(
+            Arc::clone(&client),
+            ListenerConfig::for_route(&profile.stream_route),
+        );
+        let control = session.control();
+        let mut tasks = Vec::new();
+
+        // Connection state → UI.
+        {
+            let mut state = session.state();
+            let tx = events.clone();
+            let token = cancel.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => break,
+                        r = state.changed() => {
+                            if r.is_err() { break; }
+                            let st = state.borrow().clone();
+                            let _ = tx.send(DeskEvent::Connection { state: st });
+                        }
+                    }
+                }
+            }));
+        }
+        // Deliveries → history → UI → notification.
+        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        {
+            let history = Arc::clone(&history);
+            let tx = events.clone();
+            let notifier = Arc::clone(&notifier);
+            let name = profile.name.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let d = tokio::select! {
+                        _ = &mut stop_rx => break,
+                        d = session.next() => match d { Some(d) => d, None => break },
+                    };
+                    deliver(&history, &tx, &notifier, &name, d).await;
+                }
+                session.stop().await;
+            }));
+        }
+        Ok(Self {
+            profile,
+            client,
+            palette,
+            history,
+            control,
+            events,
+            notifier,
+            cancel,
+            tasks,
+            session_stop: Some(stop_tx),
+            _demo: demo,
+        })
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {
+        self.events.subscribe()
+    }
+
+    /// Reload aliases from the server (after a pack change).
+    pub async fn refresh_aliases(&self) -> Result<usize, DeskError> {
+        let aliases = self.client.list_aliases().await?;
+        let n = aliases.len();
+        let p = Palette::new(aliases);
+        *self.palette.write().unwrap_or_else(|e| e.into_inner()) = p;
+        Ok(n)
+    }
+
+    /// Palette suggestions for the text typed so far (offline, per keystroke).
+    pub fn suggest(&self, text: &str, limit: usize) -> Vec<Suggestion> {
+        self.palette
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .suggest(text, limit.clamp(1, 50))
+    }
+
+    fn record(
+        &self,
+        kind: EntryKind,
+        execution_id: Option<&str>,
+        text: &str,
+        data: Value,
+    ) -> Result<Entry, DeskError> {
+        let entry = self.history.append(&NewEntry {
+            profile: self.profile.name.clone(),
+            kind,
+            execution_id: execution_id.map(str::to_string),
+            text: text.to_string(),
+            data,
+        })?;
+        let _ = self.events.send(DeskEvent::Entry {
+            entry: entry.clone(),
+        });
+        Ok(entry)
+    }
+
+    /// Run a ChatOps command: record it, execute, record the acks, follow
+    /// the executions; results arrive as events.
+    pub async fn run_command(&self, text: &str) -> Result<Vec<Entry>, DeskError> {
+        let text = text.trim();
+        let text = text.strip_prefix("!st2 ").unwrap_or(text).trim();
+        if text.is_empty() {
+            return Err(DeskError::Input("type a command first".into()));
+        }
+        let request = format!(
+            "{:016x}{:016x}",
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        );
+        let mut out =
+            vec![self.record(EntryKind::Command, None, text, json!({"request": request}))?];
+        self.control.expect(&request).await;
+        let req = MatchAndExecuteRequest {
+            command: text.to_string(),
+            user: self
+                .profile
+                .username
+                .clone()
+                .unwrap_or_else(|| "stormdesk".into()),
+            source_channel: Destination::Pane {
+                profile: self.profile.name.clone(),
+            }
+            .encode(),
+            notification_channel: None,
+            notification_route: Some(self.profile.stream_route.clone()),
+            source_context: Some(source_context(&request, &self.profile.name)),
+        };
+        let results = match self.client.match_and_execute(&req).await {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(self.record(
+                    EntryKind::Error,
+                    None,
+                    &e.to_string(),
+                    json!({"kind": e.kind()}),
+                )?);
+                return Err(e.into());
+            }
+        };
+        for r in results {
+            let ack = r.actionalias.ack.clone().unwrap_or(Value::Null);
+            let enabled = ack.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+            let text = match &r.message {
+                Some(m) => m.clone(),
+                None => "details available at".to_string(),
+            };
+            out.push(self.record(
+                EntryKind::Ack,
+                Some(&r.execution.id),
+                &text,
+                json!({"alias": r.actionalias.reference(), "web_url": web_url_of(&r.execution), "status": r.execution.status, "shown": enabled}),
+            )?);
+            self.control.track(&r.execution.id, Some(&request)).await;
+        }
+        Ok(out)
+    }
+
+    /// One page of history, oldest first.
+    pub fn history_page(&self, before: Option<i64>, limit: usize) -> Result<Vec<Entry>, DeskError> {
+        Ok(self.history.page(before, limit.clamp(1, 500))?)
+    }
+
+    pub fn search_history(&self, query: &str, limit: usize) -> Result<Vec<Entry>, DeskError> {
+        Ok(self.history.search(query, limit.clamp(1, 500))?)
+    }
+
+    /// Do-not-disturb: results still land in history.
+    pub fn set_notifications_paused(&self, paused: bool) {
+        self.notifier.set_paused(paused);
+    }
+
+    pub fn notifications_paused(&self) -> bool {
+        self.notifier.paused()
+    }
+
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        if let Some(s) = self.session_stop.take() {
+            let _ = s.send(());
+        }
+        for t in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+    }
+}
+
+async fn deliver(
+    history: &History,
+    tx: &broadcast::Sender<DeskEvent>,
+    notifier: &NotifierHandle,
+    profile: &str,
+    d: Delivery,
+) {
+    let (kind, execution_id, text, data, notice) = match d {
+        Delivery::Status {
+            execution_id,
+            status,
+        } => (
+            EntryKind::Status,
+            Some(execution_id),
+            status.clone(),
+            json!({"status": status}),
+            None,
+        ),
+        Delivery::Result {
+            execution, message, ..
+        } => {
+            let text = message.clone().unwrap_or_else(|| result_text(&execution));
+            let notice = notice_for_result(&execution, message.as_deref());
+            (
+                EntryKind::Result,
+                Some(execution.id.clone()),
+                text,
+                json!({"status": execution.status, "action": execution.action_ref(), "web_url": web_url_of(&execution), "result": execution.result}),
+                Some(notice),
+            )
+        }
+        // The chatops announcement of a result already shown: attached to
+        // that result (same execution id), never a second result.
+        Delivery::ResultMessage {
+            execution_id,
+            message,
+        } => (
+            EntryKind::Announcement,
+            Some(execution_id),
+            message,
+            json!({"enriches": true}),
+            None,
+        ),
+        Delivery::Announcement {
+            route,
+            payload,
+            destination,
+        } => {
+            let note = match &destination {
+                Route::To(Destination::Pane { profile: p }) if p == profile => None,
+                Route::To(other) => Some(format!(
+                    "meant for {}",
+                    serde_json::to_value(other)
+                        .map(|v| v["kind"].to_string())
+                        .unwrap_or_default()
+                )),
+                Route::Fallback { note } => Some(note.clone()),
+            };
+            let notice = notice_for_announcement(&route, &payload.message);
+            (
+                EntryKind::Announcement,
+                None,
+                payload.message.clone(),
+                json!({"route": route, "channel": payload.channel, "note": note, "extra": payload.extra}),
+                Some(notice),
+            )
+        }
+    };
+    let entry = NewEntry {
+        profile: profile.to_string(),
+        kind,
+        execution_id,
+        text,
+        data,
+    };
+    match history.append(&entry) {
+        Ok(e) => {
+            let _ = tx.send(DeskEvent::Entry { entry: e });
+        }
+        Err(err) => {
+            // Still show it: losing the on-screen copy too would be worse.
+            tracing::error!(error = %err, "history write failed");
+            let _ = tx.send(DeskEvent::Entry {
+                entry: Entry {
+                    id: -1,
+                    ts: String::new(),
+                    profile: entry.profile,
+                    kind: entry.kind,
+                    execution_id: entry.execution_id,
+                    text: entry.text,
+                    data: entry.data,
+                },
+            });
+        }
+    }
+    if let Some(n) = notice {
+        notifier.notify(n).await;
+    }
+}
+
+/// The readable part of an execution's result.
+pub fn result_text(e: &Execution) -> String {
+    let mut parts = Vec::new();
+    for k in ["stdout", "result", "output", "body", "stderr"] {
+        if let Some(s) = e.result.get(k).and_then(Value::as_str) {
+            if !s.trim().is_empty() {
+                parts.push(if k == "stderr" {
+                    format!("stderr: {}", s.trim_end())
+                } else {
+                    s.trim_end().to_string()
+                });
+            }
+        }
+    }
+    if parts.is_empty() && !e.result.is_null() {
+        parts.push(serde_json::to_string_pretty(&e.result).unwrap_or_default());
+    }
+    parts.join("\n")
+}

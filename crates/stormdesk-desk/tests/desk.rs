@@ -1,0 +1,118 @@
+//! The desk against the demo simulator: a command's whole life, history
+//! before display, notifications, do-not-disturb, restart.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use stormdesk_desk::{Desk, DeskEvent};
+use stormdesk_history::EntryKind;
+use stormdesk_notify::{Notice, NotifyError, Sink};
+
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Notice>>>);
+
+impl Sink for Recorder {
+    fn show(&self, n: &Notice) -> Result<(), NotifyError> {
+        self.0.lock().unwrap().push(n.clone());
+        Ok(())
+    }
+}
+
+async fn until_result(
+    rx: &mut tokio::sync::broadcast::Receiver<DeskEvent>,
+) -> Vec<stormdesk_history::Entry> {
+    let mut seen = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("events")
+            .unwrap();
+        if let DeskEvent::Entry { entry } = ev {
+            let done = entry.kind == EntryKind::Result;
+            seen.push(entry);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_runs_to_its_result_and_everything_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let sink = Recorder::default();
+    let desk = Desk::start_demo(&db, sink.clone(), 0.05).await.unwrap();
+    let mut rx = desk.subscribe();
+
+    // The palette knows the demo aliases before anything is sent.
+    let s = desk.suggest("genp", 5);
+    assert_eq!(s[0].alias_ref, "custom_linux.genpass");
+
+    let acks = desk.run_command("genpass").await.unwrap();
+    assert_eq!(acks[0].kind, EntryKind::Command);
+    assert_eq!(acks[1].kind, EntryKind::Ack);
+    assert_eq!(acks[1].text, "Sekunde...");
+    let seen = until_result(&mut rx).await;
+    let kinds: Vec<EntryKind> = seen.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.first(), Some(&EntryKind::Command));
+    assert!(kinds.contains(&EntryKind::Status));
+    let result = seen.last().unwrap();
+    assert!(result.text.contains("kaffee_wolke_tasse_regen"));
+    assert_eq!(result.data["status"], "succeeded");
+
+    // One notification for one result.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let notices = sink.0.lock().unwrap().clone();
+    assert_eq!(
+        notices
+            .iter()
+            .filter(|n| n.title.contains("custom_linux.genpass"))
+            .count(),
+        1,
+        "{notices:?}"
+    );
+
+    // Do-not-disturb: the result lands in history, no notification.
+    desk.set_notifications_paused(true);
+    desk.run_command("echo quiet please").await.unwrap();
+    let seen = until_result(&mut rx).await;
+    assert_eq!(seen.last().unwrap().text, "quiet please");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!sink
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|n| n.body.contains("quiet please")));
+
+    // Bad input is an error with a kind, and the desk goes on.
+    let e = desk.run_command("make me a sandwich").await.unwrap_err();
+    assert_eq!(e.kind(), "no_match");
+    assert_eq!(desk.run_command("   ").await.unwrap_err().kind(), "input");
+    desk.stop().await;
+
+    // A new desk on the same file sees it all.
+    let desk = Desk::start_demo(&db, Recorder::default(), 0.05)
+        .await
+        .unwrap();
+    let page = desk.history_page(None, 100).unwrap();
+    assert!(page.iter().any(|e| e.text.contains("kaffee_wolke")));
+    assert!(page
+        .iter()
+        .any(|e| e.kind == EntryKind::Error && e.text.contains("matched no patterns")));
+    let found = desk.search_history("quiet", 10).unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .filter(|e| e.kind == EntryKind::Command)
+            .count(),
+        1
+    );
+    assert_eq!(
+        found.iter().filter(|e| e.kind == EntryKind::Result).count(),
+        1,
+        "one result, not two: {found:?}"
+    );
+    desk.stop().await;
+}
