@@ -3,6 +3,11 @@
 # real notification daemon under Xvfb. Call it inside `dbus-run-session --`.
 set -euo pipefail
 [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || { echo "run me inside dbus-run-session" >&2; exit 2; }
+# A keyring of its own: never the user's, never one left by an earlier run.
+scratch=$(mktemp -d)
+export XDG_DATA_HOME=$scratch/data XDG_RUNTIME_DIR=$scratch/run
+mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
 echo -n stormdesk-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 display=:$((90 + RANDOM % 9))
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
@@ -11,6 +16,6 @@ export DISPLAY=$display
 for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
 /usr/lib/notification-daemon/notification-daemon >/dev/null 2>&1 &
 daemon=$!
-trap 'kill $daemon $xvfb 2>/dev/null || true' EXIT
+trap 'kill $daemon $xvfb 2>/dev/null || true; rm -rf "$scratch"' EXIT
 sleep 1
 "$@"

@@ -162,3 +162,51 @@ async fn login_exec_whoami_logout_with_the_real_keyring() {
         text(&after.stderr)
     );
 }
+
+/// A keyring that stays locked (unlocked with the wrong password) is a clear
+/// error that says to unlock it, and nothing is written anywhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_keyring_says_so() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cli_path = env!("CARGO_BIN_EXE_stormdesk-cli").to_string();
+    let base = sim.base_url();
+    let h = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        // Sessions of their own: their own bus, runtime dir and keyring files.
+        let session = |script: &str| {
+            let run = h.join(format!("run-{}", script.len()));
+            std::fs::create_dir_all(&run).unwrap();
+            let mut c = Command::new("timeout");
+            for (k, _) in std::env::vars() {
+                // No display either: with one, gnome-keyring would (rightly)
+                // put up an unlock prompt and wait for a person.
+                if k.starts_with("ST2_") || k.starts_with("STORMDESK_") || k.starts_with("DBUS_") || k == "DISPLAY" || k == "WAYLAND_DISPLAY" {
+                    c.env_remove(k);
+                }
+            }
+            c.env("HOME", &h)
+                .env("XDG_CONFIG_HOME", h.join(".config"))
+                .env("XDG_DATA_HOME", h.join("data"))
+                .env("XDG_RUNTIME_DIR", &run)
+                .args(["60", "dbus-run-session", "--", "sh", "-c", script]);
+            c.output().unwrap()
+        };
+        // Session 1 creates the login keyring with one password …
+        let created = session("echo -n right-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null; sleep 1");
+        assert!(created.status.success(), "{}", text(&created.stderr));
+        // … session 2 offers another, so the collection stays locked.
+        session(&format!(
+            "echo -n wrong-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null; sleep 0.5; printf 'Ch@ngeMe\\n' | '{cli_path}' --profile locked login --url '{base}' --username st2admin --password-stdin"
+        ))
+    })
+    .await
+    .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("keyring is locked") && err.contains("unlock"),
+        "{err}"
+    );
+    assert!(!err.contains("Ch@ngeMe"));
+}

@@ -67,6 +67,12 @@ fn map_err(e: keyring::Error) -> SecretsError {
     // The platform's own error text never holds the secret.
     match e {
         keyring::Error::NoStorageAccess(inner) => SecretsError::Locked(inner.to_string()),
+        // Secret Service reports a locked collection as a platform error.
+        keyring::Error::PlatformFailure(inner)
+            if inner.to_string().contains("Locked") || inner.to_string().contains("locked") =>
+        {
+            SecretsError::Locked(inner.to_string())
+        }
         keyring::Error::PlatformFailure(inner) => SecretsError::Unavailable(inner.to_string()),
         other => SecretsError::Invalid(other.to_string()),
     }
