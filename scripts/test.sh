@@ -5,17 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-echo "== system packages (real keyring, notification daemon, Xvfb)"
-packages=(dbus dbus-x11 gnome-keyring libsecret-tools notification-daemon libnotify-bin xvfb x11-utils)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+echo "== system packages (WebKitGTK, real keyring, notification daemon, Xvfb, WebKitWebDriver)"
+scripts/deps.sh
+
+echo "== UI: install, type check, unit tests (Vitest + mockIPC), build"
+npm --prefix ui ci --no-audit --no-fund
+npm --prefix ui run typecheck
+npm --prefix ui test
+npm --prefix ui run build
 
 echo "== format and lints"
 cargo fmt --all -- --check
@@ -31,7 +28,14 @@ dbus-run-session -- scripts/with-daemons.sh \
   --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring
 
 echo "== benchmarks compile (run them with cargo bench)"
-cargo bench --workspace --no-run
+cargo bench -p stormdesk-alias -p stormdesk-stream --no-run
+
+echo "== end to end: the built app in WebKit (tauri-driver), demo server, real daemons"
+cargo build -p stormdesk
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+mkdir -p ci-artifacts
+STORMDESK_NOTIFY_LOG="$PWD/ci-artifacts/notify.log" dbus-run-session -- scripts/with-daemons.sh \
+  node tests/e2e/app.e2e.mjs "$PWD/target/debug/stormdesk" "$PWD/ci-artifacts"
 
 echo "== fuzz the alias parser (bounded)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

@@ -17,5 +17,10 @@ for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sl
 /usr/lib/notification-daemon/notification-daemon >/dev/null 2>&1 &
 daemon=$!
 trap 'kill $daemon $xvfb 2>/dev/null || true; rm -rf "$scratch"' EXIT
+if [ -n "${STORMDESK_NOTIFY_LOG:-}" ]; then
+  dbus-monitor "interface=org.freedesktop.Notifications,member=Notify" > "$STORMDESK_NOTIFY_LOG" 2>/dev/null &
+  monitor=$!
+  trap 'kill $monitor $daemon $xvfb 2>/dev/null || true; rm -rf "$scratch"' EXIT
+fi
 sleep 1
 "$@"

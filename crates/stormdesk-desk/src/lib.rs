@@ -70,6 +70,7 @@ pub struct Desk {
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     session_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    connection: tokio::sync::watch::Receiver<ConnectionState>,
     /// Keeps the demo server alive for as long as the desk.
     _demo: Option<Simulator>,
 }
@@ -132,6 +133,7 @@ impl Desk {
             ListenerConfig::for_route(&profile.stream_route),
         );
         let control = session.control();
+        let connection = session.state();
         let mut tasks = Vec::new();
 
         // Connection state → UI.
@@ -181,12 +183,18 @@ impl Desk {
             cancel,
             tasks,
             session_stop: Some(stop_tx),
+            connection,
             _demo: demo,
         })
     }
 
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// The stream's connection state now (events carry later changes).
+    pub fn connection_state(&self) -> ConnectionState {
+        self.connection.borrow().clone()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {

@@ -1,0 +1,14 @@
+use stormdesk_history::Entry;
+use tauri::State;
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+#[tauri::command]
+pub fn load_history(
+    state: State<'_, AppState>,
+    before: Option<i64>,
+    limit: Option<usize>,
+) -> Result<Vec<Entry>, IpcError> {
+    Ok(state.desk()?.history_page(before, limit.unwrap_or(100))?)
+}

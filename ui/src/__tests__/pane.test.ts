@@ -1,0 +1,51 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { Pane } from "../pane";
+import type { Entry } from "../types";
+
+const entry = (over: Partial<Entry>): Entry => ({
+  id: 1, ts: "2026-11-26T10:00:00.000Z", profile: "demo", kind: "announcement",
+  execution_id: null, text: "", data: {}, ...over,
+});
+
+describe("pane", () => {
+  let root: HTMLOListElement;
+  let pane: Pane;
+  beforeEach(() => {
+    document.body.innerHTML = '<ol id="pane"></ol>';
+    root = document.getElementById("pane") as HTMLOListElement;
+    pane = new Pane(root);
+  });
+
+  it("shows server text as text: no script, no image, no handler runs", () => {
+    const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+    pane.add(entry({ id: 1, kind: "announcement", text: evil }));
+    pane.add(entry({ id: 2, kind: "result", text: evil, execution_id: "e1", data: { status: "succeeded" } }));
+    expect(root.querySelectorAll("script, img").length).toBe(0);
+    const bodies = [...root.querySelectorAll(".body")].map((b) => b.textContent);
+    expect(bodies).toEqual([evil, evil]);
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+
+  it("shows an entry once, collapses long results, updates status in place", () => {
+    pane.add(entry({ id: 5, kind: "ack", execution_id: "e9", text: "Deploying", data: { status: "requested", web_url: "http://st2/#/history/e9" } }));
+    pane.add(entry({ id: 5, kind: "ack", execution_id: "e9", text: "Deploying" }));
+    pane.add(entry({ id: 6, kind: "status", execution_id: "e9", text: "running" }));
+    expect(root.children.length).toBe(1);
+    expect(root.querySelector(".badge")?.textContent).toBe("running");
+    expect(root.querySelector("a.link")?.getAttribute("rel")).toContain("noopener");
+
+    pane.add(entry({ id: 7, kind: "result", execution_id: "e9", data: { status: "failed" }, text: Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n") }));
+    expect(root.querySelector(".badge")?.textContent).toBe("failed");
+    expect(root.querySelector("details summary")?.textContent).toBe("30 lines");
+  });
+
+  it("never links anything but http(s)", () => {
+    pane.add(entry({ id: 8, kind: "ack", execution_id: "e1", text: "x", data: { web_url: "javascript:alert(1)" } }));
+    expect(root.querySelector("a")).toBeNull();
+  });
+
+  it("shows a routing note for an announcement that had nowhere else to go", () => {
+    pane.add(entry({ id: 9, text: "hello", data: { note: "the channel is another chat bot's JSON identifier" } }));
+    expect(root.querySelector(".note")?.textContent).toContain("JSON identifier");
+  });
+});
