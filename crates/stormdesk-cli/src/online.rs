@@ -174,26 +174,6 @@ pub async fn aliases(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The readable result of an execution: its text fields, or its JSON.
-pub fn result_text(e: &Execution) -> String {
-    let mut parts = Vec::new();
-    for k in ["stdout", "result", "output", "body", "stderr"] {
-        if let Some(s) = e.result.get(k).and_then(Value::as_str) {
-            if !s.trim().is_empty() {
-                parts.push(if k == "stderr" {
-                    format!("stderr: {}", s.trim_end())
-                } else {
-                    s.trim_end().to_string()
-                });
-            }
-        }
-    }
-    if parts.is_empty() && !e.result.is_null() {
-        parts.push(serde_json::to_string_pretty(&e.result).unwrap_or_default());
-    }
-    parts.join("\n")
-}
-
 /// Write to history before showing; a history that cannot be written is
 /// reported once and the command goes on.
 pub struct Recorder {
@@ -427,7 +407,7 @@ fn show_result(
 ) {
     let text = message
         .map(str::to_string)
-        .unwrap_or_else(|| result_text(e));
+        .unwrap_or_else(|| e.result_text());
     rec.record(
         EntryKind::Result,
         Some(&e.id),
@@ -537,7 +517,7 @@ pub async fn execution_get(out: &Out, client: &St2Client, id: &str) -> Result<Ex
             "parameters: {}",
             Value::Object(e.parameters.clone())
         ));
-        let text = result_text(&e);
+        let text = e.result_text();
         if !text.is_empty() {
             out.line(format!("result:\n{text}"));
         }

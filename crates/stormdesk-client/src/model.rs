@@ -122,6 +122,27 @@ impl Execution {
     pub fn action_ref(&self) -> &str {
         self.action.get("ref").and_then(Value::as_str).unwrap_or("")
     }
+
+    /// The readable part of the result: its text fields (stderr marked),
+    /// else the result as pretty JSON.
+    pub fn result_text(&self) -> String {
+        let mut parts = Vec::new();
+        for k in ["stdout", "result", "output", "body", "stderr"] {
+            if let Some(s) = self.result.get(k).and_then(Value::as_str) {
+                if !s.trim().is_empty() {
+                    parts.push(if k == "stderr" {
+                        format!("stderr: {}", s.trim_end())
+                    } else {
+                        s.trim_end().to_string()
+                    });
+                }
+            }
+        }
+        if parts.is_empty() && !self.result.is_null() {
+            parts.push(serde_json::to_string_pretty(&self.result).unwrap_or_default());
+        }
+        parts.join("\n")
+    }
 }
 
 /// Filters for `GET /api/v1/executions`.

@@ -349,7 +349,7 @@ async fn deliver(
         Delivery::Result {
             execution, message, ..
         } => {
-            let text = message.clone().unwrap_or_else(|| result_text(&execution));
+            let text = message.clone().unwrap_or_else(|| execution.result_text());
             let notice = notice_for_result(&execution, message.as_deref());
             (
                 EntryKind::Result,
@@ -426,24 +426,4 @@ async fn deliver(
     if let Some(n) = notice {
         notifier.notify(n).await;
     }
-}
-
-/// The readable part of an execution's result.
-pub fn result_text(e: &Execution) -> String {
-    let mut parts = Vec::new();
-    for k in ["stdout", "result", "output", "body", "stderr"] {
-        if let Some(s) = e.result.get(k).and_then(Value::as_str) {
-            if !s.trim().is_empty() {
-                parts.push(if k == "stderr" {
-                    format!("stderr: {}", s.trim_end())
-                } else {
-                    s.trim_end().to_string()
-                });
-            }
-        }
-    }
-    if parts.is_empty() && !e.result.is_null() {
-        parts.push(serde_json::to_string_pretty(&e.result).unwrap_or_default());
-    }
-    parts.join("\n")
 }

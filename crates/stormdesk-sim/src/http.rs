@@ -47,6 +47,34 @@ fn q_int(q: &[(String, String)], key: &str, default: i64) -> Result<i64, ApiErro
     }
 }
 
+/// `limit` (-1 = all) and `offset`, validated as st2api does.
+fn q_paging(q: &[(String, String)]) -> Result<(i64, i64), ApiError> {
+    let limit = q_int(q, "limit", 100)?;
+    let offset = q_int(q, "offset", 0)?;
+    if offset < 0 || limit < -1 || limit == 0 {
+        return Err(ApiError::new(
+            400,
+            "Limit, if specified, must be a positive number and offset must not be negative.",
+        ));
+    }
+    Ok((limit, offset))
+}
+
+/// One page of a list, with StackStorm's `X-Total-Count`.
+fn page(all: Vec<Value>, (limit, offset): (i64, i64)) -> Response {
+    let total = all.len();
+    let take = if limit == -1 {
+        usize::MAX
+    } else {
+        limit as usize
+    };
+    let items: Vec<Value> = all.into_iter().skip(offset as usize).take(take).collect();
+    let mut resp = Json(items).into_response();
+    resp.headers_mut()
+        .insert("X-Total-Count", HeaderValue::from(total));
+    resp
+}
+
 pub fn router(app: App) -> Router {
     let auth = Router::new()
         .route("/tokens", post(create_token))
@@ -182,14 +210,7 @@ async fn list_aliases(
     Query(q): Q,
 ) -> Result<Response, ApiError> {
     requester(&app, &headers, &q)?;
-    let limit = q_int(&q, "limit", 100)?;
-    let offset = q_int(&q, "offset", 0)?;
-    if offset < 0 || limit < -1 || limit == 0 {
-        return Err(ApiError::new(
-            400,
-            "Limit, if specified, must be a positive number and offset must not be negative.",
-        ));
-    }
+    let paging = q_paging(&q)?;
     let all: Vec<Value> = app
         .state
         .aliases()
@@ -198,21 +219,9 @@ async fn list_aliases(
         .filter(|a| q_get(&q, "name").is_none_or(|n| a.name == n))
         .map(SimState::alias_json)
         .collect();
-    let total = all.len();
-    let page: Vec<Value> = all
-        .into_iter()
-        .skip(offset as usize)
-        .take(if limit == -1 {
-            usize::MAX
-        } else {
-            limit as usize
-        })
-        .collect();
-    let mut resp = Json(page).into_response();
+    let mut resp = page(all, paging);
     resp.headers_mut()
-        .insert("X-Total-Count", HeaderValue::from(total));
-    resp.headers_mut()
-        .insert("X-Limit", HeaderValue::from(limit));
+        .insert("X-Limit", HeaderValue::from(paging.0));
     Ok(resp)
 }
 
@@ -369,14 +378,7 @@ async fn list_executions(
     Query(q): Q,
 ) -> Result<Response, ApiError> {
     requester(&app, &headers, &q)?;
-    let limit = q_int(&q, "limit", 100)?;
-    let offset = q_int(&q, "offset", 0)?;
-    if offset < 0 || limit < -1 || limit == 0 {
-        return Err(ApiError::new(
-            400,
-            "Limit, if specified, must be a positive number and offset must not be negative.",
-        ));
-    }
+    let paging = q_paging(&q)?;
     let ids: Vec<&str> = q
         .iter()
         .filter(|(k, _)| k == "id")
@@ -391,19 +393,7 @@ async fn list_executions(
         .filter(|e| q_get(&q, "user").is_none_or(|u| e["context"]["user"] == u))
         .filter(|e| ids.is_empty() || ids.iter().any(|i| e["id"] == *i))
         .collect();
-    let total = all.len();
-    let page: Vec<Value> = all
-        .into_iter()
-        .skip(offset as usize)
-        .take(if limit == -1 {
-            usize::MAX
-        } else {
-            limit as usize
-        })
-        .collect();
-    let mut resp = Json(page).into_response();
-    resp.headers_mut()
-        .insert("X-Total-Count", HeaderValue::from(total));
+    let resp = page(all, paging);
     Ok(resp)
 }
 
