@@ -28,7 +28,7 @@ struct Entry {
 }
 
 /// How a suggestion relates to the text typed so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SuggestionKind {
     /// The text is a complete command for this alias; `params` is exact.
@@ -40,7 +40,7 @@ pub enum SuggestionKind {
 }
 
 /// What the user still has to type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Next {
     Param {
@@ -52,7 +52,7 @@ pub enum Next {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Suggestion {
     #[serde(rename = "ref")]
     pub alias_ref: String,
@@ -62,6 +62,7 @@ pub struct Suggestion {
     pub description: Option<String>,
     pub kind: SuggestionKind,
     /// Exact (StackStorm's parser) for a match; the values typed so far otherwise.
+    #[ts(type = "Record<string, JsonValue>")]
     pub params: Params,
     pub next: Option<Next>,
     pub score: u32,

@@ -13,7 +13,7 @@ use stormdesk_secrets::{profile_account, CredentialStore, KeyringStore, SecretsE
 use crate::online::Context;
 use crate::output::{CliError, Out};
 
-fn store() -> KeyringStore {
+pub fn store() -> KeyringStore {
     // Tests point this elsewhere so they never touch a real user's entries.
     match std::env::var("STORMDESK_KEYRING_SERVICE") {
         Ok(s) if !s.is_empty() => KeyringStore::new(&s),
@@ -29,11 +29,6 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| CliError::Usage(format!("keyring task failed: {e}")))?
         .map_err(CliError::from)
-}
-
-pub async fn keyring_get(profile: &str) -> Result<Option<Secret>, CliError> {
-    let account = profile_account(profile);
-    blocking(move |s| s.get(&account)).await
 }
 
 #[derive(Debug, Default)]
@@ -68,15 +63,7 @@ fn save_profile(path: &Path, name: &str, args: &LoginArgs) -> Result<(), CliErro
     } else {
         AuthKind::Password
     });
-    let text = toml::to_string_pretty(&file).map_err(|e| CliError::Usage(e.to_string()))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
-    }
-    // Write then rename: a crash never leaves half a config.
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, text).map_err(|e| CliError::Usage(format!("{}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    file.write(path)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use stormdesk_client::model::{Execution, MatchAndExecuteRequest};
 use stormdesk_client::ClientError;
-use stormdesk_client::{AuthKind, ConfigSources, Credentials, Profile, Secret, St2Client};
+use stormdesk_client::{ConfigSources, Credentials, Profile, Secret, St2Client};
 use stormdesk_history::{EntryKind, History, NewEntry};
 use stormdesk_routing::{source_context, Destination, Route};
 use stormdesk_sim::{PackSet, SimConfig, Simulator};
@@ -43,29 +43,12 @@ impl Context {
         let (profile, secrets) = self.sources().load(self.profile.as_deref())?;
         // Where before who: "no URL" is the clearer first complaint.
         profile.endpoints()?;
-        // Precedence as the st2 CLI: a token, then an API key, then a password.
-        let creds = if let Some(t) = secrets.token {
-            Credentials::Token(t)
-        } else if let Some(k) = secrets.api_key {
-            Credentials::ApiKey(k)
-        } else if let (Some(u), Some(p), AuthKind::Password) =
-            (&profile.username, secrets.password, profile.auth)
-        {
-            Credentials::Password {
-                username: u.clone(),
-                password: p,
-            }
-        } else {
-            match (crate::account::keyring_get(&profile.name).await?, profile.auth) {
-                (Some(p), AuthKind::Password) => match &profile.username {
-                    Some(u) => Credentials::Password { username: u.clone(), password: p },
-                    None => return Err(CliError::Usage(format!("profile \"{}\" has a password in the keyring but no username: set username in the config", profile.name))),
-                },
-                (Some(k), AuthKind::ApiKey) => Credentials::ApiKey(k),
-                (Some(t), AuthKind::Token) => Credentials::Token(t),
-                (None, _) => return Err(ClientError::NoCredentials(profile.name.clone()).into()),
-            }
-        };
+        let p = profile.clone();
+        let creds = tokio::task::spawn_blocking(move || {
+            stormdesk_secrets::resolve_credentials(&p, secrets, &crate::account::store())
+        })
+        .await
+        .map_err(|e| CliError::Usage(format!("keyring task failed: {e}")))??;
         Ok((Arc::new(St2Client::new(&profile, creds)?), profile))
     }
 

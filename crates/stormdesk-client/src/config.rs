@@ -16,7 +16,7 @@ pub const DEFAULT_PROFILE: &str = "default";
 pub const DEFAULT_ROUTE: &str = "stormdesk";
 
 /// How a profile authenticates. The secret itself lives elsewhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthKind {
     /// Username and password, exchanged for a token that is renewed as needed.
@@ -347,10 +347,29 @@ impl StormdeskFile {
         }
         toml::from_str(text).map_err(|e| e.to_string())
     }
+
+    /// Write the file whole (temporary file, then rename): a crash never
+    /// leaves half a config behind.
+    pub fn write(&self, path: &Path) -> Result<(), ClientError> {
+        let text = toml::to_string_pretty(self).map_err(|e| ClientError::Config(e.to_string()))?;
+        write_atomically(path, &text)
+    }
+}
+
+/// Write `text` to `path` through a temporary file in the same directory.
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), ClientError> {
+    let fail = |p: &Path, e: std::io::Error| ClientError::Config(format!("{}: {e}", p.display()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| fail(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| fail(path, e))
 }
 
 impl FileProfile {
-    fn apply(&self, p: &mut Profile) {
+    /// Lay this file profile's settings over `p`.
+    pub fn apply(&self, p: &mut Profile) {
         macro_rules! set {
             ($field:ident) => {
                 if let Some(v) = &self.$field {

@@ -6,8 +6,13 @@
 //! then emit it, then notify. A crash between two steps loses nothing that
 //! was ever shown.
 
+pub mod host;
+pub mod ipc;
+pub mod prefs;
+pub mod tray_look;
+
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -35,6 +40,8 @@ pub enum DeskError {
     Input(String),
     #[error("the demo server could not start: {0}")]
     Demo(String),
+    #[error(transparent)]
+    Secrets(#[from] stormdesk_secrets::SecretsError),
 }
 
 impl DeskError {
@@ -44,18 +51,59 @@ impl DeskError {
             DeskError::History(_) => "history",
             DeskError::Input(_) => "input",
             DeskError::Demo(_) => "demo",
+            DeskError::Secrets(e) => e.kind(),
         }
     }
 }
 
-/// What the UI receives.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Everything the backend tells the UI, in one enum (one event name).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DeskEvent {
     /// A new history entry (command, ack, status, result, announcement, note).
     Entry { entry: Entry },
     /// The stream's connection state changed.
     Connection { state: ConnectionState },
+    /// A desk is running for this profile (after start-up or a switch).
+    Ready { profile: String, demo: bool },
+    /// Starting or switching failed; the previous desk (if any) is gone.
+    Failed { error: ipc::IpcError },
+    /// Nothing is configured: offer the demo or a connection form.
+    FirstRun { reason: Option<String> },
+    /// Show this execution's result (notification "Open", tray "recent").
+    Open { execution_id: String },
+    /// The global shortcut: show the pane with the palette focused.
+    Summon,
+    /// Results not yet seen (the tray shows the count).
+    Unread { count: u32 },
+    /// Do-not-disturb changed (from the tray or the pane).
+    Paused { paused: bool },
+}
+
+/// Which notices reach the desktop (preferences; history gets everything).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotifyPolicy {
+    pub results: prefs::NotifyLevel,
+    pub announcements: bool,
+}
+
+impl Default for NotifyPolicy {
+    fn default() -> Self {
+        Self {
+            results: prefs::NotifyLevel::All,
+            announcements: true,
+        }
+    }
+}
+
+impl NotifyPolicy {
+    fn allows_result(&self, status: Option<&str>) -> bool {
+        match self.results {
+            prefs::NotifyLevel::All => true,
+            prefs::NotifyLevel::Failures => status != Some("succeeded"),
+            prefs::NotifyLevel::None => false,
+        }
+    }
 }
 
 /// The desk for one profile.
@@ -67,9 +115,10 @@ pub struct Desk {
     control: SessionControl,
     events: broadcast::Sender<DeskEvent>,
     notifier: Arc<NotifierHandle>,
+    policy: Arc<RwLock<NotifyPolicy>>,
     cancel: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
-    session_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    session_stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     connection: tokio::sync::watch::Receiver<ConnectionState>,
     /// Keeps the demo server alive for as long as the desk.
     _demo: Option<Simulator>,
@@ -127,6 +176,7 @@ impl Desk {
         let palette = RwLock::new(Palette::new(aliases));
         let (events, _) = broadcast::channel(1024);
         let notifier = Arc::new(stormdesk_notify::spawn(sink));
+        let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
         let cancel = CancellationToken::new();
         let mut session = StreamSession::start(
             Arc::clone(&client),
@@ -160,6 +210,7 @@ impl Desk {
             let history = Arc::clone(&history);
             let tx = events.clone();
             let notifier = Arc::clone(&notifier);
+            let policy = Arc::clone(&policy);
             let name = profile.name.clone();
             tasks.push(tokio::spawn(async move {
                 loop {
@@ -167,7 +218,8 @@ impl Desk {
                         _ = &mut stop_rx => break,
                         d = session.next() => match d { Some(d) => d, None => break },
                     };
-                    deliver(&history, &tx, &notifier, &name, d).await;
+                    let pol = *policy.read().unwrap_or_else(|e| e.into_inner());
+                    deliver(&history, &tx, &notifier, pol, &name, d).await;
                 }
                 session.stop().await;
             }));
@@ -180,9 +232,10 @@ impl Desk {
             control,
             events,
             notifier,
+            policy,
             cancel,
-            tasks,
-            session_stop: Some(stop_tx),
+            tasks: Mutex::new(tasks),
+            session_stop: Mutex::new(Some(stop_tx)),
             connection,
             _demo: demo,
         })
@@ -317,12 +370,34 @@ impl Desk {
         self.notifier.paused()
     }
 
-    pub async fn stop(mut self) {
+    /// Which notices reach the desktop.
+    pub fn set_notify_policy(&self, policy: NotifyPolicy) {
+        *self.policy.write().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    /// Whether this desk runs on the built-in demo server.
+    pub fn is_demo(&self) -> bool {
+        self._demo.is_some()
+    }
+
+    /// Stop the stream session and the tasks (idempotent).
+    pub async fn stop(&self) {
         self.cancel.cancel();
-        if let Some(s) = self.session_stop.take() {
+        let stop = self
+            .session_stop
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(s) = stop {
             let _ = s.send(());
         }
-        for t in self.tasks.drain(..) {
+        let tasks: Vec<_> = self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }
     }
@@ -332,6 +407,7 @@ async fn deliver(
     history: &History,
     tx: &broadcast::Sender<DeskEvent>,
     notifier: &NotifierHandle,
+    policy: NotifyPolicy,
     profile: &str,
     d: Delivery,
 ) {
@@ -350,13 +426,15 @@ async fn deliver(
             execution, message, ..
         } => {
             let text = message.clone().unwrap_or_else(|| execution.result_text());
-            let notice = notice_for_result(&execution, message.as_deref());
+            let notice = policy
+                .allows_result(Some(execution.status.as_str()))
+                .then(|| notice_for_result(&execution, message.as_deref()));
             (
                 EntryKind::Result,
                 Some(execution.id.clone()),
                 text,
                 json!({"status": execution.status, "action": execution.action_ref(), "web_url": web_url_of(&execution), "result": execution.result}),
-                Some(notice),
+                notice,
             )
         }
         // The chatops announcement of a result already shown: attached to
@@ -386,13 +464,15 @@ async fn deliver(
                 )),
                 Route::Fallback { note } => Some(note.clone()),
             };
-            let notice = notice_for_announcement(&route, &payload.message);
+            let notice = policy
+                .announcements
+                .then(|| notice_for_announcement(&route, &payload.message));
             (
                 EntryKind::Announcement,
                 None,
                 payload.message.clone(),
                 json!({"route": route, "channel": payload.channel, "note": note, "extra": payload.extra}),
-                Some(notice),
+                notice,
             )
         }
     };

@@ -27,7 +27,7 @@ pub enum HistoryError {
 }
 
 /// What an entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Command,
@@ -80,7 +80,7 @@ pub struct NewEntry {
 }
 
 /// An entry as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Entry {
     pub id: i64,
     /// RFC 3339, UTC, milliseconds.

@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use stormdesk_client::Secret;
+use stormdesk_client::config::{AuthKind, Profile, SecretSources};
+use stormdesk_client::{Credentials, Secret};
 
 /// The keyring service name every Stormdesk entry is filed under.
 pub const SERVICE: &str = "stormdesk";
@@ -22,6 +23,58 @@ pub enum SecretsError {
     Unavailable(String),
     #[error("the keyring rejected the entry: {0}")]
     Invalid(String),
+    #[error("no credentials for profile \"{0}\": sign in (Settings, or `stormdesk-cli login --profile {0}`) or set ST2_API_KEY / ST2_AUTH_TOKEN")]
+    NoCredentials(String),
+    #[error("profile \"{0}\" has a password in the keyring but no username: set its username")]
+    NoUsername(String),
+}
+
+impl SecretsError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SecretsError::Locked(_) => "keyring_locked",
+            SecretsError::Unavailable(_) => "keyring_unavailable",
+            SecretsError::Invalid(_) => "keyring",
+            SecretsError::NoCredentials(_) | SecretsError::NoUsername(_) => "no_credentials",
+        }
+    }
+}
+
+/// A profile's credentials. As the st2 CLI: a token from the environment,
+/// then an API key, then a password; otherwise the profile's keyring entry,
+/// read as the profile's auth kind says.
+pub fn resolve_credentials(
+    profile: &Profile,
+    env: SecretSources,
+    store: &dyn CredentialStore,
+) -> Result<Credentials, SecretsError> {
+    if let Some(t) = env.token {
+        return Ok(Credentials::Token(t));
+    }
+    if let Some(k) = env.api_key {
+        return Ok(Credentials::ApiKey(k));
+    }
+    if let (Some(u), Some(p), AuthKind::Password) = (&profile.username, env.password, profile.auth)
+    {
+        return Ok(Credentials::Password {
+            username: u.clone(),
+            password: p,
+        });
+    }
+    let Some(secret) = store.get(&profile_account(&profile.name))? else {
+        return Err(SecretsError::NoCredentials(profile.name.clone()));
+    };
+    Ok(match profile.auth {
+        AuthKind::Password => match &profile.username {
+            Some(u) => Credentials::Password {
+                username: u.clone(),
+                password: secret,
+            },
+            None => return Err(SecretsError::NoUsername(profile.name.clone())),
+        },
+        AuthKind::ApiKey => Credentials::ApiKey(secret),
+        AuthKind::Token => Credentials::Token(secret),
+    })
 }
 
 /// Which secret of a profile or relay an entry holds.
@@ -173,6 +226,39 @@ mod tests {
         assert!(s.delete("a").unwrap());
         assert!(!s.delete("a").unwrap());
         assert!(s.set("a", &Secret::new("")).is_err());
+    }
+
+    #[test]
+    fn credentials_environment_first_then_keyring_by_kind() {
+        let store = MemoryStore::default();
+        let mut p = Profile::new("work");
+        p.username = Some("ann".into());
+        let missing = resolve_credentials(&p, SecretSources::default(), &store).unwrap_err();
+        assert_eq!(missing.kind(), "no_credentials");
+        assert!(missing.to_string().contains("\"work\""));
+        store.set("profile/work", &Secret::new("pw")).unwrap();
+        assert!(matches!(
+            resolve_credentials(&p, SecretSources::default(), &store).unwrap(),
+            Credentials::Password { username, password } if username == "ann" && password.expose() == "pw"
+        ));
+        p.auth = AuthKind::ApiKey;
+        assert!(matches!(
+            resolve_credentials(&p, SecretSources::default(), &store).unwrap(),
+            Credentials::ApiKey(k) if k.expose() == "pw"
+        ));
+        let env = SecretSources {
+            token: Some(Secret::new("tok")),
+            ..SecretSources::default()
+        };
+        assert!(
+            matches!(resolve_credentials(&p, env, &store).unwrap(), Credentials::Token(t) if t.expose() == "tok")
+        );
+        p.auth = AuthKind::Password;
+        p.username = None;
+        assert_eq!(
+            resolve_credentials(&p, SecretSources::default(), &store).unwrap_err(),
+            SecretsError::NoUsername("work".into())
+        );
     }
 
     #[test]

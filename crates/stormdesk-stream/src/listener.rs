@@ -23,7 +23,7 @@ use crate::event::{decode, StreamEvent, ANNOUNCEMENT_PREFIX};
 use crate::sse::{Frame, SseDecoder};
 
 /// Observable connection state, for the tray icon and the CLI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     Connecting {

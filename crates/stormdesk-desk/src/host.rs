@@ -1,0 +1,539 @@
+//! The running app without a window: which desk runs (a profile or the
+//! demo), switching between them, profiles and their keyring secrets,
+//! preferences, unread and recent results, and which links may open.
+//! The Tauri shell holds one `Arc<Host>` and forwards its events.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use stormdesk_client::config::{FileProfile, StormdeskFile};
+use stormdesk_client::{ConfigSources, Credentials, Profile, SecretSources};
+use stormdesk_history::EntryKind;
+use stormdesk_notify::Sink;
+use stormdesk_secrets::{profile_account, resolve_credentials, CredentialStore};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::ipc::{IpcError, ProfileForm, ProfileSummary, RecentResult, Status};
+use crate::prefs::Prefs;
+use crate::{Desk, DeskError, DeskEvent, NotifyPolicy};
+
+const RECENT: usize = 5;
+pub const DEMO_PROFILE: &str = "demo";
+
+pub struct HostOptions {
+    pub sources: ConfigSources,
+    pub history_path: PathBuf,
+    /// `settings.toml`; `None` keeps preferences in memory only.
+    pub prefs_path: Option<PathBuf>,
+    /// Demo executions run this much faster (tests) or slower.
+    pub demo_time_scale: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartMode {
+    /// A configured profile if there is one, else the first-run choice.
+    Auto,
+    /// Straight into the built-in demo (`stormdesk --demo`).
+    Demo,
+}
+
+pub struct Host<S: Sink + Clone> {
+    opts: HostOptions,
+    store: Arc<dyn CredentialStore>,
+    sink: S,
+    events: broadcast::Sender<DeskEvent>,
+    desk: RwLock<Option<Arc<Desk>>>,
+    /// Serialises switches; holds the running desk's forwarder token.
+    switching: tokio::sync::Mutex<Option<CancellationToken>>,
+    prefs: RwLock<Prefs>,
+    paused: AtomicBool,
+    recent: Mutex<VecDeque<RecentResult>>,
+    unread: AtomicU32,
+    /// Why no desk runs (first run, a failed start), for `status`.
+    idle_reason: Mutex<Option<IpcError>>,
+}
+
+/// A channel for host events, made before the sink so that the sink's
+/// "Open" action can send into it.
+pub fn event_channel() -> broadcast::Sender<DeskEvent> {
+    broadcast::channel(1024).0
+}
+
+impl<S: Sink + Clone> Host<S> {
+    pub fn new(
+        opts: HostOptions,
+        store: Arc<dyn CredentialStore>,
+        sink: S,
+        events: broadcast::Sender<DeskEvent>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            opts,
+            store,
+            sink,
+            events,
+            desk: RwLock::new(None),
+            switching: tokio::sync::Mutex::new(None),
+            prefs: RwLock::new(Prefs::default()),
+            paused: AtomicBool::new(false),
+            recent: Mutex::new(VecDeque::new()),
+            unread: AtomicU32::new(0),
+            idle_reason: Mutex::new(Some(IpcError::starting())),
+        })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, ev: DeskEvent) {
+        let _ = self.events.send(ev);
+    }
+
+    fn set_idle(&self, why: Option<IpcError>) {
+        *self.idle_reason.lock().unwrap_or_else(|e| e.into_inner()) = why;
+    }
+
+    /// Load preferences, then start as `mode` says. Never fails: what went
+    /// wrong is an event, and the app keeps running to let the user fix it.
+    pub async fn start(self: &Arc<Self>, mode: StartMode) {
+        if let Some(path) = &self.opts.prefs_path {
+            match Prefs::load(path) {
+                Ok(p) => *self.prefs.write().unwrap_or_else(|e| e.into_inner()) = p,
+                Err(e) => self.emit(DeskEvent::Failed {
+                    error: IpcError::new(
+                        "settings",
+                        format!("{e}; using default settings until you save them"),
+                    ),
+                }),
+            }
+        }
+        let result = match mode {
+            StartMode::Demo => self.start_demo().await.map(|_| ()),
+            StartMode::Auto => match self.opts.sources.load(None) {
+                Ok((p, _)) if p.base_url.is_some() || p.api_url.is_some() => {
+                    self.switch_profile(Some(&p.name)).await.map(|_| ())
+                }
+                Ok(_) => {
+                    self.first_run(None);
+                    Ok(())
+                }
+                Err(e) => {
+                    let e = IpcError::from(DeskError::from(e));
+                    self.first_run(Some(e.message.clone()));
+                    Err(e)
+                }
+            },
+        };
+        if let Err(error) = result {
+            if self.current().is_none() {
+                self.set_idle(Some(error.clone()));
+            }
+            self.emit(DeskEvent::Failed { error });
+        }
+    }
+
+    fn first_run(&self, reason: Option<String>) {
+        self.set_idle(Some(IpcError::new(
+            "not_configured",
+            "no StackStorm server is configured yet: try the demo or connect one in Settings",
+        )));
+        self.emit(DeskEvent::FirstRun { reason });
+    }
+
+    /// The running desk, or why there is none.
+    pub fn desk(&self) -> Result<Arc<Desk>, IpcError> {
+        if let Some(d) = self.current() {
+            return Ok(d);
+        }
+        Err(self
+            .idle_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(IpcError::starting))
+    }
+
+    fn current(&self) -> Option<Arc<Desk>> {
+        self.desk.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn status(&self) -> Result<Status, IpcError> {
+        let desk = self.desk()?;
+        Ok(Status {
+            profile: desk.profile().name.clone(),
+            demo: desk.is_demo(),
+            base_url: desk.profile().base_url.clone(),
+            notifications_paused: self.paused.load(Ordering::Relaxed),
+            connection: desk.connection_state(),
+            unread: self.unread.load(Ordering::Relaxed),
+        })
+    }
+
+    /// The built-in simulator with the demo packs, on loopback.
+    pub async fn start_demo(self: &Arc<Self>) -> Result<Status, IpcError> {
+        let desk = Desk::start_demo(
+            &self.opts.history_path,
+            self.sink.clone(),
+            self.opts.demo_time_scale,
+        )
+        .await?;
+        self.install(desk).await;
+        self.status()
+    }
+
+    /// Switch to a configured profile (`None`: the default one). On failure
+    /// the desk that was running keeps running.
+    pub async fn switch_profile(self: &Arc<Self>, name: Option<&str>) -> Result<Status, IpcError> {
+        if name == Some(DEMO_PROFILE) {
+            return self.start_demo().await;
+        }
+        let (profile, env) = self.opts.sources.load(name).map_err(DeskError::from)?;
+        if profile.base_url.is_none() && profile.api_url.is_none() {
+            return Err(DeskError::Input(format!(
+                "profile \"{}\" has no StackStorm URL: set one in Settings",
+                profile.name
+            ))
+            .into());
+        }
+        let creds = self.credentials(&profile, env).await?;
+        let desk = Desk::start(profile, creds, &self.opts.history_path, self.sink.clone()).await?;
+        self.install(desk).await;
+        self.status()
+    }
+
+    async fn credentials(
+        &self,
+        profile: &Profile,
+        env: SecretSources,
+    ) -> Result<Credentials, IpcError> {
+        let store = Arc::clone(&self.store);
+        let p = profile.clone();
+        // Keyring calls block (D-Bus round trips, maybe an unlock prompt).
+        tokio::task::spawn_blocking(move || resolve_credentials(&p, env, store.as_ref()))
+            .await
+            .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?
+            .map_err(|e| DeskError::from(e).into())
+    }
+
+    /// Make `desk` the running one: stop the previous, forward its events,
+    /// apply preferences, announce it.
+    async fn install(self: &Arc<Self>, desk: Desk) {
+        let mut forwarder = self.switching.lock().await;
+        if let Some(token) = forwarder.take() {
+            token.cancel();
+        }
+        let previous = self.desk.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(old) = previous {
+            old.stop().await;
+        }
+        let desk = Arc::new(desk);
+        desk.set_notifications_paused(self.paused.load(Ordering::Relaxed));
+        desk.set_notify_policy(self.policy());
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.unread.store(0, Ordering::Relaxed);
+        let token = CancellationToken::new();
+        let mut rx = desk.subscribe();
+        let host = Arc::clone(self);
+        let stop = token.clone();
+        tokio::spawn(async move {
+            loop {
+                let ev = tokio::select! {
+                    _ = stop.cancelled() => break,
+                    ev = rx.recv() => ev,
+                };
+                match ev {
+                    Ok(ev) => host.forward(ev),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "UI events lagged; history has them all");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        *forwarder = Some(token);
+        *self.desk.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&desk));
+        self.set_idle(None);
+        self.emit(DeskEvent::Ready {
+            profile: desk.profile().name.clone(),
+            demo: desk.is_demo(),
+        });
+        self.emit(DeskEvent::Connection {
+            state: desk.connection_state(),
+        });
+    }
+
+    fn forward(&self, ev: DeskEvent) {
+        if let DeskEvent::Entry { entry } = &ev {
+            if let (EntryKind::Result, Some(id)) = (entry.kind, &entry.execution_id) {
+                let status = entry.data["status"].as_str().unwrap_or("done").to_string();
+                let action = entry.data["action"].as_str().unwrap_or("result");
+                let first = entry.text.lines().next().unwrap_or("").trim();
+                let mut label = format!("{action}: {first}");
+                if label.chars().count() > 60 {
+                    label = label.chars().take(59).collect::<String>() + "…";
+                }
+                let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+                recent.retain(|r| &r.execution_id != id);
+                recent.push_front(RecentResult {
+                    execution_id: id.clone(),
+                    label,
+                    status,
+                });
+                recent.truncate(RECENT);
+                drop(recent);
+                let n = self.unread.fetch_add(1, Ordering::Relaxed) + 1;
+                self.emit(ev);
+                self.emit(DeskEvent::Unread { count: n });
+                return;
+            }
+        }
+        self.emit(ev);
+    }
+
+    /// The last results, newest first (the tray's "recent results").
+    pub fn recent_results(&self) -> Vec<RecentResult> {
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// The pane was seen: nothing is unread.
+    pub fn mark_read(&self) -> u32 {
+        if self.unread.swap(0, Ordering::Relaxed) != 0 {
+            self.emit(DeskEvent::Unread { count: 0 });
+        }
+        0
+    }
+
+    /// Ask the UI to show one execution (notification "Open", tray).
+    pub fn open_execution(&self, execution_id: &str) {
+        self.emit(DeskEvent::Open {
+            execution_id: execution_id.to_string(),
+        });
+    }
+
+    pub fn set_notifications_paused(&self, paused: bool) -> bool {
+        self.paused.store(paused, Ordering::Relaxed);
+        if let Some(d) = self.current() {
+            d.set_notifications_paused(paused);
+        }
+        self.emit(DeskEvent::Paused { paused });
+        paused
+    }
+
+    pub fn notifications_paused(&self) -> bool {
+        self.paused.load(Ordering::Relaxed)
+    }
+
+    fn policy(&self) -> NotifyPolicy {
+        let p = self.prefs.read().unwrap_or_else(|e| e.into_inner());
+        NotifyPolicy {
+            results: p.notify_results,
+            announcements: p.notify_announcements,
+        }
+    }
+
+    pub fn prefs(&self) -> Prefs {
+        self.prefs.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Validate, write `settings.toml`, apply. The shell applies what only
+    /// it can (shortcut, start at login) before calling this.
+    pub fn save_prefs(&self, prefs: Prefs) -> Result<Prefs, IpcError> {
+        prefs.validate()?;
+        if let Some(path) = &self.opts.prefs_path {
+            prefs.save(path)?;
+        }
+        *self.prefs.write().unwrap_or_else(|e| e.into_inner()) = prefs.clone();
+        if let Some(d) = self.current() {
+            d.set_notify_policy(self.policy());
+        }
+        Ok(prefs)
+    }
+
+    /// Profiles in the config file (plus the one in use), with whether a
+    /// secret is stored for each. Never the secret.
+    pub async fn list_profiles(&self) -> Result<Vec<ProfileSummary>, IpcError> {
+        let file = self.read_file()?;
+        let current = self.current().map(|d| d.profile().name.clone());
+        let mut names: Vec<String> = file.profiles.keys().cloned().collect();
+        if let Ok((p, _)) = self.opts.sources.load(None) {
+            if (p.base_url.is_some() || p.api_url.is_some()) && !names.contains(&p.name) {
+                names.push(p.name);
+            }
+        }
+        let mut out = Vec::new();
+        for name in names {
+            let Ok((p, env)) = self.opts.sources.load(Some(&name)) else {
+                continue;
+            };
+            let store = Arc::clone(&self.store);
+            let account = profile_account(&name);
+            let in_keyring = tokio::task::spawn_blocking(move || store.get(&account))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+                .is_some();
+            out.push(ProfileSummary {
+                current: current.as_deref() == Some(name.as_str()),
+                has_secret: in_keyring
+                    || env.token.is_some()
+                    || env.api_key.is_some()
+                    || env.password.is_some(),
+                name: p.name,
+                base_url: p.base_url,
+                auth: p.auth,
+                username: p.username,
+                stream_route: p.stream_route,
+            });
+        }
+        Ok(out)
+    }
+
+    fn read_file(&self) -> Result<StormdeskFile, IpcError> {
+        match &self.opts.sources.stormdesk_file {
+            Some(p) if p.exists() => Ok(StormdeskFile::read(p).map_err(DeskError::from)?),
+            _ => Ok(StormdeskFile::default()),
+        }
+    }
+
+    /// Save a profile from Settings: the server must accept the
+    /// credentials first; then the secret goes to the keyring, the rest to
+    /// the config file (as the default profile), and the app switches to it.
+    pub async fn save_profile(
+        self: &Arc<Self>,
+        form: ProfileForm,
+    ) -> Result<ProfileSummary, IpcError> {
+        let name = form.name.trim().to_string();
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !name_ok || name == DEMO_PROFILE {
+            return Err(DeskError::Input(format!(
+                "\"{name}\" cannot be a profile name: use letters, digits, - _ . (and not \"demo\")"
+            ))
+            .into());
+        }
+        let url = Url::parse(form.base_url.trim()).map_err(|e| {
+            DeskError::Input(format!("\"{}\" is not a URL: {e}", form.base_url.trim()))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(DeskError::Input(format!(
+                "the StackStorm URL must be http(s)://host, not \"{url}\""
+            ))
+            .into());
+        }
+        let Some(path) = self.opts.sources.stormdesk_file.clone() else {
+            return Err(DeskError::Input("no config directory on this system".into()).into());
+        };
+        let mut file = self.read_file()?;
+        let mut entry = file.profiles.get(&name).cloned().unwrap_or_default();
+        entry.base_url = Some(url.as_str().trim_end_matches('/').to_string());
+        entry.auth = Some(form.auth);
+        entry.username = form.username.clone().filter(|u| !u.trim().is_empty());
+        entry.stream_route = form.stream_route.clone().filter(|r| !r.trim().is_empty());
+        entry.insecure = form.insecure.then_some(true);
+        let profile = profile_from(&name, &entry);
+        let secret = form.secret.clone().filter(|s| !s.is_empty());
+        let creds = match &secret {
+            Some(s) => match form.auth {
+                stormdesk_client::AuthKind::Password => Credentials::Password {
+                    username: entry
+                        .username
+                        .clone()
+                        .ok_or_else(|| DeskError::Input("a password needs a username".into()))?,
+                    password: s.clone(),
+                },
+                stormdesk_client::AuthKind::ApiKey => Credentials::ApiKey(s.clone()),
+                stormdesk_client::AuthKind::Token => Credentials::Token(s.clone()),
+            },
+            None => self.credentials(&profile, SecretSources::default()).await?,
+        };
+        // Connecting proves the server and the secret; nothing is stored
+        // before that, so a typo never reaches the keyring or the file.
+        let desk = Desk::start(
+            profile.clone(),
+            creds,
+            &self.opts.history_path,
+            self.sink.clone(),
+        )
+        .await?;
+        if let Some(s) = secret {
+            let store = Arc::clone(&self.store);
+            let account = profile_account(&name);
+            let stored = tokio::task::spawn_blocking(move || store.set(&account, &s))
+                .await
+                .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?;
+            if let Err(e) = stored {
+                desk.stop().await;
+                return Err(DeskError::from(e).into());
+            }
+        }
+        file.profiles.insert(name.clone(), entry);
+        file.default_profile = Some(name.clone());
+        if let Err(e) = file.write(&path) {
+            desk.stop().await;
+            return Err(DeskError::from(e).into());
+        }
+        self.install(desk).await;
+        Ok(ProfileSummary {
+            name,
+            base_url: profile.base_url,
+            auth: profile.auth,
+            username: profile.username,
+            stream_route: profile.stream_route,
+            has_secret: true,
+            current: true,
+        })
+    }
+
+    /// Links open only to the running profile's StackStorm web UI (the
+    /// execution links in acks and results), over http(s).
+    pub fn check_link(&self, url: &str) -> Result<Url, IpcError> {
+        let desk = self.desk()?;
+        let url = Url::parse(url).map_err(|e| DeskError::Input(format!("not a link: {e}")))?;
+        let endpoints = desk.profile().endpoints().map_err(DeskError::from)?;
+        let web = endpoints.web.unwrap_or(endpoints.api);
+        let same_host = url.host_str().is_some() && url.host_str() == web.host_str();
+        if !matches!(url.scheme(), "http" | "https") || !same_host {
+            return Err(IpcError::new(
+                "link",
+                format!(
+                    "only links to the StackStorm web UI ({}) open from Stormdesk",
+                    web.host_str().unwrap_or("?")
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    /// Stop the running desk (quit).
+    pub async fn shutdown(&self) {
+        if let Some(t) = self.switching.lock().await.take() {
+            t.cancel();
+        }
+        let d = self.desk.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(d) = d {
+            d.stop().await;
+        }
+    }
+}
+
+fn profile_from(name: &str, f: &FileProfile) -> Profile {
+    let mut p = Profile::new(name);
+    f.apply(&mut p);
+    p
+}

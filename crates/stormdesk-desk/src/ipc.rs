@@ -1,0 +1,232 @@
+//! What crosses IPC between the shell and the web UI: the one error type,
+//! the commands' argument and return shapes, and the TypeScript bindings
+//! generated from them (`cargo run -p stormdesk-desk --bin export-bindings`).
+
+use serde::{Deserialize, Serialize};
+use stormdesk_client::config::AuthKind;
+use stormdesk_client::Secret;
+use stormdesk_history::{Entry, EntryKind};
+use stormdesk_stream::ConnectionState;
+use ts_rs::{Config, TS};
+
+use crate::prefs::{NotifyLevel, Prefs, Theme};
+use crate::{DeskError, DeskEvent};
+
+/// The one error type that crosses IPC: `{kind, message}`, so the UI can
+/// react to the kind (`no_credentials` → open settings, …).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+pub struct IpcError {
+    pub kind: String,
+    pub message: String,
+}
+
+impl From<DeskError> for IpcError {
+    fn from(e: DeskError) -> Self {
+        Self {
+            kind: e.kind().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl IpcError {
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn starting() -> Self {
+        Self::new(
+            "starting",
+            "Stormdesk is still connecting; try again in a moment",
+        )
+    }
+}
+
+/// The pane's header and the tray's look.
+#[derive(Debug, Clone, Serialize, PartialEq, TS)]
+pub struct Status {
+    pub profile: String,
+    pub demo: bool,
+    pub base_url: Option<String>,
+    pub notifications_paused: bool,
+    pub connection: ConnectionState,
+    pub unread: u32,
+}
+
+/// A profile as Settings lists it. Whether a secret is stored, never the
+/// secret.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+pub struct ProfileSummary {
+    pub name: String,
+    pub base_url: Option<String>,
+    pub auth: AuthKind,
+    pub username: Option<String>,
+    pub stream_route: String,
+    pub has_secret: bool,
+    pub current: bool,
+}
+
+/// The Settings form for a profile. The secret goes straight to the
+/// keyring (after the server accepted it) and is never sent back.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ProfileForm {
+    pub name: String,
+    pub base_url: String,
+    pub auth: AuthKind,
+    pub username: Option<String>,
+    /// Empty or absent: keep the secret already in the keyring.
+    #[ts(type = "string | null")]
+    pub secret: Option<Secret>,
+    pub stream_route: Option<String>,
+    pub insecure: bool,
+}
+
+/// One of the last results, for the tray's "recent results".
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+pub struct RecentResult {
+    pub execution_id: String,
+    pub label: String,
+    pub status: String,
+}
+
+/// One command the UI may call: its name, arguments and result.
+struct CommandSig {
+    name: &'static str,
+    args: Vec<(&'static str, String)>,
+    returns: String,
+}
+
+macro_rules! commands {
+    ($cfg:ident; $( $name:literal ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
+        vec![$(CommandSig {
+            name: $name,
+            args: vec![$( (stringify!($arg), <$ty as TS>::name(&$cfg)) ),*],
+            returns: <$ret as TS>::name(&$cfg),
+        }),*]
+    };
+}
+
+/// Every command the shell registers, as the UI calls them (camelCase
+/// argument names are Tauri's convention; ours are single words).
+fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
+    commands! { cfg;
+        "suggest_aliases"(text: String, limit: u32) -> Vec<stormdesk_alias::Suggestion>;
+        "run_command"(text: String) -> Vec<Entry>;
+        "load_history"(before: Option<i64>, limit: u32) -> Vec<Entry>;
+        "search_history"(query: String, limit: u32) -> Vec<Entry>;
+        "set_notifications_paused"(paused: bool) -> bool;
+        "get_status"() -> Status;
+        "start_demo"() -> Status;
+        "list_profiles"() -> Vec<ProfileSummary>;
+        "save_profile"(form: ProfileForm) -> ProfileSummary;
+        "switch_profile"(name: String) -> Status;
+        "get_prefs"() -> Prefs;
+        "save_prefs"(prefs: Prefs) -> Prefs;
+        "open_link"(url: String) -> bool;
+        "mark_read"() -> u32;
+        "recent_results"() -> Vec<RecentResult>;
+    }
+}
+
+/// The names the shell must register and the capability must allow.
+pub fn command_names() -> Vec<&'static str> {
+    command_sigs(&config()).iter().map(|c| c.name).collect()
+}
+
+fn config() -> Config {
+    // History ids and counters fit in a JS number.
+    Config::new().with_large_int("number")
+}
+
+/// `ui/src/bindings.ts`: every type the UI receives or sends, and a
+/// `Commands` map that `ipc.ts` uses to type each `invoke`.
+pub fn bindings() -> String {
+    let cfg = config();
+    let mut out = String::from(
+        "// Generated from Rust by `cargo run -p stormdesk-desk --bin export-bindings`.\n\
+         // Do not edit: CI fails when this file and the Rust types differ.\n\n",
+    );
+    let decls = [
+        <serde_json::Value as TS>::decl(&cfg),
+        EntryKind::decl(&cfg),
+        Entry::decl(&cfg),
+        stormdesk_alias::SuggestionKind::decl(&cfg),
+        stormdesk_alias::Next::decl(&cfg),
+        stormdesk_alias::Suggestion::decl(&cfg),
+        ConnectionState::decl(&cfg),
+        AuthKind::decl(&cfg),
+        IpcError::decl(&cfg),
+        Status::decl(&cfg),
+        ProfileSummary::decl(&cfg),
+        ProfileForm::decl(&cfg),
+        RecentResult::decl(&cfg),
+        Theme::decl(&cfg),
+        NotifyLevel::decl(&cfg),
+        Prefs::decl(&cfg),
+        DeskEvent::decl(&cfg),
+    ];
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(d.trim());
+        out.push_str("\n\n");
+    }
+    out.push_str("export interface Commands {\n");
+    for c in command_sigs(&cfg) {
+        let args: Vec<String> = c.args.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+        let args = if args.is_empty() {
+            "{}".to_string()
+        } else {
+            format!("{{ {} }}", args.join("; "))
+        };
+        out.push_str(&format!(
+            "  {}: {{ args: {args}; returns: {} }};\n",
+            c.name, c.returns
+        ));
+    }
+    out.push_str("}\n\n");
+    out.push_str(&format!(
+        "export const COMMAND_NAMES = [{}] as const;\n",
+        command_sigs(&cfg)
+            .iter()
+            .map(|c| format!("\"{}\"", c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_declare_every_type_they_use() {
+        let b = bindings();
+        for t in [
+            "type JsonValue",
+            "type Entry",
+            "type DeskEvent",
+            "type Prefs",
+            "interface Commands",
+        ] {
+            assert!(b.contains(t), "{t} missing");
+        }
+        // A u64/i64 is a JS number here, not a bigint the UI cannot use.
+        assert!(!b.contains("bigint"));
+        assert!(
+            b.contains("save_profile: { args: { form: ProfileForm }; returns: ProfileSummary }")
+        );
+    }
+
+    #[test]
+    fn the_profile_form_never_prints_its_secret() {
+        let f: ProfileForm = serde_json::from_str(
+            r#"{"name":"w","base_url":"https://st2","auth":"password","username":"a","secret":"hunter2","stream_route":null,"insecure":false}"#,
+        )
+        .unwrap();
+        assert!(!format!("{f:?}").contains("hunter2"));
+    }
+}

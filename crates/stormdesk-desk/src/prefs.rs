@@ -1,0 +1,169 @@
+//! The app's own preferences (shortcut, theme, notifications, start at
+//! login), kept in `settings.toml` beside the config file. Never a secret:
+//! the file refuses unknown keys, so a pasted token is an error, not data.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::DeskError;
+
+pub const DEFAULT_SHORTCUT: &str = "CmdOrCtrl+Shift+Space";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Follow the OS (prefers-color-scheme).
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// Which results become desktop notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    #[default]
+    All,
+    /// Only results that did not succeed.
+    Failures,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default, deny_unknown_fields)]
+pub struct Prefs {
+    /// The global shortcut that summons the palette (Tauri accelerator syntax).
+    pub shortcut: String,
+    pub theme: Theme,
+    pub notify_results: NotifyLevel,
+    pub notify_announcements: bool,
+    pub start_at_login: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            shortcut: DEFAULT_SHORTCUT.into(),
+            theme: Theme::System,
+            notify_results: NotifyLevel::All,
+            notify_announcements: true,
+            start_at_login: false,
+        }
+    }
+}
+
+impl Prefs {
+    /// `settings.toml` next to Stormdesk's config file.
+    pub fn default_path(config_file: Option<&Path>) -> Option<PathBuf> {
+        config_file
+            .and_then(Path::parent)
+            .map(|d| d.join("settings.toml"))
+    }
+
+    /// Defaults when the file is missing; an error naming the file when it
+    /// is broken (the caller keeps running on defaults and shows it).
+    pub fn load(path: &Path) -> Result<Self, DeskError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| DeskError::Input(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(DeskError::Input(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), DeskError> {
+        self.validate()?;
+        let text = toml::to_string_pretty(self).map_err(|e| DeskError::Input(e.to_string()))?;
+        stormdesk_client::config::write_atomically(path, &text)?;
+        Ok(())
+    }
+
+    /// A shortcut is modifiers and one key joined by `+`, with at least one
+    /// modifier (a bare key would steal typing from every other app).
+    pub fn validate(&self) -> Result<(), DeskError> {
+        const MODS: [&str; 9] = [
+            "cmdorctrl",
+            "commandorcontrol",
+            "ctrl",
+            "control",
+            "shift",
+            "alt",
+            "option",
+            "super",
+            "cmd",
+        ];
+        let parts: Vec<&str> = self.shortcut.split('+').map(str::trim).collect();
+        let (key, mods) = parts.split_last().unwrap_or((&"", &[]));
+        let mods_ok = !mods.is_empty()
+            && mods
+                .iter()
+                .all(|m| MODS.contains(&m.to_ascii_lowercase().as_str()));
+        if key.is_empty() || !mods_ok || MODS.contains(&key.to_ascii_lowercase().as_str()) {
+            return Err(DeskError::Input(format!(
+                "\"{}\" is not a shortcut: use modifiers and a key, like {DEFAULT_SHORTCUT}",
+                self.shortcut
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_defaults_broken_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.toml");
+        assert_eq!(Prefs::load(&path).unwrap(), Prefs::default());
+        std::fs::write(&path, "theme = \"dark\"\ntoken = \"s3cret\"\n").unwrap();
+        let e = Prefs::load(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("settings.toml") && e.contains("unknown field"),
+            "{e}"
+        );
+        std::fs::write(&path, "theme = 3").unwrap();
+        assert!(Prefs::load(&path).is_err());
+    }
+
+    #[test]
+    fn save_then_load_round_trips_and_writes_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("settings.toml");
+        let p = Prefs {
+            shortcut: "Alt+Space".into(),
+            theme: Theme::Dark,
+            notify_results: NotifyLevel::Failures,
+            notify_announcements: false,
+            start_at_login: true,
+        };
+        p.save(&path).unwrap();
+        assert_eq!(Prefs::load(&path).unwrap(), p);
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("settings.toml")]);
+    }
+
+    #[test]
+    fn shortcuts_need_a_modifier_and_a_key() {
+        for ok in ["CmdOrCtrl+Shift+Space", "Alt+K", "ctrl + shift + p"] {
+            let p = Prefs {
+                shortcut: ok.into(),
+                ..Prefs::default()
+            };
+            assert!(p.validate().is_ok(), "{ok}");
+        }
+        for bad in ["", "Space", "Ctrl+", "Ctrl+Shift", "Hyper+K"] {
+            let p = Prefs {
+                shortcut: bad.into(),
+                ..Prefs::default()
+            };
+            assert!(p.validate().is_err(), "{bad}");
+        }
+    }
+}

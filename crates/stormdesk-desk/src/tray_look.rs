@@ -1,0 +1,134 @@
+//! What the tray icon shows, decided without a tray: which icon and what
+//! tooltip, from the connection state, do-not-disturb and unread results.
+
+use stormdesk_stream::ConnectionState;
+
+/// One of the icons under `icons/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayIcon {
+    /// Connected and listening (the app icon).
+    Live,
+    /// Connecting or reconnecting.
+    Connecting,
+    /// Signed out, refused, or nothing running.
+    Error,
+    /// Notifications paused (wins over live: the user asked for quiet).
+    Paused,
+}
+
+impl TrayIcon {
+    /// File name under `icons/`.
+    pub fn file(self) -> &'static str {
+        match self {
+            TrayIcon::Live => "icon.png",
+            TrayIcon::Connecting => "tray-connecting.png",
+            TrayIcon::Error => "tray-error.png",
+            TrayIcon::Paused => "tray-paused.png",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayLook {
+    pub icon: TrayIcon,
+    pub tooltip: String,
+    /// Shown beside the icon where the platform supports it (Linux, macOS).
+    pub title: Option<String>,
+}
+
+/// The tray's look. `connection` is `None` while no desk runs.
+pub fn tray_look(
+    profile: Option<&str>,
+    connection: Option<&ConnectionState>,
+    paused: bool,
+    unread: u32,
+) -> TrayLook {
+    let (icon, state) = match connection {
+        None => (TrayIcon::Error, "not connected".to_string()),
+        Some(ConnectionState::Live) => (TrayIcon::Live, "live".to_string()),
+        Some(ConnectionState::Connecting { .. }) => (TrayIcon::Connecting, "connecting".into()),
+        Some(ConnectionState::BackingOff { retry_in_ms, .. }) => (
+            TrayIcon::Connecting,
+            format!("reconnecting in {} s", retry_in_ms.div_ceil(1000)),
+        ),
+        Some(ConnectionState::AuthFailed { .. }) => {
+            (TrayIcon::Error, "sign-in failed: open Settings".into())
+        }
+        Some(ConnectionState::Stopped) => (TrayIcon::Error, "stopped".into()),
+    };
+    let icon = if paused && icon == TrayIcon::Live {
+        TrayIcon::Paused
+    } else {
+        icon
+    };
+    let mut tooltip = match profile {
+        Some(p) => format!("Stormdesk — {p}: {state}"),
+        None => format!("Stormdesk — {state}"),
+    };
+    if paused {
+        tooltip.push_str(" · notifications paused");
+    }
+    if unread > 0 {
+        tooltip.push_str(&format!(
+            " · {unread} unread result{}",
+            if unread == 1 { "" } else { "s" }
+        ));
+    }
+    TrayLook {
+        icon,
+        tooltip,
+        title: (unread > 0).then(|| unread.min(99).to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn icon_follows_state_and_pause_only_overrides_live() {
+        let live = ConnectionState::Live;
+        assert_eq!(
+            tray_look(Some("w"), Some(&live), false, 0).icon,
+            TrayIcon::Live
+        );
+        assert_eq!(
+            tray_look(Some("w"), Some(&live), true, 0).icon,
+            TrayIcon::Paused
+        );
+        let failed = ConnectionState::AuthFailed {
+            message: "401".into(),
+        };
+        // A broken connection must stay visible even when paused.
+        assert_eq!(
+            tray_look(Some("w"), Some(&failed), true, 0).icon,
+            TrayIcon::Error
+        );
+        let back = ConnectionState::BackingOff {
+            attempt: 2,
+            retry_in_ms: 1500,
+            reason: "eof".into(),
+        };
+        let l = tray_look(Some("w"), Some(&back), false, 0);
+        assert_eq!(l.icon, TrayIcon::Connecting);
+        assert!(l.tooltip.contains("reconnecting in 2 s"), "{}", l.tooltip);
+        assert_eq!(tray_look(None, None, false, 0).icon, TrayIcon::Error);
+    }
+
+    #[test]
+    fn unread_results_show_in_tooltip_and_title() {
+        let l = tray_look(Some("demo"), Some(&ConnectionState::Live), false, 3);
+        assert_eq!(l.tooltip, "Stormdesk — demo: live · 3 unread results");
+        assert_eq!(l.title.as_deref(), Some("3"));
+        assert_eq!(
+            tray_look(Some("demo"), Some(&ConnectionState::Live), false, 250)
+                .title
+                .as_deref(),
+            Some("99")
+        );
+        assert_eq!(
+            tray_look(Some("demo"), Some(&ConnectionState::Live), false, 0).title,
+            None
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! The host against the simulator over loopback: first run, the demo,
+//! saving a profile (the keyring only after the server accepts the secret),
+//! restart into the saved profile, broken files, unread/recent, links,
+//! notification preferences.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use stormdesk_client::{AuthKind, ConfigSources, Secret};
+use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
+use stormdesk_desk::ipc::ProfileForm;
+use stormdesk_desk::prefs::{NotifyLevel, Prefs};
+use stormdesk_desk::DeskEvent;
+use stormdesk_notify::{Notice, NotifyError, Sink};
+use stormdesk_secrets::{CredentialStore, MemoryStore};
+use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
+
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Notice>>>);
+
+impl Sink for Recorder {
+    fn show(&self, n: &Notice) -> Result<(), NotifyError> {
+        self.0.lock().unwrap().push(n.clone());
+        Ok(())
+    }
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    store: Arc<MemoryStore>,
+    sink: Recorder,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            store: Arc::new(MemoryStore::default()),
+            sink: Recorder::default(),
+        }
+    }
+
+    fn config(&self) -> std::path::PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    fn host(&self) -> Arc<Host<Recorder>> {
+        let sources = ConfigSources {
+            stormdesk_file: Some(self.config()),
+            st2_file: None,
+            env: Default::default(),
+        };
+        Host::new(
+            HostOptions {
+                sources,
+                history_path: self.dir.path().join("history.db"),
+                prefs_path: Some(self.dir.path().join("settings.toml")),
+                demo_time_scale: 0.02,
+            },
+            Arc::clone(&self.store) as Arc<dyn CredentialStore>,
+            self.sink.clone(),
+            event_channel(),
+        )
+    }
+}
+
+async fn next_matching(
+    rx: &mut tokio::sync::broadcast::Receiver<DeskEvent>,
+    want: impl Fn(&DeskEvent) -> bool,
+) -> DeskEvent {
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an event within 10 s")
+            .expect("channel open");
+        if want(&ev) {
+            return ev;
+        }
+    }
+}
+
+fn form(name: &str, url: &str, password: &str) -> ProfileForm {
+    ProfileForm {
+        name: name.into(),
+        base_url: url.into(),
+        auth: AuthKind::Password,
+        username: Some(DEMO_USER.into()),
+        secret: Some(Secret::new(password)),
+        stream_route: None,
+        insecure: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_offers_the_demo_and_the_demo_works() {
+    let f = Fixture::new();
+    let host = f.host();
+    let mut rx = host.subscribe();
+    host.start(StartMode::Auto).await;
+    assert!(matches!(
+        next_matching(&mut rx, |_| true).await,
+        DeskEvent::FirstRun { reason: None }
+    ));
+    let e = host.status().unwrap_err();
+    assert_eq!(e.kind, "not_configured");
+    assert!(host.desk().is_err());
+
+    let st = host.start_demo().await.unwrap();
+    assert!(st.demo);
+    assert_eq!(st.profile, "demo");
+    let ready = next_matching(&mut rx, |e| matches!(e, DeskEvent::Ready { .. })).await;
+    assert_eq!(
+        ready,
+        DeskEvent::Ready {
+            profile: "demo".into(),
+            demo: true
+        }
+    );
+    let desk = host.desk().unwrap();
+    assert_eq!(desk.suggest("genp", 3)[0].alias_ref, "custom_linux.genpass");
+    // The demo writes no config file and no secret.
+    assert!(!f.config().exists());
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_is_stored_only_after_the_server_accepts_it_and_survives_a_restart() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let f = Fixture::new();
+    let host = f.host();
+    host.start(StartMode::Auto).await;
+
+    // Wrong password: refused by the server; nothing kept anywhere.
+    let e = host
+        .save_profile(form("work", &sim.base_url(), "not-the-password"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, "unauthorized", "{e:?}");
+    assert!(!e.message.contains("not-the-password"));
+    assert_eq!(f.store.get("profile/work").unwrap(), None);
+    assert!(!f.config().exists());
+
+    // Bad names and URLs are input errors, before any network.
+    for (name, url) in [
+        ("", "http://x"),
+        ("a b", "http://x"),
+        ("demo", "http://x"),
+        ("ok", "ftp://x"),
+        ("ok", "nope"),
+    ] {
+        let e = host.save_profile(form(name, url, "p")).await.unwrap_err();
+        assert_eq!(e.kind, "input", "{name} {url}: {e:?}");
+    }
+
+    let mut rx = host.subscribe();
+    let saved = host
+        .save_profile(form("work", &sim.base_url(), DEMO_PASSWORD))
+        .await
+        .unwrap();
+    assert!(saved.current && saved.has_secret);
+    assert!(matches!(
+        next_matching(&mut rx, |e| matches!(e, DeskEvent::Ready { .. })).await,
+        DeskEvent::Ready { profile, demo: false } if profile == "work"
+    ));
+    assert_eq!(
+        f.store.get("profile/work").unwrap(),
+        Some(Secret::new(DEMO_PASSWORD))
+    );
+    let text = std::fs::read_to_string(f.config()).unwrap();
+    assert!(text.contains("default_profile = \"work\""), "{text}");
+    assert!(!text.contains(DEMO_PASSWORD), "secret in the config file");
+    let profiles = host.list_profiles().await.unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert!(profiles[0].current && profiles[0].has_secret);
+    host.shutdown().await;
+
+    // A new app run starts straight into the saved profile, from the keyring.
+    let again = f.host();
+    let mut rx = again.subscribe();
+    again.start(StartMode::Auto).await;
+    assert!(matches!(
+        next_matching(&mut rx, |e| matches!(e, DeskEvent::Ready { .. } | DeskEvent::FirstRun { .. } | DeskEvent::Failed { .. })).await,
+        DeskEvent::Ready { profile, .. } if profile == "work"
+    ));
+    let desk = again.desk().unwrap();
+    let acks = desk.run_command("genpass").await.unwrap();
+    assert_eq!(acks.len(), 2);
+    again.shutdown().await;
+
+    // Secret removed from the keyring: a clear error naming the profile.
+    f.store.delete("profile/work").unwrap();
+    let third = f.host();
+    let mut rx = third.subscribe();
+    third.start(StartMode::Auto).await;
+    let DeskEvent::Failed { error } =
+        next_matching(&mut rx, |e| matches!(e, DeskEvent::Failed { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(error.kind, "no_credentials");
+    assert!(error.message.contains("\"work\""));
+    assert_eq!(third.status().unwrap_err().kind, "no_credentials");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_files_are_reported_and_the_app_keeps_running() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.config(),
+        "[profiles.work]\nbase_url = \"http://x\"\npassword = \"hunter2\"\n",
+    )
+    .unwrap();
+    std::fs::write(f.dir.path().join("settings.toml"), "theme = 7\n").unwrap();
+    let host = f.host();
+    let mut rx = host.subscribe();
+    host.start(StartMode::Auto).await;
+    let DeskEvent::Failed { error } =
+        next_matching(&mut rx, |e| matches!(e, DeskEvent::Failed { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(error.kind, "settings");
+    assert_eq!(host.prefs(), Prefs::default());
+    let DeskEvent::FirstRun {
+        reason: Some(reason),
+    } = next_matching(&mut rx, |e| matches!(e, DeskEvent::FirstRun { .. })).await
+    else {
+        panic!("first run with a reason")
+    };
+    assert!(reason.contains("secrets are not kept in files"), "{reason}");
+    assert!(!reason.contains("hunter2"));
+    // Still usable: the demo starts.
+    assert!(host.start_demo().await.unwrap().demo);
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_count_as_unread_recent_keeps_five_links_stay_on_the_server_and_prefs_filter_notices(
+) {
+    let f = Fixture::new();
+    let host = f.host();
+    host.start(StartMode::Demo).await;
+    let desk = host.desk().unwrap();
+    // Only failures notify now; successes still land in history and recent.
+    let mut prefs = host.prefs();
+    prefs.notify_results = NotifyLevel::Failures;
+    prefs.notify_announcements = false;
+    assert_eq!(host.save_prefs(prefs.clone()).unwrap(), prefs);
+    assert!(std::fs::read_to_string(f.dir.path().join("settings.toml"))
+        .unwrap()
+        .contains("notify_results = \"failures\""));
+    let bad = Prefs {
+        shortcut: "Space".into(),
+        ..prefs.clone()
+    };
+    assert_eq!(host.save_prefs(bad).unwrap_err().kind, "input");
+
+    let mut rx = host.subscribe();
+    for _ in 0..6 {
+        desk.run_command("genpass").await.unwrap();
+        next_matching(
+            &mut rx,
+            |e| matches!(e, DeskEvent::Unread { count } if *count > 0),
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let st = host.status().unwrap();
+    assert_eq!(st.unread, 6);
+    let recent = host.recent_results();
+    assert_eq!(recent.len(), 5);
+    assert!(recent.iter().all(|r| r.status == "succeeded"), "{recent:?}");
+    assert!(
+        recent[0].label.starts_with("custom_linux.genpass"),
+        "{recent:?}"
+    );
+    assert!(f.sink.0.lock().unwrap().is_empty(), "successes notified");
+    assert_eq!(host.mark_read(), 0);
+    assert_eq!(host.status().unwrap().unread, 0);
+
+    let base = desk.profile().base_url.clone().unwrap();
+    assert!(host.check_link(&format!("{base}/#/history/abc")).is_ok());
+    for bad in [
+        "https://evil.example/#/history",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "not a url",
+    ] {
+        assert!(host.check_link(bad).is_err(), "{bad}");
+    }
+
+    // Pause carries over a profile switch (the demo restarted here).
+    host.set_notifications_paused(true);
+    host.start_demo().await.unwrap();
+    assert!(host.status().unwrap().notifications_paused);
+    assert!(host.desk().unwrap().notifications_paused());
+    host.shutdown().await;
+}

@@ -1,0 +1,72 @@
+// Generated from Rust by `cargo run -p stormdesk-desk --bin export-bindings`.
+// Do not edit: CI fails when this file and the Rust types differ.
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type EntryKind = "command" | "ack" | "status" | "result" | "announcement" | "note" | "error";
+
+export type Entry = { id: number, 
+/**
+ * RFC 3339, UTC, milliseconds.
+ */
+ts: string, profile: string, kind: EntryKind, execution_id: string | null, text: string, data: JsonValue, };
+
+export type SuggestionKind = "match" | "partial" | "fuzzy";
+
+export type Next = { "type": "param", name: string, default: string | null, } | { "type": "word", word: string, };
+
+export type Suggestion = { ref: string, pack: string, display: string, representation: string, description: string | null, kind: SuggestionKind, 
+/**
+ * Exact (StackStorm's parser) for a match; the values typed so far otherwise.
+ */
+params: Record<string, JsonValue>, next: Next | null, score: number, };
+
+export type ConnectionState = { "state": "connecting", attempt: number, } | { "state": "live" } | { "state": "backing_off", attempt: number, retry_in_ms: number, reason: string, } | { "state": "auth_failed", message: string, } | { "state": "stopped" };
+
+export type AuthKind = "password" | "api_key" | "token";
+
+export type IpcError = { kind: string, message: string, };
+
+export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, };
+
+export type ProfileSummary = { name: string, base_url: string | null, auth: AuthKind, username: string | null, stream_route: string, has_secret: boolean, current: boolean, };
+
+export type ProfileForm = { name: string, base_url: string, auth: AuthKind, username: string | null, 
+/**
+ * Empty or absent: keep the secret already in the keyring.
+ */
+secret: string | null, stream_route: string | null, insecure: boolean, };
+
+export type RecentResult = { execution_id: string, label: string, status: string, };
+
+export type Theme = "system" | "light" | "dark";
+
+export type NotifyLevel = "all" | "failures" | "none";
+
+export type Prefs = { 
+/**
+ * The global shortcut that summons the palette (Tauri accelerator syntax).
+ */
+shortcut: string, theme: Theme, notify_results: NotifyLevel, notify_announcements: boolean, start_at_login: boolean, };
+
+export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, };
+
+export interface Commands {
+  suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };
+  run_command: { args: { text: string }; returns: Array<Entry> };
+  load_history: { args: { before: number | null; limit: number }; returns: Array<Entry> };
+  search_history: { args: { query: string; limit: number }; returns: Array<Entry> };
+  set_notifications_paused: { args: { paused: boolean }; returns: boolean };
+  get_status: { args: {}; returns: Status };
+  start_demo: { args: {}; returns: Status };
+  list_profiles: { args: {}; returns: Array<ProfileSummary> };
+  save_profile: { args: { form: ProfileForm }; returns: ProfileSummary };
+  switch_profile: { args: { name: string }; returns: Status };
+  get_prefs: { args: {}; returns: Prefs };
+  save_prefs: { args: { prefs: Prefs }; returns: Prefs };
+  open_link: { args: { url: string }; returns: boolean };
+  mark_read: { args: {}; returns: number };
+  recent_results: { args: {}; returns: Array<RecentResult> };
+}
+
+export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results"] as const;
