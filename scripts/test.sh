@@ -8,6 +8,9 @@ export CARGO_TERM_COLOR=never
 echo "== system packages (WebKitGTK, real keyring, notification daemon, Xvfb, WebKitWebDriver)"
 scripts/deps.sh
 
+echo "== TypeScript bindings match the Rust types (no drift)"
+cargo run -q -p stormdesk-desk --bin export-bindings -- --check
+
 echo "== UI: install, type check, unit tests (Vitest + mockIPC), build"
 npm --prefix ui ci --no-audit --no-fund
 npm --prefix ui run typecheck
@@ -31,7 +34,7 @@ echo "== benchmarks compile (run them with cargo bench)"
 cargo bench -p stormdesk-alias -p stormdesk-stream --no-run
 
 echo "== end to end: the built app in WebKit (tauri-driver), demo server, real daemons"
-cargo build -p stormdesk
+cargo build -p stormdesk -p stormdesk-cli
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 mkdir -p ci-artifacts
 STORMDESK_NOTIFY_LOG="$PWD/ci-artifacts/notify.log" dbus-run-session -- scripts/with-daemons.sh \

@@ -1,32 +1,80 @@
-//! The Tauri shell. Adapters only: every behaviour lives in `crates/`.
+//! The Tauri shell. Adapters only: every behaviour lives in `crates/`
+//! (the host in stormdesk-desk); this file wires plugins, the tray, the
+//! window and the one event the UI listens to.
 
+mod autostart;
 mod commands;
-mod error;
+mod shortcut;
 mod state;
 mod tray;
 
 use std::sync::Arc;
 
-use stormdesk_desk::{Desk, DeskError};
+use stormdesk_client::ConfigSources;
+use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
+use stormdesk_desk::prefs::Prefs;
+use stormdesk_desk::DeskEvent;
 use stormdesk_notify::DesktopSink;
-use tauri::{Emitter, Manager, WindowEvent};
+use stormdesk_secrets::{CredentialStore, KeyringStore};
+use tauri::{AppHandle, Emitter, Manager, WindowEvent};
+use tauri_plugin_global_shortcut::ShortcutState;
 
-use crate::error::IpcError;
 use crate::state::AppState;
 
 /// The one event name the UI listens to; payloads are `DeskEvent`s.
 pub const DESK_EVENT: &str = "desk-event";
 
-async fn start_desk() -> Result<Desk, DeskError> {
-    let path = stormdesk_history::History::default_path()
-        .ok_or_else(|| DeskError::Input("no data directory on this system".into()))?;
-    // Until profiles are wired to the app (settings, keyring), the app runs
-    // the built-in demo server; `stormdesk-cli` covers real servers.
-    let scale = std::env::var("STORMDESK_DEMO_TIME_SCALE")
+struct Args {
+    demo: bool,
+    hidden: bool,
+}
+
+fn args() -> Args {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    Args {
+        demo: argv.iter().any(|a| a == "--demo"),
+        hidden: argv.iter().any(|a| a == autostart::HIDDEN_ARG),
+    }
+}
+
+fn host(events: tokio::sync::broadcast::Sender<DeskEvent>) -> Result<Arc<state::AppHost>, String> {
+    let history_path =
+        stormdesk_history::History::default_path().ok_or("no data directory on this system")?;
+    let sources = ConfigSources::from_system();
+    let prefs_path = Prefs::default_path(sources.stormdesk_file.as_deref());
+    let demo_time_scale = std::env::var("STORMDESK_DEMO_TIME_SCALE")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1.0);
-    Desk::start_demo(&path, DesktopSink::default(), scale).await
+    // Tests point the keyring service elsewhere, never at a user's entries.
+    let store: Arc<dyn CredentialStore> = match std::env::var("STORMDESK_KEYRING_SERVICE") {
+        Ok(s) if !s.is_empty() => Arc::new(KeyringStore::new(&s)),
+        _ => Arc::new(KeyringStore::default()),
+    };
+    let opener = events.clone();
+    let sink = DesktopSink::default().on_open(move |execution_id| {
+        let _ = opener.send(DeskEvent::Open { execution_id });
+    });
+    Ok(Host::new(
+        HostOptions {
+            sources,
+            history_path,
+            prefs_path,
+            demo_time_scale,
+        },
+        store,
+        sink,
+        events,
+    ))
+}
+
+/// Show the pane, focused.
+pub fn show_main(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
 }
 
 pub fn run() {
@@ -36,8 +84,46 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .try_init();
+    let args = args();
+    let events = event_channel();
+    let host = match host(events.clone()) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("stormdesk: {e}");
+            std::process::exit(1);
+        }
+    };
     let result = tauri::Builder::default()
-        .manage(AppState::default())
+        // First: a second launch only brings the running one forward.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main(app)
+        }))
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION,
+                )
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_global_shortcut::Builder::new()
+                .with_handler(|app, _shortcut, event| {
+                    if event.state() == ShortcutState::Pressed {
+                        show_main(app);
+                        let _ = app.emit(DESK_EVENT, DeskEvent::Summon);
+                    }
+                })
+                .build(),
+        )
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![autostart::HIDDEN_ARG]),
+        ))
+        .plugin(tauri_plugin_opener::init())
+        .manage(AppState {
+            host: Arc::clone(&host),
+        })
         .invoke_handler(tauri::generate_handler![
             commands::suggest_aliases::suggest_aliases,
             commands::run_command::run_command,
@@ -45,29 +131,49 @@ pub fn run() {
             commands::search_history::search_history,
             commands::set_notifications_paused::set_notifications_paused,
             commands::get_status::get_status,
+            commands::start_demo::start_demo,
+            commands::list_profiles::list_profiles,
+            commands::save_profile::save_profile,
+            commands::switch_profile::switch_profile,
+            commands::get_prefs::get_prefs,
+            commands::save_prefs::save_prefs,
+            commands::open_link::open_link,
+            commands::mark_read::mark_read,
+            commands::recent_results::recent_results,
         ])
-        .setup(|app| {
+        .setup(move |app| {
             tray::build(app)?;
+            tracing::info!("tray ready");
+            if args.hidden {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            }
+            let handle = app.handle().clone();
+            let mut rx = events.subscribe();
+            tauri::async_runtime::spawn(async move {
+                while let Ok(ev) = rx.recv().await {
+                    if matches!(ev, DeskEvent::Open { .. }) {
+                        show_main(&handle);
+                    }
+                    tray::on_event(&handle, &ev);
+                    let _ = handle.emit(DESK_EVENT, &ev);
+                }
+            });
+            let mode = if args.demo {
+                StartMode::Demo
+            } else {
+                StartMode::Auto
+            };
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let state = handle.state::<AppState>();
-                match start_desk().await {
-                    Ok(desk) => {
-                        let desk = Arc::new(desk);
-                        let mut rx = desk.subscribe();
-                        let _ = state.desk.set(Arc::clone(&desk));
-                        let _ = handle.emit(DESK_EVENT, serde_json::json!({"type": "ready", "profile": desk.profile().name}));
-                        while let Ok(ev) = rx.recv().await {
-                            let _ = handle.emit(DESK_EVENT, &ev);
-                        }
-                    }
-                    Err(e) => {
-                        let err = IpcError::from(e);
-                        tracing::error!(kind = %err.kind, message = %err.message, "desk did not start");
-                        *state.startup_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(err.clone());
-                        let _ = handle.emit(DESK_EVENT, serde_json::json!({"type": "failed", "error": err}));
-                    }
+                host.start(mode).await;
+                let shortcut = host.prefs().shortcut;
+                // A refused shortcut leaves the app usable from the tray.
+                if let Err(e) = shortcut::register(&handle, &shortcut) {
+                    tracing::warn!(message = %e.message, "global shortcut");
                 }
+                tracing::info!("desk ready");
             });
             Ok(())
         })

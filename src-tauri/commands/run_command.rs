@@ -1,10 +1,10 @@
+use stormdesk_desk::ipc::IpcError;
 use stormdesk_history::Entry;
 use tauri::State;
 
-use crate::error::IpcError;
 use crate::state::AppState;
 
 #[tauri::command]
 pub async fn run_command(state: State<'_, AppState>, text: String) -> Result<Vec<Entry>, IpcError> {
-    Ok(state.desk()?.run_command(&text).await?)
+    Ok(state.host.desk()?.run_command(&text).await?)
 }

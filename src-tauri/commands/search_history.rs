@@ -1,7 +1,7 @@
+use stormdesk_desk::ipc::IpcError;
 use stormdesk_history::Entry;
 use tauri::State;
 
-use crate::error::IpcError;
 use crate::state::AppState;
 
 #[tauri::command]
@@ -10,5 +10,8 @@ pub fn search_history(
     query: String,
     limit: Option<usize>,
 ) -> Result<Vec<Entry>, IpcError> {
-    Ok(state.desk()?.search_history(&query, limit.unwrap_or(100))?)
+    Ok(state
+        .host
+        .desk()?
+        .search_history(&query, limit.unwrap_or(100))?)
 }

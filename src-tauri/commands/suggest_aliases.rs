@@ -1,7 +1,7 @@
 use stormdesk_alias::Suggestion;
+use stormdesk_desk::ipc::IpcError;
 use tauri::State;
 
-use crate::error::IpcError;
 use crate::state::AppState;
 
 #[tauri::command]
@@ -10,5 +10,5 @@ pub fn suggest_aliases(
     text: String,
     limit: Option<usize>,
 ) -> Result<Vec<Suggestion>, IpcError> {
-    Ok(state.desk()?.suggest(&text, limit.unwrap_or(8)))
+    Ok(state.host.desk()?.suggest(&text, limit.unwrap_or(8)))
 }

@@ -1,34 +1,51 @@
-//! The tray icon and its menu; one file per menu item.
+//! The tray icon and its menu; one file per menu item. Its look (icon,
+//! tooltip, unread count) is decided by stormdesk_desk::tray_look.
 
 pub mod open;
 pub mod pause;
+pub mod profile;
 pub mod quit;
+pub mod recent;
+pub mod settings;
 
-use tauri::menu::{Menu, PredefinedMenuItem};
+use stormdesk_desk::tray_look::{tray_look, TrayIcon};
+use stormdesk_desk::DeskEvent;
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{App, Manager};
+use tauri::{App, AppHandle, Manager, Wry};
+
+use crate::state::AppState;
 
 pub const TRAY_ID: &str = "stormdesk";
 
+fn icon(which: TrayIcon) -> tauri::Result<Image<'static>> {
+    Image::from_bytes(match which {
+        TrayIcon::Live => include_bytes!("../../icons/icon.png").as_slice(),
+        TrayIcon::Connecting => include_bytes!("../../icons/tray-connecting.png"),
+        TrayIcon::Error => include_bytes!("../../icons/tray-error.png"),
+        TrayIcon::Paused => include_bytes!("../../icons/tray-paused.png"),
+    })
+}
+
 pub fn build(app: &App) -> tauri::Result<()> {
-    let menu = Menu::with_items(
-        app,
-        &[
-            &open::item(app)?,
-            &pause::item(app)?,
-            &PredefinedMenuItem::separator(app)?,
-            &quit::item(app)?,
-        ],
-    )?;
-    let mut tray = TrayIconBuilder::with_id(TRAY_ID)
-        .tooltip("Stormdesk")
+    let menu = menu(app.handle(), &[], &[], None)?;
+    TrayIconBuilder::with_id(TRAY_ID)
+        .tooltip("Stormdesk — starting")
+        .icon(icon(TrayIcon::Connecting)?)
         .menu(&menu)
         .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            open::ID => open::run(app),
-            pause::ID => pause::run(app),
-            quit::ID => quit::run(app),
-            _ => {}
+        .on_menu_event(|app, event| {
+            let id = event.id().as_ref();
+            match id {
+                open::ID => open::run(app),
+                pause::ID => pause::run(app),
+                settings::ID => settings::run(app),
+                quit::ID => quit::run(app),
+                _ if id.starts_with(recent::PREFIX) => recent::run(app, id),
+                _ if id.starts_with(profile::PREFIX) => profile::run(app, id),
+                _ => {}
+            }
         })
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::Click {
@@ -39,22 +56,94 @@ pub fn build(app: &App) -> tauri::Result<()> {
             {
                 toggle_main(tray.app_handle());
             }
-        });
-    if let Some(icon) = app.default_window_icon() {
-        tray = tray.icon(icon.clone());
-    }
-    tray.build(app)?;
+        })
+        .build(app)?;
     Ok(())
 }
 
+fn menu(
+    app: &AppHandle,
+    recent: &[stormdesk_desk::ipc::RecentResult],
+    profiles: &[stormdesk_desk::ipc::ProfileSummary],
+    current: Option<(&str, bool)>,
+) -> tauri::Result<Menu<Wry>> {
+    let paused = app.state::<AppState>().host.notifications_paused();
+    let menu = Menu::new(app)?;
+    menu.append(&open::item(app)?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    if recent.is_empty() {
+        menu.append(&MenuItem::new(app, "No results yet", false, None::<&str>)?)?;
+    }
+    for r in recent {
+        menu.append(&recent::item(app, r)?)?;
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&pause::item(app, paused)?)?;
+    menu.append(&profile::submenu(app, profiles, current)?)?;
+    menu.append(&settings::item(app)?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&quit::item(app)?)?;
+    Ok(menu)
+}
+
+/// Follow what the host reports: the icon and tooltip on every state
+/// change, the menu when results, profiles or pause change.
+pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
+    let rebuild = match ev {
+        DeskEvent::Entry { entry } => entry.kind == stormdesk_history::EntryKind::Result,
+        DeskEvent::Ready { .. } | DeskEvent::Paused { .. } | DeskEvent::Failed { .. } => true,
+        DeskEvent::Connection { .. } | DeskEvent::Unread { .. } | DeskEvent::FirstRun { .. } => {
+            false
+        }
+        _ => return,
+    };
+    update_look(app);
+    if rebuild {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let host = std::sync::Arc::clone(&app.state::<AppState>().host);
+            let profiles = host.list_profiles().await.unwrap_or_default();
+            let current = host.status().ok().map(|s| (s.profile, s.demo));
+            let recent = host.recent_results();
+            let Some(tray) = app.tray_by_id(TRAY_ID) else {
+                return;
+            };
+            let current = current.as_ref().map(|(p, d)| (p.as_str(), *d));
+            match menu(&app, &recent, &profiles, current) {
+                Ok(m) => {
+                    let _ = tray.set_menu(Some(m));
+                }
+                Err(e) => tracing::warn!(error = %e, "tray menu"),
+            }
+        });
+    }
+}
+
+fn update_look(app: &AppHandle) {
+    let host = &app.state::<AppState>().host;
+    let status = host.status().ok();
+    let look = tray_look(
+        status.as_ref().map(|s| s.profile.as_str()),
+        status.as_ref().map(|s| &s.connection),
+        host.notifications_paused(),
+        status.as_ref().map_or(0, |s| s.unread),
+    );
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        if let Ok(i) = icon(look.icon) {
+            let _ = tray.set_icon(Some(i));
+        }
+        let _ = tray.set_tooltip(Some(&look.tooltip));
+        let _ = tray.set_title(look.title.as_deref());
+    }
+}
+
 /// Left click: show and focus the pane, or hide it.
-pub fn toggle_main(app: &tauri::AppHandle) {
+pub fn toggle_main(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         if w.is_visible().unwrap_or(false) {
             let _ = w.hide();
         } else {
-            let _ = w.show();
-            let _ = w.set_focus();
+            crate::show_main(app);
         }
     }
 }

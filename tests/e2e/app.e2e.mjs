@@ -1,12 +1,14 @@
 // End to end: the built app in real WebKit (tauri-driver + WebKitWebDriver),
-// against its built-in demo simulator, with a real keyring and notification
-// daemon (run inside scripts/with-daemons.sh). Plain W3C WebDriver over HTTP.
+// with a real keyring and notification daemon (run inside
+// scripts/with-daemons.sh). First run → "Try the demo" → commands; Settings
+// → a profile on a separate simulator (secret to the real keyring) → restart
+// into it with history kept; `--demo`. Plain W3C WebDriver over HTTP.
 //
 // node tests/e2e/app.e2e.mjs APP_BINARY ARTIFACT_DIR
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const app = resolve(process.argv[2] ?? "target/debug/stormdesk");
 const artifacts = resolve(process.argv[3] ?? "ci-artifacts");
@@ -44,9 +46,9 @@ async function until(what, fn, ms = 20000) {
   throw new Error(`timed out waiting for ${what}: ${last}`);
 }
 
-async function newSession() {
+async function newSession(args = []) {
   const s = await wd("POST", "/session", {
-    capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+    capabilities: { alwaysMatch: { "tauri:options": { application: app, args } } },
   });
   return s.sessionId;
 }
@@ -69,6 +71,15 @@ const elId = (e) => {
   return id;
 };
 const js = (sid, script, args = []) => wd("POST", `/session/${sid}/execute/sync`, { script, args });
+// Call a command over the app's real IPC, as the page would.
+const invoke = (sid, cmd, args) =>
+  wd("POST", `/session/${sid}/execute/async`, {
+    script:
+      "const done = arguments[arguments.length - 1];" +
+      "window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((ok) => done({ ok }), (err) => done({ err }));",
+    args: [cmd, args],
+  });
+const click = async (sid, css) => wd("POST", `/session/${sid}/element/${elId(await find(sid, css))}/click`, {});
 
 // Text of every element matching `css`, read in the page (textContent).
 const texts = (sid, css) =>
@@ -85,13 +96,27 @@ async function screenshot(sid, name) {
   writeFileSync(join(artifacts, name), Buffer.from(png, "base64"));
 }
 
-const env = { STORMDESK_DATA_DIR: data, STORMDESK_DEMO_TIME_SCALE: "0.2" };
+// Nothing of the user's: config, settings, window state, keyring service.
+const env = {
+  STORMDESK_DATA_DIR: data,
+  XDG_CONFIG_HOME: join(data, "config"),
+  ST2_CONFIG_FILE: join(data, "no-st2-config"),
+  STORMDESK_KEYRING_SERVICE: "stormdesk-e2e",
+  STORMDESK_DEMO_TIME_SCALE: "0.2",
+};
+const configFile = join(data, "config", "stormdesk", "config.toml");
+const simPort = 19000 + Math.floor(Math.random() * 900);
 let driver = null;
+let sim = null;
 try {
   driver = await startDriver({});
   let sid = await newSession();
-  await until("the desk to be ready", async () => /ready|live/.test((await texts(sid, "#status"))[0] ?? ""));
-  check("the app starts against its demo server", true);
+  await until("the first-run choice", async () => (await js(sid, "return !document.getElementById('welcome').hidden")) || null);
+  check("first run with nothing configured offers the demo", true);
+  await screenshot(sid, "first-run.png");
+  await click(sid, "#try-demo");
+  await until("the demo to be ready", async () => /ready|live/.test((await texts(sid, "#status"))[0] ?? ""));
+  check("Try the demo starts the built-in server", (await js(sid, "return document.getElementById('welcome').hidden")) === true);
 
   await typeInto(sid, "#command", "genp");
   const first = await until("suggestions", async () => (await texts(sid, "#suggestions .display"))[0] ?? null);
@@ -109,6 +134,14 @@ try {
     return b[b.length - 1] === "succeeded" ? "succeeded" : null;
   });
   check("live status reaches succeeded", badge === "succeeded");
+  // StackStorm's chatops message for that result joins the result's card.
+  await sleep(1500);
+  const loose = await js(sid, "return [...document.querySelectorAll('#pane .entry.announcement')].filter((e) => e.dataset.execution).length");
+  check("the announcement enriching a result is merged into its card", loose === 0, `${loose} separate`);
+
+  // The IPC boundary refuses links that are not the StackStorm web UI.
+  const refused = await invoke(sid, "open_link", { url: "https://evil.example/#/history/x" });
+  check("links to other hosts are refused over IPC", refused?.err?.kind === "link", JSON.stringify(refused));
 
   // No trailing key=value: StackStorm would take those as extra parameters.
   // If anything ran, an alert would open and every later WebDriver call fail.
@@ -121,21 +154,60 @@ try {
   const title = await js(sid, "return document.title");
   check("and runs nothing", imgs.length === 0 && title === "Stormdesk", `${imgs.length} ${title}`);
   await screenshot(sid, "pane-light.png");
+
+  // Settings: a profile on a separate StackStorm (simulator process). The
+  // password goes to the real keyring; the config file never holds it.
+  const cli = join(dirname(app), "stormdesk-cli");
+  sim = spawn(cli, ["sim", "--listen", `127.0.0.1:${simPort}`, "--time-scale", "0.2"], { stdio: "ignore" });
+  await until("the second simulator", async () => (await fetch(`http://127.0.0.1:${simPort}/api/v1/`)).status < 500, 15000);
+  await js(sid, "document.dispatchEvent(new KeyboardEvent('keydown', { key: ',', ctrlKey: true }))");
+  await until("settings", async () => (await js(sid, "return !document.getElementById('settings').hidden")) || null);
+  check("Ctrl+, opens Settings", true);
+  await js(sid, "document.querySelector('#profile-form [name=name]').value = ''");
+  await typeInto(sid, "#profile-form [name=name]", "e2e");
+  await typeInto(sid, "#profile-form [name=base_url]", `http://127.0.0.1:${simPort}`);
+  await typeInto(sid, "#profile-form [name=username]", "st2admin");
+  await typeInto(sid, "#profile-form [name=secret]", "wrong-password");
+  await click(sid, "#profile-form button[type=submit]");
+  const refusedMsg = await until("refusal", async () => {
+    const m = (await texts(sid, "#profile-msg"))[0] ?? "";
+    return /refused|unauthori|401|invalid/i.test(m) ? m : null;
+  });
+  check("a wrong password is refused with a clear message", !refusedMsg.includes("wrong-password"), refusedMsg);
+  check("and nothing is written", !existsSync(configFile));
+  await typeInto(sid, "#profile-form [name=secret]", "Ch@ngeMe");
+  await click(sid, "#profile-form button[type=submit]");
+  await until("connected to e2e", async () => /ready \(e2e\)|live/.test((await texts(sid, "#status"))[0] ?? "") && /Saved/.test((await texts(sid, "#profile-msg"))[0] ?? "") || null);
+  const secretField = await js(sid, "return document.querySelector('#profile-form [name=secret]').value");
+  check("the secret is not shown again", secretField === "");
+  const inKeyring = execFileSync("secret-tool", ["lookup", "service", "stormdesk-e2e", "username", "profile/e2e"], { encoding: "utf8" }).trim();
+  check("the password is in the real keyring", inKeyring === "Ch@ngeMe");
+  const cfg = readFileSync(configFile, "utf8");
+  check("the config file has the profile and no secret", cfg.includes("[profiles.e2e]") && !cfg.includes("Ch@ngeMe"), cfg);
+  await screenshot(sid, "settings.png");
   await wd("DELETE", `/session/${sid}`);
 
-  // Restart: history is still there.
+  // Restart: straight into the saved profile (secret from the keyring), and
+  // the history is still there.
   sid = await newSession();
+  await until("ready (e2e) after restart", async () => /ready \(e2e\)|live/.test((await texts(sid, "#status"))[0] ?? ""));
   const kept = await until("history after restart", async () =>
     (await texts(sid, "#pane .entry.result .body")).some((t) => t.includes("kaffee_wolke")) || null);
-  check("after a restart the history is still there", kept === true);
+  check("after a restart: the saved profile connects and history is still there", kept === true);
+  await typeInto(sid, "#command", "genpass\uE007");
+  const onSecond = await until("a result from the second server", async () =>
+    (await texts(sid, "#pane .entry.result .body")).filter((t) => t.includes("kaffee_wolke")).length >= 2 || null);
+  check("commands run on the saved profile's server", onSecond === true);
   await wd("DELETE", `/session/${sid}`);
 
-  // Dark theme: the same history, WebKit told to prefer dark.
+  // Dark theme and `--demo`: WebKit told to prefer dark, straight into the demo.
   driver.kill();
   await sleep(500);
   driver = await startDriver({ GTK_THEME: "Adwaita:dark" });
-  sid = await newSession();
-  await until("ready (dark)", async () => /ready|live/.test((await texts(sid, "#status"))[0] ?? ""));
+  sid = await newSession(["--demo"]);
+  await until("ready (demo) with --demo", async () => /ready \(demo server\)|live/.test((await texts(sid, "#status"))[0] ?? ""));
+  const prof = await invoke(sid, "get_status", {});
+  check("--demo starts straight into the demo", prof?.ok?.demo === true, JSON.stringify(prof));
   await screenshot(sid, "pane-dark.png");
   await wd("DELETE", `/session/${sid}`);
 
@@ -148,6 +220,7 @@ try {
   check("e2e run", false, String(e));
 } finally {
   driver?.kill();
+  sim?.kill();
 }
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -49,7 +49,7 @@ export type Prefs = {
  */
 shortcut: string, theme: Theme, notify_results: NotifyLevel, notify_announcements: boolean, start_at_login: boolean, };
 
-export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, };
+export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "show_settings" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, };
 
 export interface Commands {
   suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };

@@ -1,21 +1,33 @@
-// The only place that talks to the Rust side.
+// The only place that talks to the Rust side. Every call is typed by the
+// generated `Commands` map, so a renamed argument fails the type check.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { DeskEvent, Entry, Status, Suggestion } from "./types";
+import type { Commands, DeskEvent, Prefs, ProfileForm } from "./types";
 
 export const DESK_EVENT = "desk-event";
 
-export const suggestAliases = (text: string, limit = 8) =>
-  invoke<Suggestion[]>("suggest_aliases", { text, limit });
-export const runCommand = (text: string) => invoke<Entry[]>("run_command", { text });
-export const loadHistory = (before: number | null = null, limit = 100) =>
-  invoke<Entry[]>("load_history", { before, limit });
-export const searchHistory = (query: string, limit = 100) =>
-  invoke<Entry[]>("search_history", { query, limit });
-export const setNotificationsPaused = (paused: boolean) =>
-  invoke<boolean>("set_notifications_paused", { paused });
+export function call<K extends keyof Commands>(cmd: K, args: Commands[K]["args"]): Promise<Commands[K]["returns"]> {
+  return invoke<Commands[K]["returns"]>(cmd, args);
+}
 
-export const getStatus = () => invoke<Status>("get_status");
+export const suggestAliases = (text: string, limit = 8) => call("suggest_aliases", { text, limit });
+export const runCommand = (text: string) => call("run_command", { text });
+export const loadHistory = (before: number | null = null, limit = 100) => call("load_history", { before, limit });
+export const searchHistory = (query: string, limit = 100) => call("search_history", { query, limit });
+export const setNotificationsPaused = (paused: boolean) => call("set_notifications_paused", { paused });
+export const getStatus = () => call("get_status", {});
+export const startDemo = () => call("start_demo", {});
+export const listProfiles = () => call("list_profiles", {});
+export const saveProfile = (form: ProfileForm) => call("save_profile", { form });
+export const switchProfile = (name: string) => call("switch_profile", { name });
+export const getPrefs = () => call("get_prefs", {});
+export const savePrefs = (prefs: Prefs) => call("save_prefs", { prefs });
+export const openLink = (url: string) => call("open_link", { url });
+export const markRead = () => call("mark_read", {});
+
+// The window plugin's own command (what @tauri-apps/api/window calls),
+// without pulling that whole module into the bundle.
+export const hideWindow = () => invoke<void>("plugin:window|hide", { label: "main" });
 
 export function onDeskEvent(handler: (e: DeskEvent) => void): Promise<UnlistenFn> {
   return listen<DeskEvent>(DESK_EVENT, (e) => handler(e.payload));

@@ -1,6 +1,19 @@
-import { getStatus, loadHistory, onDeskEvent, runCommand, searchHistory, suggestAliases } from "./ipc";
+import {
+  getPrefs,
+  hideWindow,
+  getStatus,
+  loadHistory,
+  markRead,
+  onDeskEvent,
+  openLink,
+  runCommand,
+  searchHistory,
+  startDemo,
+  suggestAliases,
+} from "./ipc";
 import { Palette } from "./palette";
 import { Pane } from "./pane";
+import { applyTheme, Settings } from "./settings";
 import { isIpcError, type ConnectionState, type Entry } from "./types";
 
 function describe(s: ConnectionState): string {
@@ -18,17 +31,32 @@ function describe(s: ConnectionState): string {
   }
 }
 
+const note = (kind: Entry["kind"], text: string, data: Entry["data"] = null): Entry => ({
+  id: -1,
+  ts: new Date().toISOString(),
+  profile: "",
+  kind,
+  execution_id: null,
+  text,
+  data,
+});
+
 export async function start(doc: Document = document): Promise<void> {
-  const pane = new Pane(doc.getElementById("pane") as HTMLOListElement);
   const status = doc.getElementById("status") as HTMLElement;
   const search = doc.getElementById("search") as HTMLInputElement;
   const input = doc.getElementById("command") as HTMLInputElement;
+  const welcome = doc.getElementById("welcome") as HTMLElement;
 
   const showError = (e: unknown) => {
     const msg = isIpcError(e) ? e.message : String(e);
     const kind = isIpcError(e) ? e.kind : "error";
-    pane.add({ id: -1, ts: new Date().toISOString(), profile: "", kind: "error", execution_id: null, text: msg, data: { kind } });
+    pane.add(note("error", msg, { kind }));
   };
+  const pane = new Pane(doc.getElementById("pane") as HTMLOListElement, {
+    openLink: (url) => void openLink(url).catch(showError),
+  });
+  const settings = new Settings(doc, (p) => applyTheme(p.theme, doc));
+  let pendingOpen: string | null = null;
 
   const palette = new Palette(input, doc.getElementById("suggestions") as HTMLUListElement, {
     suggest: (t) => suggestAliases(t).catch(() => []),
@@ -38,8 +66,9 @@ export async function start(doc: Document = document): Promise<void> {
         const byPack = new Map<string, string[]>();
         for (const s of all) byPack.set(s.pack, [...(byPack.get(s.pack) ?? []), s.display]);
         const text = [...byPack.entries()].sort().map(([p, ds]) => `${p}:\n  ${ds.join("\n  ")}`).join("\n");
-        pane.add({ id: -1, ts: new Date().toISOString(), profile: "", kind: "note", execution_id: null, text, data: null });
+        pane.add(note("note", text));
       }, showError),
+    hide: () => void hideWindow().catch(() => {}),
   });
 
   const loadAll = async () => {
@@ -48,30 +77,86 @@ export async function start(doc: Document = document): Promise<void> {
       pane.clear();
       entries.forEach((e) => pane.add(e));
       palette.setHistory(entries.filter((e) => e.kind === "command").map((e) => e.text));
+      if (pendingOpen && pane.focusExecution(pendingOpen)) pendingOpen = null;
     } catch (e) {
-      if (!(isIpcError(e) && e.kind === "starting")) showError(e);
+      if (!(isIpcError(e) && ["starting", "not_configured"].includes(e.kind))) showError(e);
     }
+  };
+
+  const setStatus = (text: string, state: string) => {
+    status.textContent = text;
+    status.dataset.state = state;
   };
 
   await onDeskEvent((ev) => {
     switch (ev.type) {
       case "entry":
         pane.add(ev.entry);
+        if (!doc.hidden && doc.hasFocus()) void markRead().catch(() => {});
         break;
       case "connection":
-        status.textContent = describe(ev.state);
-        status.dataset.state = ev.state.state;
+        setStatus(describe(ev.state), ev.state.state);
         break;
       case "ready":
-        status.textContent = `ready (${ev.profile})`;
+        welcome.hidden = true;
+        setStatus(ev.demo ? "ready (demo server)" : `ready (${ev.profile})`, "ready");
         void loadAll();
         break;
       case "failed":
-        status.textContent = "not connected";
         showError(ev.error);
+        if (ev.error.kind === "no_credentials" || ev.error.kind === "unauthorized") void settings.open();
+        break;
+      case "first_run": {
+        setStatus("not configured", "idle");
+        welcome.hidden = false;
+        const reason = doc.getElementById("welcome-reason") as HTMLElement;
+        reason.hidden = ev.reason === null;
+        reason.textContent = ev.reason ?? "";
+        (doc.getElementById("try-demo") as HTMLButtonElement).focus();
+        break;
+      }
+      case "open":
+        if (!pane.focusExecution(ev.execution_id)) pendingOpen = ev.execution_id;
+        void markRead().catch(() => {});
+        break;
+      case "summon":
+        if (settings.isOpen) settings.close();
+        input.focus();
+        input.select();
+        break;
+      case "show_settings":
+        void settings.open();
+        break;
+      case "unread":
+      case "paused":
         break;
     }
   });
+
+  doc.getElementById("try-demo")?.addEventListener("click", async () => {
+    setStatus("starting the demo…", "connecting");
+    try {
+      await startDemo();
+      welcome.hidden = true;
+      input.focus();
+    } catch (e) {
+      showError(e);
+    }
+  });
+  doc.getElementById("connect")?.addEventListener("click", () => void settings.open());
+  doc.getElementById("open-settings")?.addEventListener("click", () => void settings.open());
+  doc.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === ",") {
+      e.preventDefault();
+      void settings.open();
+    }
+  });
+  // Seeing the pane reads what is in it.
+  const seen = () => {
+    if (!doc.hidden) void markRead().catch(() => {});
+  };
+  doc.addEventListener("visibilitychange", seen);
+  doc.defaultView?.addEventListener("focus", seen);
 
   search.addEventListener("input", async () => {
     const q = search.value.trim();
@@ -85,16 +170,23 @@ export async function start(doc: Document = document): Promise<void> {
     }
   });
 
+  try {
+    applyTheme((await getPrefs()).theme, doc);
+  } catch {
+    // Defaults: follow the system.
+  }
   // The desk may have become ready before this page listened.
   try {
     const st = await getStatus();
-    status.textContent = describe(st.connection);
-    status.dataset.state = st.connection.state;
-  } catch {
-    // Still starting: the "ready" event will follow.
+    setStatus(describe(st.connection), st.connection.state);
+  } catch (e) {
+    if (isIpcError(e) && e.kind === "not_configured") {
+      setStatus("not configured", "idle");
+      welcome.hidden = false;
+    }
   }
   await loadAll();
-  input.focus();
+  if (welcome.hidden) input.focus();
 }
 
 if (typeof window !== "undefined" && !(globalThis as { __STORMDESK_TEST__?: boolean }).__STORMDESK_TEST__) {

@@ -6,6 +6,8 @@ export interface PaletteDeps {
   suggest: (text: string) => Promise<Suggestion[]>;
   run: (text: string) => Promise<void>;
   help: () => void;
+  /** Esc on an empty input: back to the tray. */
+  hide: () => void;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -58,7 +60,7 @@ export class Palette {
         li.append(el("span", "display", s.display), el("span", "ref", s.ref));
         const chips = el("span", "chips");
         for (const [k, v] of Object.entries(s.params)) {
-          chips.append(el("span", "chip", `${k}=${v ?? ""}`));
+          chips.append(el("span", "chip", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`));
         }
         if (s.next?.type === "param") {
           chips.append(el("span", "chip next", `next: ${s.next.name}${s.next.default !== null ? ` (default ${s.next.default})` : ""}`));
@@ -110,6 +112,10 @@ export class Palette {
         return;
       }
       case "Escape":
+        if (this.input.value === "") {
+          this.deps.hide();
+          return;
+        }
         this.input.value = "";
         this.render([]);
         return;

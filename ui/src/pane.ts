@@ -15,16 +15,55 @@ function time(ts: string): string {
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString();
 }
 
+export interface PaneDeps {
+  /** Opens a StackStorm web link (the backend decides whether it may). */
+  openLink: (url: string) => void;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 export class Pane {
   private seen = new Set<number>();
   private statusOf = new Map<string, HTMLElement>();
+  private resultOf = new Map<string, HTMLElement>();
 
-  constructor(private root: HTMLOListElement) {}
+  constructor(
+    private root: HTMLOListElement,
+    private deps: PaneDeps = { openLink: () => {} },
+  ) {}
+
+  private link(url: unknown): HTMLAnchorElement | null {
+    if (typeof url !== "string" || !/^https?:\/\//.test(url)) return null;
+    const a = el("a", "link", "open in StackStorm");
+    a.href = url;
+    a.rel = "noopener noreferrer";
+    // The webview never navigates: the system browser opens it, if allowed.
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.deps.openLink(url);
+    });
+    return a;
+  }
+
+  /** Scroll to an execution's result (or its ack) and highlight it. */
+  focusExecution(id: string): boolean {
+    const li = this.resultOf.get(id) ?? this.statusOf.get(id)?.closest("li") ?? null;
+    if (!li) return false;
+    for (const h of this.root.querySelectorAll(".highlight")) h.classList.remove("highlight");
+    li.classList.add("highlight");
+    li.setAttribute("tabindex", "-1");
+    li.scrollIntoView?.({ block: "center" });
+    (li as HTMLElement).focus?.();
+    return true;
+  }
 
   clear(): void {
     this.root.replaceChildren();
     this.seen.clear();
     this.statusOf.clear();
+    this.resultOf.clear();
   }
 
   add(entry: Entry): void {
@@ -41,6 +80,18 @@ export class Pane {
         return;
       }
     }
+    const data = isObject(entry.data) ? entry.data : {};
+    // StackStorm's announcement of a result already shown enriches that
+    // result's card (same execution) instead of adding a second one.
+    if (entry.kind === "announcement" && data["enriches"] === true && entry.execution_id) {
+      const card = this.resultOf.get(entry.execution_id);
+      if (card) {
+        const msg = el("pre", "body enrichment", entry.text);
+        msg.setAttribute("aria-label", "StackStorm's message");
+        card.append(msg);
+        return;
+      }
+    }
     const li = el("li", `entry ${entry.kind}`);
     li.dataset.kind = entry.kind;
     if (entry.execution_id) li.dataset.execution = entry.execution_id;
@@ -48,7 +99,6 @@ export class Pane {
     meta.append(el("time", "time", time(entry.ts)), el("span", "profile", entry.profile), el("span", "kind", entry.kind));
     li.append(meta);
 
-    const data = entry.data ?? {};
     const note = typeof data["note"] === "string" ? (data["note"] as string) : null;
     if (note) li.append(el("div", "note", `Shown here: ${note}`));
 
@@ -68,6 +118,11 @@ export class Pane {
       copy.setAttribute("aria-label", "Copy to clipboard");
       copy.addEventListener("click", () => void navigator.clipboard?.writeText(entry.text));
       li.append(copy);
+      if (entry.kind === "result" && entry.execution_id) {
+        this.resultOf.set(entry.execution_id, li);
+        const a = this.link(data["web_url"]);
+        if (a) li.append(a);
+      }
       if (typeof data["status"] === "string") {
         li.dataset.status = data["status"] as string;
         // The result also settles its ack's live status.
@@ -84,14 +139,8 @@ export class Pane {
       const badge = el("span", "badge", String(data["status"] ?? "requested"));
       this.statusOf.set(entry.execution_id, badge);
       li.append(badge);
-      const url = typeof data["web_url"] === "string" ? (data["web_url"] as string) : "";
-      if (/^https?:\/\//.test(url)) {
-        const a = el("a", "link", "open in StackStorm");
-        a.href = url;
-        a.target = "_blank";
-        a.rel = "noopener noreferrer";
-        li.append(a);
-      }
+      const a = this.link(data["web_url"]);
+      if (a) li.append(a);
     }
     this.root.append(li);
     li.scrollIntoView?.({ block: "end" });

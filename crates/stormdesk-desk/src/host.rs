@@ -93,6 +93,11 @@ impl<S: Sink + Clone> Host<S> {
         let _ = self.events.send(ev);
     }
 
+    /// Show an error that happened away from a command (a tray action).
+    pub fn report(&self, error: IpcError) {
+        self.emit(DeskEvent::Failed { error });
+    }
+
     fn set_idle(&self, why: Option<IpcError>) {
         *self.idle_reason.lock().unwrap_or_else(|e| e.into_inner()) = why;
     }

@@ -74,6 +74,8 @@ pub enum DeskEvent {
     Open { execution_id: String },
     /// The global shortcut: show the pane with the palette focused.
     Summon,
+    /// The tray's "Settings…": show the settings view.
+    ShowSettings,
     /// Results not yet seen (the tray shows the count).
     Unread { count: u32 },
     /// Do-not-disturb changed (from the tray or the pane).

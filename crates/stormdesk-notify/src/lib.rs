@@ -112,10 +112,38 @@ pub trait Sink: Send + Sync + 'static {
     fn show(&self, notice: &Notice) -> Result<(), NotifyError>;
 }
 
+/// Called with the execution id when a notification's "Open" action (or
+/// its body, the freedesktop "default" action) is clicked.
+pub type OpenHandler = Arc<dyn Fn(String) + Send + Sync>;
+
 /// The desktop's notification service (freedesktop Notifications on Linux).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct DesktopSink {
     pub icon: Option<String>,
+    on_open: Option<OpenHandler>,
+    last_id: Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl std::fmt::Debug for DesktopSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DesktopSink")
+            .field("icon", &self.icon)
+            .field("on_open", &self.on_open.is_some())
+            .finish()
+    }
+}
+
+impl DesktopSink {
+    /// Listen for "Open" on notifications that carry an execution id.
+    pub fn on_open(mut self, handler: impl Fn(String) + Send + Sync + 'static) -> Self {
+        self.on_open = Some(Arc::new(handler));
+        self
+    }
+
+    /// The daemon's id of the last notification shown (0: none yet).
+    pub fn last_id(&self) -> u32 {
+        self.last_id.load(Ordering::Relaxed)
+    }
 }
 
 impl Sink for DesktopSink {
@@ -138,9 +166,27 @@ impl Sink for DesktopSink {
                 ));
             }
         }
-        d.show()
-            .map(|_| ())
-            .map_err(|e| NotifyError::Daemon(e.to_string()))
+        let handle = d.show().map_err(|e| NotifyError::Daemon(e.to_string()))?;
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            self.last_id.store(handle.id(), Ordering::Relaxed);
+            if let (Some(id), Some(open)) = (n.execution_id.clone(), self.on_open.clone()) {
+                // Waiting blocks until the notification is clicked or closed;
+                // a thread per open notification, gone when it closes.
+                let _ = std::thread::Builder::new()
+                    .name("notification-action".into())
+                    .spawn(move || {
+                        handle.wait_for_action(|action| {
+                            if action == OPEN_ACTION || action == "default" {
+                                open(id);
+                            }
+                        })
+                    });
+            }
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        drop(handle);
+        Ok(())
     }
 }
 

@@ -8,7 +8,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use stormdesk_client::model::Execution;
-use stormdesk_notify::{notice_for_announcement, notice_for_result, spawn, DesktopSink};
+use stormdesk_notify::{
+    notice_for_announcement, notice_for_result, spawn, DesktopSink, Sink, OPEN_ACTION,
+};
+
+/// Both tests share one daemon; the first counts every Notify call.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn exec(id: &str, status: &str, action: &str, stdout: &str) -> Execution {
     serde_json::from_value(json!({"id": id, "status": status, "action": {"ref": action}, "result": {"stdout": stdout}})).unwrap()
@@ -16,6 +21,7 @@ fn exec(id: &str, status: &str, action: &str, stdout: &str) -> Execution {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notices_reach_the_daemon_with_urgency_text_and_coalescing() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let log = tempfile_path();
     let mut monitor = Command::new("dbus-monitor")
         .arg("interface=org.freedesktop.Notifications,member=Notify")
@@ -91,6 +97,49 @@ async fn notices_reach_the_daemon_with_urgency_text_and_coalescing() {
         "paused notices are not shown"
     );
     assert!(text.contains("Stormdesk"), "app name");
+}
+
+/// Clicking "Open" (the daemon's ActionInvoked signal for that
+/// notification) reaches the handler with the execution id; another
+/// notification's click or another action does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_open_action_reports_the_execution() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let tx = std::sync::Mutex::new(tx);
+    let sink = DesktopSink::default().on_open(move |id| {
+        let _ = tx.lock().unwrap().send(id);
+    });
+    let notice = notice_for_result(&exec("exec-open-1", "succeeded", "core.local", "hi"), None);
+    sink.show(&notice).unwrap();
+    let id = sink.last_id();
+    assert!(id > 0, "the daemon gave the notification an id");
+    let signal = |nid: u32, action: &str| {
+        let ok = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--type=signal",
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications.ActionInvoked",
+                &format!("uint32:{nid}"),
+                &format!("string:{action}"),
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    // Give the waiting thread time to subscribe before the signals.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    signal(id + 1000, OPEN_ACTION);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "another notification's click"
+    );
+    signal(id, OPEN_ACTION);
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        "exec-open-1"
+    );
 }
 
 fn tempfile_path() -> std::path::PathBuf {

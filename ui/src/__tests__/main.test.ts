@@ -4,7 +4,7 @@ import type { Entry } from "../types";
 
 (globalThis as { __STORMDESK_TEST__?: boolean }).__STORMDESK_TEST__ = true;
 
-const html = `<span id="status"></span><input id="search" /><ol id="pane"></ol><ul id="suggestions"></ul><input id="command" />`;
+import { body as html } from "./markup";
 const e = (id: number, kind: Entry["kind"], text: string): Entry => ({
   id, ts: "2026-11-26T10:00:00.000Z", profile: "demo", kind, execution_id: null, text, data: {},
 });
@@ -18,13 +18,15 @@ describe("app start", () => {
       if (cmd === "load_history") return [e(1, "command", "genpass"), e(2, "result", "kaffee_wolke")];
       if (cmd === "run_command") throw { kind: "no_match", message: "no alias matches \"nope\"" };
       if (cmd === "suggest_aliases") return [];
-      if (cmd === "get_status") return { profile: "demo", base_url: null, notifications_paused: false, connection: { state: "live" } };
+      if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false };
       return null;
     }, { shouldMockEvents: true });
     const { start } = await import("../main");
     await start(document);
     const pane = document.getElementById("pane")!;
     expect(document.getElementById("status")!.textContent).toBe("live");
+    expect(document.documentElement.dataset.theme).toBe("dark");
     expect([...pane.querySelectorAll(".body")].map((b) => b.textContent)).toEqual(["genpass", "kaffee_wolke"]);
 
     const input = document.getElementById("command") as HTMLInputElement;
@@ -34,5 +36,43 @@ describe("app start", () => {
     const last = pane.lastElementChild as HTMLElement;
     expect(last.dataset.kind).toBe("error");
     expect(last.textContent).toContain("no alias matches");
+  });
+
+  it("first run offers the demo; the demo starts; Open focuses a result", async () => {
+    const called: string[] = [];
+    let configured = false;
+    mockIPC((cmd) => {
+      called.push(cmd);
+      if (cmd === "get_status") {
+        if (!configured) throw { kind: "not_configured", message: "no StackStorm server is configured yet" };
+        return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
+      }
+      if (cmd === "load_history") {
+        if (!configured) throw { kind: "not_configured", message: "no StackStorm server is configured yet" };
+        return [{ ...e(7, "result", "done"), execution_id: "x7", data: { status: "succeeded" } }];
+      }
+      if (cmd === "start_demo") { configured = true; return null; }
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false };
+      return [];
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const welcome = document.getElementById("welcome")!;
+    expect(welcome.hidden).toBe(false);
+    // Nothing is shown as an error: not being configured is not a failure.
+    expect(document.querySelector(".entry.error")).toBeNull();
+    (document.getElementById("try-demo") as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(called).toContain("start_demo");
+    expect(welcome.hidden).toBe(true);
+
+    const { emit } = await import("@tauri-apps/api/event");
+    await emit("desk-event", { type: "ready", profile: "demo", demo: true });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(document.getElementById("status")!.textContent).toBe("ready (demo server)");
+    await emit("desk-event", { type: "open", execution_id: "x7" });
+    await new Promise((r) => setTimeout(r, 10));
+    expect((document.querySelector(".highlight") as HTMLElement | null)?.dataset.execution).toBe("x7");
+    expect(called).toContain("mark_read");
   });
 });

@@ -25,6 +25,7 @@ function setup() {
     suggest: (t) => suggestAliases(t),
     run: async (t) => { ran.push(t); await runCommand(t); },
     help: () => ran.push("HELP"),
+    hide: () => ran.push("HIDE"),
   });
   return { input, list, calls, ran, p };
 }
@@ -65,6 +66,10 @@ describe("palette", () => {
     expect(input.value).toBe("deploy web to prod");
     await key(input, "Escape");
     expect(input.value).toBe("");
+    expect(ran).not.toContain("HIDE");
+    // A second Esc, on the empty input, goes back to the tray.
+    await key(input, "Escape");
+    expect(ran).toContain("HIDE");
   });
 
   it("? opens help instead of running anything", async () => {

@@ -48,4 +48,38 @@ describe("pane", () => {
     pane.add(entry({ id: 9, text: "hello", data: { note: "the channel is another chat bot's JSON identifier" } }));
     expect(root.querySelector(".note")?.textContent).toContain("JSON identifier");
   });
+
+  it("merges StackStorm's announcement of a result into that result's card", () => {
+    pane.add(entry({ id: 20, kind: "result", execution_id: "e20", text: "kaffee", data: { status: "succeeded" } }));
+    pane.add(entry({ id: 21, kind: "announcement", execution_id: "e20", text: "Your password: <b>kaffee</b>", data: { enriches: true } }));
+    expect(root.children.length).toBe(1);
+    const extra = root.querySelector(".enrichment");
+    expect(extra?.textContent).toBe("Your password: <b>kaffee</b>");
+    expect(root.querySelector("b")).toBeNull();
+    // Without its result on screen (say, after a search) it stands alone.
+    pane.add(entry({ id: 22, kind: "announcement", execution_id: "gone", text: "alone", data: { enriches: true } }));
+    expect(root.children.length).toBe(2);
+  });
+
+  it("opens web links through the backend, never by navigating the webview", () => {
+    const opened: string[] = [];
+    pane = new Pane(root, { openLink: (u) => opened.push(u) });
+    pane.add(entry({ id: 30, kind: "result", execution_id: "e30", text: "ok", data: { status: "succeeded", web_url: "https://st2.example/#/history/e30" } }));
+    const a = root.querySelector("a.link") as HTMLAnchorElement;
+    const ev = new MouseEvent("click", { bubbles: true, cancelable: true });
+    a.dispatchEvent(ev);
+    expect(ev.defaultPrevented).toBe(true);
+    expect(opened).toEqual(["https://st2.example/#/history/e30"]);
+  });
+
+  it("focuses an execution's result when asked (notification Open, tray)", () => {
+    pane.add(entry({ id: 40, kind: "result", execution_id: "e40", text: "one", data: { status: "succeeded" } }));
+    pane.add(entry({ id: 41, kind: "result", execution_id: "e41", text: "two", data: { status: "failed" } }));
+    expect(pane.focusExecution("e40")).toBe(true);
+    const hl = root.querySelectorAll(".highlight");
+    expect(hl.length).toBe(1);
+    expect((hl[0] as HTMLElement).dataset.execution).toBe("e40");
+    expect(document.activeElement).toBe(hl[0]);
+    expect(pane.focusExecution("nope")).toBe(false);
+  });
 });

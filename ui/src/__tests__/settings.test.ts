@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { applyTheme, Settings } from "../settings";
+import type { Prefs, ProfileSummary } from "../types";
+
+import { body } from "./markup";
+
+const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false };
+const work: ProfileSummary = { name: "work", base_url: "https://st2.example", auth: "password", username: "ann", stream_route: "stormdesk", has_secret: true, current: true };
+
+describe("settings", () => {
+  beforeEach(() => { document.body.innerHTML = body; delete document.documentElement.dataset.theme; });
+  afterEach(() => clearMocks());
+
+  it("sends the secret once, clears it, and shows the backend's error by message", async () => {
+    const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+    let fail = true;
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args: args as Record<string, unknown> });
+      if (cmd === "list_profiles") return [work];
+      if (cmd === "get_prefs") return prefs;
+      if (cmd === "save_profile") {
+        if (fail) throw { kind: "unauthorized", message: "StackStorm refused the credentials" };
+        return { ...work, name: "lab" };
+      }
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    await s.open();
+    expect(s.isOpen).toBe(true);
+    const form = document.getElementById("profile-form") as HTMLFormElement;
+    const f = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
+    // The current profile fills the form; the secret is never shown.
+    expect(f("base_url").value).toBe("https://st2.example");
+    expect(f("secret").value).toBe("");
+    expect(f("secret").placeholder).toContain("stored in your keyring");
+    expect(document.getElementById("profiles")!.textContent).toContain("in keyring");
+
+    f("name").value = "lab";
+    f("secret").value = "hunter2";
+    await s.submitProfile();
+    const sent = calls.find((c) => c.cmd === "save_profile")!.args.form as Record<string, unknown>;
+    expect(sent).toMatchObject({ name: "lab", base_url: "https://st2.example", auth: "password", username: "ann", secret: "hunter2", insecure: false });
+    expect(f("secret").value).toBe("");
+    const msg = document.getElementById("profile-msg")!;
+    expect(msg.textContent).toBe("StackStorm refused the credentials");
+    expect(msg.dataset.kind).toBe("error");
+    expect(document.body.innerHTML).not.toContain("hunter2");
+
+    fail = false;
+    await s.submitProfile();
+    const second = calls.filter((c) => c.cmd === "save_profile")[1].args.form as Record<string, unknown>;
+    expect(second.secret).toBeNull(); // empty: keep the keyring's
+    expect(msg.textContent).toContain('Saved "lab"');
+
+    // Esc closes.
+    document.getElementById("settings")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(s.isOpen).toBe(false);
+  });
+
+  it("saves preferences, applies the theme, and shows a refused shortcut", async () => {
+    mockIPC((cmd, args) => {
+      if (cmd === "get_prefs") return prefs;
+      if (cmd === "list_profiles") return [];
+      if (cmd === "save_prefs") {
+        const p = (args as { prefs: Prefs }).prefs;
+        if (p.shortcut === "Space") throw { kind: "input", message: '"Space" is not a shortcut' };
+        return p;
+      }
+      return null;
+    });
+    let applied: Prefs | null = null;
+    const s = new Settings(document, (p) => { applied = p; applyTheme(p.theme); });
+    await s.open();
+    const form = document.getElementById("prefs-form") as HTMLFormElement;
+    (form.elements.namedItem("theme") as HTMLSelectElement).value = "dark";
+    (form.elements.namedItem("notify_results") as HTMLSelectElement).value = "failures";
+    await s.submitPrefs();
+    expect(applied).toMatchObject({ theme: "dark", notify_results: "failures" });
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    (form.elements.namedItem("shortcut") as HTMLInputElement).value = "Space";
+    await s.submitPrefs();
+    expect(document.getElementById("prefs-msg")!.textContent).toContain("not a shortcut");
+    applyTheme("system");
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+  });
+});

@@ -1,0 +1,187 @@
+// Settings: profiles (the secret goes to the keyring through the backend
+// and is never shown again) and preferences. Keyboard: Ctrl+, opens, Esc
+// closes; every control is a plain form element.
+import { getPrefs, listProfiles, savePrefs, saveProfile, switchProfile } from "./ipc";
+import { isIpcError, type AuthKind, type NotifyLevel, type Prefs, type ProfileSummary, type Theme } from "./types";
+
+export function applyTheme(theme: Theme, doc: Document = document): void {
+  if (theme === "system") delete doc.documentElement.dataset.theme;
+  else doc.documentElement.dataset.theme = theme;
+}
+
+function message(e: unknown): string {
+  return isIpcError(e) ? e.message : String(e);
+}
+
+export class Settings {
+  private root: HTMLElement;
+  private profileForm: HTMLFormElement;
+  private prefsForm: HTMLFormElement;
+  private list: HTMLUListElement;
+  private returnFocus: HTMLElement | null = null;
+
+  constructor(
+    private doc: Document,
+    private onPrefs: (p: Prefs) => void,
+  ) {
+    this.root = doc.getElementById("settings") as HTMLElement;
+    this.profileForm = doc.getElementById("profile-form") as HTMLFormElement;
+    this.prefsForm = doc.getElementById("prefs-form") as HTMLFormElement;
+    this.list = doc.getElementById("profiles") as HTMLUListElement;
+    doc.getElementById("close-settings")?.addEventListener("click", () => this.close());
+    this.root.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        this.close();
+      }
+    });
+    this.profileForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.submitProfile();
+    });
+    this.prefsForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.submitPrefs();
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.root.hidden;
+  }
+
+  async open(): Promise<void> {
+    this.returnFocus = this.doc.activeElement as HTMLElement | null;
+    this.root.hidden = false;
+    (this.profileForm.elements.namedItem("base_url") as HTMLInputElement).focus();
+    await Promise.all([this.loadProfiles(), this.loadPrefs()]);
+  }
+
+  close(): void {
+    this.root.hidden = true;
+    this.returnFocus?.focus();
+  }
+
+  private field(form: HTMLFormElement, name: string): HTMLInputElement & HTMLSelectElement {
+    return form.elements.namedItem(name) as HTMLInputElement & HTMLSelectElement;
+  }
+
+  private say(id: string, text: string, kind: "ok" | "error" | "busy"): void {
+    const p = this.doc.getElementById(id) as HTMLElement;
+    p.textContent = text;
+    p.dataset.kind = kind;
+  }
+
+  async loadProfiles(): Promise<void> {
+    let profiles: ProfileSummary[] = [];
+    try {
+      profiles = await listProfiles();
+    } catch (e) {
+      this.say("profile-msg", message(e), "error");
+    }
+    const items = profiles.map((p) => {
+      const li = this.doc.createElement("li");
+      const label = this.doc.createElement("span");
+      label.textContent = `${p.name} — ${p.base_url ?? "no URL"} (${p.auth.replace("_", " ")}${p.has_secret ? ", in keyring" : ", no secret stored"})`;
+      if (p.current) label.className = "current";
+      const edit = this.doc.createElement("button");
+      edit.type = "button";
+      edit.textContent = "Edit";
+      edit.setAttribute("aria-label", `Edit profile ${p.name}`);
+      edit.addEventListener("click", () => this.fill(p));
+      li.append(label, edit);
+      if (!p.current) {
+        const use = this.doc.createElement("button");
+        use.type = "button";
+        use.textContent = "Use";
+        use.setAttribute("aria-label", `Switch to profile ${p.name}`);
+        use.addEventListener("click", () => void this.use(p.name));
+        li.append(use);
+      }
+      return li;
+    });
+    this.list.replaceChildren(...items);
+    const current = profiles.find((p) => p.current);
+    if (current) this.fill(current);
+  }
+
+  private fill(p: ProfileSummary): void {
+    const f = this.profileForm;
+    this.field(f, "name").value = p.name;
+    this.field(f, "base_url").value = p.base_url ?? "";
+    this.field(f, "auth").value = p.auth;
+    this.field(f, "username").value = p.username ?? "";
+    this.field(f, "stream_route").value = p.stream_route;
+    this.field(f, "secret").value = "";
+    this.field(f, "secret").placeholder = p.has_secret ? "stored in your keyring (leave empty to keep it)" : "kept in your OS keyring";
+  }
+
+  private async use(name: string): Promise<void> {
+    this.say("profile-msg", `Connecting to ${name}…`, "busy");
+    try {
+      await switchProfile(name);
+      this.say("profile-msg", `Connected to ${name}.`, "ok");
+      await this.loadProfiles();
+    } catch (e) {
+      this.say("profile-msg", message(e), "error");
+    }
+  }
+
+  async submitProfile(): Promise<void> {
+    const f = this.profileForm;
+    const secretInput = this.field(f, "secret");
+    const text = (n: string) => this.field(f, n).value.trim();
+    const form = {
+      name: text("name"),
+      base_url: text("base_url"),
+      auth: this.field(f, "auth").value as AuthKind,
+      username: text("username") || null,
+      secret: secretInput.value === "" ? null : secretInput.value,
+      stream_route: text("stream_route") || null,
+      insecure: this.field(f, "insecure").checked,
+    };
+    // The secret leaves the page now; it is never put back.
+    secretInput.value = "";
+    this.say("profile-msg", `Connecting to ${form.base_url}…`, "busy");
+    try {
+      const saved = await saveProfile(form);
+      this.say("profile-msg", `Saved "${saved.name}"; the secret is in your keyring. Connected.`, "ok");
+      await this.loadProfiles();
+    } catch (e) {
+      this.say("profile-msg", message(e), "error");
+    }
+  }
+
+  async loadPrefs(): Promise<Prefs | null> {
+    try {
+      const p = await getPrefs();
+      const f = this.prefsForm;
+      this.field(f, "shortcut").value = p.shortcut;
+      this.field(f, "theme").value = p.theme;
+      this.field(f, "notify_results").value = p.notify_results;
+      this.field(f, "notify_announcements").checked = p.notify_announcements;
+      this.field(f, "start_at_login").checked = p.start_at_login;
+      return p;
+    } catch (e) {
+      this.say("prefs-msg", message(e), "error");
+      return null;
+    }
+  }
+
+  async submitPrefs(): Promise<void> {
+    const f = this.prefsForm;
+    const prefs: Prefs = {
+      shortcut: this.field(f, "shortcut").value.trim(),
+      theme: this.field(f, "theme").value as Theme,
+      notify_results: this.field(f, "notify_results").value as NotifyLevel,
+      notify_announcements: this.field(f, "notify_announcements").checked,
+      start_at_login: this.field(f, "start_at_login").checked,
+    };
+    try {
+      const saved = await savePrefs(prefs);
+      this.onPrefs(saved);
+      this.say("prefs-msg", "Saved.", "ok");
+    } catch (e) {
+      this.say("prefs-msg", message(e), "error");
+    }
+  }
+}
