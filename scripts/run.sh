@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Run Stormdesk: the tray app (against its built-in demo server until a
-# profile is set up). Without a display, the headless interactive session.
+# Run Stormdesk: the tray app, straight into its built-in demo server when
+# nothing is configured yet. Without a display, the headless session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+config=${STORMDESK_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/stormdesk/config.toml}
+configured=
+if [ -f "$config" ] || [ -f "${ST2_CONFIG_FILE:-$HOME/.st2/config}" ] || [ -n "${ST2_BASE_URL:-}${ST2_API_URL:-}" ]; then
+  configured=yes
+fi
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-  echo "No display: starting the headless session (stormdesk-cli shell) instead of the tray app."
   cargo build --release -p stormdesk-cli
-  exec target/release/stormdesk-cli shell "$@"
+  if [ -n "$configured" ]; then
+    echo "No display: starting the headless session (stormdesk-cli shell) instead of the tray app."
+    exec target/release/stormdesk-cli shell "$@"
+  fi
+  echo "No display and nothing configured: the headless demo (stormdesk-cli demo)."
+  exec target/release/stormdesk-cli demo "$@"
 fi
 npm --prefix ui ci --no-audit --no-fund
 npm --prefix ui run build
 cargo build --release -p stormdesk
+if [ -z "$configured" ] && [ $# -eq 0 ]; then
+  exec target/release/stormdesk --demo
+fi
 exec target/release/stormdesk "$@"

@@ -83,6 +83,23 @@ export async function start(doc: Document = document): Promise<void> {
     }
   };
 
+  // Scrolling to the top loads the page of history before it.
+  const paneEl = doc.getElementById("pane") as HTMLOListElement;
+  let loadingOlder = false;
+  paneEl.addEventListener("scroll", async () => {
+    if (paneEl.scrollTop > 40 || loadingOlder || search.value.trim() !== "") return;
+    const oldest = pane.oldestId();
+    if (oldest === null) return;
+    loadingOlder = true;
+    try {
+      pane.addOlder(await loadHistory(oldest, 100));
+    } catch (e) {
+      showError(e);
+    } finally {
+      loadingOlder = false;
+    }
+  });
+
   const setStatus = (text: string, state: string) => {
     status.textContent = text;
     status.dataset.state = state;

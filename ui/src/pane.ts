@@ -66,7 +66,30 @@ export class Pane {
     this.resultOf.clear();
   }
 
-  add(entry: Entry): void {
+  /** The oldest history id on screen (for scrolling back), if any. */
+  oldestId(): number | null {
+    let min: number | null = null;
+    for (const id of this.seen) if (min === null || id < min) min = id;
+    return min;
+  }
+
+  /**
+   * Older history (oldest first) above what is shown, keeping the view
+   * where it was: scrolling back never jumps.
+   */
+  addOlder(entries: Entry[]): number {
+    const fresh = entries.filter((e) => !this.seen.has(e.id));
+    if (fresh.length === 0) return 0;
+    const before = this.root.scrollHeight;
+    const top = this.root.scrollTop;
+    const frag = document.createDocumentFragment();
+    for (const e of fresh) this.add(e, frag);
+    this.root.prepend(frag);
+    this.root.scrollTop = top + (this.root.scrollHeight - before);
+    return fresh.length;
+  }
+
+  add(entry: Entry, into?: DocumentFragment): void {
     if (entry.id >= 0) {
       if (this.seen.has(entry.id)) return;
       this.seen.add(entry.id);
@@ -141,6 +164,10 @@ export class Pane {
       li.append(badge);
       const a = this.link(data["web_url"]);
       if (a) li.append(a);
+    }
+    if (into) {
+      into.append(li);
+      return;
     }
     this.root.append(li);
     li.scrollIntoView?.({ block: "end" });

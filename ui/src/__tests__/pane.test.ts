@@ -82,4 +82,19 @@ describe("pane", () => {
     expect(document.activeElement).toBe(hl[0]);
     expect(pane.focusExecution("nope")).toBe(false);
   });
+
+  it("scrolls back: older history goes above, once, with status merged into its ack", () => {
+    pane.add(entry({ id: 100, kind: "command", text: "newest" }));
+    expect(pane.oldestId()).toBe(100);
+    const n = pane.addOlder([
+      entry({ id: 50, kind: "ack", execution_id: "old", text: "working", data: { status: "requested" } }),
+      entry({ id: 51, kind: "status", execution_id: "old", text: "running" }),
+      entry({ id: 100, kind: "command", text: "newest" }),
+    ]);
+    expect(n).toBe(2);
+    expect([...root.children].map((li) => (li as HTMLElement).dataset.kind)).toEqual(["ack", "command"]);
+    expect(root.querySelector(".badge")?.textContent).toBe("running");
+    expect(pane.oldestId()).toBe(50);
+    expect(pane.addOlder([entry({ id: 50, kind: "ack", execution_id: "old", text: "working" })])).toBe(0);
+  });
 });

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Whole-process figures for the tray app, each beside a baseline measured in
+# the same run (release builds, a simulator with 1,000 aliases on loopback):
+#   cold start to tray ready / desk ready   vs  the headless CLI's first request
+#   idle RSS and CPU over a minute          vs  the headless CLI's stream listener
+#   keystroke → suggestions in the UI       vs  an empty IPC round trip
+#   release binary size                     vs  the headless CLI
+# Usage: dbus-run-session -- scripts/with-daemons.sh scripts/measure.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p stormdesk -p stormdesk-cli
+APP=$PWD/target/release/stormdesk
+CLI=$PWD/target/release/stormdesk-cli
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+python3 tests/perf/gen-pack.py "$work/packs" 1000 >/dev/null
+port=$((19500 + RANDOM % 400))
+"$CLI" sim --listen "127.0.0.1:$port" --packs "$work/packs" --api-key measure-key --time-scale 0 >/dev/null 2>&1 &
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/v1/" >/dev/null 2>&1 && break; sleep 0.1; done
+export ST2_BASE_URL="http://127.0.0.1:$port" ST2_API_KEY=measure-key ST2_CONFIG_FILE=$work/none
+export XDG_CONFIG_HOME=$work/config STORMDESK_DATA_DIR=$work/data STORMDESK_KEYRING_SERVICE=stormdesk-measure
+now() { date +%s.%N; }
+wait_for() { # wait_for PATTERN FILE: at most 60 s
+  local end=$((SECONDS + 60))
+  until grep -q "$1" "$2"; do
+    [ $SECONDS -lt $end ] || { echo "measure: no \"$1\" within 60 s; log:" >&2; tail -20 "$2" >&2; exit 1; }
+    sleep 0.005
+  done
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "== cold start (5 runs each)"
+: > "$work/tray" ; : > "$work/desk" ; : > "$work/cli"
+for _ in 1 2 3 4 5; do
+  t0=$(now)
+  STORMDESK_LOG=info "$APP" > "$work/log" 2>&1 &
+  pid=$!
+  wait_for "tray ready" "$work/log"; t1=$(now)
+  wait_for "desk ready" "$work/log"; t2=$(now)
+  kill $pid; wait $pid 2>/dev/null || true
+  echo "$t1 - $t0" | bc >> "$work/tray"; echo "$t2 - $t0" | bc >> "$work/desk"
+  t0=$(now); "$CLI" aliases >/dev/null; t1=$(now)
+  echo "$t1 - $t0" | bc >> "$work/cli"
+done
+tray=$(median < "$work/tray"); desk=$(median < "$work/desk"); cli=$(median < "$work/cli")
+echo "tray ready: ${tray}s  desk ready (1,000 aliases loaded, stream live): ${desk}s  baseline stormdesk-cli aliases: ${cli}s  ratios: $(echo "scale=2; $tray/$cli" | bc)x / $(echo "scale=2; $desk/$cli" | bc)x"
+
+echo "== idle for 60 s: RSS and CPU"
+STORMDESK_LOG=info "$APP" > "$work/log" 2>&1 &
+app=$!
+"$CLI" listen >/dev/null 2>&1 &
+listen=$!
+wait_for "desk ready" "$work/log"
+sleep 5
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The app's CPU includes its WebKit children (web and network processes).
+tree() { echo "$1"; pgrep -P "$1" | while read -r c; do tree "$c"; done; }
+sum_ticks() { local s=0; for p in $(tree "$1"); do s=$((s + $(ticks "$p" 2>/dev/null || echo 0))); done; echo $s; }
+sum_rss() { local s=0; for p in $(tree "$1"); do s=$((s + $(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $s; }
+a0=$(sum_ticks $app); l0=$(sum_ticks $listen)
+sleep 60
+a1=$(sum_ticks $app); l1=$(sum_ticks $listen)
+hz=$(getconf CLK_TCK)
+arss=$(sum_rss $app); lrss=$(sum_rss $listen)
+acpu=$(echo "scale=3; ($a1 - $a0) * 100 / $hz / 60" | bc); lcpu=$(echo "scale=3; ($l1 - $l0) * 100 / $hz / 60" | bc)
+echo "app (with WebKit processes): RSS ${arss} kB, CPU ${acpu}%  baseline stormdesk-cli listen: RSS ${lrss} kB, CPU ${lcpu}%  RSS ratio $(echo "scale=1; $arss/$lrss" | bc)x"
+kill $app $listen; wait $app $listen 2>/dev/null || true
+
+echo "== keystroke → suggestions in the UI (1,000 aliases)"
+node tests/perf/keystrokes.mjs "$APP"
+
+echo "== release binary size"
+as=$(stat -c %s "$APP"); cs=$(stat -c %s "$CLI")
+echo "stormdesk: $((as / 1024)) KiB  baseline stormdesk-cli: $((cs / 1024)) KiB  ratio $(echo "scale=2; $as/$cs" | bc)x"
