@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use stormdesk_client::model::{Execution, MatchAndExecuteRequest};
 use stormdesk_client::ClientError;
-use stormdesk_client::{ConfigSources, Credentials, Profile, Secret, St2Client};
+use stormdesk_client::{ConfigSources, Profile, Secret, St2Client};
 use stormdesk_history::{EntryKind, History, NewEntry};
 use stormdesk_routing::{source_context, Destination, Route};
 use stormdesk_sim::{PackSet, SimConfig, Simulator};
@@ -517,15 +517,13 @@ pub async fn demo(out: &Out, time_scale: f64) -> Result<ExitCode, CliError> {
     })
     .await
     .map_err(|e| CliError::Usage(e.to_string()))?;
-    let mut profile = Profile::for_base_url("demo", &sim.base_url());
-    profile.username = Some(stormdesk_sim::DEMO_USER.into());
-    let client = Arc::new(St2Client::new(
-        &profile,
-        Credentials::Password {
-            username: stormdesk_sim::DEMO_USER.into(),
-            password: Secret::new(stormdesk_sim::DEMO_PASSWORD),
-        },
-    )?);
+    let (profile, creds) = Profile::with_password(
+        "demo",
+        &sim.base_url(),
+        stormdesk_sim::DEMO_USER,
+        Secret::new(stormdesk_sim::DEMO_PASSWORD),
+    );
+    let client = Arc::new(St2Client::new(&profile, creds)?);
     out.line(format!(
         "Stormdesk demo: a simulated StackStorm at {} with the demo packs.\nTry: genpass, deploy web to prod, restart nginx on web1, ping db-down.",
         sim.base_url()

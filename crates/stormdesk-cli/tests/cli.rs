@@ -7,6 +7,9 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use stormdesk_sim::{SimConfig, Simulator};
 
+mod common;
+use common::{cli, text};
+
 const KEY: &str = "cli-test-key";
 
 fn fixture(name: &str) -> PathBuf {
@@ -19,27 +22,10 @@ fn demo_packs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../stormdesk-sim/packs")
 }
 
-/// The binary with a clean environment: no user config, no ST2_* leaking in.
-fn cli(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stormdesk-cli"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("ST2_") || k.starts_with("STORMDESK_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"));
-    c
-}
-
 async fn run(mut c: Command) -> Output {
     tokio::task::spawn_blocking(move || c.output().expect("binary runs"))
         .await
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 async fn sim() -> Simulator {

@@ -8,16 +8,13 @@ use std::process::{Command, Output, Stdio};
 
 use stormdesk_sim::{SimConfig, Simulator};
 
+mod common;
+use common::text;
+
+/// The CLI with its keyring entries under a service of the tests' own.
 fn cli(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_stormdesk-cli"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("ST2_") || k.starts_with("STORMDESK_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("STORMDESK_KEYRING_SERVICE", "stormdesk-cli-test");
+    let mut c = common::cli(home);
+    c.env("STORMDESK_KEYRING_SERVICE", "stormdesk-cli-test");
     c
 }
 
@@ -35,10 +32,6 @@ fn run_with_stdin(mut c: Command, input: &str) -> Output {
         .write_all(input.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,6 +69,25 @@ impl Profile {
         p
     }
 
+    /// A profile for `base_url` signed in as `username` with `password`
+    /// (the demo server; tests).
+    pub fn with_password(
+        name: &str,
+        base_url: &str,
+        username: &str,
+        password: Secret,
+    ) -> (Self, crate::Credentials) {
+        let mut p = Self::for_base_url(name, base_url);
+        p.username = Some(username.to_string());
+        (
+            p,
+            crate::Credentials::Password {
+                username: username.to_string(),
+                password,
+            },
+        )
+    }
+
     /// The API, auth and stream URLs: explicit ones as given, the rest
     /// derived from `base_url` as StackStorm's nginx lays them out.
     pub fn endpoints(&self) -> Result<Endpoints, ClientError> {

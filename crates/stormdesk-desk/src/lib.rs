@@ -154,15 +154,13 @@ impl Desk {
         })
         .await
         .map_err(|e| DeskError::Demo(e.to_string()))?;
-        let mut profile = Profile::for_base_url("demo", &sim.base_url());
-        profile.username = Some(stormdesk_sim::DEMO_USER.into());
-        let client = Arc::new(St2Client::new(
-            &profile,
-            Credentials::Password {
-                username: stormdesk_sim::DEMO_USER.into(),
-                password: Secret::new(stormdesk_sim::DEMO_PASSWORD),
-            },
-        )?);
+        let (profile, creds) = Profile::with_password(
+            "demo",
+            &sim.base_url(),
+            stormdesk_sim::DEMO_USER,
+            Secret::new(stormdesk_sim::DEMO_PASSWORD),
+        );
+        let client = Arc::new(St2Client::new(&profile, creds)?);
         Self::start_with(profile, client, history_path, sink, Some(sim)).await
     }
 

@@ -1,22 +1,13 @@
 //! The desk against the demo simulator: a command's whole life, history
 //! before display, notifications, do-not-disturb, restart.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stormdesk_desk::{Desk, DeskEvent};
 use stormdesk_history::EntryKind;
-use stormdesk_notify::{Notice, NotifyError, Sink};
 
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Notice>>>);
-
-impl Sink for Recorder {
-    fn show(&self, n: &Notice) -> Result<(), NotifyError> {
-        self.0.lock().unwrap().push(n.clone());
-        Ok(())
-    }
-}
+mod common;
+use common::Recorder;
 
 async fn until_result(
     rx: &mut tokio::sync::broadcast::Receiver<DeskEvent>,

@@ -3,7 +3,7 @@
 //! restart into the saved profile, broken files, unread/recent, links,
 //! notification preferences.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use stormdesk_client::{AuthKind, ConfigSources, Secret};
@@ -11,19 +11,11 @@ use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
 use stormdesk_desk::ipc::ProfileForm;
 use stormdesk_desk::prefs::{NotifyLevel, Prefs};
 use stormdesk_desk::DeskEvent;
-use stormdesk_notify::{Notice, NotifyError, Sink};
 use stormdesk_secrets::{CredentialStore, MemoryStore};
 use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
 
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Notice>>>);
-
-impl Sink for Recorder {
-    fn show(&self, n: &Notice) -> Result<(), NotifyError> {
-        self.0.lock().unwrap().push(n.clone());
-        Ok(())
-    }
-}
+mod common;
+use common::Recorder;
 
 struct Fixture {
     dir: tempfile::TempDir,

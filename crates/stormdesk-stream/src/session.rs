@@ -121,20 +121,11 @@ impl StreamSession {
     }
 
     pub async fn expect(&self, request: &str) {
-        let _ = self
-            .control
-            .send(Control::Expect(request.to_string()))
-            .await;
+        self.control().expect(request).await;
     }
 
     pub async fn track(&self, execution_id: &str, request: Option<&str>) {
-        let _ = self
-            .control
-            .send(Control::Track {
-                execution_id: execution_id.to_string(),
-                request: request.map(str::to_string),
-            })
-            .await;
+        self.control().track(execution_id, request).await;
     }
 
     /// The next delivery; None once stopped.
