@@ -1,0 +1,76 @@
+//! The relay: Stormdesk as a person's own ChatOps bridge.
+//!
+//! - [`slack`]: Web API `chat.postMessage` (channel or thread, `extra.slack`
+//!   attachments/blocks, `429 Retry-After` obeyed, long messages split
+//!   without breaking code blocks) and incoming webhooks.
+//! - [`teams`]: Bot Framework proactive messages to a stored conversation
+//!   reference (client-credentials token, reply-to-activity for threads),
+//!   Workflows/incoming webhooks with an Adaptive Card, and reading the
+//!   conversation reference out of an inbound activity.
+//! - [`inbound`]: a chat message becomes an alias execution whose
+//!   `source_channel` carries the exact conversation (and thread) it came
+//!   from, so the result finds its way back — the seed's Teams failure was a
+//!   reply that had lost its conversation.
+//! - [`outbound`]: an announcement's decoded destination → the right chat.
+//!
+//! Every base URL is configurable so tests point them at loopback fakes.
+
+pub mod inbound;
+pub mod outbound;
+pub mod slack;
+pub mod split;
+pub mod teams;
+
+/// One error type for the relay, with a `kind()` for the UI.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The chat service answered with an error of its own (`ok: false`,
+    /// a 4xx other than 429).
+    #[error("{service} refused the message: {message}")]
+    Refused {
+        service: &'static str,
+        message: String,
+    },
+    /// Still rate-limited after the retries.
+    #[error("{service} is rate-limiting the relay (retry after {retry_after_s} s)")]
+    RateLimited {
+        service: &'static str,
+        retry_after_s: u64,
+    },
+    #[error("{service} cannot be reached: {message}")]
+    Unreachable {
+        service: &'static str,
+        message: String,
+    },
+    #[error("{service} sent something unreadable: {message}")]
+    Malformed {
+        service: &'static str,
+        message: String,
+    },
+    /// The command was not run: who or what was refused, in words.
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error(transparent)]
+    StackStorm(#[from] stormdesk_client::ClientError),
+}
+
+impl RelayError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RelayError::Refused { .. } => "relay_refused",
+            RelayError::RateLimited { .. } => "relay_rate_limited",
+            RelayError::Unreachable { .. } => "relay_unreachable",
+            RelayError::Malformed { .. } => "relay_malformed",
+            RelayError::NotAllowed(_) => "not_allowed",
+            RelayError::StackStorm(e) => e.kind(),
+        }
+    }
+}
+
+/// A reqwest error in words, without the URL (webhook URLs are secrets).
+pub(crate) fn unreachable(service: &'static str, e: reqwest::Error) -> RelayError {
+    RelayError::Unreachable {
+        service,
+        message: e.without_url().to_string(),
+    }
+}
