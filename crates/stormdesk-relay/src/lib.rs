@@ -17,7 +17,9 @@
 
 pub mod inbound;
 pub mod outbound;
+pub mod service;
 pub mod slack;
+pub mod socket_mode;
 pub mod split;
 pub mod teams;
 

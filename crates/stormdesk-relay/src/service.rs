@@ -1,0 +1,136 @@
+//! The relay as a task you hold a handle to: inbound chat messages are
+//! decided (allow-list, prefix), run on StackStorm, and answered in their
+//! conversation; every relayed or refused command is reported as an event
+//! (for history). Stopped by its cancellation token.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use stormdesk_client::St2Client;
+use stormdesk_routing::{Destination, Route};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::inbound::{decide, run, Decision, InboundMessage, InboundPolicy};
+use crate::outbound::Relay;
+
+/// What happened to one inbound message (history keeps every one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayEvent {
+    /// Run on StackStorm; these executions will answer in `origin`.
+    Ran {
+        user_id: String,
+        command: String,
+        origin: Destination,
+        execution_ids: Vec<String>,
+    },
+    Refused {
+        user_id: String,
+        text: String,
+        reply: String,
+    },
+    /// StackStorm or the chat service failed; the user was told if possible.
+    Failed {
+        user_id: String,
+        command: String,
+        error: String,
+    },
+}
+
+pub struct RelayService {
+    cancel: CancellationToken,
+    join: JoinHandle<()>,
+}
+
+impl RelayService {
+    pub fn spawn(
+        client: Arc<St2Client>,
+        relay: Arc<Relay>,
+        policy: InboundPolicy,
+        route: String,
+        mut inbound: mpsc::Receiver<InboundMessage>,
+        events: mpsc::Sender<RelayEvent>,
+    ) -> Self {
+        let cancel = CancellationToken::new();
+        let token = cancel.clone();
+        let join = tokio::spawn(async move {
+            loop {
+                let msg = tokio::select! {
+                    _ = token.cancelled() => break,
+                    m = inbound.recv() => match m { Some(m) => m, None => break },
+                };
+                let ev = handle(&client, &relay, &policy, &route, msg).await;
+                if let Some(ev) = ev {
+                    let _ = events.send(ev).await;
+                }
+            }
+        });
+        Self { cancel, join }
+    }
+
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        let _ = self.join.await;
+    }
+}
+
+async fn reply(relay: &Relay, origin: &Destination, text: &str) {
+    if let Err(e) = relay
+        .deliver(&Route::To(origin.clone()), text, &Value::Null)
+        .await
+    {
+        tracing::warn!(error = %e, "relay reply not delivered");
+    }
+}
+
+async fn handle(
+    client: &St2Client,
+    relay: &Relay,
+    policy: &InboundPolicy,
+    route: &str,
+    msg: InboundMessage,
+) -> Option<RelayEvent> {
+    match decide(policy, &msg) {
+        Decision::Ignore => None,
+        Decision::Refuse { reply: r } => {
+            reply(relay, &msg.origin, &r).await;
+            Some(RelayEvent::Refused {
+                user_id: msg.user_id,
+                text: msg.text,
+                reply: r,
+            })
+        }
+        Decision::Run { command } => match run(client, &msg, &command, route).await {
+            Ok(results) => {
+                for r in &results {
+                    let shown = r
+                        .actionalias
+                        .ack
+                        .as_ref()
+                        .and_then(|a| a.get("enabled"))
+                        .and_then(Value::as_bool)
+                        .unwrap_or(true);
+                    if let (true, Some(ack)) = (shown, &r.message) {
+                        reply(relay, &msg.origin, ack).await;
+                    }
+                }
+                Some(RelayEvent::Ran {
+                    user_id: msg.user_id,
+                    command,
+                    origin: msg.origin,
+                    execution_ids: results.iter().map(|r| r.execution.id.clone()).collect(),
+                })
+            }
+            Err(e) => {
+                // StackStorm's own words (no match, ambiguity) help the user.
+                reply(relay, &msg.origin, &e.to_string()).await;
+                Some(RelayEvent::Failed {
+                    user_id: msg.user_id,
+                    command,
+                    error: e.to_string(),
+                })
+            }
+        },
+    }
+}

@@ -1,0 +1,254 @@
+//! Slack in, through Socket Mode: an app-level token opens a WebSocket
+//! (`apps.connections.open`), so the relay works behind NAT with no public
+//! endpoint. Every envelope is acknowledged at once (Slack redelivers after
+//! 3 s otherwise); `disconnect` (Slack's refresh) and dropped sockets
+//! reconnect with back-off until cancelled.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use stormdesk_client::Secret;
+use stormdesk_routing::Destination;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use crate::inbound::InboundMessage;
+use crate::{unreachable, RelayError};
+
+const SERVICE: &str = "Slack";
+
+/// The message in a Socket Mode envelope, if it is one the relay reads:
+/// a user's `message` (not a bot's, not an edit) or an `app_mention`.
+/// Replies go to the message's thread (its own ts when it starts one).
+pub fn message_from_envelope(env: &Value) -> Option<InboundMessage> {
+    if env["type"] != "events_api" {
+        return None;
+    }
+    let payload = &env["payload"];
+    let event = &payload["event"];
+    let kind = event["type"].as_str()?;
+    if !matches!(kind, "message" | "app_mention") {
+        return None;
+    }
+    // Our own replies come back as events too: never answer a bot.
+    if event.get("bot_id").is_some_and(|b| !b.is_null())
+        || event.get("subtype").is_some_and(|s| !s.is_null())
+    {
+        return None;
+    }
+    let channel = event["channel"].as_str()?;
+    let user = event["user"].as_str()?;
+    let ts = event["ts"].as_str()?;
+    let team = event["team"]
+        .as_str()
+        .or(payload["team_id"].as_str())
+        .unwrap_or("");
+    Some(InboundMessage {
+        origin: Destination::Slack {
+            team: team.to_string(),
+            channel: channel.to_string(),
+            thread_ts: Some(event["thread_ts"].as_str().unwrap_or(ts).to_string()),
+        },
+        user_id: format!("slack:{user}"),
+        user_name: None,
+        text: event["text"].as_str().unwrap_or("").to_string(),
+        direct: event["channel_type"] == "im",
+    })
+}
+
+/// `apps.connections.open`: a fresh WebSocket URL for this app.
+pub async fn open_url(
+    http: &reqwest::Client,
+    api: &str,
+    app_token: &Secret,
+) -> Result<String, RelayError> {
+    let resp = http
+        .post(format!(
+            "{}/apps.connections.open",
+            api.trim_end_matches('/')
+        ))
+        .bearer_auth(app_token.expose())
+        .send()
+        .await
+        .map_err(|e| unreachable(SERVICE, e))?;
+    let v: Value = resp.json().await.map_err(|e| RelayError::Malformed {
+        service: SERVICE,
+        message: e.without_url().to_string(),
+    })?;
+    if v["ok"] != json!(true) {
+        return Err(RelayError::Refused {
+            service: SERVICE,
+            message: format!(
+                "Socket Mode: {}",
+                v["error"].as_str().unwrap_or("unknown error")
+            ),
+        });
+    }
+    v["url"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| RelayError::Malformed {
+            service: SERVICE,
+            message: "apps.connections.open returned no url".into(),
+        })
+}
+
+/// How one connection ended.
+enum Ended {
+    Cancelled,
+    /// Slack asked us to reconnect, or the socket dropped.
+    Reconnect(String),
+}
+
+async fn one_connection(
+    url: &str,
+    inbound: &mpsc::Sender<InboundMessage>,
+    cancel: &CancellationToken,
+) -> Result<Ended, RelayError> {
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| RelayError::Unreachable {
+                service: SERVICE,
+                message: format!("Socket Mode connection: {e}"),
+            })?;
+    loop {
+        let frame = tokio::select! {
+            _ = cancel.cancelled() => {
+                let _ = ws.close(None).await;
+                return Ok(Ended::Cancelled);
+            }
+            f = ws.next() => f,
+        };
+        let text = match frame {
+            None => return Ok(Ended::Reconnect("the socket closed".into())),
+            Some(Err(e)) => return Ok(Ended::Reconnect(e.to_string())),
+            Some(Ok(Message::Text(t))) => t.to_string(),
+            Some(Ok(Message::Ping(p))) => {
+                let _ = ws.send(Message::Pong(p)).await;
+                continue;
+            }
+            Some(Ok(Message::Close(_))) => return Ok(Ended::Reconnect("closed by Slack".into())),
+            Some(Ok(_)) => continue,
+        };
+        let Ok(env) = serde_json::from_str::<Value>(&text) else {
+            tracing::warn!("Socket Mode: an unreadable frame was skipped");
+            continue;
+        };
+        if let Some(id) = env["envelope_id"].as_str() {
+            // Acknowledge before any work: a slow command must not make
+            // Slack deliver the same message again.
+            ws.send(Message::text(json!({"envelope_id": id}).to_string()))
+                .await
+                .map_err(|e| RelayError::Unreachable {
+                    service: SERVICE,
+                    message: format!("Socket Mode ack: {e}"),
+                })?;
+        }
+        match env["type"].as_str() {
+            Some("disconnect") => {
+                return Ok(Ended::Reconnect(format!(
+                    "Slack asked to reconnect ({})",
+                    env["reason"].as_str().unwrap_or("no reason")
+                )))
+            }
+            Some("hello") => tracing::info!("Socket Mode connected"),
+            _ => {
+                if let Some(m) = message_from_envelope(&env) {
+                    if inbound.send(m).await.is_err() {
+                        return Ok(Ended::Cancelled);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Run Socket Mode until cancelled: open, read, acknowledge, forward
+/// messages; reconnect with back-off (1 s doubling to 30 s) on drops.
+/// Returns early only for an error that retrying cannot fix (a refused
+/// app token).
+pub async fn run(
+    api: String,
+    app_token: Secret,
+    inbound: mpsc::Sender<InboundMessage>,
+    cancel: CancellationToken,
+) -> Result<(), RelayError> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default();
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let attempt = async {
+            let url = open_url(&http, &api, &app_token).await?;
+            one_connection(&url, &inbound, &cancel).await
+        };
+        let ended = tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            r = attempt => r,
+        };
+        match ended {
+            Ok(Ended::Cancelled) => return Ok(()),
+            Ok(Ended::Reconnect(why)) => {
+                tracing::info!(%why, "Socket Mode reconnecting");
+                backoff = Duration::from_secs(1);
+                continue;
+            }
+            Err(e @ RelayError::Refused { .. }) => return Err(e),
+            Err(e) => tracing::warn!(error = %e, wait_s = backoff.as_secs(), "Socket Mode"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(event: Value) -> Value {
+        json!({"envelope_id": "e1", "type": "events_api", "payload": {"team_id": "T0V6H6HCJ", "event": event}})
+    }
+
+    #[test]
+    fn the_seeds_slack_message_becomes_an_inbound_message_in_its_thread() {
+        let env = envelope(
+            json!({"text": ".st2 test notify test test", "source_team": "T0V6H6HCJ", "ts": "1506953521.000382", "user": "U110FGZSQ", "type": "message", "channel": "C110T9SMT", "team": "T0V6H6HCJ"}),
+        );
+        let m = message_from_envelope(&env).unwrap();
+        assert_eq!(m.user_id, "slack:U110FGZSQ");
+        assert_eq!(
+            m.origin,
+            Destination::Slack {
+                team: "T0V6H6HCJ".into(),
+                channel: "C110T9SMT".into(),
+                thread_ts: Some("1506953521.000382".into())
+            }
+        );
+        assert!(!m.direct);
+    }
+
+    #[test]
+    fn bots_edits_and_other_events_are_not_read() {
+        for ev in [
+            json!({"type": "message", "bot_id": "B1", "channel": "C", "user": "U", "ts": "1", "text": "x"}),
+            json!({"type": "message", "subtype": "message_changed", "channel": "C", "ts": "1"}),
+            json!({"type": "reaction_added", "user": "U"}),
+        ] {
+            assert!(message_from_envelope(&envelope(ev)).is_none());
+        }
+        assert!(message_from_envelope(&json!({"type": "hello"})).is_none());
+        let reply = envelope(
+            json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "U", "ts": "2", "thread_ts": "1", "text": "genpass"}),
+        );
+        let m = message_from_envelope(&reply).unwrap();
+        assert!(m.direct);
+        assert!(matches!(m.origin, Destination::Slack { thread_ts: Some(t), .. } if t == "1"));
+    }
+}
