@@ -22,6 +22,7 @@ pub mod slack;
 pub mod socket_mode;
 pub mod split;
 pub mod teams;
+pub mod teams_endpoint;
 
 /// One error type for the relay, with a `kind()` for the UI.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,10 @@ pub enum RelayError {
         service: &'static str,
         message: String,
     },
+    /// An inbound request without a valid token (the reason is logged,
+    /// never sent back).
+    #[error("refused an unauthenticated request: {0}")]
+    Unauthorized(String),
     /// The command was not run: who or what was refused, in words.
     #[error("{0}")]
     NotAllowed(String),
@@ -64,6 +69,7 @@ impl RelayError {
             RelayError::Unreachable { .. } => "relay_unreachable",
             RelayError::Malformed { .. } => "relay_malformed",
             RelayError::NotAllowed(_) => "not_allowed",
+            RelayError::Unauthorized(_) => "relay_unauthorized",
             RelayError::StackStorm(e) => e.kind(),
         }
     }

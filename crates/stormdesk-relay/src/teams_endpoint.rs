@@ -1,0 +1,276 @@
+//! MS Teams in: the Bot Framework messaging endpoint (an HTTP listener the
+//! user exposes through their own reverse proxy or tunnel). Every request
+//! must carry a Bot Framework JWT: RS256, signed by a key from the OpenID
+//! metadata's JWKS (endorsed for the activity's channel), issuer
+//! `https://api.botframework.com`, audience = the bot's app id, not expired
+//! (5 minutes' leeway), and its `serviceUrl` claim equal to the activity's.
+//! Anything else is a 401 with no detail; a valid activity's conversation
+//! reference goes with the message, so the reply finds its conversation.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use serde::Deserialize;
+use serde_json::Value;
+use stormdesk_routing::Destination;
+use tokio::sync::{mpsc, RwLock};
+use tokio_util::sync::CancellationToken;
+
+use crate::inbound::InboundMessage;
+use crate::teams::reference_from_activity;
+use crate::{unreachable, RelayError};
+
+pub const DEFAULT_METADATA_URL: &str =
+    "https://login.botframework.com/v1/.well-known/openidconfiguration";
+pub const ISSUER: &str = "https://api.botframework.com";
+const SERVICE: &str = "Bot Framework";
+/// Signing keys are re-read at most this often (and when a kid is unknown).
+const KEYS_TTL: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug, Clone, Deserialize)]
+struct Jwk {
+    kid: String,
+    n: String,
+    e: String,
+    #[serde(default)]
+    endorsements: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    #[serde(rename = "serviceUrl", default)]
+    service_url: Option<String>,
+}
+
+/// Validates Bot Framework tokens for one bot.
+pub struct BotAuth {
+    http: reqwest::Client,
+    metadata_url: String,
+    app_id: String,
+    keys: RwLock<Option<(Vec<Jwk>, Instant)>>,
+}
+
+fn refused(why: &str) -> RelayError {
+    RelayError::Unauthorized(why.to_string())
+}
+
+impl BotAuth {
+    pub fn new(metadata_url: &str, app_id: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .unwrap_or_default(),
+            metadata_url: metadata_url.to_string(),
+            app_id: app_id.to_string(),
+            keys: RwLock::new(None),
+        }
+    }
+
+    async fn fetch_keys(&self) -> Result<Vec<Jwk>, RelayError> {
+        let meta: Value = self
+            .http
+            .get(&self.metadata_url)
+            .send()
+            .await
+            .map_err(|e| unreachable(SERVICE, e))?
+            .json()
+            .await
+            .map_err(|e| RelayError::Malformed {
+                service: SERVICE,
+                message: e.without_url().to_string(),
+            })?;
+        let jwks_uri = meta["jwks_uri"]
+            .as_str()
+            .ok_or_else(|| RelayError::Malformed {
+                service: SERVICE,
+                message: "the OpenID metadata has no jwks_uri".into(),
+            })?;
+        let jwks: Value = self
+            .http
+            .get(jwks_uri)
+            .send()
+            .await
+            .map_err(|e| unreachable(SERVICE, e))?
+            .json()
+            .await
+            .map_err(|e| RelayError::Malformed {
+                service: SERVICE,
+                message: e.without_url().to_string(),
+            })?;
+        let keys: Vec<Jwk> =
+            serde_json::from_value(jwks["keys"].clone()).map_err(|e| RelayError::Malformed {
+                service: SERVICE,
+                message: format!("signing keys: {e}"),
+            })?;
+        *self.keys.write().await = Some((keys.clone(), Instant::now()));
+        Ok(keys)
+    }
+
+    async fn key(&self, kid: &str) -> Result<Jwk, RelayError> {
+        let cached = self.keys.read().await.clone();
+        let fresh = cached.filter(|(_, at)| at.elapsed() < KEYS_TTL);
+        if let Some((keys, _)) = &fresh {
+            if let Some(k) = keys.iter().find(|k| k.kid == kid) {
+                return Ok(k.clone());
+            }
+        }
+        // Unknown kid: the keys may have rolled over; read them again once.
+        self.fetch_keys()
+            .await?
+            .into_iter()
+            .find(|k| k.kid == kid)
+            .ok_or_else(|| refused("signed by an unknown key"))
+    }
+
+    /// Check the request's `Authorization` header against the activity.
+    pub async fn validate(
+        &self,
+        authorization: Option<&str>,
+        activity: &Value,
+    ) -> Result<(), RelayError> {
+        let token = authorization
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| refused("no bearer token"))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| refused("not a JWT"))?;
+        if header.alg != jsonwebtoken::Algorithm::RS256 {
+            return Err(refused("not RS256"));
+        }
+        let kid = header.kid.ok_or_else(|| refused("no key id"))?;
+        let jwk = self.key(&kid).await?;
+        let channel = activity["channelId"].as_str().unwrap_or("");
+        if !jwk.endorsements.is_empty() && !jwk.endorsements.iter().any(|e| e == channel) {
+            return Err(refused("the key is not endorsed for this channel"));
+        }
+        let key = jsonwebtoken::DecodingKey::from_rsa_components(&jwk.n, &jwk.e)
+            .map_err(|_| refused("a signing key cannot be read"))?;
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        v.set_issuer(&[ISSUER]);
+        v.set_audience(&[self.app_id.as_str()]);
+        v.leeway = 300;
+        v.validate_nbf = true;
+        v.set_required_spec_claims(&["exp", "iss", "aud"]);
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &v)
+            .map_err(|e| refused(&format!("invalid token ({:?})", e.kind())))?;
+        let activity_url = activity["serviceUrl"].as_str().unwrap_or("");
+        if data
+            .claims
+            .service_url
+            .as_deref()
+            .map(|s| s.trim_end_matches('/'))
+            != Some(activity_url.trim_end_matches('/'))
+        {
+            return Err(refused("the token's serviceUrl is not the activity's"));
+        }
+        Ok(())
+    }
+}
+
+/// An inbound message from a validated activity (`None`: not a message).
+pub fn message_from_activity(activity: &Value) -> Result<Option<InboundMessage>, RelayError> {
+    if activity["type"] != "message" {
+        return Ok(None);
+    }
+    let reference = reference_from_activity(activity)?;
+    let from = activity["from"]["id"]
+        .as_str()
+        .ok_or_else(|| RelayError::Malformed {
+            service: SERVICE,
+            message: "the activity has no from.id".into(),
+        })?;
+    // In channels the bot is addressed as <at>Bot</at>; that mention is
+    // how it was reached, not part of the command.
+    let mut text = activity["text"].as_str().unwrap_or("").to_string();
+    while let (Some(a), Some(b)) = (text.find("<at>"), text.find("</at>")) {
+        if b < a {
+            break;
+        }
+        text.replace_range(a..b + 5, "");
+    }
+    Ok(Some(InboundMessage {
+        origin: Destination::Teams(reference),
+        user_id: format!("teams:{from}"),
+        user_name: activity["from"]["name"].as_str().map(str::to_string),
+        text: text.trim().to_string(),
+        direct: activity["conversation"]["conversationType"] == "personal",
+    }))
+}
+
+struct Endpoint {
+    auth: BotAuth,
+    inbound: mpsc::Sender<InboundMessage>,
+}
+
+async fn messages(
+    State(ep): State<Arc<Endpoint>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if let Err(e) = ep.auth.validate(auth, &activity).await {
+        // Logged for the user; the caller learns nothing.
+        tracing::warn!(error = %e, "Bot Framework request refused");
+        return match e {
+            RelayError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+    }
+    match message_from_activity(&activity) {
+        Ok(Some(m)) => {
+            if ep.inbound.send(m).await.is_err() {
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
+            StatusCode::OK
+        }
+        Ok(None) => StatusCode::OK,
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// Serve `POST /api/messages` on `listener` until cancelled.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    auth: BotAuth,
+    inbound: mpsc::Sender<InboundMessage>,
+    cancel: CancellationToken,
+) -> std::io::Result<()> {
+    let app = axum::Router::new()
+        .route("/api/messages", post(messages))
+        .with_state(Arc::new(Endpoint { auth, inbound }));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await
+}
+
+/// Bind the endpoint's address (the user's tunnel points here).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_channel_mention_is_not_part_of_the_command() {
+        let a = json!({"type": "message", "id": "1", "serviceUrl": "https://smba.example/", "from": {"id": "29:u", "name": "U"},
+                       "conversation": {"id": "19:c@thread.tacv2", "conversationType": "channel"}, "text": "<at>Stormdesk</at> deploy web to prod"});
+        let m = message_from_activity(&a).unwrap().unwrap();
+        assert_eq!(m.text, "deploy web to prod");
+        assert!(!m.direct);
+        assert_eq!(m.user_id, "teams:29:u");
+        assert!(
+            message_from_activity(&json!({"type": "conversationUpdate"}))
+                .unwrap()
+                .is_none()
+        );
+    }
+}
