@@ -19,6 +19,8 @@ fn main() {
             "open_link",
             "mark_read",
             "recent_results",
+            "set_relay_secret",
+            "relay_secrets_stored",
         ]),
     ))
     .expect("tauri build script");

@@ -140,6 +140,8 @@ pub fn run() {
             commands::open_link::open_link,
             commands::mark_read::mark_read,
             commands::recent_results::recent_results,
+            commands::set_relay_secret::set_relay_secret,
+            commands::relay_secrets_stored::relay_secrets_stored,
         ])
         .setup(move |app| {
             tray::build(app)?;

@@ -7,7 +7,7 @@ use crate::state::AppState;
 /// The shortcut and start-at-login are applied first (only the shell can),
 /// so a shortcut the desktop refuses is an error and nothing is saved.
 #[tauri::command]
-pub fn save_prefs(
+pub async fn save_prefs(
     app: AppHandle,
     state: State<'_, AppState>,
     prefs: Prefs,
@@ -15,5 +15,5 @@ pub fn save_prefs(
     prefs.validate().map_err(IpcError::from)?;
     crate::shortcut::replace(&app, &state.host.prefs().shortcut, &prefs.shortcut)?;
     crate::autostart::apply(&app, prefs.start_at_login)?;
-    state.host.save_prefs(prefs)
+    state.host.save_prefs(prefs).await
 }

@@ -43,11 +43,46 @@ export type Theme = "system" | "light" | "dark";
 
 export type NotifyLevel = "all" | "failures" | "none";
 
+export type RelayPrefs = { 
+/**
+ * Messages starting with this (or mentioning the bot) are commands.
+ */
+prefix: string, 
+/**
+ * Chat users allowed to run commands: `slack:U…`, `teams:29:…`.
+ * Empty: nothing runs.
+ */
+allowed_users: Array<string>, 
+/**
+ * Slack: Socket Mode in, chat.postMessage out.
+ */
+slack: boolean, 
+/**
+ * Slack's Web API base (only for tests or Slack GovSlack).
+ */
+slack_api: string | null, 
+/**
+ * Teams: the Bot Framework messaging endpoint in, proactive replies out.
+ */
+teams: boolean, teams_app_id: string | null, 
+/**
+ * Where the messaging endpoint listens (your tunnel points here).
+ */
+teams_listen: string, 
+/**
+ * Bot Framework's token and OpenID metadata URLs (tests, sovereign clouds).
+ */
+teams_token_url: string | null, teams_metadata_url: string | null, };
+
 export type Prefs = { 
 /**
  * The global shortcut that summons the palette (Tauri accelerator syntax).
  */
-shortcut: string, theme: Theme, notify_results: NotifyLevel, notify_announcements: boolean, start_at_login: boolean, };
+shortcut: string, theme: Theme, notify_results: NotifyLevel, notify_announcements: boolean, start_at_login: boolean, 
+/**
+ * Slack / Teams relay (off until connected; secrets in the keyring).
+ */
+relay: RelayPrefs, };
 
 export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "show_settings" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, };
 
@@ -67,6 +102,8 @@ export interface Commands {
   open_link: { args: { url: string }; returns: boolean };
   mark_read: { args: {}; returns: number };
   recent_results: { args: {}; returns: Array<RecentResult> };
+  set_relay_secret: { args: { name: string; secret: string }; returns: boolean };
+  relay_secrets_stored: { args: {}; returns: Array<string> };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored"] as const;

@@ -24,6 +24,8 @@ export const getPrefs = () => call("get_prefs", {});
 export const savePrefs = (prefs: Prefs) => call("save_prefs", { prefs });
 export const openLink = (url: string) => call("open_link", { url });
 export const markRead = () => call("mark_read", {});
+export const setRelaySecret = (name: string, secret: string) => call("set_relay_secret", { name, secret });
+export const relaySecretsStored = () => call("relay_secrets_stored", {});
 
 // The window plugin's own command (what @tauri-apps/api/window calls),
 // without pulling that whole module into the bundle.

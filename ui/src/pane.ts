@@ -121,6 +121,13 @@ export class Pane {
     const meta = el("div", "meta");
     meta.append(el("time", "time", time(entry.ts)), el("span", "profile", entry.profile), el("span", "kind", entry.kind));
     li.append(meta);
+    // Relayed conversations are marked with where they came from / went.
+    if (typeof data["origin"] === "string") {
+      const who = typeof data["chat_user"] === "string" ? ` · ${data["chat_user"]}` : "";
+      meta.append(el("span", "origin", `via ${data["origin"]}${who}`));
+      li.dataset.origin = data["origin"] as string;
+    }
+    if (typeof data["relayed"] === "string") meta.append(el("span", "origin", `→ ${data["relayed"]}`));
 
     const note = typeof data["note"] === "string" ? (data["note"] as string) : null;
     if (note) li.append(el("div", "note", `Shown here: ${note}`));

@@ -1,7 +1,7 @@
 // Settings: profiles (the secret goes to the keyring through the backend
 // and is never shown again) and preferences. Keyboard: Ctrl+, opens, Esc
 // closes; every control is a plain form element.
-import { getPrefs, listProfiles, savePrefs, saveProfile, switchProfile } from "./ipc";
+import { getPrefs, listProfiles, relaySecretsStored, savePrefs, saveProfile, setRelaySecret, switchProfile } from "./ipc";
 import { isIpcError, type AuthKind, type NotifyLevel, type Prefs, type ProfileSummary, type Theme } from "./types";
 
 export function applyTheme(theme: Theme, doc: Document = document): void {
@@ -18,6 +18,8 @@ export class Settings {
   private profileForm: HTMLFormElement;
   private prefsForm: HTMLFormElement;
   private list: HTMLUListElement;
+  private relayForm: HTMLFormElement;
+  private loaded: Prefs | null = null;
   private returnFocus: HTMLElement | null = null;
 
   constructor(
@@ -28,6 +30,11 @@ export class Settings {
     this.profileForm = doc.getElementById("profile-form") as HTMLFormElement;
     this.prefsForm = doc.getElementById("prefs-form") as HTMLFormElement;
     this.list = doc.getElementById("profiles") as HTMLUListElement;
+    this.relayForm = doc.getElementById("relay-form") as HTMLFormElement;
+    this.relayForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.submitRelay();
+    });
     doc.getElementById("close-settings")?.addEventListener("click", () => this.close());
     this.root.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
@@ -154,6 +161,8 @@ export class Settings {
   async loadPrefs(): Promise<Prefs | null> {
     try {
       const p = await getPrefs();
+      this.loaded = p;
+      this.fillRelay(p);
       const f = this.prefsForm;
       this.field(f, "shortcut").value = p.shortcut;
       this.field(f, "theme").value = p.theme;
@@ -169,7 +178,10 @@ export class Settings {
 
   async submitPrefs(): Promise<void> {
     const f = this.prefsForm;
+    if (!this.loaded) this.loaded = await this.loadPrefs();
+    if (!this.loaded) return;
     const prefs: Prefs = {
+      ...this.loaded,
       shortcut: this.field(f, "shortcut").value.trim(),
       theme: this.field(f, "theme").value as Theme,
       notify_results: this.field(f, "notify_results").value as NotifyLevel,
@@ -178,10 +190,63 @@ export class Settings {
     };
     try {
       const saved = await savePrefs(prefs);
+      this.loaded = saved;
       this.onPrefs(saved);
       this.say("prefs-msg", "Saved.", "ok");
     } catch (e) {
       this.say("prefs-msg", message(e), "error");
+    }
+  }
+
+  private fillRelay(p: Prefs): void {
+    const f = this.relayForm;
+    const r = p.relay;
+    this.field(f, "slack").checked = r.slack;
+    this.field(f, "teams").checked = r.teams;
+    this.field(f, "teams_app_id").value = r.teams_app_id ?? "";
+    this.field(f, "teams_listen").value = r.teams_listen;
+    this.field(f, "prefix").value = r.prefix;
+    (f.elements.namedItem("allowed_users") as HTMLTextAreaElement).value = r.allowed_users.join("\n");
+    void relaySecretsStored().then(
+      (names) => {
+        const p = this.doc.getElementById("relay-stored") as HTMLElement;
+        p.textContent = names.length ? `In your keyring: ${names.join(", ")}` : "No relay secrets stored yet.";
+      },
+      () => {},
+    );
+  }
+
+  /** Secrets to the keyring (each once, then cleared), the rest to settings. */
+  async submitRelay(): Promise<void> {
+    if (!this.loaded) this.loaded = await this.loadPrefs();
+    if (!this.loaded) return;
+    const f = this.relayForm;
+    try {
+      for (const name of ["slack-bot-token", "slack-app-token", "teams-app-password"]) {
+        const input = this.field(f, name);
+        const value = input.value;
+        input.value = "";
+        if (value !== "") await setRelaySecret(name, value);
+      }
+      const allowed = (f.elements.namedItem("allowed_users") as HTMLTextAreaElement).value
+        .split("\n")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      const relay = {
+        ...this.loaded.relay,
+        slack: this.field(f, "slack").checked,
+        teams: this.field(f, "teams").checked,
+        teams_app_id: this.field(f, "teams_app_id").value.trim() || null,
+        teams_listen: this.field(f, "teams_listen").value.trim() || "127.0.0.1:3978",
+        prefix: this.field(f, "prefix").value.trim() || "!st2",
+        allowed_users: allowed,
+      };
+      const saved = await savePrefs({ ...this.loaded, relay });
+      this.loaded = saved;
+      this.fillRelay(saved);
+      this.say("relay-msg", allowed.length === 0 ? "Saved. Nobody is allowed to run commands yet: add your own chat user id." : "Saved.", "ok");
+    } catch (e) {
+      this.say("relay-msg", message(e), "error");
     }
   }
 }

@@ -200,3 +200,46 @@ pub async fn whoami(out: &Out, ctx: &Context) -> Result<ExitCode, CliError> {
     ));
     Ok(ExitCode::SUCCESS)
 }
+
+/// `relay-secret NAME`: a Slack/Teams relay secret into the keyring.
+pub async fn relay_secret(out: &Out, name: &str, stdin: bool) -> Result<ExitCode, CliError> {
+    let which = stormdesk_secrets::RelaySecret::parse(name).ok_or_else(|| {
+        CliError::Usage(format!(
+            "\"{name}\" is not a relay secret (one of: {})",
+            stormdesk_secrets::RelaySecret::ALL
+                .map(|s| s.name())
+                .join(", ")
+        ))
+    })?;
+    let args = LoginArgs {
+        password_stdin: stdin,
+        ..LoginArgs::default()
+    };
+    let account = which.account();
+    let secret = match read_secret(&args, &format!("{}: ", which.name())) {
+        Ok(s) => s,
+        // An empty secret removes the entry.
+        Err(CliError::Usage(m)) if m == "an empty secret" => {
+            let acc = account.clone();
+            let removed = blocking(move |s| s.delete(&acc)).await?;
+            out.record(&json!({"secret": which.name(), "removed": removed}));
+            out.line(format!(
+                "{}: {}",
+                which.name(),
+                if removed {
+                    "removed from the keyring"
+                } else {
+                    "was not stored"
+                }
+            ));
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => return Err(e),
+    };
+    let acc = account.clone();
+    blocking(move |s| s.set(&acc, &secret)).await?;
+    let place = store().describe(&account);
+    out.record(&json!({"secret": which.name(), "stored_in": place}));
+    out.line(format!("{}: stored in {place}", which.name()));
+    Ok(ExitCode::SUCCESS)
+}

@@ -84,6 +84,15 @@ enum Command {
     },
     /// Remove the profile's secret from the keyring.
     Logout,
+    /// Keep a relay secret (slack-bot-token, slack-app-token,
+    /// teams-app-password) in the OS keyring; an empty one removes it.
+    RelaySecret {
+        /// slack-bot-token | slack-app-token | teams-app-password
+        name: String,
+        /// Read the secret from standard input instead of asking.
+        #[arg(long)]
+        stdin: bool,
+    },
     /// Who this profile is, and where its secret lives (never the secret).
     Whoami,
     /// Print announcements and execution updates as they arrive.
@@ -275,6 +284,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             account::login(out, &ctx, args).await
         }
         Command::Logout => account::logout(out, &ctx).await,
+        Command::RelaySecret { name, stdin } => account::relay_secret(out, &name, stdin).await,
         Command::Whoami => account::whoami(out, &ctx).await,
         Command::Listen { notify } => {
             let (client, profile) = ctx.client_and_profile().await?;

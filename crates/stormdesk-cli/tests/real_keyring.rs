@@ -158,6 +158,42 @@ async fn login_exec_whoami_logout_with_the_real_keyring() {
 
 /// A keyring that stays locked (unlocked with the wrong password) is a clear
 /// error that says to unlock it, and nothing is written anywhere else.
+/// Relay secrets go to the real keyring under their own accounts; an
+/// empty one removes the entry; an unknown name is a usage error.
+#[test]
+fn relay_secrets_are_kept_in_the_real_keyring() {
+    let home = tempfile::tempdir().unwrap();
+    let lookup = || {
+        Command::new("secret-tool")
+            .args([
+                "lookup",
+                "service",
+                "stormdesk-cli-test",
+                "username",
+                "relay/slack-bot-token",
+            ])
+            .output()
+            .unwrap()
+    };
+    let mut c = cli(home.path());
+    c.args(["relay-secret", "slack-bot-token", "--stdin"]);
+    let out = run_with_stdin(c, "xoxb-real-keyring\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("xoxb-real-keyring"));
+    assert_eq!(text(&lookup().stdout).trim(), "xoxb-real-keyring");
+    let mut c = cli(home.path());
+    c.args(["relay-secret", "slack-bot-token", "--stdin"]);
+    let out = run_with_stdin(c, "\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("removed"));
+    assert_eq!(text(&lookup().stdout).trim(), "");
+    let mut c = cli(home.path());
+    c.args(["relay-secret", "github-token", "--stdin"]);
+    let out = run_with_stdin(c, "x\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a relay secret"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_keyring_says_so() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();

@@ -53,6 +53,8 @@ pub struct Host<S: Sink + Clone> {
     paused: AtomicBool,
     recent: Mutex<VecDeque<RecentResult>>,
     unread: AtomicU32,
+    /// The relay of the running desk, if on.
+    relay: tokio::sync::Mutex<Option<crate::relay_runner::RunningRelay>>,
     /// Why no desk runs (first run, a failed start), for `status`.
     idle_reason: Mutex<Option<IpcError>>,
 }
@@ -81,6 +83,7 @@ impl<S: Sink + Clone> Host<S> {
             paused: AtomicBool::new(false),
             recent: Mutex::new(VecDeque::new()),
             unread: AtomicU32::new(0),
+            relay: tokio::sync::Mutex::new(None),
             idle_reason: Mutex::new(Some(IpcError::starting())),
         })
     }
@@ -231,6 +234,9 @@ impl<S: Sink + Clone> Host<S> {
         if let Some(token) = forwarder.take() {
             token.cancel();
         }
+        if let Some(r) = self.relay.lock().await.take() {
+            r.stop().await;
+        }
         let previous = self.desk.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(old) = previous {
             old.stop().await;
@@ -272,6 +278,28 @@ impl<S: Sink + Clone> Host<S> {
         self.emit(DeskEvent::Connection {
             state: desk.connection_state(),
         });
+        drop(forwarder);
+        self.restart_relay().await;
+    }
+
+    /// (Re)start the relay of the running desk as the preferences say; a
+    /// relay that cannot start is reported, the desk keeps running.
+    pub async fn restart_relay(&self) {
+        let mut slot = self.relay.lock().await;
+        if let Some(r) = slot.take() {
+            r.stop().await;
+        }
+        let Some(desk) = self.current() else {
+            return;
+        };
+        let prefs = self.prefs().relay;
+        match crate::relay_runner::start(&desk, &prefs, &self.store).await {
+            Ok(r) => *slot = r,
+            Err(error) => {
+                desk.set_relay_outbox(None);
+                self.emit(DeskEvent::Failed { error });
+            }
+        }
     }
 
     fn forward(&self, ev: DeskEvent) {
@@ -354,16 +382,69 @@ impl<S: Sink + Clone> Host<S> {
 
     /// Validate, write `settings.toml`, apply. The shell applies what only
     /// it can (shortcut, start at login) before calling this.
-    pub fn save_prefs(&self, prefs: Prefs) -> Result<Prefs, IpcError> {
+    pub async fn save_prefs(&self, prefs: Prefs) -> Result<Prefs, IpcError> {
         prefs.validate()?;
         if let Some(path) = &self.opts.prefs_path {
             prefs.save(path)?;
         }
-        *self.prefs.write().unwrap_or_else(|e| e.into_inner()) = prefs.clone();
+        let old = std::mem::replace(
+            &mut *self.prefs.write().unwrap_or_else(|e| e.into_inner()),
+            prefs.clone(),
+        );
         if let Some(d) = self.current() {
             d.set_notify_policy(self.policy());
         }
+        if old.relay != prefs.relay {
+            self.restart_relay().await;
+        }
         Ok(prefs)
+    }
+
+    /// Store (or, given an empty one, remove) a relay secret in the
+    /// keyring, then restart the relay with it. Never echoed back.
+    pub async fn set_relay_secret(
+        &self,
+        name: &str,
+        secret: stormdesk_client::Secret,
+    ) -> Result<bool, IpcError> {
+        let which = stormdesk_secrets::RelaySecret::parse(name).ok_or_else(|| {
+            IpcError::new(
+                "input",
+                format!(
+                    "\"{name}\" is not a relay secret (one of: {})",
+                    stormdesk_secrets::RelaySecret::ALL
+                        .map(|s| s.name())
+                        .join(", ")
+                ),
+            )
+        })?;
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || {
+            if secret.is_empty() {
+                store.delete(&which.account()).map(|_| ())
+            } else {
+                store.set(&which.account(), &secret)
+            }
+        })
+        .await
+        .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?
+        .map_err(|e| IpcError::from(DeskError::from(e)))?;
+        self.restart_relay().await;
+        Ok(true)
+    }
+
+    /// Which relay secrets are stored (names only).
+    pub async fn relay_secrets_stored(&self) -> Vec<String> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || {
+            stormdesk_secrets::RelaySecret::ALL
+                .into_iter()
+                .filter(|s| matches!(store.get(&s.account()), Ok(Some(_))))
+                .map(|s| s.name().to_string())
+                .collect()
+        })
+        .await
+        .unwrap_or_default()
     }
 
     /// Profiles in the config file (plus the one in use), with whether a
@@ -527,6 +608,9 @@ impl<S: Sink + Clone> Host<S> {
 
     /// Stop the running desk (quit).
     pub async fn shutdown(&self) {
+        if let Some(r) = self.relay.lock().await.take() {
+            r.stop().await;
+        }
         if let Some(t) = self.switching.lock().await.take() {
             t.cancel();
         }

@@ -9,7 +9,7 @@ use stormdesk_history::{Entry, EntryKind};
 use stormdesk_stream::ConnectionState;
 use ts_rs::{Config, TS};
 
-use crate::prefs::{NotifyLevel, Prefs, Theme};
+use crate::prefs::{NotifyLevel, Prefs, RelayPrefs, Theme};
 use crate::{DeskError, DeskEvent};
 
 /// The one error type that crosses IPC: `{kind, message}`, so the UI can
@@ -128,6 +128,8 @@ fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
         "open_link"(url: String) -> bool;
         "mark_read"() -> u32;
         "recent_results"() -> Vec<RecentResult>;
+        "set_relay_secret"(name: String, secret: String) -> bool;
+        "relay_secrets_stored"() -> Vec<String>;
     }
 }
 
@@ -165,6 +167,7 @@ pub fn bindings() -> String {
         RecentResult::decl(&cfg),
         Theme::decl(&cfg),
         NotifyLevel::decl(&cfg),
+        RelayPrefs::decl(&cfg),
         Prefs::decl(&cfg),
         DeskEvent::decl(&cfg),
     ];

@@ -9,6 +9,7 @@
 pub mod host;
 pub mod ipc;
 pub mod prefs;
+pub mod relay_runner;
 pub mod tray_look;
 
 use std::path::Path;
@@ -108,6 +109,16 @@ impl NotifyPolicy {
     }
 }
 
+/// An announcement addressed to a chat conversation, for the relay.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub destination: Route,
+    pub message: String,
+    pub extra: Value,
+}
+
+type Outbox = Arc<RwLock<Option<tokio::sync::mpsc::Sender<Outgoing>>>>;
+
 /// The desk for one profile.
 pub struct Desk {
     profile: Profile,
@@ -118,6 +129,8 @@ pub struct Desk {
     events: broadcast::Sender<DeskEvent>,
     notifier: Arc<NotifierHandle>,
     policy: Arc<RwLock<NotifyPolicy>>,
+    /// Where Slack/Teams-addressed announcements go while a relay runs.
+    outbox: Outbox,
     cancel: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     session_stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
@@ -177,6 +190,7 @@ impl Desk {
         let (events, _) = broadcast::channel(1024);
         let notifier = Arc::new(stormdesk_notify::spawn(sink));
         let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
+        let outbox: Outbox = Arc::default();
         let cancel = CancellationToken::new();
         let mut session = StreamSession::start(
             Arc::clone(&client),
@@ -211,6 +225,7 @@ impl Desk {
             let tx = events.clone();
             let notifier = Arc::clone(&notifier);
             let policy = Arc::clone(&policy);
+            let outbox = Arc::clone(&outbox);
             let name = profile.name.clone();
             tasks.push(tokio::spawn(async move {
                 loop {
@@ -219,7 +234,8 @@ impl Desk {
                         d = session.next() => match d { Some(d) => d, None => break },
                     };
                     let pol = *policy.read().unwrap_or_else(|e| e.into_inner());
-                    deliver(&history, &tx, &notifier, pol, &name, d).await;
+                    let out = outbox.read().unwrap_or_else(|e| e.into_inner()).clone();
+                    deliver(&history, &tx, &notifier, pol, out.as_ref(), &name, d).await;
                 }
                 session.stop().await;
             }));
@@ -233,6 +249,7 @@ impl Desk {
             events,
             notifier,
             policy,
+            outbox,
             cancel,
             tasks: Mutex::new(tasks),
             session_stop: Mutex::new(Some(stop_tx)),
@@ -271,7 +288,8 @@ impl Desk {
             .suggest(text, limit.clamp(1, 50))
     }
 
-    fn record(
+    /// Record an entry (history first) and show it.
+    pub fn record(
         &self,
         kind: EntryKind,
         execution_id: Option<&str>,
@@ -370,6 +388,17 @@ impl Desk {
         self.notifier.paused()
     }
 
+    /// The StackStorm client (the relay runs commands with it).
+    pub fn client(&self) -> Arc<St2Client> {
+        Arc::clone(&self.client)
+    }
+
+    /// Send Slack/Teams-addressed announcements to a relay (None: keep
+    /// them in the pane with a note).
+    pub fn set_relay_outbox(&self, tx: Option<tokio::sync::mpsc::Sender<Outgoing>>) {
+        *self.outbox.write().unwrap_or_else(|e| e.into_inner()) = tx;
+    }
+
     /// Which notices reach the desktop.
     pub fn set_notify_policy(&self, policy: NotifyPolicy) {
         *self.policy.write().unwrap_or_else(|e| e.into_inner()) = policy;
@@ -408,6 +437,7 @@ async fn deliver(
     tx: &broadcast::Sender<DeskEvent>,
     notifier: &NotifierHandle,
     policy: NotifyPolicy,
+    outbox: Option<&tokio::sync::mpsc::Sender<Outgoing>>,
     profile: &str,
     d: Delivery,
 ) {
@@ -454,7 +484,24 @@ async fn deliver(
             payload,
             destination,
         } => {
+            let chat = match &destination {
+                Route::To(Destination::Slack { .. }) => Some("Slack"),
+                Route::To(Destination::Teams(_)) => Some("Teams"),
+                _ => None,
+            };
+            let relayed = match (chat, outbox) {
+                (Some(_), Some(tx)) => tx
+                    .send(Outgoing {
+                        destination: destination.clone(),
+                        message: payload.message.clone(),
+                        extra: payload.extra.clone(),
+                    })
+                    .await
+                    .is_ok(),
+                _ => false,
+            };
             let note = match &destination {
+                _ if relayed => None,
                 Route::To(Destination::Pane { profile: p }) if p == profile => None,
                 Route::To(other) => Some(format!(
                     "meant for {}",
@@ -471,7 +518,7 @@ async fn deliver(
                 EntryKind::Announcement,
                 None,
                 payload.message.clone(),
-                json!({"route": route, "channel": payload.channel, "note": note, "extra": payload.extra}),
+                json!({"route": route, "channel": payload.channel, "note": note, "extra": payload.extra, "relayed": if relayed { chat.map(str::to_lowercase) } else { None }}),
                 notice,
             )
         }

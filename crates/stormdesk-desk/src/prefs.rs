@@ -40,6 +40,48 @@ pub struct Prefs {
     pub notify_results: NotifyLevel,
     pub notify_announcements: bool,
     pub start_at_login: bool,
+    /// Slack / Teams relay (off until connected; secrets in the keyring).
+    pub relay: RelayPrefs,
+}
+
+/// The relay's settings. Its secrets (bot/app tokens, the Teams app
+/// password) are keyring entries, never here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelayPrefs {
+    /// Messages starting with this (or mentioning the bot) are commands.
+    pub prefix: String,
+    /// Chat users allowed to run commands: `slack:U…`, `teams:29:…`.
+    /// Empty: nothing runs.
+    pub allowed_users: Vec<String>,
+    /// Slack: Socket Mode in, chat.postMessage out.
+    pub slack: bool,
+    /// Slack's Web API base (only for tests or Slack GovSlack).
+    pub slack_api: Option<String>,
+    /// Teams: the Bot Framework messaging endpoint in, proactive replies out.
+    pub teams: bool,
+    pub teams_app_id: Option<String>,
+    /// Where the messaging endpoint listens (your tunnel points here).
+    pub teams_listen: String,
+    /// Bot Framework's token and OpenID metadata URLs (tests, sovereign clouds).
+    pub teams_token_url: Option<String>,
+    pub teams_metadata_url: Option<String>,
+}
+
+impl Default for RelayPrefs {
+    fn default() -> Self {
+        Self {
+            prefix: "!st2".into(),
+            allowed_users: Vec::new(),
+            slack: false,
+            slack_api: None,
+            teams: false,
+            teams_app_id: None,
+            teams_listen: "127.0.0.1:3978".into(),
+            teams_token_url: None,
+            teams_metadata_url: None,
+        }
+    }
 }
 
 impl Default for Prefs {
@@ -50,6 +92,7 @@ impl Default for Prefs {
             notify_results: NotifyLevel::All,
             notify_announcements: true,
             start_at_login: false,
+            relay: RelayPrefs::default(),
         }
     }
 }
@@ -139,6 +182,11 @@ mod tests {
             notify_results: NotifyLevel::Failures,
             notify_announcements: false,
             start_at_login: true,
+            relay: RelayPrefs {
+                slack: true,
+                allowed_users: vec!["slack:U1".into()],
+                ..RelayPrefs::default()
+            },
         };
         p.save(&path).unwrap();
         assert_eq!(Prefs::load(&path).unwrap(), p);

@@ -238,7 +238,7 @@ async fn results_count_as_unread_recent_keeps_five_links_stay_on_the_server_and_
     let mut prefs = host.prefs();
     prefs.notify_results = NotifyLevel::Failures;
     prefs.notify_announcements = false;
-    assert_eq!(host.save_prefs(prefs.clone()).unwrap(), prefs);
+    assert_eq!(host.save_prefs(prefs.clone()).await.unwrap(), prefs);
     assert!(std::fs::read_to_string(f.dir.path().join("settings.toml"))
         .unwrap()
         .contains("notify_results = \"failures\""));
@@ -246,7 +246,7 @@ async fn results_count_as_unread_recent_keeps_five_links_stay_on_the_server_and_
         shortcut: "Space".into(),
         ..prefs.clone()
     };
-    assert_eq!(host.save_prefs(bad).unwrap_err().kind, "input");
+    assert_eq!(host.save_prefs(bad).await.unwrap_err().kind, "input");
 
     let mut rx = host.subscribe();
     for _ in 0..6 {

@@ -15,6 +15,8 @@
 //!
 //! Every base URL is configurable so tests point them at loopback fakes.
 
+#[cfg(feature = "fakes")]
+pub mod fakes;
 pub mod inbound;
 pub mod outbound;
 pub mod service;

@@ -5,16 +5,12 @@
 //! Also: Slack's `disconnect` → reconnect, our own bot echo ignored, a user
 //! not on the allow-list refused.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 use stormdesk_client::{Profile, Secret, St2Client};
+use stormdesk_relay::fakes::{envelope, FakeSlack};
 use stormdesk_relay::inbound::InboundPolicy;
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
@@ -25,89 +21,32 @@ use stormdesk_stream::{Delivery, ListenerConfig, StreamSession};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-#[derive(Default)]
-struct Slack {
-    base: String,
-    opens: Vec<Option<String>>,
-    connections: usize,
-    acks: Vec<String>,
-    posts: Vec<Value>,
-}
-
-type Shared = Arc<Mutex<Slack>>;
-
-fn envelope(id: &str, event: Value) -> String {
-    json!({"envelope_id": id, "type": "events_api", "accepts_response_payload": false,
-           "payload": {"team_id": "T0V6H6HCJ", "type": "event_callback", "event": event}})
-    .to_string()
-}
-
-async fn open(State(s): State<Shared>, headers: HeaderMap) -> Json<Value> {
-    let mut s = s.lock().unwrap();
-    s.opens.push(
-        headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    );
-    let url = format!("{}/socket", s.base.replace("http://", "ws://"));
-    Json(json!({"ok": true, "url": url}))
-}
-
-async fn post_message(State(s): State<Shared>, Json(body): Json<Value>) -> Json<Value> {
-    let mut s = s.lock().unwrap();
-    s.posts.push(body.clone());
-    Json(
-        json!({"ok": true, "channel": body["channel"], "ts": format!("1700000000.{:06}", s.posts.len())}),
-    )
-}
-
-async fn socket(State(s): State<Shared>, ws: WebSocketUpgrade) -> axum::response::Response {
-    ws.on_upgrade(move |sock| serve_socket(s, sock))
-}
-
-async fn serve_socket(s: Shared, mut sock: WebSocket) {
-    let n = {
-        let mut st = s.lock().unwrap();
-        st.connections += 1;
-        st.connections
-    };
-    let mut frames = vec![json!({"type": "hello", "num_connections": 1}).to_string()];
-    if n == 1 {
-        // Our own reply echoed back as an event, then Slack's refresh.
-        frames.push(envelope("echo-1", json!({"type": "message", "bot_id": "B0BOT", "channel": "C110T9SMT", "ts": "1.1", "text": "Sekunde..."})));
-        frames.push(json!({"type": "disconnect", "reason": "refresh_requested"}).to_string());
-    } else {
-        frames.push(envelope("msg-1", json!({"text": "!st2 genpass", "ts": "1506953521.000382", "user": "U110FGZSQ", "type": "message", "channel": "C110T9SMT", "team": "T0V6H6HCJ"})));
-        frames.push(envelope("msg-2", json!({"text": "!st2 genpass", "ts": "1506953600.000100", "user": "USTRANGER", "type": "message", "channel": "C110T9SMT", "team": "T0V6H6HCJ"})));
-    }
-    for f in frames {
-        if sock.send(Message::Text(f.into())).await.is_err() {
-            return;
-        }
-    }
-    while let Some(Ok(m)) = sock.recv().await {
-        if let Message::Text(t) = m {
-            let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
-            if let Some(id) = v["envelope_id"].as_str() {
-                s.lock().unwrap().acks.push(id.to_string());
-            }
-        }
-    }
-}
-
-async fn fake_slack() -> (String, Shared) {
-    let state: Shared = Arc::default();
-    let app = axum::Router::new()
-        .route("/api/apps.connections.open", post(open))
-        .route("/api/chat.postMessage", post(post_message))
-        .route("/socket", get(socket))
-        .with_state(Arc::clone(&state));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    state.lock().unwrap().base = base.clone();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, state)
+/// First connection: our own reply echoed back (ignored), then Slack's
+/// refresh. Second: the seed's message from an allowed user, and the same
+/// command from a stranger.
+fn script() -> Vec<Vec<String>> {
+    vec![
+        vec![
+            envelope(
+                "echo-1",
+                "T0V6H6HCJ",
+                json!({"type": "message", "bot_id": "B0BOT", "channel": "C110T9SMT", "ts": "1.1", "text": "Sekunde..."}),
+            ),
+            json!({"type": "disconnect", "reason": "refresh_requested"}).to_string(),
+        ],
+        vec![
+            envelope(
+                "msg-1",
+                "T0V6H6HCJ",
+                json!({"text": "!st2 genpass", "ts": "1506953521.000382", "user": "U110FGZSQ", "type": "message", "channel": "C110T9SMT", "team": "T0V6H6HCJ"}),
+            ),
+            envelope(
+                "msg-2",
+                "T0V6H6HCJ",
+                json!({"text": "!st2 genpass", "ts": "1506953600.000100", "user": "USTRANGER", "type": "message", "channel": "C110T9SMT", "team": "T0V6H6HCJ"}),
+            ),
+        ],
+    ]
 }
 
 async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
@@ -122,7 +61,7 @@ async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
-    let (base, slack) = fake_slack().await;
+    let fake = FakeSlack::start(script()).await;
     let sim = Simulator::start(SimConfig {
         time_scale: 0.05,
         ..SimConfig::default()
@@ -141,10 +80,7 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     assert!(session.wait_live(Duration::from_secs(10)).await);
 
     let relay = Arc::new(Relay {
-        slack: Some(SlackClient::new(
-            &format!("{base}/api"),
-            Secret::new("xoxb-bot"),
-        )),
+        slack: Some(SlackClient::new(&fake.api, Secret::new("xoxb-bot"))),
         teams: None,
     });
     let (in_tx, in_rx) = mpsc::channel(16);
@@ -163,7 +99,7 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     );
     let cancel = CancellationToken::new();
     let socket = tokio::spawn(socket_mode::run(
-        format!("{base}/api"),
+        fake.api.clone(),
         Secret::new("xapp-1-app-token"),
         in_tx,
         cancel.clone(),
@@ -214,8 +150,8 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     relay.deliver(&destination, &message, &extra).await.unwrap();
 
     let s = until("three posts", || {
-        let s = slack.lock().unwrap();
-        (s.posts.len() >= 3).then(|| {
+        let s = fake.record.lock().unwrap();
+        (s.posts.len() >= 3 && s.acks.len() >= 3).then(|| {
             (
                 s.posts.clone(),
                 s.acks.clone(),
@@ -226,6 +162,10 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     })
     .await;
     let (posts, acks, opens, connections) = s;
+    assert!(posts
+        .iter()
+        .all(|(auth, _)| auth.as_deref() == Some("Bearer xoxb-bot")));
+    let posts: Vec<serde_json::Value> = posts.into_iter().map(|(_, b)| b).collect();
     // Every envelope acknowledged, the bot's echo included (and ignored).
     for id in ["echo-1", "msg-1", "msg-2"] {
         assert!(

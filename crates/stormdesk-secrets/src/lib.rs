@@ -82,6 +82,41 @@ pub fn profile_account(profile: &str) -> String {
     format!("profile/{profile}")
 }
 
+/// The relay's secrets, one keyring entry each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelaySecret {
+    /// Slack bot token (`xoxb-…`): chat.postMessage.
+    SlackBot,
+    /// Slack app-level token (`xapp-…`): Socket Mode.
+    SlackApp,
+    /// The Bot Framework app password (client secret) of the Teams bot.
+    TeamsPassword,
+}
+
+impl RelaySecret {
+    pub const ALL: [RelaySecret; 3] = [
+        RelaySecret::SlackBot,
+        RelaySecret::SlackApp,
+        RelaySecret::TeamsPassword,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RelaySecret::SlackBot => "slack-bot-token",
+            RelaySecret::SlackApp => "slack-app-token",
+            RelaySecret::TeamsPassword => "teams-app-password",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    pub fn account(self) -> String {
+        format!("relay/{}", self.name())
+    }
+}
+
 /// Where secrets are kept.
 pub trait CredentialStore: Send + Sync {
     fn get(&self, account: &str) -> Result<Option<Secret>, SecretsError>;

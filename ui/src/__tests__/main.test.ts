@@ -19,7 +19,7 @@ describe("app start", () => {
       if (cmd === "run_command") throw { kind: "no_match", message: "no alias matches \"nope\"" };
       if (cmd === "suggest_aliases") return [];
       if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
-      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false };
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
       return null;
     }, { shouldMockEvents: true });
     const { start } = await import("../main");
@@ -52,7 +52,7 @@ describe("app start", () => {
         return [{ ...e(7, "result", "done"), execution_id: "x7", data: { status: "succeeded" } }];
       }
       if (cmd === "start_demo") { configured = true; return null; }
-      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false };
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
       return [];
     }, { shouldMockEvents: true });
     const { start } = await import("../main");

@@ -97,4 +97,12 @@ describe("pane", () => {
     expect(pane.oldestId()).toBe(50);
     expect(pane.addOlder([entry({ id: 50, kind: "ack", execution_id: "old", text: "working" })])).toBe(0);
   });
+
+  it("marks relayed conversations with their origin", () => {
+    pane.add(entry({ id: 60, kind: "command", text: "genpass", data: { origin: "slack", chat_user: "slack:U110FGZSQ" } }));
+    pane.add(entry({ id: 61, kind: "announcement", text: "done", data: { relayed: "teams" } }));
+    const marks = [...root.querySelectorAll(".origin")].map((e) => e.textContent);
+    expect(marks).toEqual(["via slack · slack:U110FGZSQ", "→ teams"]);
+    expect((root.firstElementChild as HTMLElement).dataset.origin).toBe("slack");
+  });
 });

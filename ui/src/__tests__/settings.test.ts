@@ -5,7 +5,8 @@ import type { Prefs, ProfileSummary } from "../types";
 
 import { body } from "./markup";
 
-const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false };
+const relay: Prefs["relay"] = { prefix: "!st2", allowed_users: [], slack: false, slack_api: null, teams: false, teams_app_id: null, teams_listen: "127.0.0.1:3978", teams_token_url: null, teams_metadata_url: null };
+const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, relay };
 const work: ProfileSummary = { name: "work", base_url: "https://st2.example", auth: "password", username: "ann", stream_route: "stormdesk", has_secret: true, current: true };
 
 describe("settings", () => {
@@ -18,6 +19,7 @@ describe("settings", () => {
     mockIPC((cmd, args) => {
       calls.push({ cmd, args: args as Record<string, unknown> });
       if (cmd === "list_profiles") return [work];
+      if (cmd === "relay_secrets_stored") return [];
       if (cmd === "get_prefs") return prefs;
       if (cmd === "save_profile") {
         if (fail) throw { kind: "unauthorized", message: "StackStorm refused the credentials" };
@@ -62,6 +64,7 @@ describe("settings", () => {
     mockIPC((cmd, args) => {
       if (cmd === "get_prefs") return prefs;
       if (cmd === "list_profiles") return [];
+      if (cmd === "relay_secrets_stored") return [];
       if (cmd === "save_prefs") {
         const p = (args as { prefs: Prefs }).prefs;
         if (p.shortcut === "Space") throw { kind: "input", message: '"Space" is not a shortcut' };
@@ -83,5 +86,37 @@ describe("settings", () => {
     expect(document.getElementById("prefs-msg")!.textContent).toContain("not a shortcut");
     applyTheme("system");
     expect(document.documentElement.dataset.theme).toBeUndefined();
+  });
+
+  it("relay: secrets go to the keyring once and are cleared, the rest is saved; other prefs are kept", async () => {
+    const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args: args as Record<string, unknown> });
+      if (cmd === "get_prefs") return { ...prefs, theme: "dark" };
+      if (cmd === "list_profiles") return [];
+      if (cmd === "relay_secrets_stored") return calls.some((c) => c.cmd === "set_relay_secret") ? ["slack-bot-token"] : [];
+      if (cmd === "set_relay_secret") return true;
+      if (cmd === "save_prefs") return (args as { prefs: Prefs }).prefs;
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    await s.open();
+    const f = document.getElementById("relay-form") as HTMLFormElement;
+    const input = (n: string) => f.elements.namedItem(n) as HTMLInputElement;
+    input("slack").checked = true;
+    input("slack-bot-token").value = "xoxb-secret";
+    (f.elements.namedItem("allowed_users") as HTMLTextAreaElement).value = "slack:U110FGZSQ\n\n  teams:29:abc ";
+    await s.submitRelay();
+    const secret = calls.filter((c) => c.cmd === "set_relay_secret");
+    expect(secret).toHaveLength(1);
+    expect(secret[0].args).toEqual({ name: "slack-bot-token", secret: "xoxb-secret" });
+    expect(input("slack-bot-token").value).toBe("");
+    const saved = calls.filter((c) => c.cmd === "save_prefs").pop()!.args.prefs as Prefs;
+    expect(saved.theme).toBe("dark");
+    expect(saved.relay).toMatchObject({ slack: true, allowed_users: ["slack:U110FGZSQ", "teams:29:abc"], prefix: "!st2" });
+    expect(JSON.stringify(saved)).not.toContain("xoxb");
+    expect(document.body.innerHTML).not.toContain("xoxb-secret");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(document.getElementById("relay-stored")!.textContent).toContain("slack-bot-token");
   });
 });

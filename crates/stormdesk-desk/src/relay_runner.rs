@@ -1,0 +1,240 @@
+//! The running relay for one desk: Slack Socket Mode and/or the Teams
+//! messaging endpoint in, the relay service deciding and running commands,
+//! and Slack/Teams-addressed announcements out. Every relayed or refused
+//! command lands in history with the chat user who sent it. A task set you
+//! hold a handle to, stopped by its cancellation token.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use stormdesk_client::Secret;
+use stormdesk_history::EntryKind;
+use stormdesk_relay::inbound::InboundPolicy;
+use stormdesk_relay::outbound::Relay;
+use stormdesk_relay::service::{RelayEvent, RelayService};
+use stormdesk_relay::slack::SlackClient;
+use stormdesk_relay::teams::TeamsBot;
+use stormdesk_relay::{socket_mode, teams, teams_endpoint};
+use stormdesk_routing::Destination;
+use stormdesk_secrets::{CredentialStore, RelaySecret};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::ipc::IpcError;
+use crate::prefs::RelayPrefs;
+use crate::Desk;
+
+pub struct RunningRelay {
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    service: Option<RelayService>,
+}
+
+impl RunningRelay {
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        if let Some(s) = self.service.take() {
+            s.stop().await;
+        }
+        for t in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), t).await;
+        }
+    }
+}
+
+fn origin_of(user_id: &str) -> &'static str {
+    if user_id.starts_with("teams:") {
+        "teams"
+    } else {
+        "slack"
+    }
+}
+
+async fn secret(
+    store: &Arc<dyn CredentialStore>,
+    which: RelaySecret,
+    what: &str,
+) -> Result<Secret, IpcError> {
+    let store = Arc::clone(store);
+    let got = tokio::task::spawn_blocking(move || store.get(&which.account()))
+        .await
+        .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?
+        .map_err(|e| IpcError::new(e.kind(), e.to_string()))?;
+    got.ok_or_else(|| {
+        IpcError::new(
+            "relay",
+            format!(
+                "{what} is on but its {} is not in the keyring: add it in Settings ▸ Relay, or `stormdesk-cli relay-secret {}`",
+                which.name().replace('-', " "),
+                which.name()
+            ),
+        )
+    })
+}
+
+/// Start the relay for `desk` as `prefs` say (`Ok(None)`: relay off).
+pub async fn start(
+    desk: &Arc<Desk>,
+    prefs: &RelayPrefs,
+    store: &Arc<dyn CredentialStore>,
+) -> Result<Option<RunningRelay>, IpcError> {
+    if !prefs.slack && !prefs.teams {
+        desk.set_relay_outbox(None);
+        return Ok(None);
+    }
+    let cancel = CancellationToken::new();
+    let mut tasks = Vec::new();
+    let (in_tx, in_rx) = mpsc::channel(64);
+    let mut relay = Relay::default();
+    let mut slack_in = None;
+    if prefs.slack {
+        let api = prefs
+            .slack_api
+            .clone()
+            .unwrap_or_else(|| stormdesk_relay::slack::DEFAULT_API.into());
+        let bot = secret(store, RelaySecret::SlackBot, "Slack").await?;
+        let app = secret(store, RelaySecret::SlackApp, "Slack").await?;
+        relay.slack = Some(SlackClient::new(&api, bot));
+        slack_in = Some((api, app));
+    }
+    let mut teams_in = None;
+    if prefs.teams {
+        let app_id = prefs
+            .teams_app_id
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                IpcError::new(
+                    "relay",
+                    "Teams is on but no bot app id is set (relay.teams_app_id)",
+                )
+            })?;
+        let password = secret(store, RelaySecret::TeamsPassword, "Teams").await?;
+        let token_url = prefs
+            .teams_token_url
+            .clone()
+            .unwrap_or_else(|| teams::DEFAULT_TOKEN_URL.into());
+        relay.teams = Some(TeamsBot::new(&token_url, &app_id, password));
+        let addr: std::net::SocketAddr = prefs.teams_listen.parse().map_err(|e| {
+            IpcError::new(
+                "relay",
+                format!("relay.teams_listen \"{}\": {e}", prefs.teams_listen),
+            )
+        })?;
+        let listener = teams_endpoint::bind(addr).await.map_err(|e| {
+            IpcError::new(
+                "relay",
+                format!("the Teams endpoint cannot listen on {addr}: {e}"),
+            )
+        })?;
+        let metadata = prefs
+            .teams_metadata_url
+            .clone()
+            .unwrap_or_else(|| teams_endpoint::DEFAULT_METADATA_URL.into());
+        teams_in = Some((listener, teams_endpoint::BotAuth::new(&metadata, &app_id)));
+    }
+    let relay = Arc::new(relay);
+
+    if let Some((api, app)) = slack_in {
+        let (tx, token, d) = (in_tx.clone(), cancel.clone(), Arc::clone(desk));
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = socket_mode::run(api, app, tx, token).await {
+                let _ = d.record(
+                    EntryKind::Error,
+                    None,
+                    &e.to_string(),
+                    json!({"kind": e.kind(), "origin": "slack"}),
+                );
+            }
+        }));
+    }
+    if let Some((listener, auth)) = teams_in {
+        let (tx, token, d) = (in_tx.clone(), cancel.clone(), Arc::clone(desk));
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = teams_endpoint::serve(listener, auth, tx, token).await {
+                let _ = d.record(
+                    EntryKind::Error,
+                    None,
+                    &format!("the Teams endpoint stopped: {e}"),
+                    json!({"kind": "relay", "origin": "teams"}),
+                );
+            }
+        }));
+    }
+    drop(in_tx);
+
+    // Relayed commands → history (with the chat user) → the pane.
+    let (ev_tx, mut ev_rx) = mpsc::channel(64);
+    let policy = InboundPolicy {
+        prefix: prefs.prefix.clone(),
+        mention: None,
+        allowed: prefs.allowed_users.iter().cloned().collect(),
+    };
+    let service = RelayService::spawn(
+        desk.client(),
+        Arc::clone(&relay),
+        policy,
+        desk.profile().stream_route.clone(),
+        in_rx,
+        ev_tx,
+    );
+    {
+        let d = Arc::clone(desk);
+        tasks.push(tokio::spawn(async move {
+            while let Some(ev) = ev_rx.recv().await {
+                let r = match ev {
+                    RelayEvent::Ran { user_id, command, origin, execution_ids } => {
+                        let kind = match origin {
+                            Destination::Teams(_) => "teams",
+                            _ => "slack",
+                        };
+                        d.record(EntryKind::Command, None, &command, json!({"origin": kind, "chat_user": user_id, "executions": execution_ids}))
+                    }
+                    RelayEvent::Refused { user_id, text, reply } => d.record(
+                        EntryKind::Note,
+                        None,
+                        &format!("Refused a command from {user_id}: {text}"),
+                        json!({"origin": origin_of(&user_id), "chat_user": user_id, "reply": reply}),
+                    ),
+                    RelayEvent::Failed { user_id, command, error } => d.record(
+                        EntryKind::Error,
+                        None,
+                        &format!("{command}: {error}"),
+                        json!({"origin": origin_of(&user_id), "chat_user": user_id}),
+                    ),
+                };
+                if let Err(e) = r {
+                    tracing::error!(error = %e, "relay history write failed");
+                }
+            }
+        }));
+    }
+    // Chat-addressed announcements → Slack / Teams; failures are shown.
+    let (out_tx, mut out_rx) = mpsc::channel::<crate::Outgoing>(256);
+    {
+        let (d, relay, token) = (Arc::clone(desk), Arc::clone(&relay), cancel.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let o = tokio::select! {
+                    _ = token.cancelled() => break,
+                    o = out_rx.recv() => match o { Some(o) => o, None => break },
+                };
+                if let Err(e) = relay.deliver(&o.destination, &o.message, &o.extra).await {
+                    let _ = d.record(
+                        EntryKind::Note,
+                        None,
+                        &format!("Not delivered to chat: {e}\n{}", o.message),
+                        json!({"kind": e.kind()}),
+                    );
+                }
+            }
+        }));
+    }
+    desk.set_relay_outbox(Some(out_tx));
+    Ok(Some(RunningRelay {
+        cancel,
+        tasks,
+        service: Some(service),
+    }))
+}
