@@ -208,6 +208,14 @@ try {
   await until("ready (demo) with --demo", async () => /ready \(demo server\)|live/.test((await texts(sid, "#status"))[0] ?? ""));
   const prof = await invoke(sid, "get_status", {});
   check("--demo starts straight into the demo", prof?.ok?.demo === true, JSON.stringify(prof));
+  // Relay secrets over real IPC into the real keyring; never echoed back.
+  const stored = await invoke(sid, "set_relay_secret", { name: "slack-bot-token", secret: "xoxb-e2e-secret" });
+  const names = await invoke(sid, "relay_secrets_stored", {});
+  const relayInKeyring = execFileSync("secret-tool", ["lookup", "service", "stormdesk-e2e", "username", "relay/slack-bot-token"], { encoding: "utf8" }).trim();
+  check("a relay secret goes to the real keyring and only its name comes back",
+    stored?.ok === true && relayInKeyring === "xoxb-e2e-secret" && JSON.stringify(names?.ok) === '["slack-bot-token"]', JSON.stringify([stored, names]));
+  const badName = await invoke(sid, "set_relay_secret", { name: "github-token", secret: "x" });
+  check("an unknown relay secret name is refused", badName?.err?.kind === "input", JSON.stringify(badName));
   await screenshot(sid, "pane-dark.png");
   await wd("DELETE", `/session/${sid}`);
 
