@@ -45,6 +45,17 @@ pub fn message_from_envelope(env: &Value) -> Option<InboundMessage> {
         .as_str()
         .or(payload["team_id"].as_str())
         .unwrap_or("");
+    let mut text = event["text"].as_str().unwrap_or("").trim().to_string();
+    // An app_mention is addressed to the bot: the leading <@BOT> is how it
+    // was reached, not part of the command. (Slack also sends the same
+    // text as a `message` event; without the prefix that one is ignored,
+    // so the command runs once.)
+    let mentioned = kind == "app_mention";
+    if mentioned && text.starts_with("<@") {
+        if let Some(end) = text.find('>') {
+            text = text[end + 1..].trim().to_string();
+        }
+    }
     Some(InboundMessage {
         origin: Destination::Slack {
             team: team.to_string(),
@@ -53,8 +64,8 @@ pub fn message_from_envelope(env: &Value) -> Option<InboundMessage> {
         },
         user_id: format!("slack:{user}"),
         user_name: None,
-        text: event["text"].as_str().unwrap_or("").to_string(),
-        direct: event["channel_type"] == "im",
+        text,
+        direct: mentioned || event["channel_type"] == "im",
     })
 }
 
@@ -232,6 +243,33 @@ mod tests {
             }
         );
         assert!(!m.direct);
+    }
+
+    #[test]
+    fn a_mention_is_addressed_to_the_bot_and_runs_once() {
+        use crate::inbound::{decide, Decision, InboundPolicy};
+        let policy = InboundPolicy {
+            allowed: ["slack:U1".to_string()].into(),
+            ..InboundPolicy::default()
+        };
+        let ev = json!({"channel": "C1", "user": "U1", "ts": "5.5", "text": "<@U0BOT> deploy web to prod"});
+        let mut mention = ev.clone();
+        mention["type"] = json!("app_mention");
+        let mut plain = ev;
+        plain["type"] = json!("message");
+        let m = message_from_envelope(&envelope(mention)).unwrap();
+        assert_eq!(
+            decide(&policy, &m),
+            Decision::Run {
+                command: "deploy web to prod".into()
+            }
+        );
+        let p = message_from_envelope(&envelope(plain)).unwrap();
+        assert_eq!(
+            decide(&policy, &p),
+            Decision::Ignore,
+            "the twin message event does not run it again"
+        );
     }
 
     #[test]

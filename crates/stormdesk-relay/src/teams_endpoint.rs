@@ -71,10 +71,9 @@ impl BotAuth {
         }
     }
 
-    async fn fetch_keys(&self) -> Result<Vec<Jwk>, RelayError> {
-        let meta: Value = self
-            .http
-            .get(&self.metadata_url)
+    async fn get_json(&self, url: &str) -> Result<Value, RelayError> {
+        self.http
+            .get(url)
             .send()
             .await
             .map_err(|e| unreachable(SERVICE, e))?
@@ -83,25 +82,18 @@ impl BotAuth {
             .map_err(|e| RelayError::Malformed {
                 service: SERVICE,
                 message: e.without_url().to_string(),
-            })?;
+            })
+    }
+
+    async fn fetch_keys(&self) -> Result<Vec<Jwk>, RelayError> {
+        let meta = self.get_json(&self.metadata_url).await?;
         let jwks_uri = meta["jwks_uri"]
             .as_str()
             .ok_or_else(|| RelayError::Malformed {
                 service: SERVICE,
                 message: "the OpenID metadata has no jwks_uri".into(),
             })?;
-        let jwks: Value = self
-            .http
-            .get(jwks_uri)
-            .send()
-            .await
-            .map_err(|e| unreachable(SERVICE, e))?
-            .json()
-            .await
-            .map_err(|e| RelayError::Malformed {
-                service: SERVICE,
-                message: e.without_url().to_string(),
-            })?;
+        let jwks = self.get_json(jwks_uri).await?;
         let keys: Vec<Jwk> =
             serde_json::from_value(jwks["keys"].clone()).map_err(|e| RelayError::Malformed {
                 service: SERVICE,

@@ -11,14 +11,16 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
-use stormdesk_client::{Profile, Secret, St2Client};
+use stormdesk_client::Secret;
 use stormdesk_relay::inbound::{decide, run, Decision, InboundMessage, InboundPolicy};
 use stormdesk_relay::outbound::{Delivered, Relay};
 use stormdesk_relay::slack::{post_webhook, SlackClient};
 use stormdesk_relay::teams::{reference_from_activity, TeamsBot};
 use stormdesk_routing::{decode, Destination, Route};
-use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
 use stormdesk_stream::{Delivery, ListenerConfig, StreamSession};
+
+mod common;
+use common::stackstorm;
 
 const ROUTE: &str = "stormdesk";
 const SEED_CONVERSATION: &str = "a:1tjtnFy9YhaDQe_FWcXBL_wC4CsaRSs4EG6OedQ_6OmEwUqzey76DQLoEkAkJBYq5hKtQX0utNbtJXc-Ow0XfSFsKTxrAAy5D7atE7Ydo6T6E3droyiKiYsjkC6876Rpu";
@@ -146,22 +148,6 @@ fn handle(
             .into_response();
     }
     StatusCode::NOT_FOUND.into_response()
-}
-
-async fn stackstorm() -> (Simulator, Arc<St2Client>) {
-    let sim = Simulator::start(SimConfig {
-        time_scale: 0.05,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (profile, creds) = Profile::with_password(
-        "relay",
-        &sim.base_url(),
-        DEMO_USER,
-        Secret::new(DEMO_PASSWORD),
-    );
-    (sim, Arc::new(St2Client::new(&profile, creds).unwrap()))
 }
 
 /// The next announcement from the stream (results of relayed commands come

@@ -9,17 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use stormdesk_client::{Profile, Secret, St2Client};
+use stormdesk_client::Secret;
 use stormdesk_relay::fakes::{envelope, FakeSlack};
 use stormdesk_relay::inbound::InboundPolicy;
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::slack::SlackClient;
 use stormdesk_relay::socket_mode;
-use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
 use stormdesk_stream::{Delivery, ListenerConfig, StreamSession};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+mod common;
 
 /// First connection: our own reply echoed back (ignored), then Slack's
 /// refresh. Second: the seed's message from an allowed user, and the same
@@ -49,32 +50,10 @@ fn script() -> Vec<Vec<String>> {
     ]
 }
 
-async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    for _ in 0..300 {
-        if let Some(v) = f() {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     let fake = FakeSlack::start(script()).await;
-    let sim = Simulator::start(SimConfig {
-        time_scale: 0.05,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (profile, creds) = Profile::with_password(
-        "relay",
-        &sim.base_url(),
-        DEMO_USER,
-        Secret::new(DEMO_PASSWORD),
-    );
-    let client = Arc::new(St2Client::new(&profile, creds).unwrap());
+    let (sim, client) = common::stackstorm().await;
     let mut session =
         StreamSession::start(Arc::clone(&client), ListenerConfig::for_route("stormdesk"));
     assert!(session.wait_live(Duration::from_secs(10)).await);
@@ -149,7 +128,7 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     };
     relay.deliver(&destination, &message, &extra).await.unwrap();
 
-    let s = until("three posts", || {
+    let s = common::until("three posts", || {
         let s = fake.record.lock().unwrap();
         (s.posts.len() >= 3 && s.acks.len() >= 3).then(|| {
             (

@@ -13,16 +13,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::routing::{get, post};
 use axum::Json;
 use serde_json::{json, Value};
-use stormdesk_client::{Profile, Secret, St2Client};
+use stormdesk_client::Secret;
 use stormdesk_relay::inbound::InboundPolicy;
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::teams::TeamsBot;
 use stormdesk_relay::teams_endpoint::{serve, BotAuth, ISSUER};
 use stormdesk_routing::Destination;
-use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+mod common;
 
 const APP_ID: &str = "app-id-1";
 
@@ -128,19 +129,7 @@ async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversa
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     // StackStorm, the relay service, and the endpoint.
-    let sim = Simulator::start(SimConfig {
-        time_scale: 0.05,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (profile, creds) = Profile::with_password(
-        "relay",
-        &sim.base_url(),
-        DEMO_USER,
-        Secret::new(DEMO_PASSWORD),
-    );
-    let client = Arc::new(St2Client::new(&profile, creds).unwrap());
+    let (sim, client) = common::stackstorm().await;
     let relay = Arc::new(Relay {
         slack: None,
         teams: Some(TeamsBot::new(
