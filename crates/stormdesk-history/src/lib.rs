@@ -111,8 +111,27 @@ END;
 CREATE TRIGGER IF NOT EXISTS entries_ad AFTER DELETE ON entries BEGIN
     INSERT INTO entries_fts(entries_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
-PRAGMA user_version = 1;
+-- Chat conversations the relay has heard from: where a share can post.
+CREATE TABLE IF NOT EXISTS conversations (
+    reference TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    label TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+PRAGMA user_version = 2;
 ";
+
+/// A chat conversation the relay has heard from (a share target).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Conversation {
+    /// The routing reference (`stormdesk:v1:slack:…` / `…:teams:…`).
+    pub reference: String,
+    /// `slack` or `teams`.
+    pub service: String,
+    pub label: String,
+    /// RFC 3339, UTC: when a message last came from it.
+    pub last_seen: String,
+}
 
 fn now() -> String {
     let f = time::macros::format_description!(
@@ -267,6 +286,54 @@ impl History {
         Ok(found.is_some())
     }
 
+    /// One entry by id.
+    pub fn get(&self, id: i64) -> Result<Option<Entry>, HistoryError> {
+        Ok(self
+            .rows(
+                "SELECT id, ts, profile, kind, execution_id, text, data FROM entries WHERE id = ?1",
+                &[&id],
+            )?
+            .pop())
+    }
+
+    /// Remember (or refresh) a conversation the relay heard from.
+    pub fn remember_conversation(
+        &self,
+        reference: &str,
+        service: &str,
+        label: &str,
+    ) -> Result<Conversation, HistoryError> {
+        let last_seen = now();
+        self.conn().execute(
+            "INSERT INTO conversations (reference, service, label, last_seen) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(reference) DO UPDATE SET label = excluded.label, last_seen = excluded.last_seen",
+            params![reference, service, label, last_seen],
+        )?;
+        Ok(Conversation {
+            reference: reference.into(),
+            service: service.into(),
+            label: label.into(),
+            last_seen,
+        })
+    }
+
+    /// Known conversations, most recently heard from first.
+    pub fn conversations(&self, limit: usize) -> Result<Vec<Conversation>, HistoryError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT reference, service, label, last_seen FROM conversations ORDER BY last_seen DESC, rowid DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(Conversation {
+                reference: r.get(0)?,
+                service: r.get(1)?,
+                label: r.get(2)?,
+                last_seen: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn count(&self) -> Result<u64, HistoryError> {
         Ok(self
             .conn()
@@ -329,6 +396,35 @@ mod tests {
             text: text.into(),
             data: serde_json::json!({"k": 1}),
         }
+    }
+
+    #[test]
+    fn conversations_are_remembered_once_and_newest_first_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        {
+            let h = History::open(&path).unwrap();
+            h.remember_conversation("stormdesk:v1:slack:T:C1", "slack", "Slack · channel C1")
+                .unwrap();
+            h.remember_conversation("stormdesk:v1:teams:abc", "teams", "Teams · Ops")
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+            // Heard from again, under a new name: one row, refreshed.
+            h.remember_conversation("stormdesk:v1:slack:T:C1", "slack", "Slack · #ops")
+                .unwrap();
+        }
+        let h = History::open(&path).unwrap();
+        let all = h.conversations(10).unwrap();
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_eq!(all[0].reference, "stormdesk:v1:slack:T:C1");
+        assert_eq!(all[0].label, "Slack · #ops");
+        assert_eq!(all[1].service, "teams");
+        assert_eq!(h.conversations(1).unwrap().len(), 1);
+        let e = h
+            .append(&entry(EntryKind::Result, "done", Some("x")))
+            .unwrap();
+        assert_eq!(h.get(e.id).unwrap().unwrap().text, "done");
+        assert!(h.get(e.id + 1).unwrap().is_none());
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct InboundMessage {
     pub user_id: String,
     pub user_name: Option<String>,
     pub text: String,
+    /// The conversation in words, for the share list ("channel C0123",
+    /// "chat with Ana", a Teams channel's name).
+    pub place: String,
     /// A one-to-one chat with the bot: everything in it is addressed to the
     /// relay, prefix or not (as in the seed's Teams chat: "pwgen").
     pub direct: bool,
@@ -144,6 +147,7 @@ mod tests {
             user_id: user.into(),
             user_name: Some("ch".into()),
             text: text.into(),
+            place: "channel C110T9SMT".into(),
             direct: false,
         }
     }

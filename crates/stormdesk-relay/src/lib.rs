@@ -26,6 +26,42 @@ pub mod split;
 pub mod teams;
 pub mod teams_endpoint;
 
+/// How one chat link is doing (Socket Mode, the Teams endpoint), for the
+/// tray and Settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LinkState {
+    Off,
+    Connecting,
+    Connected,
+    /// Dropped or refused for now; trying again.
+    Retrying {
+        reason: String,
+    },
+    /// The Teams endpoint, waiting for Bot Framework.
+    Listening {
+        address: String,
+    },
+    /// Stopped for a reason retrying cannot fix (a refused token).
+    Failed {
+        reason: String,
+    },
+}
+
+impl LinkState {
+    /// In words, for a tooltip.
+    pub fn describe(&self) -> String {
+        match self {
+            LinkState::Off => "off".into(),
+            LinkState::Connecting => "connecting…".into(),
+            LinkState::Connected => "connected".into(),
+            LinkState::Retrying { reason } => format!("reconnecting ({reason})"),
+            LinkState::Listening { address } => format!("listening on {address}"),
+            LinkState::Failed { reason } => format!("stopped: {reason}"),
+        }
+    }
+}
+
 /// One error type for the relay, with a `kind()` for the UI.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {

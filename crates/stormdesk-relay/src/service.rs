@@ -18,12 +18,20 @@ use crate::outbound::Relay;
 /// What happened to one inbound message (history keeps every one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelayEvent {
+    /// A message came from this conversation (thread and activity dropped):
+    /// kept as a place results can be shared to.
+    Heard {
+        conversation: Destination,
+        place: String,
+    },
     /// Run on StackStorm; these executions will answer in `origin`.
     Ran {
         user_id: String,
         command: String,
         origin: Destination,
         execution_ids: Vec<String>,
+        /// (execution id, ack text) for each ack posted to the chat.
+        acks: Vec<(String, String)>,
     },
     Refused {
         user_id: String,
@@ -60,6 +68,13 @@ impl RelayService {
                     _ = token.cancelled() => break,
                     m = inbound.recv() => match m { Some(m) => m, None => break },
                 };
+                let heard = RelayEvent::Heard {
+                    conversation: msg.origin.conversation(),
+                    place: msg.place.clone(),
+                };
+                if events.send(heard).await.is_err() {
+                    break;
+                }
                 let ev = handle(&client, &relay, &policy, &route, msg).await;
                 if let Some(ev) = ev {
                     let _ = events.send(ev).await;
@@ -103,6 +118,7 @@ async fn handle(
         }
         Decision::Run { command } => match run(client, &msg, &command, route).await {
             Ok(results) => {
+                let mut acks = Vec::new();
                 for r in &results {
                     let shown = r
                         .actionalias
@@ -113,6 +129,7 @@ async fn handle(
                         .unwrap_or(true);
                     if let (true, Some(ack)) = (shown, &r.message) {
                         reply(relay, &msg.origin, ack).await;
+                        acks.push((r.execution.id.clone(), ack.clone()));
                     }
                 }
                 Some(RelayEvent::Ran {
@@ -120,6 +137,7 @@ async fn handle(
                     command,
                     origin: msg.origin,
                     execution_ids: results.iter().map(|r| r.execution.id.clone()).collect(),
+                    acks,
                 })
             }
             Err(e) => {

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::inbound::InboundMessage;
-use crate::{unreachable, RelayError};
+use crate::{unreachable, LinkState, RelayError};
 
 const SERVICE: &str = "Slack";
 
@@ -65,6 +65,11 @@ pub fn message_from_envelope(env: &Value) -> Option<InboundMessage> {
         user_id: format!("slack:{user}"),
         user_name: None,
         text,
+        place: if event["channel_type"] == "im" {
+            format!("direct messages with {user}")
+        } else {
+            format!("channel {channel}")
+        },
         direct: mentioned || event["channel_type"] == "im",
     })
 }
@@ -117,6 +122,7 @@ async fn one_connection(
     url: &str,
     inbound: &mpsc::Sender<InboundMessage>,
     cancel: &CancellationToken,
+    state: &(dyn Fn(LinkState) + Send + Sync),
 ) -> Result<Ended, RelayError> {
     let (mut ws, _) =
         tokio_tungstenite::connect_async(url)
@@ -165,7 +171,10 @@ async fn one_connection(
                     env["reason"].as_str().unwrap_or("no reason")
                 )))
             }
-            Some("hello") => tracing::info!("Socket Mode connected"),
+            Some("hello") => {
+                tracing::info!("Socket Mode connected");
+                state(LinkState::Connected);
+            }
             _ => {
                 if let Some(m) = message_from_envelope(&env) {
                     if inbound.send(m).await.is_err() {
@@ -180,12 +189,31 @@ async fn one_connection(
 /// Run Socket Mode until cancelled: open, read, acknowledge, forward
 /// messages; reconnect with back-off (1 s doubling to 30 s) on drops.
 /// Returns early only for an error that retrying cannot fix (a refused
-/// app token).
+/// app token). `state` is told every change of the connection
+/// (connecting, connected, retrying, failed; off when it returns).
 pub async fn run(
     api: String,
     app_token: Secret,
     inbound: mpsc::Sender<InboundMessage>,
     cancel: CancellationToken,
+    state: impl Fn(LinkState) + Send + Sync,
+) -> Result<(), RelayError> {
+    let r = run_linked(&api, &app_token, &inbound, &cancel, &state).await;
+    state(match &r {
+        Ok(()) => LinkState::Off,
+        Err(e) => LinkState::Failed {
+            reason: e.to_string(),
+        },
+    });
+    r
+}
+
+async fn run_linked(
+    api: &str,
+    app_token: &Secret,
+    inbound: &mpsc::Sender<InboundMessage>,
+    cancel: &CancellationToken,
+    state: &(dyn Fn(LinkState) + Send + Sync),
 ) -> Result<(), RelayError> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -193,9 +221,10 @@ pub async fn run(
         .unwrap_or_default();
     let mut backoff = Duration::from_secs(1);
     loop {
+        state(LinkState::Connecting);
         let attempt = async {
-            let url = open_url(&http, &api, &app_token).await?;
-            one_connection(&url, &inbound, &cancel).await
+            let url = open_url(&http, api, app_token).await?;
+            one_connection(&url, inbound, cancel, state).await
         };
         let ended = tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
@@ -205,11 +234,17 @@ pub async fn run(
             Ok(Ended::Cancelled) => return Ok(()),
             Ok(Ended::Reconnect(why)) => {
                 tracing::info!(%why, "Socket Mode reconnecting");
+                state(LinkState::Retrying { reason: why });
                 backoff = Duration::from_secs(1);
                 continue;
             }
             Err(e @ RelayError::Refused { .. }) => return Err(e),
-            Err(e) => tracing::warn!(error = %e, wait_s = backoff.as_secs(), "Socket Mode"),
+            Err(e) => {
+                tracing::warn!(error = %e, wait_s = backoff.as_secs(), "Socket Mode");
+                state(LinkState::Retrying {
+                    reason: format!("{e}; again in {} s", backoff.as_secs()),
+                });
+            }
         }
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),

@@ -162,6 +162,24 @@ impl BotAuth {
     }
 }
 
+/// The conversation in words: its name (channels, group chats) or whom the
+/// personal chat is with.
+fn place_of(activity: &Value) -> String {
+    let c = &activity["conversation"];
+    if let Some(name) = c["name"].as_str().filter(|n| !n.trim().is_empty()) {
+        return name.trim().to_string();
+    }
+    let who = activity["from"]["name"]
+        .as_str()
+        .or(activity["from"]["id"].as_str())
+        .unwrap_or("someone");
+    match c["conversationType"].as_str() {
+        Some("personal") => format!("chat with {who}"),
+        Some("channel") => "a channel".into(),
+        _ => "a group chat".into(),
+    }
+}
+
 /// An inbound message from a validated activity (`None`: not a message).
 pub fn message_from_activity(activity: &Value) -> Result<Option<InboundMessage>, RelayError> {
     if activity["type"] != "message" {
@@ -188,6 +206,7 @@ pub fn message_from_activity(activity: &Value) -> Result<Option<InboundMessage>,
         user_id: format!("teams:{from}"),
         user_name: activity["from"]["name"].as_str().map(str::to_string),
         text: text.trim().to_string(),
+        place: place_of(activity),
         direct: activity["conversation"]["conversationType"] == "personal",
     }))
 }
@@ -259,6 +278,16 @@ mod tests {
         assert_eq!(m.text, "deploy web to prod");
         assert!(!m.direct);
         assert_eq!(m.user_id, "teams:29:u");
+        assert_eq!(m.place, "a channel");
+        let mut named = a.clone();
+        named["conversation"]["name"] = json!("Ops");
+        assert_eq!(message_from_activity(&named).unwrap().unwrap().place, "Ops");
+        let mut personal = a;
+        personal["conversation"]["conversationType"] = json!("personal");
+        assert_eq!(
+            message_from_activity(&personal).unwrap().unwrap().place,
+            "chat with U"
+        );
         assert!(
             message_from_activity(&json!({"type": "conversationUpdate"}))
                 .unwrap()

@@ -199,6 +199,7 @@ async fn slack_message_runs_and_ack_and_result_land_in_its_thread() {
         user_id: "slack:U110FGZSQ".into(),
         user_name: Some("ch".into()),
         text: "!st2 genpass".into(),
+        place: "channel C110T9SMT".into(),
         direct: false,
     };
     let Decision::Run { command } = decide(&allow(&["slack:U110FGZSQ"]), &msg) else {
@@ -288,6 +289,7 @@ async fn teams_activity_runs_and_the_reply_finds_its_conversation() {
         user_id: format!("teams:{SEED_USER}"),
         user_name: Some("FirstName Surname".into()),
         text: "pwgen".into(),
+        place: "chat with FirstName Surname".into(),
         direct: true,
     };
     let Decision::Run { command } = decide(&allow(&[&format!("teams:{SEED_USER}")]), &msg) else {
@@ -378,6 +380,7 @@ async fn a_user_not_on_the_allow_list_is_refused_and_nothing_runs() {
         user_id: "slack:USTRANGER".into(),
         user_name: Some("stranger".into()),
         text: "!st2 deploy web to prod".into(),
+        place: "channel C110T9SMT".into(),
         direct: false,
     };
     let Decision::Refuse { reply } = decide(&allow(&["slack:U110FGZSQ"]), &msg) else {

@@ -15,7 +15,8 @@ use stormdesk_relay::inbound::InboundPolicy;
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::slack::SlackClient;
-use stormdesk_relay::socket_mode;
+use stormdesk_relay::{socket_mode, LinkState};
+use stormdesk_routing::Destination;
 use stormdesk_stream::{Delivery, ListenerConfig, StreamSession};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -77,16 +78,21 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         ev_tx,
     );
     let cancel = CancellationToken::new();
+    // Every state the link goes through, in order.
+    let states = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&states);
     let socket = tokio::spawn(socket_mode::run(
         fake.api.clone(),
         Secret::new("xapp-1-app-token"),
         in_tx,
         cancel.clone(),
+        move |s| seen.lock().unwrap().push(s),
     ));
 
     // The allowed user's command ran; the stranger's was refused.
     let mut ran = None;
     let mut refused = None;
+    let mut heard = Vec::new();
     while ran.is_none() || refused.is_none() {
         match tokio::time::timeout(Duration::from_secs(15), ev_rx.recv())
             .await
@@ -95,12 +101,17 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         {
             e @ RelayEvent::Ran { .. } => ran = Some(e),
             e @ RelayEvent::Refused { .. } => refused = Some(e),
+            RelayEvent::Heard {
+                conversation,
+                place,
+            } => heard.push((conversation, place)),
             other => panic!("unexpected {other:?}"),
         }
     }
     let Some(RelayEvent::Ran {
         command,
         execution_ids,
+        acks,
         ..
     }) = ran
     else {
@@ -108,6 +119,25 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     };
     assert_eq!(command, "genpass");
     assert_eq!(execution_ids.len(), 1);
+    assert_eq!(
+        acks,
+        vec![(execution_ids[0].clone(), "Sekunde...".to_string())],
+        "the ack posted to chat is reported (for history)"
+    );
+    // Both messages were heard from the channel itself (no thread): the
+    // place a result can later be shared to.
+    assert_eq!(heard.len(), 2, "{heard:?}");
+    for (conversation, place) in &heard {
+        assert_eq!(
+            conversation,
+            &Destination::Slack {
+                team: "T0V6H6HCJ".into(),
+                channel: "C110T9SMT".into(),
+                thread_ts: None
+            }
+        );
+        assert_eq!(place, "channel C110T9SMT");
+    }
     assert!(
         matches!(refused, Some(RelayEvent::Refused { user_id, .. }) if user_id == "slack:USTRANGER")
     );
@@ -183,6 +213,26 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         .unwrap()
         .unwrap()
         .unwrap();
+    // The link's states: connecting → connected, Slack's refresh shown as
+    // a reconnect, connected again, and off once stopped.
+    let states = states.lock().unwrap().clone();
+    let first_connected = states
+        .iter()
+        .position(|s| *s == LinkState::Connected)
+        .expect("connected");
+    assert_eq!(states[first_connected - 1], LinkState::Connecting);
+    let retry = states
+        .iter()
+        .position(
+            |s| matches!(s, LinkState::Retrying { reason } if reason.contains("refresh_requested")),
+        )
+        .unwrap_or_else(|| panic!("a reconnect: {states:?}"));
+    assert!(retry > first_connected);
+    assert!(
+        states[retry..].contains(&LinkState::Connected),
+        "{states:?}"
+    );
+    assert_eq!(states.last(), Some(&LinkState::Off));
     service.stop().await;
     session.stop().await;
     sim.shutdown().await;

@@ -267,6 +267,22 @@ async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversa
         .await,
         200
     );
+    // The conversation is stored first (a place to share to later)…
+    let heard = tokio::time::timeout(Duration::from_secs(15), ev_rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let RelayEvent::Heard {
+        conversation: Destination::Teams(c),
+        place,
+    } = heard
+    else {
+        panic!("heard: {heard:?}")
+    };
+    assert_eq!(c.conversation_id, "a:personal-conv-1");
+    assert_eq!(c.activity_id, None, "the conversation, not the activity");
+    assert!(place.starts_with("chat with "), "{place}");
+    // …then the command runs.
     let ev = tokio::time::timeout(Duration::from_secs(15), ev_rx.recv())
         .await
         .unwrap()

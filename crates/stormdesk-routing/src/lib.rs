@@ -70,6 +70,32 @@ impl Destination {
             }
         }
     }
+
+    /// The conversation itself, not one thread or activity in it: where a
+    /// shared result starts a new message.
+    pub fn conversation(&self) -> Destination {
+        match self {
+            Destination::Slack { team, channel, .. } => Destination::Slack {
+                team: team.clone(),
+                channel: channel.clone(),
+                thread_ts: None,
+            },
+            Destination::Teams(r) => Destination::Teams(TeamsReference {
+                activity_id: None,
+                ..r.clone()
+            }),
+            pane => pane.clone(),
+        }
+    }
+
+    /// `pane`, `slack` or `teams`.
+    pub fn service(&self) -> &'static str {
+        match self {
+            Destination::Pane { .. } => "pane",
+            Destination::Slack { .. } => "slack",
+            Destination::Teams(_) => "teams",
+        }
+    }
 }
 
 /// The outcome of reading a channel back.
@@ -219,6 +245,32 @@ mod tests {
             tenant_id: Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into()),
             activity_id: Some("1625148352141".into()),
         }));
+    }
+
+    #[test]
+    fn a_conversation_drops_its_thread_and_activity_and_still_round_trips() {
+        let slack = Destination::Slack {
+            team: "T1".into(),
+            channel: "C1".into(),
+            thread_ts: Some("1.2".into()),
+        };
+        let c = slack.conversation();
+        assert!(
+            matches!(&c, Destination::Slack { thread_ts: None, channel, .. } if channel == "C1")
+        );
+        round(c);
+        let teams = Destination::Teams(TeamsReference {
+            service_url: "https://smba.example/emea/".into(),
+            conversation_id: "a:1".into(),
+            tenant_id: Some("t".into()),
+            activity_id: Some("99".into()),
+        });
+        let c = teams.conversation();
+        assert!(
+            matches!(&c, Destination::Teams(r) if r.activity_id.is_none() && r.tenant_id.as_deref() == Some("t"))
+        );
+        assert_eq!(c.service(), "teams");
+        round(c);
     }
 
     #[test]
