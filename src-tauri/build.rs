@@ -21,6 +21,8 @@ fn main() {
             "recent_results",
             "set_relay_secret",
             "relay_secrets_stored",
+            "list_share_targets",
+            "share_entry",
         ]),
     ))
     .expect("tauri build script");

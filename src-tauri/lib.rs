@@ -142,6 +142,8 @@ pub fn run() {
             commands::recent_results::recent_results,
             commands::set_relay_secret::set_relay_secret,
             commands::relay_secrets_stored::relay_secrets_stored,
+            commands::list_share_targets::list_share_targets,
+            commands::share_entry::share_entry,
         ])
         .setup(move |app| {
             tray::build(app)?;

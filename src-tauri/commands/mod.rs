@@ -5,6 +5,7 @@
 pub mod get_prefs;
 pub mod get_status;
 pub mod list_profiles;
+pub mod list_share_targets;
 pub mod load_history;
 pub mod mark_read;
 pub mod open_link;
@@ -16,6 +17,7 @@ pub mod save_profile;
 pub mod search_history;
 pub mod set_notifications_paused;
 pub mod set_relay_secret;
+pub mod share_entry;
 pub mod start_demo;
 pub mod suggest_aliases;
 pub mod switch_profile;

@@ -6,6 +6,7 @@ pub mod pause;
 pub mod profile;
 pub mod quit;
 pub mod recent;
+pub mod relay;
 pub mod settings;
 
 use stormdesk_desk::tray_look::{tray_look, TrayIcon};
@@ -78,6 +79,14 @@ fn menu(
         menu.append(&recent::item(app, r)?)?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let links = app.state::<AppState>().host.relay_links();
+    let relay = relay::items(app, &links)?;
+    for item in &relay {
+        menu.append(item)?;
+    }
+    if !relay.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     menu.append(&pause::item(app, paused)?)?;
     menu.append(&profile::submenu(app, profiles, current)?)?;
     menu.append(&settings::item(app)?)?;
@@ -91,7 +100,10 @@ fn menu(
 pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
     let rebuild = match ev {
         DeskEvent::Entry { entry } => entry.kind == stormdesk_history::EntryKind::Result,
-        DeskEvent::Ready { .. } | DeskEvent::Paused { .. } | DeskEvent::Failed { .. } => true,
+        DeskEvent::Ready { .. }
+        | DeskEvent::Paused { .. }
+        | DeskEvent::Failed { .. }
+        | DeskEvent::Relay { .. } => true,
         DeskEvent::Connection { .. } | DeskEvent::Unread { .. } | DeskEvent::FirstRun { .. } => {
             false
         }
@@ -127,7 +139,8 @@ fn update_look(app: &AppHandle) {
         status.as_ref().map(|s| &s.connection),
         host.notifications_paused(),
         status.as_ref().map_or(0, |s| s.unread),
-    );
+    )
+    .with_relay(&host.relay_links());
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         if let Ok(i) = icon(look.icon) {
             let _ = tray.set_icon(Some(i));

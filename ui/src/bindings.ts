@@ -27,7 +27,7 @@ export type AuthKind = "password" | "api_key" | "token";
 
 export type IpcError = { kind: string, message: string, };
 
-export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, };
+export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, relay: RelayLinks, };
 
 export type ProfileSummary = { name: string, base_url: string | null, auth: AuthKind, username: string | null, stream_route: string, has_secret: boolean, current: boolean, };
 
@@ -38,6 +38,21 @@ export type ProfileForm = { name: string, base_url: string, auth: AuthKind, user
 secret: string | null, stream_route: string | null, insecure: boolean, };
 
 export type RecentResult = { execution_id: string, label: string, status: string, };
+
+export type LinkState = { "state": "off" } | { "state": "connecting" } | { "state": "connected" } | { "state": "retrying", reason: string, } | { "state": "listening", address: string, } | { "state": "failed", reason: string, };
+
+export type RelayLinks = { slack: LinkState, teams: LinkState, };
+
+export type ShareTarget = { 
+/**
+ * Pass back to `share_entry`: a conversation reference, or
+ * `webhook:slack` / `webhook:teams`.
+ */
+id: string, label: string, 
+/**
+ * `slack` or `teams`.
+ */
+service: string, };
 
 export type Theme = "system" | "light" | "dark";
 
@@ -84,7 +99,7 @@ shortcut: string, theme: Theme, notify_results: NotifyLevel, notify_announcement
  */
 relay: RelayPrefs, };
 
-export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "show_settings" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, };
+export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "show_settings" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, } | { "type": "relay", links: RelayLinks, };
 
 export interface Commands {
   suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };
@@ -104,6 +119,8 @@ export interface Commands {
   recent_results: { args: {}; returns: Array<RecentResult> };
   set_relay_secret: { args: { name: string; secret: string }; returns: boolean };
   relay_secrets_stored: { args: {}; returns: Array<string> };
+  list_share_targets: { args: {}; returns: Array<ShareTarget> };
+  share_entry: { args: { entry_id: number; target: string }; returns: ShareTarget };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry"] as const;

@@ -17,8 +17,15 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::ipc::{IpcError, ProfileForm, ProfileSummary, RecentResult, Status};
+use serde_json::json;
+use stormdesk_relay::outbound::Delivered;
+use stormdesk_secrets::RelaySecret;
+
+use crate::ipc::{
+    IpcError, ProfileForm, ProfileSummary, RecentResult, RelayLinks, ShareTarget, Status,
+};
 use crate::prefs::Prefs;
+use crate::relay_runner::service_name;
 use crate::{Desk, DeskError, DeskEvent, NotifyPolicy};
 
 const RECENT: usize = 5;
@@ -55,8 +62,40 @@ pub struct Host<S: Sink + Clone> {
     unread: AtomicU32,
     /// The relay of the running desk, if on.
     relay: tokio::sync::Mutex<Option<crate::relay_runner::RunningRelay>>,
+    /// Its links' latest states (the tray and `status` read them).
+    relay_links: Mutex<RelayLinks>,
     /// Why no desk runs (first run, a failed start), for `status`.
     idle_reason: Mutex<Option<IpcError>>,
+}
+
+/// How many heard-from conversations the share list offers.
+const SHARE_TARGETS: usize = 20;
+
+/// What a shared entry says in chat: its text, and its web link if any.
+fn share_text(entry: &stormdesk_history::Entry) -> String {
+    let mut text = entry.text.clone();
+    if let Some(url) = entry.data["web_url"].as_str() {
+        text.push_str(&format!("\n{url}"));
+    }
+    text
+}
+
+/// A webhook URL must be https (plain http only to this machine). The
+/// error never repeats the URL: it is the credential.
+fn check_webhook_url(raw: &str) -> Result<(), IpcError> {
+    let bad = |why: &str| IpcError::new("input", format!("that webhook URL {why}"));
+    let url = Url::parse(raw.trim()).map_err(|_| bad("is not a URL"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(bad("must start with https://")),
+    }
 }
 
 /// A channel for host events, made before the sink so that the sink's
@@ -84,6 +123,7 @@ impl<S: Sink + Clone> Host<S> {
             recent: Mutex::new(VecDeque::new()),
             unread: AtomicU32::new(0),
             relay: tokio::sync::Mutex::new(None),
+            relay_links: Mutex::new(RelayLinks::default()),
             idle_reason: Mutex::new(Some(IpcError::starting())),
         })
     }
@@ -178,6 +218,7 @@ impl<S: Sink + Clone> Host<S> {
             notifications_paused: self.paused.load(Ordering::Relaxed),
             connection: desk.connection_state(),
             unread: self.unread.load(Ordering::Relaxed),
+            relay: self.relay_links(),
         })
     }
 
@@ -292,6 +333,10 @@ impl<S: Sink + Clone> Host<S> {
         let Some(desk) = self.current() else {
             return;
         };
+        // Off until the new links say otherwise.
+        self.forward(DeskEvent::Relay {
+            links: RelayLinks::default(),
+        });
         let prefs = self.prefs().relay;
         match crate::relay_runner::start(&desk, &prefs, &self.store).await {
             Ok(r) => *slot = r,
@@ -302,7 +347,145 @@ impl<S: Sink + Clone> Host<S> {
         }
     }
 
+    /// The relay's links now (events carry later changes).
+    pub fn relay_links(&self) -> RelayLinks {
+        self.relay_links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Where a result can be shared: configured webhooks, then the
+    /// conversations the relay heard from (newest first) of the services
+    /// that are on.
+    pub async fn share_targets(&self) -> Result<Vec<ShareTarget>, IpcError> {
+        let desk = self.desk()?;
+        let prefs = self.prefs().relay;
+        let stored = self.relay_secrets_stored().await;
+        let mut out = Vec::new();
+        for (secret, service) in [
+            (RelaySecret::SlackWebhook, "slack"),
+            (RelaySecret::TeamsWebhook, "teams"),
+        ] {
+            if stored.iter().any(|s| s == secret.name()) {
+                out.push(ShareTarget {
+                    id: format!("webhook:{service}"),
+                    label: format!("{} webhook", service_name(service)),
+                    service: service.into(),
+                });
+            }
+        }
+        let history = desk.history();
+        let known = tokio::task::spawn_blocking(move || history.conversations(SHARE_TARGETS))
+            .await
+            .map_err(|e| IpcError::new("history", format!("history task failed: {e}")))?
+            .map_err(|e| IpcError::from(DeskError::from(e)))?;
+        out.extend(
+            known
+                .into_iter()
+                .filter(|c| match c.service.as_str() {
+                    "slack" => prefs.slack,
+                    "teams" => prefs.teams,
+                    _ => false,
+                })
+                .map(|c| ShareTarget {
+                    id: c.reference,
+                    label: c.label,
+                    service: c.service,
+                }),
+        );
+        Ok(out)
+    }
+
+    /// Post one history entry (a result, an announcement) to a share
+    /// target; the share itself is kept in history.
+    pub async fn share_entry(&self, entry_id: i64, target: &str) -> Result<ShareTarget, IpcError> {
+        let desk = self.desk()?;
+        let history = desk.history();
+        let entry = tokio::task::spawn_blocking(move || history.get(entry_id))
+            .await
+            .map_err(|e| IpcError::new("history", format!("history task failed: {e}")))?
+            .map_err(|e| IpcError::from(DeskError::from(e)))?
+            .ok_or_else(|| {
+                IpcError::new("input", format!("there is no history entry {entry_id}"))
+            })?;
+        let chosen = self
+            .share_targets()
+            .await?
+            .into_iter()
+            .find(|t| t.id == target)
+            .ok_or_else(|| {
+                IpcError::new(
+                    "share",
+                    "that conversation or webhook is not available: turn its service on in Settings ▸ Relay",
+                )
+            })?;
+        let text = share_text(&entry);
+        let relay_err = |e: stormdesk_relay::RelayError| IpcError::new(e.kind(), e.to_string());
+        match chosen.id.as_str() {
+            "webhook:slack" => {
+                let url = crate::relay_runner::secret(
+                    &self.store,
+                    RelaySecret::SlackWebhook,
+                    "Slack webhook",
+                )
+                .await?;
+                stormdesk_relay::slack::post_webhook(&url, &text, &entry.data["extra"])
+                    .await
+                    .map_err(relay_err)?;
+            }
+            "webhook:teams" => {
+                let url = crate::relay_runner::secret(
+                    &self.store,
+                    RelaySecret::TeamsWebhook,
+                    "Teams webhook",
+                )
+                .await?;
+                let title = entry.data["action"].as_str().unwrap_or("Stormdesk");
+                stormdesk_relay::teams::post_webhook(&url, Some(title), &text)
+                    .await
+                    .map_err(relay_err)?;
+            }
+            reference => {
+                let route = stormdesk_routing::decode(Some(&serde_json::Value::String(
+                    reference.to_string(),
+                )));
+                let relay = self.relay.lock().await.as_ref().map(|r| r.relay());
+                let Some(relay) = relay else {
+                    return Err(IpcError::new(
+                        "share",
+                        format!(
+                            "{} is not connected: check Settings ▸ Relay",
+                            service_name(&chosen.service)
+                        ),
+                    ));
+                };
+                if let Delivered::Pane { note } = relay
+                    .deliver(&route, &text, &entry.data["extra"])
+                    .await
+                    .map_err(relay_err)?
+                {
+                    return Err(IpcError::new(
+                        "share",
+                        note.unwrap_or_else(|| "not a chat conversation".into()),
+                    ));
+                }
+            }
+        }
+        desk.record(
+            EntryKind::Note,
+            entry.execution_id.as_deref(),
+            &format!("Shared to {}", chosen.label),
+            json!({"shared": entry_id, "origin": chosen.service}),
+        )
+        .map_err(IpcError::from)?;
+        Ok(chosen)
+    }
+
     fn forward(&self, ev: DeskEvent) {
+        if let DeskEvent::Relay { links } = &ev {
+            *self.relay_links.lock().unwrap_or_else(|e| e.into_inner()) = links.clone();
+        }
         if let DeskEvent::Entry { entry } = &ev {
             if let (EntryKind::Result, Some(id)) = (entry.kind, &entry.execution_id) {
                 let status = entry.data["status"].as_str().unwrap_or("done").to_string();
@@ -418,6 +601,11 @@ impl<S: Sink + Clone> Host<S> {
                 ),
             )
         })?;
+        if matches!(which, RelaySecret::SlackWebhook | RelaySecret::TeamsWebhook)
+            && !secret.is_empty()
+        {
+            check_webhook_url(secret.expose())?;
+        }
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || {
             if secret.is_empty() {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use stormdesk_client::config::AuthKind;
 use stormdesk_client::Secret;
 use stormdesk_history::{Entry, EntryKind};
+use stormdesk_relay::LinkState;
 use stormdesk_stream::ConnectionState;
 use ts_rs::{Config, TS};
 
@@ -54,6 +55,7 @@ pub struct Status {
     pub notifications_paused: bool,
     pub connection: ConnectionState,
     pub unread: u32,
+    pub relay: RelayLinks,
 }
 
 /// A profile as Settings lists it. Whether a secret is stored, never the
@@ -85,6 +87,34 @@ pub struct ProfileForm {
 }
 
 /// One of the last results, for the tray's "recent results".
+/// The relay's links, for the tray and Settings.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+pub struct RelayLinks {
+    pub slack: LinkState,
+    pub teams: LinkState,
+}
+
+impl Default for RelayLinks {
+    fn default() -> Self {
+        Self {
+            slack: LinkState::Off,
+            teams: LinkState::Off,
+        }
+    }
+}
+
+/// Somewhere a result or announcement can be shared to: a conversation
+/// the relay has heard from, or a configured webhook.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+pub struct ShareTarget {
+    /// Pass back to `share_entry`: a conversation reference, or
+    /// `webhook:slack` / `webhook:teams`.
+    pub id: String,
+    pub label: String,
+    /// `slack` or `teams`.
+    pub service: String,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 pub struct RecentResult {
     pub execution_id: String,
@@ -130,6 +160,8 @@ fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
         "recent_results"() -> Vec<RecentResult>;
         "set_relay_secret"(name: String, secret: String) -> bool;
         "relay_secrets_stored"() -> Vec<String>;
+        "list_share_targets"() -> Vec<ShareTarget>;
+        "share_entry"(entry_id: i64, target: String) -> ShareTarget;
     }
 }
 
@@ -165,6 +197,9 @@ pub fn bindings() -> String {
         ProfileSummary::decl(&cfg),
         ProfileForm::decl(&cfg),
         RecentResult::decl(&cfg),
+        LinkState::decl(&cfg),
+        RelayLinks::decl(&cfg),
+        ShareTarget::decl(&cfg),
         Theme::decl(&cfg),
         NotifyLevel::decl(&cfg),
         RelayPrefs::decl(&cfg),

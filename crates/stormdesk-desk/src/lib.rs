@@ -81,6 +81,8 @@ pub enum DeskEvent {
     Unread { count: u32 },
     /// Do-not-disturb changed (from the tray or the pane).
     Paused { paused: bool },
+    /// The relay's links to Slack and Teams changed.
+    Relay { links: ipc::RelayLinks },
 }
 
 /// Which notices reach the desktop (preferences; history gets everything).
@@ -286,6 +288,16 @@ impl Desk {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .suggest(text, limit.clamp(1, 50))
+    }
+
+    /// The history store (the relay keeps the conversations it heard from).
+    pub fn history(&self) -> Arc<History> {
+        Arc::clone(&self.history)
+    }
+
+    /// Tell the UI something that is not a history entry.
+    pub(crate) fn emit(&self, ev: DeskEvent) {
+        let _ = self.events.send(ev);
     }
 
     /// Record an entry (history first) and show it.

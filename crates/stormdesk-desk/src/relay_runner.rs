@@ -15,23 +15,48 @@ use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::slack::SlackClient;
 use stormdesk_relay::teams::TeamsBot;
 use stormdesk_relay::{socket_mode, teams, teams_endpoint};
-use stormdesk_routing::Destination;
 use stormdesk_secrets::{CredentialStore, RelaySecret};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::ipc::IpcError;
+use crate::ipc::{IpcError, RelayLinks};
 use crate::prefs::RelayPrefs;
-use crate::Desk;
+use crate::{Desk, DeskEvent};
+use stormdesk_relay::LinkState;
 
 pub struct RunningRelay {
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     service: Option<RelayService>,
+    relay: Arc<Relay>,
+}
+
+/// The links' states, shared by the tasks that change them; every change
+/// is a `DeskEvent::Relay`.
+#[derive(Clone)]
+struct Links {
+    now: Arc<std::sync::Mutex<RelayLinks>>,
+    desk: Arc<Desk>,
+}
+
+impl Links {
+    fn set(&self, f: impl FnOnce(&mut RelayLinks)) {
+        let links = {
+            let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut now);
+            now.clone()
+        };
+        self.desk.emit(DeskEvent::Relay { links });
+    }
 }
 
 impl RunningRelay {
+    /// The connected chat services (shares go out through them).
+    pub fn relay(&self) -> Arc<Relay> {
+        Arc::clone(&self.relay)
+    }
+
     pub async fn stop(mut self) {
         self.cancel.cancel();
         if let Some(s) = self.service.take() {
@@ -43,6 +68,15 @@ impl RunningRelay {
     }
 }
 
+/// `slack` → `Slack`, for labels.
+pub fn service_name(service: &str) -> &'static str {
+    match service {
+        "slack" => "Slack",
+        "teams" => "Teams",
+        _ => "Stormdesk",
+    }
+}
+
 fn origin_of(user_id: &str) -> &'static str {
     if user_id.starts_with("teams:") {
         "teams"
@@ -51,7 +85,7 @@ fn origin_of(user_id: &str) -> &'static str {
     }
 }
 
-async fn secret(
+pub(crate) async fn secret(
     store: &Arc<dyn CredentialStore>,
     which: RelaySecret,
     what: &str,
@@ -135,11 +169,17 @@ pub async fn start(
         teams_in = Some((listener, teams_endpoint::BotAuth::new(&metadata, &app_id)));
     }
     let relay = Arc::new(relay);
+    let links = Links {
+        now: Arc::new(std::sync::Mutex::new(RelayLinks::default())),
+        desk: Arc::clone(desk),
+    };
 
     if let Some((api, app)) = slack_in {
         let (tx, token, d) = (in_tx.clone(), cancel.clone(), Arc::clone(desk));
+        let l = links.clone();
+        let state = move |s: LinkState| l.set(|n| n.slack = s);
         tasks.push(tokio::spawn(async move {
-            if let Err(e) = socket_mode::run(api, app, tx, token).await {
+            if let Err(e) = socket_mode::run(api, app, tx, token, state).await {
                 let _ = d.record(
                     EntryKind::Error,
                     None,
@@ -151,14 +191,28 @@ pub async fn start(
     }
     if let Some((listener, auth)) = teams_in {
         let (tx, token, d) = (in_tx.clone(), cancel.clone(), Arc::clone(desk));
+        let address = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| prefs.teams_listen.clone());
+        links.set(|n| n.teams = LinkState::Listening { address });
+        let l = links.clone();
         tasks.push(tokio::spawn(async move {
-            if let Err(e) = teams_endpoint::serve(listener, auth, tx, token).await {
-                let _ = d.record(
-                    EntryKind::Error,
-                    None,
-                    &format!("the Teams endpoint stopped: {e}"),
-                    json!({"kind": "relay", "origin": "teams"}),
-                );
+            match teams_endpoint::serve(listener, auth, tx, token).await {
+                Ok(()) => l.set(|n| n.teams = LinkState::Off),
+                Err(e) => {
+                    l.set(|n| {
+                        n.teams = LinkState::Failed {
+                            reason: e.to_string(),
+                        }
+                    });
+                    let _ = d.record(
+                        EntryKind::Error,
+                        None,
+                        &format!("the Teams endpoint stopped: {e}"),
+                        json!({"kind": "relay", "origin": "teams"}),
+                    );
+                }
             }
         }));
     }
@@ -184,25 +238,37 @@ pub async fn start(
         tasks.push(tokio::spawn(async move {
             while let Some(ev) = ev_rx.recv().await {
                 let r = match ev {
-                    RelayEvent::Ran { user_id, command, origin, execution_ids } => {
-                        let kind = match origin {
-                            Destination::Teams(_) => "teams",
-                            _ => "slack",
-                        };
-                        d.record(EntryKind::Command, None, &command, json!({"origin": kind, "chat_user": user_id, "executions": execution_ids}))
+                    RelayEvent::Heard { conversation, place } => {
+                        let service = conversation.service();
+                        let label = format!("{} · {place}", service_name(service));
+                        d.history()
+                            .remember_conversation(&conversation.encode(), service, &label)
+                            .map(|_| ())
+                            .map_err(crate::DeskError::from)
+                    }
+                    RelayEvent::Ran { user_id, command, origin, execution_ids, acks } => {
+                        let kind = origin.service();
+                        let data = json!({"origin": kind, "chat_user": user_id});
+                        let mut r = d.record(EntryKind::Command, None, &command, json!({"origin": kind, "chat_user": user_id, "executions": execution_ids})).map(|_| ());
+                        // The acks the chat saw, under their executions (as a
+                        // pane command's acks are).
+                        for (id, ack) in acks {
+                            r = r.and(d.record(EntryKind::Ack, Some(&id), &ack, data.clone()).map(|_| ()));
+                        }
+                        r
                     }
                     RelayEvent::Refused { user_id, text, reply } => d.record(
                         EntryKind::Note,
                         None,
                         &format!("Refused a command from {user_id}: {text}"),
                         json!({"origin": origin_of(&user_id), "chat_user": user_id, "reply": reply}),
-                    ),
+                    ).map(|_| ()),
                     RelayEvent::Failed { user_id, command, error } => d.record(
                         EntryKind::Error,
                         None,
                         &format!("{command}: {error}"),
                         json!({"origin": origin_of(&user_id), "chat_user": user_id}),
-                    ),
+                    ).map(|_| ()),
                 };
                 if let Err(e) = r {
                     tracing::error!(error = %e, "relay history write failed");
@@ -236,5 +302,6 @@ pub async fn start(
         cancel,
         tasks,
         service: Some(service),
+        relay,
     }))
 }

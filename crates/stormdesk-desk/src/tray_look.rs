@@ -1,7 +1,10 @@
 //! What the tray icon shows, decided without a tray: which icon and what
 //! tooltip, from the connection state, do-not-disturb and unread results.
 
+use stormdesk_relay::LinkState;
 use stormdesk_stream::ConnectionState;
+
+use crate::ipc::RelayLinks;
 
 /// One of the icons under `icons/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,9 +84,58 @@ pub fn tray_look(
     }
 }
 
+/// The relay's links in words, one line per link that is on ("Slack:
+/// connected"); nothing when the relay is off. The tray menu lists them.
+pub fn relay_lines(links: &RelayLinks) -> Vec<String> {
+    [("Slack", &links.slack), ("Teams", &links.teams)]
+        .into_iter()
+        .filter(|(_, s)| **s != LinkState::Off)
+        .map(|(name, s)| format!("{name}: {}", s.describe()))
+        .collect()
+}
+
+impl TrayLook {
+    /// The tooltip also says how the relay's links are.
+    pub fn with_relay(mut self, links: &RelayLinks) -> Self {
+        for line in relay_lines(links) {
+            self.tooltip.push_str(" · ");
+            self.tooltip.push_str(&line);
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relay_links_that_are_on_show_in_words() {
+        assert!(relay_lines(&RelayLinks::default()).is_empty());
+        let links = RelayLinks {
+            slack: LinkState::Retrying {
+                reason: "the socket closed".into(),
+            },
+            teams: LinkState::Listening {
+                address: "127.0.0.1:3978".into(),
+            },
+        };
+        assert_eq!(
+            relay_lines(&links),
+            [
+                "Slack: reconnecting (the socket closed)",
+                "Teams: listening on 127.0.0.1:3978"
+            ]
+        );
+        let l = tray_look(Some("w"), Some(&ConnectionState::Live), false, 0).with_relay(&links);
+        assert_eq!(
+            l.tooltip,
+            "Stormdesk — w: live · Slack: reconnecting (the socket closed) · Teams: listening on 127.0.0.1:3978"
+        );
+        let off = tray_look(Some("w"), Some(&ConnectionState::Live), false, 0)
+            .with_relay(&RelayLinks::default());
+        assert_eq!(off.tooltip, "Stormdesk — w: live");
+    }
 
     #[test]
     fn icon_follows_state_and_pause_only_overrides_live() {

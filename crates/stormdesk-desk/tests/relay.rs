@@ -14,6 +14,7 @@ use stormdesk_desk::prefs::{Prefs, RelayPrefs};
 use stormdesk_desk::DeskEvent;
 use stormdesk_history::EntryKind;
 use stormdesk_relay::fakes::{envelope, FakeSlack};
+use stormdesk_relay::LinkState;
 use stormdesk_secrets::{CredentialStore, MemoryStore, RelaySecret};
 
 mod common;
@@ -133,6 +134,162 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
         .unwrap();
     assert_eq!(ann.data["relayed"], "slack");
     assert!(ann.data["note"].is_null());
+    // The ack the chat saw is in history too, under its execution.
+    let ack = entries
+        .iter()
+        .find(|e| e.kind == EntryKind::Ack)
+        .expect("the relayed command's ack");
+    assert_eq!(ack.text, "Sekunde...");
+    assert_eq!(
+        ack.execution_id.as_deref(),
+        cmd.data["executions"][0].as_str()
+    );
+    assert_eq!(ack.data["chat_user"], "slack:U110FGZSQ");
+
+    // The link is shown as connected (tray, status).
+    until("Slack connected", || {
+        (h.relay_links().slack == LinkState::Connected).then_some(())
+    })
+    .await;
+    assert_eq!(h.status().unwrap().relay.slack, LinkState::Connected);
+    assert_eq!(h.relay_links().teams, LinkState::Off);
+
+    // The channel was heard from: it is a share target, and sharing the
+    // result's announcement posts it there as a new message (not in a
+    // thread).
+    let targets = h.share_targets().await.unwrap();
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    assert_eq!(targets[0].label, "Slack · channel C110T9SMT");
+    assert_eq!(targets[0].service, "slack");
+    let result = ann;
+    let shared = h.share_entry(result.id, &targets[0].id).await.unwrap();
+    assert_eq!(shared, targets[0]);
+    let posts = until("the shared result in Slack", || {
+        let p = fake.posts();
+        (p.len() >= 4).then_some(p)
+    })
+    .await;
+    let (auth, body) = posts.last().unwrap();
+    assert_eq!(auth.as_deref(), Some("Bearer xoxb-desk"));
+    assert_eq!(body["channel"], "C110T9SMT");
+    assert!(body.get("thread_ts").is_none(), "{body}");
+    assert!(
+        body["text"].as_str().unwrap().contains(&result.text),
+        "{body}"
+    );
+    let note = desk.history_page(None, 1).unwrap().pop().unwrap();
+    assert_eq!(note.text, "Shared to Slack · channel C110T9SMT");
+    assert_eq!(note.data["shared"], result.id);
+
+    // A target that is not on the list, an entry that does not exist.
+    let e = h
+        .share_entry(result.id, "stormdesk:v1:slack:T9:C9")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, "share", "{e:?}");
+    let e = h.share_entry(999_999, &targets[0].id).await.unwrap_err();
+    assert_eq!(e.kind, "input", "{e:?}");
+    h.shutdown().await;
+}
+
+/// A loopback webhook that records what is posted to it.
+async fn webhook() -> (String, Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&got);
+    let app = axum::Router::new().route(
+        "/hook/{which}",
+        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_are_shared_through_configured_webhooks_with_the_relay_off() {
+    let (url, got) = webhook().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let h = host(dir.path(), Arc::clone(&store), RelayPrefs::default());
+    h.start(StartMode::Demo).await;
+    assert!(h.share_targets().await.unwrap().is_empty());
+
+    // A webhook URL must be https (http only to this machine); the error
+    // never repeats the URL, which is the credential.
+    let e = h
+        .set_relay_secret(
+            "slack-webhook-url",
+            Secret::new("http://hooks.example/T0/B0/s3cret"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, "input");
+    assert!(!e.message.contains("s3cret"), "{}", e.message);
+    assert!(store
+        .get(&RelaySecret::SlackWebhook.account())
+        .unwrap()
+        .is_none());
+    h.set_relay_secret(
+        "slack-webhook-url",
+        Secret::new(format!("{url}/hook/slack")),
+    )
+    .await
+    .unwrap();
+    h.set_relay_secret(
+        "teams-webhook-url",
+        Secret::new(format!("{url}/hook/teams")),
+    )
+    .await
+    .unwrap();
+    let targets = h.share_targets().await.unwrap();
+    let ids: Vec<_> = targets.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["webhook:slack", "webhook:teams"]);
+    assert_eq!(targets[1].label, "Teams webhook");
+    assert_eq!(h.relay_links(), Default::default(), "no relay links");
+
+    let desk = h.desk().unwrap();
+    desk.run_command("genpass").await.unwrap();
+    let result = until("a result", || {
+        desk.history_page(None, 50)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == EntryKind::Result)
+    })
+    .await;
+    h.share_entry(result.id, "webhook:slack").await.unwrap();
+    h.share_entry(result.id, "webhook:teams").await.unwrap();
+    let bodies = got.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    // Slack: the text, and no channel (a webhook posts to its own).
+    assert!(bodies[0]["text"].as_str().unwrap().contains(&result.text));
+    assert!(bodies[0].get("channel").is_none());
+    // Teams: an Adaptive Card titled with the action.
+    let card = &bodies[1]["attachments"][0]["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(card["body"][0]["text"], result.data["action"]);
+    assert!(card["body"][1]["text"]
+        .as_str()
+        .unwrap()
+        .contains(&result.text));
+    // Removing the secret removes the target.
+    h.set_relay_secret("teams-webhook-url", Secret::new(""))
+        .await
+        .unwrap();
+    let ids: Vec<_> = h
+        .share_targets()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids, ["webhook:slack"]);
     h.shutdown().await;
 }
 

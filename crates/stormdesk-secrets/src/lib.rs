@@ -91,13 +91,19 @@ pub enum RelaySecret {
     SlackApp,
     /// The Bot Framework app password (client secret) of the Teams bot.
     TeamsPassword,
+    /// A Slack incoming-webhook URL (the URL itself is the credential).
+    SlackWebhook,
+    /// A Teams Workflows / incoming-webhook URL.
+    TeamsWebhook,
 }
 
 impl RelaySecret {
-    pub const ALL: [RelaySecret; 3] = [
+    pub const ALL: [RelaySecret; 5] = [
         RelaySecret::SlackBot,
         RelaySecret::SlackApp,
         RelaySecret::TeamsPassword,
+        RelaySecret::SlackWebhook,
+        RelaySecret::TeamsWebhook,
     ];
 
     pub fn name(self) -> &'static str {
@@ -105,6 +111,8 @@ impl RelaySecret {
             RelaySecret::SlackBot => "slack-bot-token",
             RelaySecret::SlackApp => "slack-app-token",
             RelaySecret::TeamsPassword => "teams-app-password",
+            RelaySecret::SlackWebhook => "slack-webhook-url",
+            RelaySecret::TeamsWebhook => "teams-webhook-url",
         }
     }
 
