@@ -26,6 +26,8 @@ export const openLink = (url: string) => call("open_link", { url });
 export const markRead = () => call("mark_read", {});
 export const setRelaySecret = (name: string, secret: string) => call("set_relay_secret", { name, secret });
 export const relaySecretsStored = () => call("relay_secrets_stored", {});
+export const listShareTargets = () => call("list_share_targets", {});
+export const shareEntry = (entryId: number, target: string) => call("share_entry", { entry_id: entryId, target });
 
 // The window plugin's own command (what @tauri-apps/api/window calls),
 // without pulling that whole module into the bundle.

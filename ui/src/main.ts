@@ -5,15 +5,18 @@ import {
   loadHistory,
   markRead,
   onDeskEvent,
+  listShareTargets,
   openLink,
   runCommand,
   searchHistory,
+  shareEntry,
   startDemo,
   suggestAliases,
 } from "./ipc";
 import { Palette } from "./palette";
 import { Pane } from "./pane";
 import { applyTheme, Settings } from "./settings";
+import { ShareMenu } from "./share";
 import { isIpcError, type ConnectionState, type Entry } from "./types";
 
 function describe(s: ConnectionState): string {
@@ -52,10 +55,16 @@ export async function start(doc: Document = document): Promise<void> {
     const kind = isIpcError(e) ? e.kind : "error";
     pane.add(note("error", msg, { kind }));
   };
+  const settings = new Settings(doc, (p) => applyTheme(p.theme, doc));
+  const share = new ShareMenu(doc, {
+    list: listShareTargets,
+    share: shareEntry,
+    openSettings: () => void settings.open(),
+  });
   const pane = new Pane(doc.getElementById("pane") as HTMLOListElement, {
     openLink: (url) => void openLink(url).catch(showError),
+    share: (id, button) => void share.open(id, button),
   });
-  const settings = new Settings(doc, (p) => applyTheme(p.theme, doc));
   let pendingOpen: string | null = null;
 
   const palette = new Palette(input, doc.getElementById("suggestions") as HTMLUListElement, {
@@ -144,6 +153,9 @@ export async function start(doc: Document = document): Promise<void> {
       case "show_settings":
         void settings.open();
         break;
+      case "relay":
+        settings.showLinks(ev.links);
+        break;
       case "unread":
       case "paused":
         break;
@@ -196,6 +208,7 @@ export async function start(doc: Document = document): Promise<void> {
   try {
     const st = await getStatus();
     setStatus(describe(st.connection), st.connection.state);
+    settings.showLinks(st.relay);
   } catch (e) {
     if (isIpcError(e) && e.kind === "not_configured") {
       setStatus("not configured", "idle");

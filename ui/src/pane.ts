@@ -18,6 +18,8 @@ function time(ts: string): string {
 export interface PaneDeps {
   /** Opens a StackStorm web link (the backend decides whether it may). */
   openLink: (url: string) => void;
+  /** "Share…" on a result or announcement (history id, the button). */
+  share?: (entryId: number, button: HTMLButtonElement) => void;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -148,6 +150,15 @@ export class Pane {
       copy.setAttribute("aria-label", "Copy to clipboard");
       copy.addEventListener("click", () => void navigator.clipboard?.writeText(entry.text));
       li.append(copy);
+      const share = this.deps.share;
+      if (share && entry.id >= 0) {
+        const b = el("button", "share", "Share…");
+        b.type = "button";
+        b.setAttribute("aria-haspopup", "menu");
+        b.setAttribute("aria-label", "Share to Slack or Teams");
+        b.addEventListener("click", () => share(entry.id, b));
+        li.append(b);
+      }
       if (entry.kind === "result" && entry.execution_id) {
         this.resultOf.set(entry.execution_id, li);
         const a = this.link(data["web_url"]);

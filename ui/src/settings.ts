@@ -2,7 +2,16 @@
 // and is never shown again) and preferences. Keyboard: Ctrl+, opens, Esc
 // closes; every control is a plain form element.
 import { getPrefs, listProfiles, relaySecretsStored, savePrefs, saveProfile, setRelaySecret, switchProfile } from "./ipc";
-import { isIpcError, type AuthKind, type NotifyLevel, type Prefs, type ProfileSummary, type Theme } from "./types";
+import {
+  isIpcError,
+  type AuthKind,
+  type LinkState,
+  type NotifyLevel,
+  type Prefs,
+  type ProfileSummary,
+  type RelayLinks,
+  type Theme,
+} from "./types";
 
 export function applyTheme(theme: Theme, doc: Document = document): void {
   if (theme === "system") delete doc.documentElement.dataset.theme;
@@ -11,6 +20,32 @@ export function applyTheme(theme: Theme, doc: Document = document): void {
 
 function message(e: unknown): string {
   return isIpcError(e) ? e.message : String(e);
+}
+
+/** The relay's secret fields; each is the keyring entry's name. */
+const RELAY_SECRETS = ["slack-bot-token", "slack-app-token", "teams-app-password", "slack-webhook-url", "teams-webhook-url"];
+
+function linkText(s: LinkState): string {
+  switch (s.state) {
+    case "off":
+      return "off";
+    case "connecting":
+      return "connecting…";
+    case "connected":
+      return "connected";
+    case "retrying":
+      return `reconnecting (${s.reason})`;
+    case "listening":
+      return `listening on ${s.address}`;
+    case "failed":
+      return `stopped: ${s.reason}`;
+  }
+}
+
+/** "Slack: connected · Teams: off", or "Relay off." */
+export function describeLinks(links: RelayLinks): string {
+  if (links.slack.state === "off" && links.teams.state === "off") return "Relay off.";
+  return `Slack: ${linkText(links.slack)} · Teams: ${linkText(links.teams)}`;
 }
 
 export class Settings {
@@ -50,6 +85,15 @@ export class Settings {
       e.preventDefault();
       void this.submitPrefs();
     });
+  }
+
+  /** The relay's links as they are now (events keep it current). */
+  showLinks(links: RelayLinks): void {
+    const p = this.doc.getElementById("relay-links") as HTMLElement | null;
+    if (!p) return;
+    p.textContent = describeLinks(links);
+    p.dataset.slack = links.slack.state;
+    p.dataset.teams = links.teams.state;
   }
 
   get isOpen(): boolean {
@@ -222,7 +266,7 @@ export class Settings {
     if (!this.loaded) return;
     const f = this.relayForm;
     try {
-      for (const name of ["slack-bot-token", "slack-app-token", "teams-app-password"]) {
+      for (const name of RELAY_SECRETS) {
         const input = this.field(f, name);
         const value = input.value;
         input.value = "";
