@@ -2,11 +2,13 @@
 // with a real keyring and notification daemon (run inside
 // scripts/with-daemons.sh). First run → "Try the demo" → commands; Settings
 // → a profile on a separate simulator (secret to the real keyring) → restart
-// into it with history kept; `--demo`. Plain W3C WebDriver over HTTP.
+// into it with history kept; `--demo`; a result shared through a webhook.
+// Plain W3C WebDriver over HTTP.
 //
 // node tests/e2e/app.e2e.mjs APP_BINARY ARTIFACT_DIR
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -217,6 +219,50 @@ try {
   const badName = await invoke(sid, "set_relay_secret", { name: "github-token", secret: "x" });
   check("an unknown relay secret name is refused", badName?.err?.kind === "input", JSON.stringify(badName));
   await screenshot(sid, "pane-dark.png");
+
+  // Share a result through a Slack webhook (a loopback server standing in
+  // for hooks.slack.com): a real click on "Share…", the menu, the target.
+  const hookBodies = [];
+  const hook = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      hookBodies.push({ path: req.url, body });
+      res.end("ok");
+    });
+  });
+  await new Promise((r) => hook.listen(0, "127.0.0.1", r));
+  const hookUrl = `http://127.0.0.1:${hook.address().port}/services/T0/B0/e2e`;
+  const setHook = await invoke(sid, "set_relay_secret", { name: "slack-webhook-url", secret: hookUrl });
+  const hookInKeyring = execFileSync("secret-tool", ["lookup", "service", "stormdesk-e2e", "username", "relay/slack-webhook-url"], { encoding: "utf8" }).trim();
+  check("a webhook URL goes to the real keyring", setHook?.ok === true && hookInKeyring === hookUrl, JSON.stringify(setHook));
+  const resultsBefore = (await texts(sid, "#pane .entry.result .body")).length;
+  await typeInto(sid, "#command", "genpass\uE007");
+  // This run's result (the newest card), not one from history.
+  await until("this run's result", async () => {
+    const r = await texts(sid, "#pane .entry.result .body");
+    return r.length > resultsBefore && r[r.length - 1].includes("kaffee_wolke") ? true : null;
+  });
+  const shareButtons = await findAll(sid, "#pane .entry.result .share");
+  await wd("POST", `/session/${sid}/element/${elId(shareButtons[shareButtons.length - 1])}/click`, {});
+  let menuText = "";
+  const menu = await until("the share menu", async () => {
+    menuText = (await texts(sid, "#share-menu"))[0] ?? "(no menu)";
+    const t = await texts(sid, "#share-menu [role=menuitem]");
+    return t.length > 0 ? t : null;
+  }).catch((e) => {
+    throw new Error(`${e.message}; the menu said: ${menuText}`);
+  });
+  check("Share… lists the configured webhook", JSON.stringify(menu) === '["Slack webhook"]', JSON.stringify(menu));
+  await screenshot(sid, "share-menu.png");
+  await click(sid, "#share-menu [role=menuitem]");
+  const posted = await until("the webhook to receive the result", async () => hookBodies[0] ?? null);
+  const postedText = JSON.parse(posted.body).text ?? "";
+  check("the result is posted to the webhook", posted.path === "/services/T0/B0/e2e" && postedText.includes("kaffee_wolke"), posted.body);
+  const sharedNote = await until("the share noted in the pane", async () =>
+    (await texts(sid, "#pane .entry.note .body")).find((t) => t.startsWith("Shared to")) ?? null);
+  check("the share is kept in history", sharedNote === "Shared to Slack webhook", sharedNote);
+  hook.close();
   await wd("DELETE", `/session/${sid}`);
 
   const notifyLog = process.env.STORMDESK_NOTIFY_LOG;
