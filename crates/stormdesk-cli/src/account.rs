@@ -236,6 +236,7 @@ pub async fn relay_secret(out: &Out, name: &str, stdin: bool) -> Result<ExitCode
         }
         Err(e) => return Err(e),
     };
+    which.check(secret.expose()).map_err(CliError::Usage)?;
     let acc = account.clone();
     blocking(move |s| s.set(&acc, &secret)).await?;
     let place = store().describe(&account);

@@ -85,9 +85,11 @@ enum Command {
     /// Remove the profile's secret from the keyring.
     Logout,
     /// Keep a relay secret (slack-bot-token, slack-app-token,
-    /// teams-app-password) in the OS keyring; an empty one removes it.
+    /// teams-app-password, slack-webhook-url, teams-webhook-url) in the OS
+    /// keyring; an empty one removes it.
     RelaySecret {
-        /// slack-bot-token | slack-app-token | teams-app-password
+        /// slack-bot-token | slack-app-token | teams-app-password |
+        /// slack-webhook-url | teams-webhook-url
         name: String,
         /// Read the secret from standard input instead of asking.
         #[arg(long)]

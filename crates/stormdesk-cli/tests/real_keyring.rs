@@ -192,6 +192,13 @@ fn relay_secrets_are_kept_in_the_real_keyring() {
     let out = run_with_stdin(c, "x\n");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not a relay secret"));
+    // A webhook URL that is not https is refused, without repeating it.
+    let mut c = cli(home.path());
+    c.args(["relay-secret", "slack-webhook-url", "--stdin"]);
+    let out = run_with_stdin(c, "http://hooks.example/T0/B0/s3cret\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("must start with https://"));
+    assert!(!text(&out.stderr).contains("s3cret"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -80,24 +80,6 @@ fn share_text(entry: &stormdesk_history::Entry) -> String {
     text
 }
 
-/// A webhook URL must be https (plain http only to this machine). The
-/// error never repeats the URL: it is the credential.
-fn check_webhook_url(raw: &str) -> Result<(), IpcError> {
-    let bad = |why: &str| IpcError::new("input", format!("that webhook URL {why}"));
-    let url = Url::parse(raw.trim()).map_err(|_| bad("is not a URL"))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(a)) => a.is_loopback(),
-        Some(url::Host::Ipv6(a)) => a.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(bad("must start with https://")),
-    }
-}
-
 /// A channel for host events, made before the sink so that the sink's
 /// "Open" action can send into it.
 pub fn event_channel() -> broadcast::Sender<DeskEvent> {
@@ -601,10 +583,10 @@ impl<S: Sink + Clone> Host<S> {
                 ),
             )
         })?;
-        if matches!(which, RelaySecret::SlackWebhook | RelaySecret::TeamsWebhook)
-            && !secret.is_empty()
-        {
-            check_webhook_url(secret.expose())?;
+        if !secret.is_empty() {
+            which
+                .check(secret.expose())
+                .map_err(|m| IpcError::new("input", m))?;
         }
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || {

@@ -123,6 +123,28 @@ impl RelaySecret {
     pub fn account(self) -> String {
         format!("relay/{}", self.name())
     }
+
+    /// Whether `value` can be this secret. A webhook URL must be https
+    /// (plain http only to this machine); the error never repeats the
+    /// value, which is the credential.
+    pub fn check(self, value: &str) -> Result<(), String> {
+        if !matches!(self, RelaySecret::SlackWebhook | RelaySecret::TeamsWebhook) {
+            return Ok(());
+        }
+        let url = url::Url::parse(value.trim())
+            .map_err(|_| format!("that {} is not a URL", self.name()))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if loopback => Ok(()),
+            _ => Err(format!("that {} must start with https://", self.name())),
+        }
+    }
 }
 
 /// Where secrets are kept.
@@ -259,6 +281,26 @@ impl CredentialStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_urls_must_be_https_or_loopback_and_errors_hide_them() {
+        let hook = RelaySecret::SlackWebhook;
+        assert!(hook.check("https://hooks.slack.com/services/T/B/x").is_ok());
+        assert!(hook.check("http://127.0.0.1:8080/hook").is_ok());
+        assert!(hook.check("http://localhost/hook").is_ok());
+        assert!(RelaySecret::TeamsWebhook.check("http://[::1]:9/h").is_ok());
+        for bad in [
+            "http://hooks.example/s3cret",
+            "ftp://x/s3cret",
+            "s3cret",
+            "file:///s3cret",
+        ] {
+            let e = hook.check(bad).unwrap_err();
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+        // Tokens are not URLs: no such rule.
+        assert!(RelaySecret::SlackBot.check("xoxb-1").is_ok());
+    }
 
     #[test]
     fn memory_store_round_trip() {
