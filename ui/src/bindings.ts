@@ -87,7 +87,11 @@ teams_listen: string,
 /**
  * Bot Framework's token and OpenID metadata URLs (tests, sovereign clouds).
  */
-teams_token_url: string | null, teams_metadata_url: string | null, };
+teams_token_url: string | null, teams_metadata_url: string | null, 
+/**
+ * Which results are also posted to the configured webhooks.
+ */
+webhook_results: NotifyLevel, };
 
 export type Prefs = { 
 /**

@@ -250,6 +250,7 @@ export class Settings {
     this.field(f, "teams_app_id").value = r.teams_app_id ?? "";
     this.field(f, "teams_listen").value = r.teams_listen;
     this.field(f, "prefix").value = r.prefix;
+    (f.elements.namedItem("webhook_results") as HTMLSelectElement).value = r.webhook_results;
     (f.elements.namedItem("allowed_users") as HTMLTextAreaElement).value = r.allowed_users.join("\n");
     void relaySecretsStored().then(
       (names) => {
@@ -284,6 +285,7 @@ export class Settings {
         teams_listen: this.field(f, "teams_listen").value.trim() || "127.0.0.1:3978",
         prefix: this.field(f, "prefix").value.trim() || "!st2",
         allowed_users: allowed,
+        webhook_results: (f.elements.namedItem("webhook_results") as HTMLSelectElement).value as NotifyLevel,
       };
       const saved = await savePrefs({ ...this.loaded, relay });
       this.loaded = saved;

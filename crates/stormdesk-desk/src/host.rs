@@ -26,6 +26,7 @@ use crate::ipc::{
 };
 use crate::prefs::Prefs;
 use crate::relay_runner::service_name;
+use crate::webhooks;
 use crate::{Desk, DeskError, DeskEvent, NotifyPolicy};
 
 const RECENT: usize = 5;
@@ -70,15 +71,6 @@ pub struct Host<S: Sink + Clone> {
 
 /// How many heard-from conversations the share list offers.
 const SHARE_TARGETS: usize = 20;
-
-/// What a shared entry says in chat: its text, and its web link if any.
-fn share_text(entry: &stormdesk_history::Entry) -> String {
-    let mut text = entry.text.clone();
-    if let Some(url) = entry.data["web_url"].as_str() {
-        text.push_str(&format!("\n{url}"));
-    }
-    text
-}
 
 /// A channel for host events, made before the sink so that the sink's
 /// "Open" action can send into it.
@@ -345,10 +337,7 @@ impl<S: Sink + Clone> Host<S> {
         let prefs = self.prefs().relay;
         let stored = self.relay_secrets_stored().await;
         let mut out = Vec::new();
-        for (secret, service) in [
-            (RelaySecret::SlackWebhook, "slack"),
-            (RelaySecret::TeamsWebhook, "teams"),
-        ] {
+        for (secret, service) in webhooks::WEBHOOKS {
             if stored.iter().any(|s| s == secret.name()) {
                 out.push(ShareTarget {
                     id: format!("webhook:{service}"),
@@ -402,31 +391,13 @@ impl<S: Sink + Clone> Host<S> {
                     "that conversation or webhook is not available: turn its service on in Settings ▸ Relay",
                 )
             })?;
-        let text = share_text(&entry);
         let relay_err = |e: stormdesk_relay::RelayError| IpcError::new(e.kind(), e.to_string());
         match chosen.id.as_str() {
             "webhook:slack" => {
-                let url = crate::relay_runner::secret(
-                    &self.store,
-                    RelaySecret::SlackWebhook,
-                    "Slack webhook",
-                )
-                .await?;
-                stormdesk_relay::slack::post_webhook(&url, &text, &entry.data["extra"])
-                    .await
-                    .map_err(relay_err)?;
+                webhooks::post(&self.store, RelaySecret::SlackWebhook, &entry).await?
             }
             "webhook:teams" => {
-                let url = crate::relay_runner::secret(
-                    &self.store,
-                    RelaySecret::TeamsWebhook,
-                    "Teams webhook",
-                )
-                .await?;
-                let title = entry.data["action"].as_str().unwrap_or("Stormdesk");
-                stormdesk_relay::teams::post_webhook(&url, Some(title), &text)
-                    .await
-                    .map_err(relay_err)?;
+                webhooks::post(&self.store, RelaySecret::TeamsWebhook, &entry).await?
             }
             reference => {
                 let route = stormdesk_routing::decode(Some(&serde_json::Value::String(
@@ -443,7 +414,7 @@ impl<S: Sink + Clone> Host<S> {
                     ));
                 };
                 if let Delivered::Pane { note } = relay
-                    .deliver(&route, &text, &entry.data["extra"])
+                    .deliver(&route, &webhooks::text_of(&entry), &entry.data["extra"])
                     .await
                     .map_err(relay_err)?
                 {
@@ -486,6 +457,17 @@ impl<S: Sink + Clone> Host<S> {
                 });
                 recent.truncate(RECENT);
                 drop(recent);
+                // Results the preferences name go to the webhooks too.
+                let level = self.prefs().relay.webhook_results;
+                if level.allows(entry.data["status"].as_str()) {
+                    if let Some(desk) = self.current() {
+                        tokio::spawn(webhooks::post_result(
+                            Arc::clone(&self.store),
+                            desk,
+                            entry.clone(),
+                        ));
+                    }
+                }
                 let n = self.unread.fetch_add(1, Ordering::Relaxed) + 1;
                 self.emit(ev);
                 self.emit(DeskEvent::Unread { count: n });

@@ -11,6 +11,7 @@ pub mod ipc;
 pub mod prefs;
 pub mod relay_runner;
 pub mod tray_look;
+pub mod webhooks;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
@@ -103,11 +104,7 @@ impl Default for NotifyPolicy {
 
 impl NotifyPolicy {
     fn allows_result(&self, status: Option<&str>) -> bool {
-        match self.results {
-            prefs::NotifyLevel::All => true,
-            prefs::NotifyLevel::Failures => status != Some("succeeded"),
-            prefs::NotifyLevel::None => false,
-        }
+        self.results.allows(status)
     }
 }
 

@@ -31,6 +31,17 @@ pub enum NotifyLevel {
     None,
 }
 
+impl NotifyLevel {
+    /// Whether a result with this status passes.
+    pub fn allows(self, status: Option<&str>) -> bool {
+        match self {
+            NotifyLevel::All => true,
+            NotifyLevel::Failures => status != Some("succeeded"),
+            NotifyLevel::None => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default, deny_unknown_fields)]
 pub struct Prefs {
@@ -66,6 +77,8 @@ pub struct RelayPrefs {
     /// Bot Framework's token and OpenID metadata URLs (tests, sovereign clouds).
     pub teams_token_url: Option<String>,
     pub teams_metadata_url: Option<String>,
+    /// Which results are also posted to the configured webhooks.
+    pub webhook_results: NotifyLevel,
 }
 
 impl Default for RelayPrefs {
@@ -80,6 +93,7 @@ impl Default for RelayPrefs {
             teams_listen: "127.0.0.1:3978".into(),
             teams_token_url: None,
             teams_metadata_url: None,
+            webhook_results: NotifyLevel::None,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use stormdesk_client::{ConfigSources, Secret};
 use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
-use stormdesk_desk::prefs::{Prefs, RelayPrefs};
+use stormdesk_desk::prefs::{NotifyLevel, Prefs, RelayPrefs};
 use stormdesk_desk::DeskEvent;
 use stormdesk_history::EntryKind;
 use stormdesk_relay::fakes::{envelope, FakeSlack};
@@ -278,6 +278,47 @@ async fn results_are_shared_through_configured_webhooks_with_the_relay_off() {
         .as_str()
         .unwrap()
         .contains(&result.text));
+
+    // Results posted as the preferences say: failures only → the failed
+    // ping is posted to both webhooks, the successful one is not.
+    let mut prefs = h.prefs();
+    prefs.relay.webhook_results = NotifyLevel::Failures;
+    h.save_prefs(prefs).await.unwrap();
+    desk.run_command("ping web-1").await.unwrap();
+    desk.run_command("ping db-down").await.unwrap();
+    let bodies = until("the failed result at both webhooks", || {
+        let b = got.lock().unwrap().clone();
+        (b.len() >= 4).then_some(b)
+    })
+    .await;
+    // Both pings have finished by now; give a wrong extra post a moment.
+    until("both pings' results", || {
+        let n = desk
+            .history_page(None, 100)
+            .unwrap()
+            .iter()
+            .filter(|e| e.kind == EntryKind::Result && e.data["action"] == "ops.ping")
+            .count();
+        (n == 2).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let bodies_now = got.lock().unwrap().clone();
+    assert_eq!(
+        bodies_now.len(),
+        4,
+        "only the failure is posted: {bodies_now:?}"
+    );
+    assert!(
+        bodies[2]["text"].as_str().unwrap().contains("db-down"),
+        "{}",
+        bodies[2]
+    );
+    assert_eq!(
+        bodies[3]["attachments"][0]["content"]["body"][0]["text"],
+        "ops.ping"
+    );
+
     // Removing the secret removes the target.
     h.set_relay_secret("teams-webhook-url", Secret::new(""))
         .await

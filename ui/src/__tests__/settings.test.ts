@@ -5,7 +5,7 @@ import type { Prefs, ProfileSummary } from "../types";
 
 import { body } from "./markup";
 
-const relay: Prefs["relay"] = { prefix: "!st2", allowed_users: [], slack: false, slack_api: null, teams: false, teams_app_id: null, teams_listen: "127.0.0.1:3978", teams_token_url: null, teams_metadata_url: null };
+const relay: Prefs["relay"] = { prefix: "!st2", allowed_users: [], slack: false, slack_api: null, teams: false, teams_app_id: null, teams_listen: "127.0.0.1:3978", teams_token_url: null, teams_metadata_url: null, webhook_results: "none" };
 const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, relay };
 const work: ProfileSummary = { name: "work", base_url: "https://st2.example", auth: "password", username: "ann", stream_route: "stormdesk", has_secret: true, current: true };
 
@@ -105,16 +105,23 @@ describe("settings", () => {
     const input = (n: string) => f.elements.namedItem(n) as HTMLInputElement;
     input("slack").checked = true;
     input("slack-bot-token").value = "xoxb-secret";
+    input("slack-webhook-url").value = "https://hooks.slack.com/services/T/B/hooksecret";
+    (f.elements.namedItem("webhook_results") as HTMLSelectElement).value = "failures";
     (f.elements.namedItem("allowed_users") as HTMLTextAreaElement).value = "slack:U110FGZSQ\n\n  teams:29:abc ";
     await s.submitRelay();
     const secret = calls.filter((c) => c.cmd === "set_relay_secret");
-    expect(secret).toHaveLength(1);
-    expect(secret[0].args).toEqual({ name: "slack-bot-token", secret: "xoxb-secret" });
+    expect(secret.map((c) => c.args)).toEqual([
+      { name: "slack-bot-token", secret: "xoxb-secret" },
+      { name: "slack-webhook-url", secret: "https://hooks.slack.com/services/T/B/hooksecret" },
+    ]);
     expect(input("slack-bot-token").value).toBe("");
+    expect(input("slack-webhook-url").value).toBe("");
     const saved = calls.filter((c) => c.cmd === "save_prefs").pop()!.args.prefs as Prefs;
     expect(saved.theme).toBe("dark");
-    expect(saved.relay).toMatchObject({ slack: true, allowed_users: ["slack:U110FGZSQ", "teams:29:abc"], prefix: "!st2" });
+    expect(saved.relay).toMatchObject({ slack: true, allowed_users: ["slack:U110FGZSQ", "teams:29:abc"], prefix: "!st2", webhook_results: "failures" });
     expect(JSON.stringify(saved)).not.toContain("xoxb");
+    expect(JSON.stringify(saved)).not.toContain("hooksecret");
+    expect(document.body.innerHTML).not.toContain("hooksecret");
     expect(document.body.innerHTML).not.toContain("xoxb-secret");
     await new Promise((r) => setTimeout(r, 10));
     expect(document.getElementById("relay-stored")!.textContent).toContain("slack-bot-token");
