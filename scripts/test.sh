@@ -32,6 +32,7 @@ dbus-run-session -- scripts/with-daemons.sh \
 
 echo "== benchmarks compile (run them with cargo bench)"
 cargo bench -p stormdesk-alias -p stormdesk-stream --no-run
+cargo bench -p stormdesk-relay --features fakes --no-run
 
 echo "== end to end: the built app in WebKit (tauri-driver), demo server, real daemons"
 cargo build -p stormdesk -p stormdesk-cli

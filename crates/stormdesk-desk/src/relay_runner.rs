@@ -4,7 +4,9 @@
 //! command lands in history with the chat user who sent it. A task set you
 //! hold a handle to, stopped by its cancellation token.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use stormdesk_client::Secret;
@@ -24,6 +26,9 @@ use crate::ipc::{IpcError, RelayLinks};
 use crate::prefs::RelayPrefs;
 use crate::{Desk, DeskEvent};
 use stormdesk_relay::LinkState;
+
+/// How often a conversation's "last heard" is written at most.
+const HEARD_EVERY: Duration = Duration::from_secs(60);
 
 pub struct RunningRelay {
     cancel: CancellationToken,
@@ -236,13 +241,20 @@ pub async fn start(
     {
         let d = Arc::clone(desk);
         tasks.push(tokio::spawn(async move {
+            // A busy channel is written down once a minute, not per message.
+            let mut written: HashMap<String, Instant> = HashMap::new();
             while let Some(ev) = ev_rx.recv().await {
                 let r = match ev {
                     RelayEvent::Heard { conversation, place } => {
+                        let reference = conversation.encode();
+                        if written.get(&reference).is_some_and(|t| t.elapsed() < HEARD_EVERY) {
+                            continue;
+                        }
+                        written.insert(reference.clone(), Instant::now());
                         let service = conversation.service();
                         let label = format!("{} · {place}", service_name(service));
                         d.history()
-                            .remember_conversation(&conversation.encode(), service, &label)
+                            .remember_conversation(&reference, service, &label)
                             .map(|_| ())
                             .map_err(crate::DeskError::from)
                     }
