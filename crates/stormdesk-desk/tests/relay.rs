@@ -15,6 +15,7 @@ use stormdesk_desk::DeskEvent;
 use stormdesk_history::EntryKind;
 use stormdesk_relay::fakes::{envelope, FakeSlack};
 use stormdesk_relay::LinkState;
+use stormdesk_routing::{Destination, TeamsReference};
 use stormdesk_secrets::{CredentialStore, MemoryStore, RelaySecret};
 
 mod common;
@@ -367,5 +368,129 @@ async fn a_relay_without_its_secrets_says_which_and_the_desk_runs_on() {
     );
     let acks = h.desk().unwrap().run_command("genpass").await.unwrap();
     assert_eq!(acks.len(), 2, "the desk still runs commands");
+    h.shutdown().await;
+}
+
+/// A loopback Bot Framework: the token endpoint and the connector.
+async fn bot_framework() -> (
+    String,
+    Arc<std::sync::Mutex<Vec<(String, Option<String>, serde_json::Value)>>>,
+) {
+    use axum::http::{HeaderMap, Uri};
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&got);
+    let app = axum::Router::new()
+        .route(
+            "/token",
+            axum::routing::post(|| async {
+                axum::Json(
+                    json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "bf-token"}),
+                )
+            }),
+        )
+        .route(
+            "/emea/v3/conversations/{id}/activities",
+            axum::routing::post(
+                move |uri: Uri, headers: HeaderMap, body: axum::Json<serde_json::Value>| {
+                    let seen = Arc::clone(&seen);
+                    async move {
+                        let auth = headers
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        seen.lock()
+                            .unwrap()
+                            .push((uri.path().to_string(), auth, body.0));
+                        axum::Json(json!({"id": "activity-1"}))
+                    }
+                },
+            ),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_conversation_heard_before_is_a_share_target_after_a_restart() {
+    let (bf, got) = bot_framework().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    store
+        .set(
+            &RelaySecret::TeamsPassword.account(),
+            &Secret::new("bot-password"),
+        )
+        .unwrap();
+    let relay = RelayPrefs {
+        teams: true,
+        teams_app_id: Some("app-1".into()),
+        teams_listen: "127.0.0.1:0".into(),
+        teams_token_url: Some(format!("{bf}/token")),
+        teams_metadata_url: Some(format!("{bf}/metadata")),
+        ..RelayPrefs::default()
+    };
+    // A conversation the Teams endpoint heard from in an earlier run, and a
+    // Slack channel (Slack is off now: not offered).
+    {
+        let h = stormdesk_history::History::open(&dir.path().join("history.db")).unwrap();
+        let ops = Destination::Teams(TeamsReference {
+            service_url: format!("{bf}/emea/"),
+            conversation_id: "19:ops@thread.tacv2".into(),
+            tenant_id: Some("tenant-1".into()),
+            activity_id: None,
+        });
+        h.remember_conversation(&ops.encode(), "teams", "Teams · Ops")
+            .unwrap();
+        h.remember_conversation("stormdesk:v1:slack:T1:C1", "slack", "Slack · channel C1")
+            .unwrap();
+    }
+    let h = host(dir.path(), store, relay);
+    h.start(StartMode::Demo).await;
+    // The endpoint's link says where it listens (the port it really got).
+    let address = until("the Teams endpoint listening", || {
+        match h.relay_links().teams {
+            LinkState::Listening { address } => Some(address),
+            _ => None,
+        }
+    })
+    .await;
+    assert!(
+        address.starts_with("127.0.0.1:") && !address.ends_with(":0"),
+        "{address}"
+    );
+    assert_eq!(h.relay_links().slack, LinkState::Off);
+
+    let targets = h.share_targets().await.unwrap();
+    assert_eq!(
+        targets.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
+        ["Teams · Ops"]
+    );
+    let desk = h.desk().unwrap();
+    desk.run_command("genpass").await.unwrap();
+    let result = until("a result", || {
+        desk.history_page(None, 50)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == EntryKind::Result)
+    })
+    .await;
+    h.share_entry(result.id, &targets[0].id).await.unwrap();
+    let posts = got.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let (path, auth, body) = &posts[0];
+    // A new message in the conversation (no activity to reply to).
+    assert_eq!(
+        path,
+        "/emea/v3/conversations/19:ops@thread.tacv2/activities"
+    );
+    assert_eq!(auth.as_deref(), Some("Bearer bf-token"));
+    assert_eq!(body["type"], "message");
+    assert!(
+        body["text"].as_str().unwrap().contains(&result.text),
+        "{body}"
+    );
+    assert_eq!(body["conversation"]["id"], "19:ops@thread.tacv2");
     h.shutdown().await;
 }
