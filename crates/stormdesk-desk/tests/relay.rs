@@ -193,6 +193,26 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
     h.shutdown().await;
 }
 
+/// Serve `app` on a loopback port; its base URL.
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// Run genpass on the desk; its result entry.
+async fn a_result(desk: &stormdesk_desk::Desk) -> stormdesk_history::Entry {
+    desk.run_command("genpass").await.unwrap();
+    until("a result", || {
+        desk.history_page(None, 50)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == EntryKind::Result)
+    })
+    .await
+}
+
 /// A loopback webhook that records what is posted to it.
 async fn webhook() -> (String, Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
     let got = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -207,10 +227,7 @@ async fn webhook() -> (String, Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, got)
+    (serve(app).await, got)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -256,14 +273,7 @@ async fn results_are_shared_through_configured_webhooks_with_the_relay_off() {
     assert_eq!(h.relay_links(), Default::default(), "no relay links");
 
     let desk = h.desk().unwrap();
-    desk.run_command("genpass").await.unwrap();
-    let result = until("a result", || {
-        desk.history_page(None, 50)
-            .unwrap()
-            .into_iter()
-            .find(|e| e.kind == EntryKind::Result)
-    })
-    .await;
+    let result = a_result(&desk).await;
     h.share_entry(result.id, "webhook:slack").await.unwrap();
     h.share_entry(result.id, "webhook:teams").await.unwrap();
     let bodies = got.lock().unwrap().clone();
@@ -406,10 +416,7 @@ async fn bot_framework() -> (
                 },
             ),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, got)
+    (serve(app).await, got)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -468,14 +475,7 @@ async fn a_teams_conversation_heard_before_is_a_share_target_after_a_restart() {
         ["Teams · Ops"]
     );
     let desk = h.desk().unwrap();
-    desk.run_command("genpass").await.unwrap();
-    let result = until("a result", || {
-        desk.history_page(None, 50)
-            .unwrap()
-            .into_iter()
-            .find(|e| e.kind == EntryKind::Result)
-    })
-    .await;
+    let result = a_result(&desk).await;
     h.share_entry(result.id, &targets[0].id).await.unwrap();
     let posts = got.lock().unwrap().clone();
     assert_eq!(posts.len(), 1, "{posts:?}");

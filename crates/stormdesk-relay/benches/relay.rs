@@ -17,31 +17,18 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Value};
-use stormdesk_client::{Profile, Secret, St2Client};
+use stormdesk_client::Secret;
 use stormdesk_relay::fakes::{envelope, FakeSlack};
-use stormdesk_relay::inbound::{decide, execution_request, InboundMessage, InboundPolicy};
+use stormdesk_relay::inbound::{decide, execution_request, InboundPolicy};
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::slack::SlackClient;
 use stormdesk_relay::socket_mode::message_from_envelope;
-use stormdesk_routing::Destination;
-use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
 use tokio::sync::mpsc;
 
-fn message() -> InboundMessage {
-    InboundMessage {
-        origin: Destination::Slack {
-            team: "T0V6H6HCJ".into(),
-            channel: "C110T9SMT".into(),
-            thread_ts: Some("1506953521.000382".into()),
-        },
-        user_id: "slack:U110FGZSQ".into(),
-        user_name: Some("ch".into()),
-        text: "!st2 genpass".into(),
-        place: "channel C110T9SMT".into(),
-        direct: false,
-    }
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::seed_slack_message;
 
 fn policy() -> InboundPolicy {
     InboundPolicy {
@@ -57,19 +44,7 @@ fn round_trip(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let (sim, client, fake) = rt.block_on(async {
-        let sim = Simulator::start(SimConfig {
-            time_scale: 0.01,
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator");
-        let (profile, creds) = Profile::with_password(
-            "bench",
-            &sim.base_url(),
-            DEMO_USER,
-            Secret::new(DEMO_PASSWORD),
-        );
-        let client = Arc::new(St2Client::new(&profile, creds).expect("client"));
+        let (sim, client) = common::stackstorm().await;
         // Sign in once, outside the measurement.
         client.list_aliases().await.expect("aliases");
         (sim, client, FakeSlack::start(Vec::new()).await)
@@ -99,7 +74,7 @@ fn round_trip(c: &mut Criterion) {
             rt.block_on(async {
                 let t = Instant::now();
                 for _ in 0..n {
-                    in_tx.send(message()).await.expect("send");
+                    in_tx.send(seed_slack_message()).await.expect("send");
                     loop {
                         match ev_rx.recv().await.expect("event") {
                             RelayEvent::Heard { .. } => continue,
@@ -119,7 +94,7 @@ fn round_trip(c: &mut Criterion) {
     g.bench_function("execute_then_post", |b| {
         b.iter_custom(|n| {
             rt.block_on(async {
-                let msg = message();
+                let msg = seed_slack_message();
                 let t = Instant::now();
                 for _ in 0..n {
                     let r = client

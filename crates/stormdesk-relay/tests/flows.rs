@@ -20,7 +20,7 @@ use stormdesk_routing::{decode, Destination, Route};
 use stormdesk_stream::{Delivery, ListenerConfig, StreamSession};
 
 mod common;
-use common::stackstorm;
+use common::{seed_slack_message, stackstorm};
 
 const ROUTE: &str = "stormdesk";
 const SEED_CONVERSATION: &str = "a:1tjtnFy9YhaDQe_FWcXBL_wC4CsaRSs4EG6OedQ_6OmEwUqzey76DQLoEkAkJBYq5hKtQX0utNbtJXc-Ow0XfSFsKTxrAAy5D7atE7Ydo6T6E3droyiKiYsjkC6876Rpu";
@@ -190,18 +190,7 @@ async fn slack_message_runs_and_ack_and_result_land_in_its_thread() {
         teams: None,
     };
     // The seed's Slack message; a message outside a thread starts one.
-    let msg = InboundMessage {
-        origin: Destination::Slack {
-            team: "T0V6H6HCJ".into(),
-            channel: "C110T9SMT".into(),
-            thread_ts: Some("1506953521.000382".into()),
-        },
-        user_id: "slack:U110FGZSQ".into(),
-        user_name: Some("ch".into()),
-        text: "!st2 genpass".into(),
-        place: "channel C110T9SMT".into(),
-        direct: false,
-    };
+    let msg = seed_slack_message();
     let Decision::Run { command } = decide(&allow(&["slack:U110FGZSQ"]), &msg) else {
         panic!("allowed user's command runs")
     };
