@@ -17,6 +17,7 @@ use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::slack::SlackClient;
 use stormdesk_relay::teams::TeamsBot;
 use stormdesk_relay::{socket_mode, teams, teams_endpoint};
+use stormdesk_routing::Destination;
 use stormdesk_secrets::{CredentialStore, RelaySecret};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -240,6 +241,8 @@ pub async fn start(
     );
     {
         let d = Arc::clone(desk);
+        // Channel names are looked up with the bot token.
+        let names = relay.slack.clone().map(Arc::new);
         tasks.push(tokio::spawn(async move {
             // A busy channel is written down once a minute, not per message.
             let mut written: HashMap<String, Instant> = HashMap::new();
@@ -251,9 +254,32 @@ pub async fn start(
                             continue;
                         }
                         written.insert(reference.clone(), Instant::now());
+                        let history = d.history();
+                        // Slack's events carry channel ids only; its name
+                        // (when the app may read it) makes the share list
+                        // readable. Looked up aside: history waits for no
+                        // network.
+                        if let (Destination::Slack { channel, .. }, Some(slack)) =
+                            (&conversation, names.clone())
+                        {
+                            if place == format!("channel {channel}") {
+                                let channel = channel.clone();
+                                tokio::spawn(async move {
+                                    let place = match slack.channel_name(&channel).await {
+                                        Ok(Some(name)) => format!("#{name}"),
+                                        _ => place,
+                                    };
+                                    let label = format!("Slack · {place}");
+                                    if let Err(e) = history.remember_conversation(&reference, "slack", &label) {
+                                        tracing::error!(error = %e, "conversation not kept");
+                                    }
+                                });
+                                continue;
+                            }
+                        }
                         let service = conversation.service();
                         let label = format!("{} · {place}", service_name(service));
-                        d.history()
+                        history
                             .remember_conversation(&reference, service, &label)
                             .map(|_| ())
                             .map_err(crate::DeskError::from)

@@ -63,6 +63,11 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
         envelope("m2", "T1", json!({"type": "message", "text": "!st2 genpass", "ts": "1506953600.000100", "user": "USTRANGER", "channel": "C110T9SMT", "team": "T1"})),
     ]])
     .await;
+    fake.record
+        .lock()
+        .unwrap()
+        .channel_names
+        .insert("C110T9SMT".into(), "ops".into());
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::default());
     store
@@ -155,12 +160,26 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
     assert_eq!(h.status().unwrap().relay.slack, LinkState::Connected);
     assert_eq!(h.relay_links().teams, LinkState::Off);
 
-    // The channel was heard from: it is a share target, and sharing the
-    // result's announcement posts it there as a new message (not in a
-    // thread).
-    let targets = h.share_targets().await.unwrap();
+    // The channel was heard from: it is a share target, under the name
+    // Slack gives it, and sharing the result's announcement posts it there
+    // as a new message (not in a thread).
+    let mut targets = Vec::new();
+    for _ in 0..100 {
+        targets = h.share_targets().await.unwrap();
+        if !targets.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(targets.len(), 1, "{targets:?}");
-    assert_eq!(targets[0].label, "Slack · channel C110T9SMT");
+    assert_eq!(targets[0].label, "Slack · #ops");
+    assert!(fake
+        .record
+        .lock()
+        .unwrap()
+        .infos
+        .iter()
+        .all(|a| a.as_deref() == Some("Bearer xoxb-desk")));
     assert_eq!(targets[0].service, "slack");
     let result = ann;
     let shared = h.share_entry(result.id, &targets[0].id).await.unwrap();
@@ -179,7 +198,7 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
         "{body}"
     );
     let note = desk.history_page(None, 1).unwrap().pop().unwrap();
-    assert_eq!(note.text, "Shared to Slack · channel C110T9SMT");
+    assert_eq!(note.text, "Shared to Slack · #ops");
     assert_eq!(note.data["shared"], result.id);
 
     // A target that is not on the list, an entry that does not exist.

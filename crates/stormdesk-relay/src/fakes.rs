@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Json;
@@ -23,6 +23,10 @@ pub struct SlackRecord {
     pub posts: Vec<(Option<String>, Value)>,
     /// Frames for connection N (after `hello`); later connections get none.
     pub script: Vec<Vec<String>>,
+    /// Channel id → name, for `conversations.info` (others: not found).
+    pub channel_names: std::collections::HashMap<String, String>,
+    /// The Authorization header of each `conversations.info`.
+    pub infos: Vec<Option<String>>,
 }
 
 #[derive(Clone)]
@@ -61,6 +65,7 @@ impl FakeSlack {
         let app = axum::Router::new()
             .route("/api/apps.connections.open", post(open))
             .route("/api/chat.postMessage", post(post_message))
+            .route("/api/conversations.info", get(conversation_info))
             .route("/socket", get(socket))
             .with_state(shared);
         tokio::spawn(async move {
@@ -108,6 +113,24 @@ async fn post_message(
     Json(
         json!({"ok": true, "channel": body["channel"], "ts": format!("1700000000.{:06}", r.posts.len())}),
     )
+}
+
+async fn conversation_info(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut r = s.record.lock().unwrap_or_else(|e| e.into_inner());
+    r.infos.push(auth);
+    let id = q.get("channel").cloned().unwrap_or_default();
+    Json(match r.channel_names.get(&id) {
+        Some(name) => json!({"ok": true, "channel": {"id": id, "name": name, "is_channel": true}}),
+        None => json!({"ok": false, "error": "channel_not_found"}),
+    })
 }
 
 async fn socket(State(s): State<Arc<Shared>>, ws: WebSocketUpgrade) -> axum::response::Response {

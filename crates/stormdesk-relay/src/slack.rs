@@ -166,6 +166,29 @@ impl SlackClient {
         }
         Ok(out)
     }
+
+    /// A channel's name (`conversations.info`), for the share list: `None`
+    /// when Slack will not say (a DM, the app lacks `channels:read` /
+    /// `groups:read`), which is not an error worth showing.
+    pub async fn channel_name(&self, channel: &str) -> Result<Option<String>, RelayError> {
+        let url = format!("{}/conversations.info", self.api);
+        let resp = send_obeying_rate_limits(|| {
+            self.http
+                .get(&url)
+                .bearer_auth(self.bot_token.expose())
+                .query(&[("channel", channel)])
+        })
+        .await?;
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        if v["ok"] != json!(true) {
+            tracing::debug!(error = %v["error"], "conversations.info: no name");
+            return Ok(None);
+        }
+        Ok(v["channel"]["name"]
+            .as_str()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string))
+    }
 }
 
 /// Post through an incoming webhook (the URL is the secret). Slack answers

@@ -233,6 +233,18 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         "{states:?}"
     );
     assert_eq!(states.last(), Some(&LinkState::Off));
+    // Channel names for the share list: known → its name, else none.
+    fake.record
+        .lock()
+        .unwrap()
+        .channel_names
+        .insert("C110T9SMT".into(), "ops".into());
+    let slack = relay.slack.as_ref().unwrap();
+    assert_eq!(
+        slack.channel_name("C110T9SMT").await.unwrap().as_deref(),
+        Some("ops")
+    );
+    assert_eq!(slack.channel_name("D0DM").await.unwrap(), None);
     service.stop().await;
     session.stop().await;
     sim.shutdown().await;
