@@ -23,6 +23,7 @@ fn main() {
             "relay_secrets_stored",
             "list_share_targets",
             "share_entry",
+            "remove_profile",
         ]),
     ))
     .expect("tauri build script");

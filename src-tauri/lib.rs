@@ -144,6 +144,7 @@ pub fn run() {
             commands::relay_secrets_stored::relay_secrets_stored,
             commands::list_share_targets::list_share_targets,
             commands::share_entry::share_entry,
+            commands::remove_profile::remove_profile,
         ])
         .setup(move |app| {
             tray::build(app)?;

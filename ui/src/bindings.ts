@@ -115,6 +115,7 @@ export interface Commands {
   start_demo: { args: {}; returns: Status };
   list_profiles: { args: {}; returns: Array<ProfileSummary> };
   save_profile: { args: { form: ProfileForm }; returns: ProfileSummary };
+  remove_profile: { args: { name: string }; returns: Array<ProfileSummary> };
   switch_profile: { args: { name: string }; returns: Status };
   get_prefs: { args: {}; returns: Prefs };
   save_prefs: { args: { prefs: Prefs }; returns: Prefs };
@@ -127,4 +128,4 @@ export interface Commands {
   share_entry: { args: { entry_id: number; target: string }; returns: ShareTarget };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry"] as const;

@@ -20,6 +20,7 @@ export const startDemo = () => call("start_demo", {});
 export const listProfiles = () => call("list_profiles", {});
 export const saveProfile = (form: ProfileForm) => call("save_profile", { form });
 export const switchProfile = (name: string) => call("switch_profile", { name });
+export const removeProfile = (name: string) => call("remove_profile", { name });
 export const getPrefs = () => call("get_prefs", {});
 export const savePrefs = (prefs: Prefs) => call("save_prefs", { prefs });
 export const openLink = (url: string) => call("open_link", { url });

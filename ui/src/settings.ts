@@ -1,7 +1,16 @@
 // Settings: profiles (the secret goes to the keyring through the backend
 // and is never shown again) and preferences. Keyboard: Ctrl+, opens, Esc
 // closes; every control is a plain form element.
-import { getPrefs, listProfiles, relaySecretsStored, savePrefs, saveProfile, setRelaySecret, switchProfile } from "./ipc";
+import {
+  getPrefs,
+  listProfiles,
+  relaySecretsStored,
+  removeProfile,
+  savePrefs,
+  saveProfile,
+  setRelaySecret,
+  switchProfile,
+} from "./ipc";
 import {
   isIpcError,
   type AuthKind,
@@ -146,13 +155,44 @@ export class Settings {
         use.textContent = "Use";
         use.setAttribute("aria-label", `Switch to profile ${p.name}`);
         use.addEventListener("click", () => void this.use(p.name));
-        li.append(use);
+        li.append(use, this.removeButton(p.name));
       }
       return li;
     });
     this.list.replaceChildren(...items);
     const current = profiles.find((p) => p.current);
     if (current) this.fill(current);
+  }
+
+  /** "Remove", then "Remove name? Click again" (leaving it disarms). */
+  private removeButton(name: string): HTMLButtonElement {
+    const b = this.doc.createElement("button");
+    b.type = "button";
+    b.className = "remove";
+    const disarm = () => {
+      delete b.dataset.armed;
+      b.textContent = "Remove";
+      b.setAttribute("aria-label", `Remove profile ${name}`);
+    };
+    disarm();
+    b.addEventListener("blur", disarm);
+    b.addEventListener("click", async () => {
+      if (b.dataset.armed === undefined) {
+        b.dataset.armed = "";
+        b.textContent = `Remove ${name} and its secret? Click again`;
+        b.setAttribute("aria-label", b.textContent);
+        return;
+      }
+      try {
+        await removeProfile(name);
+        await this.loadProfiles();
+        this.say("profile-msg", `Removed ${name} (and its secret in the keyring).`, "ok");
+      } catch (e) {
+        disarm();
+        this.say("profile-msg", message(e), "error");
+      }
+    });
+    return b;
   }
 
   private fill(p: ProfileSummary): void {

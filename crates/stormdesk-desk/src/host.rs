@@ -639,6 +639,39 @@ impl<S: Sink + Clone> Host<S> {
         Ok(out)
     }
 
+    /// Forget a profile: its entry in config.toml and its secret in the
+    /// keyring. Not the running one (switch away first), so what runs never
+    /// loses its footing. History keeps what that profile did.
+    pub async fn remove_profile(&self, name: &str) -> Result<Vec<ProfileSummary>, IpcError> {
+        if self.current().is_some_and(|d| d.profile().name == name) {
+            return Err(IpcError::new(
+                "input",
+                format!("\"{name}\" is in use: switch to another profile (or the demo) first"),
+            ));
+        }
+        let mut file = self.read_file()?;
+        if file.profiles.remove(name).is_none() {
+            return Err(IpcError::new(
+                "input",
+                format!("there is no profile \"{name}\" in the config file"),
+            ));
+        }
+        if file.default_profile.as_deref() == Some(name) {
+            file.default_profile = None;
+        }
+        let Some(path) = self.opts.sources.stormdesk_file.clone() else {
+            return Err(DeskError::Input("no config directory on this system".into()).into());
+        };
+        file.write(&path).map_err(DeskError::from)?;
+        let store = Arc::clone(&self.store);
+        let account = profile_account(name);
+        tokio::task::spawn_blocking(move || store.delete(&account))
+            .await
+            .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?
+            .map_err(|e| IpcError::from(DeskError::from(e)))?;
+        self.list_profiles().await
+    }
+
     fn read_file(&self) -> Result<StormdeskFile, IpcError> {
         match &self.opts.sources.stormdesk_file {
             Some(p) if p.exists() => Ok(StormdeskFile::read(p).map_err(DeskError::from)?),

@@ -152,6 +152,7 @@ fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
         "start_demo"() -> Status;
         "list_profiles"() -> Vec<ProfileSummary>;
         "save_profile"(form: ProfileForm) -> ProfileSummary;
+        "remove_profile"(name: String) -> Vec<ProfileSummary>;
         "switch_profile"(name: String) -> Status;
         "get_prefs"() -> Prefs;
         "save_prefs"(prefs: Prefs) -> Prefs;

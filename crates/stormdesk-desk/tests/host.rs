@@ -196,6 +196,65 @@ async fn a_profile_is_stored_only_after_the_server_accepts_it_and_survives_a_res
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_is_removed_from_the_file_and_the_keyring_but_never_while_in_use() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let f = Fixture::new();
+    let host = f.host();
+    host.start(StartMode::Auto).await;
+    for name in ["old", "work"] {
+        host.save_profile(form(name, &sim.base_url(), DEMO_PASSWORD))
+            .await
+            .unwrap();
+    }
+    // "work" runs (saved last): it cannot be removed from under itself.
+    let e = host.remove_profile("work").await.unwrap_err();
+    assert_eq!(e.kind, "input");
+    assert!(
+        e.message.contains("switch to another profile"),
+        "{}",
+        e.message
+    );
+    assert!(f.store.get("profile/work").unwrap().is_some());
+    let e = host.remove_profile("nope").await.unwrap_err();
+    assert_eq!(e.kind, "input");
+
+    let left = host.remove_profile("old").await.unwrap();
+    assert_eq!(
+        left.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["work"]
+    );
+    assert_eq!(f.store.get("profile/old").unwrap(), None, "secret removed");
+    let text = std::fs::read_to_string(f.config()).unwrap();
+    assert!(!text.contains("[profiles.old]"), "{text}");
+    assert!(text.contains("[profiles.work]"), "{text}");
+    assert!(text.contains("default_profile = \"work\""), "{text}");
+    // The running desk did not notice.
+    assert_eq!(
+        host.desk()
+            .unwrap()
+            .run_command("genpass")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The default one, once another runs: the default is cleared too.
+    host.start_demo().await.unwrap();
+    host.remove_profile("work").await.unwrap();
+    let text = std::fs::read_to_string(f.config()).unwrap();
+    assert!(!text.contains("default_profile"), "{text}");
+    assert!(host
+        .list_profiles()
+        .await
+        .unwrap()
+        .iter()
+        .all(|p| p.name == "demo"));
+    host.shutdown().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_files_are_reported_and_the_app_keeps_running() {
     let f = Fixture::new();
     std::fs::write(

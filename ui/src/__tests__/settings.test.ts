@@ -126,4 +126,39 @@ describe("settings", () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(document.getElementById("relay-stored")!.textContent).toContain("slack-bot-token");
   });
+  it("removes a profile only on a second click, and not the one in use", async () => {
+    const old: ProfileSummary = { ...work, name: "old", current: false };
+    let profiles = [work, old];
+    const removed: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_profiles") return profiles;
+      if (cmd === "get_prefs") return prefs;
+      if (cmd === "relay_secrets_stored") return [];
+      if (cmd === "remove_profile") {
+        removed.push(args);
+        profiles = [work];
+        return profiles;
+      }
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    await s.open();
+    const buttons = () => [...document.querySelectorAll<HTMLButtonElement>("#profiles button.remove")];
+    expect(buttons()).toHaveLength(1); // the profile in use has none
+    const b = buttons()[0];
+    expect(b.getAttribute("aria-label")).toBe("Remove profile old");
+    b.click();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(removed).toEqual([]);
+    expect(b.textContent).toBe("Remove old and its secret? Click again");
+    // Leaving the button disarms it.
+    b.dispatchEvent(new FocusEvent("blur"));
+    expect(b.textContent).toBe("Remove");
+    b.click();
+    b.click();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(removed).toEqual([{ name: "old" }]);
+    expect(buttons()).toHaveLength(0);
+    expect(document.getElementById("profile-msg")!.textContent).toBe("Removed old (and its secret in the keyring).");
+  });
 });
