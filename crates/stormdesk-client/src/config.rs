@@ -367,11 +367,82 @@ impl StormdeskFile {
         toml::from_str(text).map_err(|e| e.to_string())
     }
 
-    /// Write the file whole (temporary file, then rename): a crash never
-    /// leaves half a config behind.
+    /// Write the file (temporary file, then rename: a crash never leaves
+    /// half a config behind). An existing file is edited in place, so the
+    /// user's comments, order and layout survive; only what changed is
+    /// rewritten.
     pub fn write(&self, path: &Path) -> Result<(), ClientError> {
-        let text = toml::to_string_pretty(self).map_err(|e| ClientError::Config(e.to_string()))?;
+        let fresh = toml::to_string_pretty(self).map_err(|e| ClientError::Config(e.to_string()))?;
+        let text = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|old| old.parse::<toml_edit::DocumentMut>().ok())
+            .and_then(|doc| self.edit(doc, &fresh))
+            .unwrap_or(fresh);
         write_atomically(path, &text)
+    }
+
+    /// `doc` changed to say what `fresh` says (`None`: a layout this does
+    /// not edit, such as inline profile tables; the file is then rewritten).
+    fn edit(&self, mut doc: toml_edit::DocumentMut, fresh: &str) -> Option<String> {
+        use toml_edit::{Item, Table};
+        let fresh: toml_edit::DocumentMut = fresh.parse().ok()?;
+        match &self.default_profile {
+            Some(d) if doc.get("default_profile").and_then(Item::as_str) != Some(d) => {
+                doc["default_profile"] = toml_edit::value(d.as_str());
+            }
+            Some(_) => {}
+            None => {
+                doc.remove("default_profile");
+            }
+        }
+        if doc.get("profiles").is_none() {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            doc.insert("profiles", Item::Table(t));
+        }
+        let profiles = doc.get_mut("profiles")?.as_table_mut()?;
+        let gone: Vec<String> = profiles
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .filter(|k| !self.profiles.contains_key(k))
+            .collect();
+        for k in gone {
+            profiles.remove(&k);
+        }
+        let empty = Table::new();
+        let wanted = fresh
+            .get("profiles")
+            .and_then(Item::as_table)
+            .unwrap_or(&empty);
+        for (name, item) in wanted.iter() {
+            let want = item.as_table()?;
+            let Some(have) = profiles.get_mut(name) else {
+                profiles.insert(name, item.clone());
+                continue;
+            };
+            let have = have.as_table_mut()?;
+            let stale: Vec<String> = have
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .filter(|k| !want.contains_key(k))
+                .collect();
+            for k in stale {
+                have.remove(&k);
+            }
+            for (k, v) in want.iter() {
+                // Unchanged values keep their own formatting and comments.
+                let bare = |x: &toml_edit::Value| {
+                    let mut x = x.clone();
+                    x.decor_mut().clear();
+                    x.to_string()
+                };
+                let same = have.get(k).and_then(Item::as_value).map(bare) == v.as_value().map(bare);
+                if !same {
+                    have[k] = v.clone();
+                }
+            }
+        }
+        Some(doc.to_string())
     }
 }
 
@@ -420,6 +491,61 @@ impl FileProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writing_keeps_the_users_comments_and_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "# Stormdesk profiles (hand-edited)\n\
+default_profile = \"work\"\n\
+\n\
+# the production StackStorm\n\
+[profiles.work]\n\
+base_url = \"https://st2.example\"   # via the VPN\n\
+username = \"ann\"\n\
+insecure = false\n\
+\n\
+[profiles.old]\n\
+base_url = \"https://old.example\"\n";
+        std::fs::write(&path, original).unwrap();
+        let mut f = StormdeskFile::read(&path).unwrap();
+        f.profiles.remove("old");
+        let work = f.profiles.get_mut("work").unwrap();
+        work.username = Some("bob".into());
+        work.insecure = None;
+        f.profiles.insert(
+            "lab".into(),
+            FileProfile {
+                base_url: Some("http://127.0.0.1:9101".into()),
+                ..FileProfile::default()
+            },
+        );
+        f.default_profile = Some("lab".into());
+        f.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for kept in [
+            "# Stormdesk profiles (hand-edited)",
+            "# the production StackStorm",
+            "base_url = \"https://st2.example\"   # via the VPN",
+        ] {
+            assert!(text.contains(kept), "{kept:?} lost:\n{text}");
+        }
+        assert!(!text.contains("old.example"), "{text}");
+        assert!(!text.contains("insecure"), "{text}");
+        let back = StormdeskFile::parse(&text).unwrap();
+        assert_eq!(back.default_profile.as_deref(), Some("lab"));
+        assert_eq!(back.profiles["work"].username.as_deref(), Some("bob"));
+        assert_eq!(
+            back.profiles["lab"].base_url.as_deref(),
+            Some("http://127.0.0.1:9101")
+        );
+        assert_eq!(back.profiles.len(), 2);
+        // A new file is written whole, and reads back the same.
+        let fresh = dir.path().join("new.toml");
+        back.write(&fresh).unwrap();
+        let again = StormdeskFile::read(&fresh).unwrap();
+        assert_eq!(again.profiles["work"].username.as_deref(), Some("bob"));
+    }
 
     fn sources(
         dir: &Path,
