@@ -13,7 +13,7 @@ use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
 use stormdesk_desk::prefs::{NotifyLevel, Prefs, RelayPrefs};
 use stormdesk_desk::DeskEvent;
 use stormdesk_history::EntryKind;
-use stormdesk_relay::fakes::{envelope, FakeSlack};
+use stormdesk_relay::fakes::{authorization, envelope, FakeSlack};
 use stormdesk_relay::LinkState;
 use stormdesk_routing::{Destination, TeamsReference};
 use stormdesk_secrets::{CredentialStore, MemoryStore, RelaySecret};
@@ -423,10 +423,7 @@ async fn bot_framework() -> (
                 move |uri: Uri, headers: HeaderMap, body: axum::Json<serde_json::Value>| {
                     let seen = Arc::clone(&seen);
                     async move {
-                        let auth = headers
-                            .get("authorization")
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_string);
+                        let auth = authorization(&headers);
                         seen.lock()
                             .unwrap()
                             .push((uri.path().to_string(), auth, body.0));

@@ -86,11 +86,16 @@ impl FakeSlack {
     }
 }
 
-async fn open(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Json<Value> {
-    let auth = headers
+/// The request's Authorization header, as sent.
+pub fn authorization(headers: &HeaderMap) -> Option<String> {
+    headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .map(str::to_string)
+}
+
+async fn open(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Json<Value> {
+    let auth = authorization(&headers);
     s.record
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -104,10 +109,7 @@ async fn post_message(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Json<Value> {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let auth = authorization(&headers);
     let mut r = s.record.lock().unwrap_or_else(|e| e.into_inner());
     r.posts.push((auth, body.clone()));
     Json(
@@ -120,10 +122,7 @@ async fn conversation_info(
     headers: HeaderMap,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Json<Value> {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let auth = authorization(&headers);
     let mut r = s.record.lock().unwrap_or_else(|e| e.into_inner());
     r.infos.push(auth);
     let id = q.get("channel").cloned().unwrap_or_default();
