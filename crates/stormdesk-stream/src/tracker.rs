@@ -65,6 +65,10 @@ pub struct Tracker {
     /// end before `track` is called with the id the API returned.
     recent_final: HashMap<String, Execution>,
     recent_order: VecDeque<String>,
+    /// The same for a status ("running") that came before `track`: shown
+    /// when tracking starts, so a fast action's live status is not lost.
+    recent_status: HashMap<String, String>,
+    status_order: VecDeque<String>,
 }
 
 const RECENT: usize = 512;
@@ -98,9 +102,35 @@ impl Tracker {
                 .or_default()
                 .push(execution_id.to_string());
         }
+        let status = self.recent_status.remove(execution_id);
         match self.recent_final.remove(execution_id) {
             Some(e) => self.finish(e).into_iter().collect(),
-            None => vec![],
+            None => match status {
+                Some(status) => {
+                    self.last_status
+                        .insert(execution_id.to_string(), status.clone());
+                    vec![Delivery::Status {
+                        execution_id: execution_id.to_string(),
+                        status,
+                    }]
+                }
+                None => vec![],
+            },
+        }
+    }
+
+    fn remember_status(&mut self, id: &str, status: &str) {
+        if self
+            .recent_status
+            .insert(id.to_string(), status.to_string())
+            .is_none()
+        {
+            self.status_order.push_back(id.to_string());
+            if self.status_order.len() > RECENT {
+                if let Some(old) = self.status_order.pop_front() {
+                    self.recent_status.remove(&old);
+                }
+            }
         }
     }
 
@@ -146,8 +176,14 @@ impl Tracker {
         match ev {
             StreamEvent::ExecutionCreate(e) | StreamEvent::ExecutionUpdate(e) => {
                 if !self.tracked.contains_key(&e.id) {
-                    if e.is_final() && !self.delivered.contains(&e.id) {
+                    if self.delivered.contains(&e.id) {
+                        return vec![];
+                    }
+                    if e.is_final() {
+                        self.recent_status.remove(&e.id);
                         self.remember(*e);
+                    } else {
+                        self.remember_status(&e.id, &e.status);
                     }
                     return vec![];
                 }
@@ -231,5 +267,47 @@ impl Tracker {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(id: &str, status: &str) -> StreamEvent {
+        StreamEvent::ExecutionUpdate(Box::new(
+            serde_json::from_value(serde_json::json!({"id": id, "status": status})).unwrap(),
+        ))
+    }
+
+    #[test]
+    fn a_status_that_beats_track_is_shown_when_tracking_starts() {
+        let mut t = Tracker::new(None);
+        t.expect("r1");
+        // The action starts running before the API's answer arrives.
+        assert!(t.handle_event(update("e1", "requested")).is_empty());
+        assert!(t.handle_event(update("e1", "running")).is_empty());
+        assert_eq!(
+            t.track("e1", Some("r1")),
+            vec![Delivery::Status {
+                execution_id: "e1".into(),
+                status: "running".into()
+            }]
+        );
+        // Not shown twice; then the result.
+        assert!(t.handle_event(update("e1", "running")).is_empty());
+        let done = t.handle_event(update("e1", "succeeded"));
+        assert!(matches!(&done[..], [Delivery::Result { execution, .. }] if execution.id == "e1"));
+        // An execution that already ended gives its result, not a status.
+        t.handle_event(update("e2", "running"));
+        t.handle_event(update("e2", "failed"));
+        assert!(
+            matches!(&t.track("e2", None)[..], [Delivery::Result { execution, .. }] if execution.status == "failed")
+        );
+        // Untracked statuses are bounded.
+        for i in 0..RECENT + 10 {
+            t.handle_event(update(&format!("x{i}"), "running"));
+        }
+        assert_eq!(t.recent_status.len(), RECENT);
     }
 }
