@@ -16,7 +16,11 @@ const app = resolve(process.argv[2] ?? "target/debug/stormdesk");
 const artifacts = resolve(process.argv[3] ?? "ci-artifacts");
 mkdirSync(artifacts, { recursive: true });
 const data = mkdtempSync(join(tmpdir(), "stormdesk-e2e-"));
-const DRIVER = "http://127.0.0.1:4444";
+// Each driver gets its own ports: a driver being stopped can still hold its
+// port for a moment, and a new one on the same port would be answered (and
+// then dropped) by the old one.
+let driverPort = 4444;
+let DRIVER = `http://127.0.0.1:${driverPort}`;
 let passed = 0;
 let failed = 0;
 
@@ -30,6 +34,8 @@ async function wd(method, path, body) {
     method,
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
+  }).catch((e) => {
+    throw new Error(`${method} ${DRIVER}${path}: ${e.message} (${e.cause?.message ?? "no cause"})`);
   });
   const j = await r.json();
   if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j.value)}`);
@@ -57,12 +63,21 @@ async function newSession(args = []) {
 
 // The app inherits its environment from tauri-driver → WebKitWebDriver.
 async function startDriver(extra) {
-  const d = spawn("tauri-driver", ["--port", "4444"], {
+  driverPort += 10;
+  DRIVER = `http://127.0.0.1:${driverPort}`;
+  const d = spawn("tauri-driver", ["--port", String(driverPort), "--native-port", String(driverPort + 1)], {
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...process.env, ...env, ...extra },
   });
   await until("tauri-driver", async () => (await fetch(DRIVER + "/status")).ok, 15000);
   return d;
+}
+
+async function stopDriver(d) {
+  if (!d || d.exitCode !== null || d.signalCode !== null) return;
+  const gone = new Promise((r) => d.once("exit", r));
+  d.kill();
+  await Promise.race([gone, sleep(5000)]);
 }
 
 const find = (sid, css) => wd("POST", `/session/${sid}/element`, { using: "css selector", value: css });
@@ -203,8 +218,7 @@ try {
   await wd("DELETE", `/session/${sid}`);
 
   // Dark theme and `--demo`: WebKit told to prefer dark, straight into the demo.
-  driver.kill();
-  await sleep(500);
+  await stopDriver(driver);
   driver = await startDriver({ GTK_THEME: "Adwaita:dark" });
   sid = await newSession(["--demo"]);
   await until("ready (demo) with --demo", async () => /ready \(demo server\)|live/.test((await texts(sid, "#status"))[0] ?? ""));
