@@ -23,6 +23,7 @@ fn main() {
             "relay_secrets_stored",
             "list_share_targets",
             "share_entry",
+            "forget_share_target",
             "remove_profile",
         ]),
     ))

@@ -144,6 +144,7 @@ pub fn run() {
             commands::relay_secrets_stored::relay_secrets_stored,
             commands::list_share_targets::list_share_targets,
             commands::share_entry::share_entry,
+            commands::forget_share_target::forget_share_target,
             commands::remove_profile::remove_profile,
         ])
         .setup(move |app| {

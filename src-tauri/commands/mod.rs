@@ -2,6 +2,7 @@
 //! `IpcError {kind, message}`. Names and shapes are listed in
 //! `stormdesk_desk::ipc` (which generates `ui/src/bindings.ts`).
 
+pub mod forget_share_target;
 pub mod get_prefs;
 pub mod get_status;
 pub mod list_profiles;

@@ -126,6 +126,7 @@ export interface Commands {
   relay_secrets_stored: { args: {}; returns: Array<string> };
   list_share_targets: { args: {}; returns: Array<ShareTarget> };
   share_entry: { args: { entry_id: number; target: string }; returns: ShareTarget };
+  forget_share_target: { args: { target: string }; returns: Array<ShareTarget> };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;

@@ -29,6 +29,7 @@ export const setRelaySecret = (name: string, secret: string) => call("set_relay_
 export const relaySecretsStored = () => call("relay_secrets_stored", {});
 export const listShareTargets = () => call("list_share_targets", {});
 export const shareEntry = (entryId: number, target: string) => call("share_entry", { entry_id: entryId, target });
+export const forgetShareTarget = (target: string) => call("forget_share_target", { target });
 
 // The window plugin's own command (what @tauri-apps/api/window calls),
 // without pulling that whole module into the bundle.

@@ -10,6 +10,7 @@ import {
   runCommand,
   searchHistory,
   shareEntry,
+  forgetShareTarget,
   startDemo,
   suggestAliases,
 } from "./ipc";
@@ -59,6 +60,7 @@ export async function start(doc: Document = document): Promise<void> {
   const share = new ShareMenu(doc, {
     list: listShareTargets,
     share: shareEntry,
+    forget: forgetShareTarget,
     openSettings: () => void settings.open(),
   });
   const pane = new Pane(doc.getElementById("pane") as HTMLOListElement, {

@@ -1,14 +1,19 @@
 // "Share to…": a small menu on a result or announcement, listing the
 // configured webhooks and the chat conversations the relay has heard from.
-// Keyboard-first: ↑/↓ move, Enter shares, Esc closes and returns focus.
+// Keyboard-first: ↑/↓ move, Enter shares, Delete forgets a conversation,
+// Esc closes and returns focus.
 import type { ShareTarget } from "./types";
 import { isIpcError } from "./types";
 
 export interface ShareDeps {
   list: () => Promise<ShareTarget[]>;
   share: (entryId: number, target: string) => Promise<ShareTarget>;
+  /** Take a conversation off the list (not a webhook). */
+  forget: (target: string) => Promise<ShareTarget[]>;
   openSettings: () => void;
 }
+
+const isWebhook = (t: ShareTarget) => t.id.startsWith("webhook:");
 
 const EMPTY =
   "Nothing to share to yet. Add a Slack or Teams webhook in Settings ▸ Relay, or connect Slack or Teams: a conversation appears here once it has messaged the bot.";
@@ -100,9 +105,42 @@ export class ShareMenu {
       b.dataset.service = t.service;
       b.textContent = t.label; // a conversation's name comes from chat: text only
       b.addEventListener("click", () => void this.share(entryId, t));
-      menu.insertBefore(b, msg);
+      if (isWebhook(t)) {
+        menu.insertBefore(b, msg);
+        continue;
+      }
+      // A conversation can be forgotten: ✕, or Delete on the item.
+      b.setAttribute("aria-keyshortcuts", "Delete");
+      const row = d.createElement("div");
+      row.className = "row";
+      row.setAttribute("role", "none");
+      const x = d.createElement("button");
+      x.type = "button";
+      x.className = "forget";
+      x.tabIndex = -1;
+      x.textContent = "✕";
+      x.title = "Forget this conversation";
+      x.setAttribute("aria-label", `Forget ${t.label}`);
+      x.addEventListener("click", () => void this.forget(t, b));
+      row.append(b, x);
+      menu.insertBefore(row, msg);
     }
     this.items()[0]?.focus();
+  }
+
+  private async forget(t: ShareTarget, item: HTMLButtonElement): Promise<void> {
+    const items = this.items();
+    const next = items[items.indexOf(item) + 1] ?? items[items.indexOf(item) - 1];
+    try {
+      await this.deps.forget(t.id);
+    } catch (e) {
+      this.say(isIpcError(e) ? e.message : String(e), "error");
+      return;
+    }
+    (item.closest(".row") ?? item).remove();
+    this.say(`Forgot ${t.label}. It comes back if it messages the bot again.`, "ok");
+    if (next) next.focus();
+    else this.menu?.querySelector<HTMLElement>(".msg")?.focus();
   }
 
   private async share(entryId: number, t: ShareTarget): Promise<void> {
@@ -129,6 +167,11 @@ export class ShareMenu {
       e.preventDefault();
       e.stopPropagation();
       this.close();
+    } else if (e.key === "Delete" && at >= 0 && items[at].hasAttribute("aria-keyshortcuts")) {
+      e.preventDefault();
+      const item = items[at];
+      const t = { id: item.dataset.target ?? "", label: item.textContent ?? "", service: item.dataset.service ?? "" };
+      void this.forget(t, item);
     } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
       if (items.length === 0) return;

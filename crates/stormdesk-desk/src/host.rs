@@ -368,6 +368,31 @@ impl<S: Sink + Clone> Host<S> {
         Ok(out)
     }
 
+    /// Take a conversation off the share list (it returns if it is heard
+    /// from again); the list that remains. Webhooks go by clearing their
+    /// URL in the relay settings.
+    pub async fn forget_share_target(&self, target: &str) -> Result<Vec<ShareTarget>, IpcError> {
+        if target.starts_with("webhook:") {
+            return Err(IpcError::new(
+                "input",
+                "a webhook is removed by clearing its URL in Settings ▸ Relay",
+            ));
+        }
+        let history = self.desk()?.history();
+        let reference = target.to_string();
+        let known = tokio::task::spawn_blocking(move || history.forget_conversation(&reference))
+            .await
+            .map_err(|e| IpcError::new("history", format!("history task failed: {e}")))?
+            .map_err(|e| IpcError::from(DeskError::from(e)))?;
+        if !known {
+            return Err(IpcError::new(
+                "input",
+                "that conversation is not on the share list",
+            ));
+        }
+        self.share_targets().await
+    }
+
     /// Post one history entry (a result, an announcement) to a share
     /// target; the share itself is kept in history.
     pub async fn share_entry(&self, entry_id: i64, target: &str) -> Result<ShareTarget, IpcError> {

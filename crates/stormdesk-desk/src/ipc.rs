@@ -163,6 +163,7 @@ fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
         "relay_secrets_stored"() -> Vec<String>;
         "list_share_targets"() -> Vec<ShareTarget>;
         "share_entry"(entry_id: i64, target: String) -> ShareTarget;
+        "forget_share_target"(target: String) -> Vec<ShareTarget>;
     }
 }
 

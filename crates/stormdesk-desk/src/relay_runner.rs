@@ -246,14 +246,30 @@ pub async fn start(
         tasks.push(tokio::spawn(async move {
             // A busy channel is written down once a minute, not per message.
             let mut written: HashMap<String, Instant> = HashMap::new();
-            while let Some(ev) = ev_rx.recv().await {
+            // Slack channel names, looked up aside, come back here so they
+            // are written in order with the bot leaving the channel.
+            let (named_tx, mut named_rx) = mpsc::unbounded_channel::<(String, Instant, String)>();
+            loop {
+                let ev = tokio::select! {
+                    ev = ev_rx.recv() => match ev { Some(ev) => ev, None => break },
+                    Some((reference, stamp, label)) = named_rx.recv() => {
+                        // Not if the bot left the channel meanwhile.
+                        if written.get(&reference) == Some(&stamp) {
+                            if let Err(e) = d.history().remember_conversation(&reference, "slack", &label) {
+                                tracing::error!(error = %e, "conversation not kept");
+                            }
+                        }
+                        continue;
+                    }
+                };
                 let r = match ev {
                     RelayEvent::Heard { conversation, place } => {
                         let reference = conversation.encode();
                         if written.get(&reference).is_some_and(|t| t.elapsed() < HEARD_EVERY) {
                             continue;
                         }
-                        written.insert(reference.clone(), Instant::now());
+                        let stamp = Instant::now();
+                        written.insert(reference.clone(), stamp);
                         let history = d.history();
                         // Slack's events carry channel ids only; its name
                         // (when the app may read it) makes the share list
@@ -263,16 +279,13 @@ pub async fn start(
                             (&conversation, names.clone())
                         {
                             if place == format!("channel {channel}") {
-                                let channel = channel.clone();
+                                let (channel, named) = (channel.clone(), named_tx.clone());
                                 tokio::spawn(async move {
                                     let place = match slack.channel_name(&channel).await {
                                         Ok(Some(name)) => format!("#{name}"),
                                         _ => place,
                                     };
-                                    let label = format!("Slack · {place}");
-                                    if let Err(e) = history.remember_conversation(&reference, "slack", &label) {
-                                        tracing::error!(error = %e, "conversation not kept");
-                                    }
+                                    let _ = named.send((reference, stamp, format!("Slack · {place}")));
                                 });
                                 continue;
                             }
@@ -283,6 +296,11 @@ pub async fn start(
                             .remember_conversation(&reference, service, &label)
                             .map(|_| ())
                             .map_err(crate::DeskError::from)
+                    }
+                    RelayEvent::Left { conversation } => {
+                        let reference = conversation.encode();
+                        written.remove(&reference);
+                        d.history().forget_conversation(&reference).map(|_| ()).map_err(crate::DeskError::from)
                     }
                     RelayEvent::Ran { user_id, command, origin, execution_ids, acks } => {
                         let kind = origin.service();

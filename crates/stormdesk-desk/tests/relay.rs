@@ -59,6 +59,9 @@ async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user() {
     let fake = FakeSlack::start(vec![vec![
+        // The bot invited to a channel and removed again: never a target.
+        envelope("j1", "T1", json!({"type": "member_joined_channel", "user": "U0BOT", "channel": "C0GONE", "team": "T1"})),
+        envelope("l1", "T1", json!({"type": "channel_left", "channel": "C0GONE", "actor_id": "U110FGZSQ"})),
         envelope("m1", "T1", json!({"type": "message", "text": "!st2 genpass", "ts": "1506953521.000382", "user": "U110FGZSQ", "channel": "C110T9SMT", "team": "T1"})),
         envelope("m2", "T1", json!({"type": "message", "text": "!st2 genpass", "ts": "1506953600.000100", "user": "USTRANGER", "channel": "C110T9SMT", "team": "T1"})),
     ]])
@@ -163,10 +166,12 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
     // The channel was heard from: it is a share target, under the name
     // Slack gives it, and sharing the result's announcement posts it there
     // as a new message (not in a thread).
+    // The channel the bot left is not on the list (its leaving was handled
+    // before the messages were heard).
     let mut targets = Vec::new();
     for _ in 0..100 {
         targets = h.share_targets().await.unwrap();
-        if !targets.is_empty() {
+        if targets.iter().any(|t| t.label == "Slack · #ops") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -508,5 +513,17 @@ async fn a_teams_conversation_heard_before_is_a_share_target_after_a_restart() {
         "{body}"
     );
     assert_eq!(body["conversation"]["id"], "19:ops@thread.tacv2");
+
+    // Forgotten by the user: off the list, and sharing there is refused.
+    let left = h.forget_share_target(&targets[0].id).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let again = h.forget_share_target(&targets[0].id).await.unwrap_err();
+    assert_eq!(again.kind, "input", "{again:?}");
+    let webhook = h.forget_share_target("webhook:slack").await.unwrap_err();
+    assert_eq!(webhook.kind, "input");
+    assert!(webhook.message.contains("Settings"), "{}", webhook.message);
+    assert!(h.share_targets().await.unwrap().is_empty());
+    let refused = h.share_entry(result.id, &targets[0].id).await.unwrap_err();
+    assert_eq!(refused.kind, "share", "{refused:?}");
     h.shutdown().await;
 }

@@ -317,6 +317,15 @@ impl History {
         })
     }
 
+    /// Forget a conversation (the user's choice, or the bot left it);
+    /// whether it was known. Heard from again, it comes back.
+    pub fn forget_conversation(&self, reference: &str) -> Result<bool, HistoryError> {
+        Ok(self.conn().execute(
+            "DELETE FROM conversations WHERE reference = ?1",
+            [reference],
+        )? > 0)
+    }
+
     /// Known conversations, most recently heard from first.
     pub fn conversations(&self, limit: usize) -> Result<Vec<Conversation>, HistoryError> {
         let conn = self.conn();
@@ -420,6 +429,11 @@ mod tests {
         assert_eq!(all[0].label, "Slack · #ops");
         assert_eq!(all[1].service, "teams");
         assert_eq!(h.conversations(1).unwrap().len(), 1);
+        assert!(h.forget_conversation("stormdesk:v1:teams:abc").unwrap());
+        assert!(!h.forget_conversation("stormdesk:v1:teams:abc").unwrap());
+        let left = h.conversations(10).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].reference, "stormdesk:v1:slack:T:C1");
         let e = h
             .append(&entry(EntryKind::Result, "done", Some("x")))
             .unwrap();

@@ -19,11 +19,11 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Value};
 use stormdesk_client::Secret;
 use stormdesk_relay::fakes::{envelope, FakeSlack};
-use stormdesk_relay::inbound::{decide, execution_request, InboundPolicy};
+use stormdesk_relay::inbound::{decide, execution_request, Inbound, InboundPolicy};
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::slack::SlackClient;
-use stormdesk_relay::socket_mode::message_from_envelope;
+use stormdesk_relay::socket_mode::inbound_from_envelope;
 use tokio::sync::mpsc;
 
 #[path = "../tests/common/mod.rs"]
@@ -74,7 +74,7 @@ fn round_trip(c: &mut Criterion) {
             rt.block_on(async {
                 let t = Instant::now();
                 for _ in 0..n {
-                    in_tx.send(seed_slack_message()).await.expect("send");
+                    in_tx.send(seed_slack_message().into()).await.expect("send");
                     loop {
                         match ev_rx.recv().await.expect("event") {
                             RelayEvent::Heard { .. } => continue,
@@ -132,7 +132,9 @@ fn decoding(c: &mut Criterion) {
     g.bench_function("envelope_to_decision", |b| {
         b.iter(|| {
             let v: Value = serde_json::from_str(black_box(&frame)).expect("json");
-            let m = message_from_envelope(&v).expect("message");
+            let Some(Inbound::Message(m)) = inbound_from_envelope(&v) else {
+                panic!("not a message")
+            };
             black_box(decide(&policy, &m))
         })
     });

@@ -52,6 +52,32 @@ pub struct InboundMessage {
     pub direct: bool,
 }
 
+/// What a chat service hands the relay: a message to decide on, or word
+/// that the bot is now in a conversation (added to a Teams team or chat,
+/// a Slack channel it is in gained a member), which makes it a place
+/// results can be shared to before anyone there has said anything, or
+/// that it is in it no more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    Message(InboundMessage),
+    Joined {
+        /// The conversation itself (no thread, no activity).
+        conversation: Destination,
+        place: String,
+    },
+    /// The bot was removed from the conversation (or the app uninstalled):
+    /// nothing can be shared there any more.
+    Left {
+        conversation: Destination,
+    },
+}
+
+impl From<InboundMessage> for Inbound {
+    fn from(m: InboundMessage) -> Self {
+        Self::Message(m)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// Not addressed to the relay (ordinary chat).

@@ -12,18 +12,20 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::inbound::{decide, run, Decision, InboundMessage, InboundPolicy};
+use crate::inbound::{decide, run, Decision, Inbound, InboundMessage, InboundPolicy};
 use crate::outbound::Relay;
 
 /// What happened to one inbound message (history keeps every one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelayEvent {
-    /// A message came from this conversation (thread and activity dropped):
-    /// kept as a place results can be shared to.
+    /// A message came from this conversation, or the bot joined it (thread
+    /// and activity dropped): kept as a place results can be shared to.
     Heard {
         conversation: Destination,
         place: String,
     },
+    /// The bot is no longer in this conversation: not a share target now.
+    Left { conversation: Destination },
     /// Run on StackStorm; these executions will answer in `origin`.
     Ran {
         user_id: String,
@@ -57,7 +59,7 @@ impl RelayService {
         relay: Arc<Relay>,
         policy: InboundPolicy,
         route: String,
-        mut inbound: mpsc::Receiver<InboundMessage>,
+        mut inbound: mpsc::Receiver<Inbound>,
         events: mpsc::Sender<RelayEvent>,
     ) -> Self {
         let cancel = CancellationToken::new();
@@ -68,13 +70,30 @@ impl RelayService {
                     _ = token.cancelled() => break,
                     m = inbound.recv() => match m { Some(m) => m, None => break },
                 };
+                let (conversation, place, msg) = match msg {
+                    Inbound::Message(m) => (m.origin.conversation(), m.place.clone(), Some(m)),
+                    Inbound::Joined {
+                        conversation,
+                        place,
+                    } => (conversation.conversation(), place, None),
+                    Inbound::Left { conversation } => {
+                        let left = RelayEvent::Left {
+                            conversation: conversation.conversation(),
+                        };
+                        if events.send(left).await.is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                };
                 let heard = RelayEvent::Heard {
-                    conversation: msg.origin.conversation(),
-                    place: msg.place.clone(),
+                    conversation,
+                    place,
                 };
                 if events.send(heard).await.is_err() {
                     break;
                 }
+                let Some(msg) = msg else { continue };
                 let ev = handle(&client, &relay, &policy, &route, msg).await;
                 if let Some(ev) = ev {
                     let _ = events.send(ev).await;

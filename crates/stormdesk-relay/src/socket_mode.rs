@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::inbound::InboundMessage;
+use crate::inbound::{Inbound, InboundMessage};
 use crate::{unreachable, LinkState, RelayError};
 
 const SERVICE: &str = "Slack";
@@ -74,6 +74,48 @@ pub fn message_from_envelope(env: &Value) -> Option<InboundMessage> {
     })
 }
 
+/// What a Socket Mode envelope tells the relay: a message (see
+/// [`message_from_envelope`]); `member_joined_channel`, which Slack sends
+/// only for channels the bot is in (the bot was just added, or the channel
+/// gained a member), so it can be shared to before anyone there has
+/// addressed the bot; or `channel_left` / `group_left`: the bot is out.
+pub fn inbound_from_envelope(env: &Value) -> Option<Inbound> {
+    if let Some(m) = message_from_envelope(env) {
+        return Some(m.into());
+    }
+    if env["type"] != "events_api" {
+        return None;
+    }
+    let payload = &env["payload"];
+    let event = &payload["event"];
+    let kind = event["type"].as_str()?;
+    if !matches!(
+        kind,
+        "member_joined_channel" | "channel_left" | "group_left"
+    ) {
+        return None;
+    }
+    let channel = event["channel"].as_str()?;
+    let team = event["team"]
+        .as_str()
+        .or(payload["team_id"].as_str())
+        .unwrap_or("");
+    let conversation = Destination::Slack {
+        team: team.to_string(),
+        channel: channel.to_string(),
+        thread_ts: None,
+    };
+    Some(if kind == "member_joined_channel" {
+        Inbound::Joined {
+            conversation,
+            place: format!("channel {channel}"),
+        }
+    } else {
+        // Sent to the bot itself: it left or was removed.
+        Inbound::Left { conversation }
+    })
+}
+
 /// `apps.connections.open`: a fresh WebSocket URL for this app.
 pub async fn open_url(
     http: &reqwest::Client,
@@ -120,7 +162,7 @@ enum Ended {
 
 async fn one_connection(
     url: &str,
-    inbound: &mpsc::Sender<InboundMessage>,
+    inbound: &mpsc::Sender<Inbound>,
     cancel: &CancellationToken,
     state: &(dyn Fn(LinkState) + Send + Sync),
 ) -> Result<Ended, RelayError> {
@@ -176,7 +218,7 @@ async fn one_connection(
                 state(LinkState::Connected);
             }
             _ => {
-                if let Some(m) = message_from_envelope(&env) {
+                if let Some(m) = inbound_from_envelope(&env) {
                     if inbound.send(m).await.is_err() {
                         return Ok(Ended::Cancelled);
                     }
@@ -194,7 +236,7 @@ async fn one_connection(
 pub async fn run(
     api: String,
     app_token: Secret,
-    inbound: mpsc::Sender<InboundMessage>,
+    inbound: mpsc::Sender<Inbound>,
     cancel: CancellationToken,
     state: impl Fn(LinkState) + Send + Sync,
 ) -> Result<(), RelayError> {
@@ -211,7 +253,7 @@ pub async fn run(
 async fn run_linked(
     api: &str,
     app_token: &Secret,
-    inbound: &mpsc::Sender<InboundMessage>,
+    inbound: &mpsc::Sender<Inbound>,
     cancel: &CancellationToken,
     state: &(dyn Fn(LinkState) + Send + Sync),
 ) -> Result<(), RelayError> {
@@ -323,5 +365,52 @@ mod tests {
         let m = message_from_envelope(&reply).unwrap();
         assert!(m.direct);
         assert!(matches!(m.origin, Destination::Slack { thread_ts: Some(t), .. } if t == "1"));
+    }
+
+    #[test]
+    fn a_channel_the_bot_is_in_is_known_when_it_gains_a_member() {
+        let joined = envelope(
+            json!({"type": "member_joined_channel", "user": "U0BOT", "channel": "C0698JE0H", "channel_type": "C", "team": "T024BE7LD", "inviter": "U1"}),
+        );
+        assert_eq!(
+            inbound_from_envelope(&joined),
+            Some(Inbound::Joined {
+                conversation: Destination::Slack {
+                    team: "T024BE7LD".into(),
+                    channel: "C0698JE0H".into(),
+                    thread_ts: None
+                },
+                place: "channel C0698JE0H".into()
+            })
+        );
+        // Not a message, so nothing to decide on; and messages still are.
+        assert!(message_from_envelope(&joined).is_none());
+        let msg = envelope(
+            json!({"type": "message", "channel": "C1", "user": "U1", "ts": "5.5", "text": "!st2 genpass"}),
+        );
+        assert!(matches!(
+            inbound_from_envelope(&msg),
+            Some(Inbound::Message(m)) if m.text == "!st2 genpass"
+        ));
+        assert_eq!(
+            inbound_from_envelope(&envelope(
+                json!({"type": "channel_left", "channel": "C0698JE0H", "actor_id": "U1"})
+            )),
+            Some(Inbound::Left {
+                conversation: Destination::Slack {
+                    team: "T0V6H6HCJ".into(),
+                    channel: "C0698JE0H".into(),
+                    thread_ts: None
+                }
+            }),
+            "the team from the envelope when the event has none"
+        );
+        for other in [
+            json!({"type": "member_left_channel", "user": "U1", "channel": "C1"}),
+            json!({"type": "member_joined_channel", "user": "U1"}),
+        ] {
+            assert_eq!(inbound_from_envelope(&envelope(other)), None);
+        }
+        assert_eq!(inbound_from_envelope(&json!({"type": "hello"})), None);
     }
 }

@@ -20,7 +20,7 @@ use stormdesk_routing::Destination;
 use tokio::sync::{mpsc, RwLock};
 use tokio_util::sync::CancellationToken;
 
-use crate::inbound::InboundMessage;
+use crate::inbound::{Inbound, InboundMessage};
 use crate::teams::reference_from_activity;
 use crate::{unreachable, RelayError};
 
@@ -166,8 +166,23 @@ impl BotAuth {
 /// personal chat is with.
 fn place_of(activity: &Value) -> String {
     let c = &activity["conversation"];
-    if let Some(name) = c["name"].as_str().filter(|n| !n.trim().is_empty()) {
-        return name.trim().to_string();
+    let named = |v: &Value| {
+        v.as_str()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(name) = named(&c["name"]) {
+        return name;
+    }
+    // Channel activities name the team (and a channel other than General)
+    // in channelData, when Teams knows them.
+    let data = &activity["channelData"];
+    if let Some(team) = named(&data["team"]["name"]) {
+        return match named(&data["channel"]["name"]) {
+            Some(channel) => format!("{team} › {channel}"),
+            None => team,
+        };
     }
     let who = activity["from"]["name"]
         .as_str()
@@ -211,9 +226,56 @@ pub fn message_from_activity(activity: &Value) -> Result<Option<InboundMessage>,
     }))
 }
 
+/// What a validated activity tells the relay: a message; that the bot is
+/// now in the conversation (a `conversationUpdate` adding members, which
+/// Teams sends only to a bot in that team or chat, or an
+/// `installationUpdate` adding the app), so it can be shared to before
+/// anyone there has written to the bot; or that the bot was removed (or
+/// the app uninstalled). Anything else: `None`.
+pub fn inbound_from_activity(activity: &Value) -> Result<Option<Inbound>, RelayError> {
+    #[derive(PartialEq)]
+    enum Change {
+        Joined,
+        Left,
+    }
+    let bot = activity["recipient"]["id"].as_str();
+    let lists_bot = |members: &Value| {
+        members
+            .as_array()
+            .is_some_and(|m| m.iter().any(|x| bot.is_some_and(|b| x["id"] == b)))
+    };
+    let action = activity["action"].as_str().unwrap_or("");
+    let change = match activity["type"].as_str() {
+        Some("message") => return Ok(message_from_activity(activity)?.map(Inbound::from)),
+        Some("conversationUpdate") if lists_bot(&activity["membersRemoved"]) => Change::Left,
+        Some("conversationUpdate")
+            if activity["membersAdded"]
+                .as_array()
+                .is_some_and(|m| !m.is_empty()) =>
+        {
+            Change::Joined
+        }
+        Some("installationUpdate") if action == "add" || action.starts_with("add-") => {
+            Change::Joined
+        }
+        Some("installationUpdate") if action == "remove" || action.starts_with("remove-") => {
+            Change::Left
+        }
+        _ => return Ok(None),
+    };
+    let conversation = Destination::Teams(reference_from_activity(activity)?).conversation();
+    Ok(Some(match change {
+        Change::Joined => Inbound::Joined {
+            conversation,
+            place: place_of(activity),
+        },
+        Change::Left => Inbound::Left { conversation },
+    }))
+}
+
 struct Endpoint {
     auth: BotAuth,
-    inbound: mpsc::Sender<InboundMessage>,
+    inbound: mpsc::Sender<Inbound>,
 }
 
 async fn messages(
@@ -233,7 +295,7 @@ async fn messages(
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
     }
-    match message_from_activity(&activity) {
+    match inbound_from_activity(&activity) {
         Ok(Some(m)) => {
             if ep.inbound.send(m).await.is_err() {
                 return StatusCode::SERVICE_UNAVAILABLE;
@@ -249,7 +311,7 @@ async fn messages(
 pub async fn serve(
     listener: tokio::net::TcpListener,
     auth: BotAuth,
-    inbound: mpsc::Sender<InboundMessage>,
+    inbound: mpsc::Sender<Inbound>,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
     let app = axum::Router::new()
@@ -293,5 +355,82 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_bot_added_to_a_team_or_chat_makes_the_conversation_known() {
+        // As Teams sends it when the app is added to a team: the team's
+        // General channel, named in channelData.
+        let added = json!({"type": "conversationUpdate", "id": "f:1", "serviceUrl": "https://smba.example/emea/",
+            "membersAdded": [{"id": "28:bot"}], "recipient": {"id": "28:bot", "name": "Stormdesk"},
+            "from": {"id": "29:ana"},
+            "conversation": {"isGroup": true, "conversationType": "channel", "id": "19:gen@thread.tacv2", "tenantId": "t1"},
+            "channelData": {"team": {"id": "19:gen@thread.tacv2", "name": "Ops"}, "eventType": "teamMemberAdded", "tenant": {"id": "t1"}}});
+        let Some(Inbound::Joined {
+            conversation,
+            place,
+        }) = inbound_from_activity(&added).unwrap()
+        else {
+            panic!("not joined");
+        };
+        assert_eq!(place, "Ops");
+        let Destination::Teams(r) = conversation else {
+            panic!("not Teams");
+        };
+        assert_eq!(
+            (
+                r.conversation_id.as_str(),
+                r.tenant_id.as_deref(),
+                r.activity_id
+            ),
+            ("19:gen@thread.tacv2", Some("t1"), None),
+            "the conversation, never the update's activity"
+        );
+        let mut channel = added.clone();
+        channel["channelData"]["channel"] = json!({"id": "19:dep@thread.tacv2", "name": "Deploys"});
+        assert!(matches!(
+            inbound_from_activity(&channel).unwrap(),
+            Some(Inbound::Joined { place, .. }) if place == "Ops › Deploys"
+        ));
+        // Installed for one person: their chat with the bot.
+        let installed = json!({"type": "installationUpdate", "action": "add", "serviceUrl": "https://smba.example/",
+            "from": {"id": "29:ana", "name": "Ana"}, "conversation": {"conversationType": "personal", "id": "a:1"}});
+        assert!(matches!(
+            inbound_from_activity(&installed).unwrap(),
+            Some(Inbound::Joined { place, .. }) if place == "chat with Ana"
+        ));
+        // The bot removed, the app uninstalled: left. Someone else leaving,
+        // and other activities, say nothing.
+        let mut removed = added.clone();
+        removed.as_object_mut().unwrap().remove("membersAdded");
+        removed["membersRemoved"] = json!([{"id": "28:bot"}]);
+        assert!(matches!(
+            inbound_from_activity(&removed).unwrap(),
+            Some(Inbound::Left { conversation: Destination::Teams(r) }) if r.conversation_id == "19:gen@thread.tacv2" && r.activity_id.is_none()
+        ));
+        let mut uninstalled = installed.clone();
+        uninstalled["action"] = json!("remove");
+        assert!(matches!(
+            inbound_from_activity(&uninstalled).unwrap(),
+            Some(Inbound::Left { .. })
+        ));
+        let mut someone_left = removed.clone();
+        someone_left["membersRemoved"] = json!([{"id": "29:ana"}]);
+        for a in [someone_left, json!({"type": "typing"})] {
+            assert_eq!(inbound_from_activity(&a).unwrap(), None, "{a}");
+        }
+        let mut message = added.clone();
+        message["type"] = json!("message");
+        message["text"] = json!("genpass");
+        assert!(matches!(
+            inbound_from_activity(&message).unwrap(),
+            Some(Inbound::Message(m)) if m.text == "genpass" && m.place == "Ops"
+        ));
+        let mut no_conversation = added;
+        no_conversation
+            .as_object_mut()
+            .unwrap()
+            .remove("conversation");
+        assert!(inbound_from_activity(&no_conversation).is_err());
     }
 }

@@ -23,8 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 mod common;
 
-/// First connection: our own reply echoed back (ignored), then Slack's
-/// refresh. Second: the seed's message from an allowed user, and the same
+/// First connection: our own reply echoed back (ignored), the bot added to
+/// a channel, then Slack's refresh. Second: the seed's message from an allowed user, and the same
 /// command from a stranger.
 fn script() -> Vec<Vec<String>> {
     vec![
@@ -33,6 +33,13 @@ fn script() -> Vec<Vec<String>> {
                 "echo-1",
                 "T0V6H6HCJ",
                 json!({"type": "message", "bot_id": "B0BOT", "channel": "C110T9SMT", "ts": "1.1", "text": "Sekunde..."}),
+            ),
+            // The bot added to another channel: known before anyone there
+            // addresses it.
+            envelope(
+                "join-1",
+                "T0V6H6HCJ",
+                json!({"type": "member_joined_channel", "user": "U0BOT", "channel": "C0JOINED", "channel_type": "C", "team": "T0V6H6HCJ", "inviter": "U110FGZSQ"}),
             ),
             json!({"type": "disconnect", "reason": "refresh_requested"}).to_string(),
         ],
@@ -124,10 +131,21 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         vec![(execution_ids[0].clone(), "Sekunde...".to_string())],
         "the ack posted to chat is reported (for history)"
     );
-    // Both messages were heard from the channel itself (no thread): the
-    // place a result can later be shared to.
-    assert_eq!(heard.len(), 2, "{heard:?}");
-    for (conversation, place) in &heard {
+    // The joined channel, then both messages heard from their channel
+    // itself (no thread): the places a result can later be shared to.
+    assert_eq!(heard.len(), 3, "{heard:?}");
+    assert_eq!(
+        heard[0],
+        (
+            Destination::Slack {
+                team: "T0V6H6HCJ".into(),
+                channel: "C0JOINED".into(),
+                thread_ts: None
+            },
+            "channel C0JOINED".to_string()
+        )
+    );
+    for (conversation, place) in &heard[1..] {
         assert_eq!(
             conversation,
             &Destination::Slack {
@@ -176,7 +194,7 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         .all(|(auth, _)| auth.as_deref() == Some("Bearer xoxb-bot")));
     let posts: Vec<serde_json::Value> = posts.into_iter().map(|(_, b)| b).collect();
     // Every envelope acknowledged, the bot's echo included (and ignored).
-    for id in ["echo-1", "msg-1", "msg-2"] {
+    for id in ["echo-1", "join-1", "msg-1", "msg-2"] {
         assert!(
             acks.contains(&id.to_string()),
             "{id} not acknowledged: {acks:?}"

@@ -306,6 +306,45 @@ async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversa
     );
     assert_eq!(posts[0].1["text"], "Sekunde...");
 
+    // The bot added to a team: a signed conversationUpdate makes the team's
+    // General channel a place to share to; nothing runs, nothing is posted.
+    let added = json!({
+        "type": "conversationUpdate", "id": "f:added-1", "channelId": "msteams", "serviceUrl": service_url,
+        "membersAdded": [{"id": "28:bot"}], "recipient": {"id": "28:bot", "name": "Stormdesk"},
+        "from": {"id": "29:user-2"},
+        "conversation": {"id": "19:general@thread.tacv2", "conversationType": "channel", "isGroup": true, "tenantId": "tenant-1"},
+        "channelData": {"team": {"id": "19:general@thread.tacv2", "name": "Platform Ops"}, "eventType": "teamMemberAdded", "tenant": {"id": "tenant-1"}}
+    });
+    assert_eq!(post(None, added.clone()).await, 401, "unsigned, refused");
+    let executions_before = sim.state().executions().len();
+    assert_eq!(
+        post(bearer(sign(&good, "k1", claims(json!({})))), added).await,
+        200
+    );
+    let ev = tokio::time::timeout(Duration::from_secs(15), ev_rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let RelayEvent::Heard {
+        conversation: Destination::Teams(c),
+        place,
+    } = ev
+    else {
+        panic!("heard: {ev:?}")
+    };
+    assert_eq!(
+        (
+            c.conversation_id.as_str(),
+            c.activity_id.as_deref(),
+            place.as_str()
+        ),
+        ("19:general@thread.tacv2", None, "Platform Ops")
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(ev_rx.try_recv().is_err(), "a join runs nothing");
+    assert_eq!(sim.state().executions().len(), executions_before);
+    assert_eq!(connector.lock().unwrap().posts.len(), 1);
+
     cancel.cancel();
     server.await.unwrap().unwrap();
     service.stop().await;

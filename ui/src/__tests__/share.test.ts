@@ -94,6 +94,55 @@ describe("Share to…", () => {
     expect(shareButton().textContent).toBe("Share…");
   });
 
+  it("forgets a conversation with Delete or ✕, never a webhook, and keeps it when forgetting fails", async () => {
+    const three: ShareTarget[] = [...targets, { id: "stormdesk:v1:teams:abc", label: "Teams · Ops", service: "teams" }];
+    const forgot: unknown[] = [];
+    let failNext = false;
+    await startWith((cmd, args) => {
+      if (cmd === "list_share_targets") return three;
+      if (cmd === "forget_share_target") {
+        if (failNext) throw { kind: "history", message: "history is busy" };
+        forgot.push(args);
+        return [];
+      }
+      return [];
+    });
+    shareButton().click();
+    await tick();
+    const menu = document.getElementById("share-menu")!;
+    const del = () => menu.dispatchEvent(new KeyboardEvent("keydown", { key: "Delete", bubbles: true }));
+    // Only conversations have a ✕, named for screen readers, out of the Tab order.
+    const xs = [...menu.querySelectorAll<HTMLButtonElement>(".forget")];
+    expect(xs.map((x) => x.getAttribute("aria-label"))).toEqual(["Forget Slack · <b>ops</b>", "Forget Teams · Ops"]);
+    expect(xs.every((x) => x.tabIndex === -1)).toBe(true);
+    // Delete on the webhook does nothing.
+    del();
+    await tick();
+    expect(forgot).toEqual([]);
+    expect(items()).toHaveLength(3);
+    // Delete on a conversation forgets it; focus moves on.
+    menu.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    del();
+    await tick();
+    expect(forgot).toEqual([{ target: "stormdesk:v1:slack:T1:C1" }]);
+    expect(items().map((b) => b.textContent)).toEqual(["Slack webhook", "Teams · Ops"]);
+    expect(document.activeElement).toBe(items()[1]);
+    expect(menu.querySelector(".msg")!.textContent).toContain("Forgot Slack · <b>ops</b>");
+    // A failure keeps the conversation and says why.
+    failNext = true;
+    menu.querySelector<HTMLButtonElement>(".forget")!.click();
+    await tick();
+    expect(items()).toHaveLength(2);
+    expect(menu.querySelector<HTMLElement>(".msg")!.dataset.kind).toBe("error");
+    expect(menu.querySelector(".msg")!.textContent).toBe("history is busy");
+    failNext = false;
+    menu.querySelector<HTMLButtonElement>(".forget")!.click();
+    await tick();
+    expect(forgot).toEqual([{ target: "stormdesk:v1:slack:T1:C1" }, { target: "stormdesk:v1:teams:abc" }]);
+    expect(items().map((b) => b.textContent)).toEqual(["Slack webhook"]);
+    expect(document.getElementById("share-menu")).not.toBeNull();
+  });
+
   it("with nowhere to share, says how to add somewhere and opens Settings", async () => {
     await startWith((cmd) => {
       if (cmd === "list_share_targets") return [];
