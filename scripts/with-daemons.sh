@@ -9,9 +9,13 @@ export XDG_DATA_HOME=$scratch/data XDG_RUNTIME_DIR=$scratch/run
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 echo -n stormdesk-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-display=:$((90 + RANDOM % 9))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+# Xvfb picks a free display itself (-displayfd) and writes its number
+# once it is ready: no clash with another run on the same machine.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$scratch/display" >/dev/null 2>&1 &
 xvfb=$!
+for _ in $(seq 100); do [ -s "$scratch/display" ] && break; sleep 0.1; done
+[ -s "$scratch/display" ] || { echo "Xvfb did not start" >&2; exit 1; }
+display=:$(tr -d '[:space:]' < "$scratch/display")
 export DISPLAY=$display
 for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
 /usr/lib/notification-daemon/notification-daemon >/dev/null 2>&1 &

@@ -4,6 +4,7 @@
 
 mod autostart;
 mod commands;
+mod relaunch;
 mod shortcut;
 mod state;
 mod tray;
@@ -192,6 +193,7 @@ pub fn run() {
         })
         .run(tauri::generate_context!());
     if let Err(e) = result {
+        relaunch::after_failed_start(&e.to_string());
         eprintln!("stormdesk: {e}");
         std::process::exit(1);
     }

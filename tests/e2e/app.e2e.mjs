@@ -2,12 +2,13 @@
 // with a real keyring and notification daemon (run inside
 // scripts/with-daemons.sh). First run → "Try the demo" → commands; Settings
 // → a profile on a separate simulator (secret to the real keyring) → restart
-// into it with history kept; `--demo`; a result shared through a webhook.
-// Plain W3C WebDriver over HTTP.
+// into it with history kept; `--demo`; a result shared through a webhook;
+// a launch racing a dying instance. Plain W3C WebDriver over HTTP. Ports,
+// display and bus are this run's own, so runs can share a machine.
 //
 // node tests/e2e/app.e2e.mjs APP_BINARY ARTIFACT_DIR
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,11 +17,19 @@ const app = resolve(process.argv[2] ?? "target/debug/stormdesk");
 const artifacts = resolve(process.argv[3] ?? "ci-artifacts");
 mkdirSync(artifacts, { recursive: true });
 const data = mkdtempSync(join(tmpdir(), "stormdesk-e2e-"));
-// Each driver gets its own ports: a driver being stopped can still hold its
-// port for a moment, and a new one on the same port would be answered (and
-// then dropped) by the old one.
-let driverPort = 4444;
-let DRIVER = `http://127.0.0.1:${driverPort}`;
+// Each driver gets its own free ports: a driver being stopped can still
+// hold its port for a moment (a new one there would be answered, then
+// dropped, by the old one), and another run may be using 4444.
+let DRIVER = "";
+
+// Two distinct free ports (both held until both are known).
+async function freePorts() {
+  const servers = [createServer(), createServer()];
+  await Promise.all(servers.map((s) => new Promise((r) => s.listen(0, "127.0.0.1", r))));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
 let passed = 0;
 let failed = 0;
 
@@ -55,17 +64,31 @@ async function until(what, fn, ms = 20000) {
 }
 
 async function newSession(args = []) {
-  const s = await wd("POST", "/session", {
-    capabilities: { alwaysMatch: { "tauri:options": { application: app, args } } },
-  });
+  // A launch that never shows its window would otherwise hang for
+  // undici's five minutes; say what the app was doing instead.
+  const s = await Promise.race([
+    wd("POST", "/session", {
+      capabilities: { alwaysMatch: { "tauri:options": { application: app, args } } },
+    }),
+    sleep(90000).then(() => {
+      const procs = appProcesses().map((pid) => {
+        const read = (f) => { try { return readFileSync(`/proc/${pid}/${f}`, "utf8").trim(); } catch { return "?"; } };
+        const threads = readdirSync(`/proc/${pid}/task`).map((t) => {
+          try { return `${readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim()}:${readFileSync(`/proc/${pid}/task/${t}/wchan`, "utf8")}`; } catch { return "?"; }
+        });
+        return `${pid} ${read("cmdline").replace(/\0/g, " ")} threads=[${threads.join(", ")}]`;
+      });
+      throw new Error(`no session after 90 s (args ${JSON.stringify(args)}); this run's app: ${procs.join(" | ") || "not running"}`);
+    }),
+  ]);
   return s.sessionId;
 }
 
 // The app inherits its environment from tauri-driver → WebKitWebDriver.
 async function startDriver(extra) {
-  driverPort += 10;
-  DRIVER = `http://127.0.0.1:${driverPort}`;
-  const d = spawn("tauri-driver", ["--port", String(driverPort), "--native-port", String(driverPort + 1)], {
+  const [port, native] = await freePorts();
+  DRIVER = `http://127.0.0.1:${port}`;
+  const d = spawn("tauri-driver", ["--port", String(port), "--native-port", String(native)], {
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...process.env, ...env, ...extra },
   });
@@ -78,6 +101,30 @@ async function stopDriver(d) {
   const gone = new Promise((r) => d.once("exit", r));
   d.kill();
   await Promise.race([gone, sleep(5000)]);
+}
+
+// This run's app processes (its data dir is unique), zombies aside.
+function appProcesses() {
+  const mine = `STORMDESK_DATA_DIR=${data}\0`;
+  return readdirSync("/proc").filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      const stat = /^\d+ \((.*)\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      return stat?.[1] === "stormdesk" && stat[2] !== "Z" && readFileSync(`/proc/${pid}/environ`, "latin1").includes(mine);
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+// End a session and wait for the app to exit: a new launch while the old
+// one still holds the single-instance name would hand over to it and quit,
+// and the new session would never get a window.
+async function endSession(sid) {
+  await wd("DELETE", `/session/${sid}`);
+  const t = Date.now();
+  await until("the app to exit", async () => appProcesses().length === 0 || null, 30000);
+  console.log(`     (the app exited ${Date.now() - t} ms after its session ended)`);
 }
 
 const find = (sid, css) => wd("POST", `/session/${sid}/element`, { using: "css selector", value: css });
@@ -122,14 +169,16 @@ const env = {
   STORMDESK_DEMO_TIME_SCALE: "0.2",
 };
 const configFile = join(data, "config", "stormdesk", "config.toml");
-const simPort = 19000 + Math.floor(Math.random() * 900);
+const [simPort] = await freePorts();
 let driver = null;
 let sim = null;
+const launched = []; // apps started without WebDriver, stopped at the end
 try {
   driver = await startDriver({});
   let sid = await newSession();
   await until("the first-run choice", async () => (await js(sid, "return !document.getElementById('welcome').hidden")) || null);
   check("first run with nothing configured offers the demo", true);
+  check("the app is found as this run's process", appProcesses().length === 1, JSON.stringify(appProcesses()));
   await screenshot(sid, "first-run.png");
   await click(sid, "#try-demo");
   await until("the demo to be ready", async () => /ready|live/.test((await texts(sid, "#status"))[0] ?? ""));
@@ -202,7 +251,7 @@ try {
   const cfg = readFileSync(configFile, "utf8");
   check("the config file has the profile and no secret", cfg.includes("[profiles.e2e]") && !cfg.includes("Ch@ngeMe"), cfg);
   await screenshot(sid, "settings.png");
-  await wd("DELETE", `/session/${sid}`);
+  await endSession(sid);
 
   // Restart: straight into the saved profile (secret from the keyring), and
   // the history is still there.
@@ -215,7 +264,7 @@ try {
   const onSecond = await until("a result from the second server", async () =>
     (await texts(sid, "#pane .entry.result .body")).filter((t) => t.includes("kaffee_wolke")).length >= 2 || null);
   check("commands run on the saved profile's server", onSecond === true);
-  await wd("DELETE", `/session/${sid}`);
+  await endSession(sid);
 
   // Dark theme and `--demo`: WebKit told to prefer dark, straight into the demo.
   await stopDriver(driver);
@@ -276,19 +325,57 @@ try {
   const sharedNote = await until("the share noted in the pane", async () =>
     (await texts(sid, "#pane .entry.note .body")).find((t) => t.startsWith("Shared to")) ?? null);
   check("the share is kept in history", sharedNote === "Shared to Slack webhook", sharedNote);
+  // The capability lets the UI forget conversations; a webhook is not one.
+  const forgetHook = await invoke(sid, "forget_share_target", { target: "webhook:slack" });
+  check("forget_share_target is allowed and refuses a webhook", forgetHook?.err?.kind === "input", JSON.stringify(forgetHook));
   hook.close();
-  await wd("DELETE", `/session/${sid}`);
+  await endSession(sid);
 
   const notifyLog = process.env.STORMDESK_NOTIFY_LOG;
   if (notifyLog) {
     const log = readFileSync(notifyLog, "utf8");
     check("the desktop notification was delivered", log.includes("custom_linux.genpass succeeded"), "no Notify for genpass");
   }
+
+  // A launch while the previous instance is still going away: the old one
+  // holds the single-instance name but dies before answering the hand-over.
+  // The new launch must start anyway (once more, as the only instance).
+  const NAME = "dev.stormdesk.app.SingleInstance";
+  const bus = (method, arg) =>
+    execFileSync("gdbus", ["call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+      "--method", `org.freedesktop.DBus.${method}`, arg], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  const ownerPid = () => {
+    try { return Number(/uint32 (\d+)/.exec(bus("GetConnectionUnixProcessID", NAME))?.[1]); } catch { return null; }
+  };
+  const launch = () => {
+    const p = spawn(app, ["--demo"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    p.log = "";
+    p.stdout.on("data", (c) => (p.log += c));
+    p.stderr.on("data", (c) => (p.log += c));
+    launched.push(p);
+    return p;
+  };
+  const older = launch();
+  await until("the first instance to own the name", async () => ownerPid() === older.pid || null);
+  const monitor = spawn("dbus-monitor", ["--session", "interface=org.SingleInstance.DBus"], { stdio: ["ignore", "pipe", "ignore"] });
+  let seen = "";
+  monitor.stdout.on("data", (c) => (seen += c));
+  await sleep(300);
+  older.kill("SIGSTOP"); // frozen: it cannot answer
+  const newer = launch();
+  await until("the second launch to hand over", async () => seen.includes("ExecuteCallback") || null, 30000);
+  older.kill("SIGKILL"); // gone without replying
+  const owner = await until("the second launch to own the name", async () => (ownerPid() === newer.pid ? true : null), 30000)
+    .catch((e) => `${e.message}; it said: ${newer.log.slice(-400)}`);
+  check("a launch racing a dying instance starts anyway", owner === true && newer.exitCode === null && /starting again/.test(newer.log), `${owner} exit=${newer.exitCode} log=${newer.log.slice(-300)}`);
+  monitor.kill();
+  newer.kill();
 } catch (e) {
   check("e2e run", false, String(e));
 } finally {
   driver?.kill();
   sim?.kill();
+  for (const p of launched) p.kill("SIGKILL");
 }
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
