@@ -159,7 +159,9 @@ pub fn run() {
             let handle = app.handle().clone();
             let mut rx = events.subscribe();
             tauri::async_runtime::spawn(async move {
-                while let Ok(ev) = rx.recv().await {
+                // Falling behind is told to the UI (it reloads from
+                // history), never the end of the events.
+                while let Some(ev) = stormdesk_desk::next_event(&mut rx).await {
                     if matches!(ev, DeskEvent::Open { .. }) {
                         show_main(&handle);
                     }

@@ -103,7 +103,9 @@ pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
         DeskEvent::Ready { .. }
         | DeskEvent::Paused { .. }
         | DeskEvent::Failed { .. }
-        | DeskEvent::Relay { .. } => true,
+        | DeskEvent::Relay { .. }
+        // Events were missed: the host's state is current, the menu may not be.
+        | DeskEvent::Missed { .. } => true,
         DeskEvent::Connection { .. } | DeskEvent::Unread { .. } | DeskEvent::FirstRun { .. } => {
             false
         }

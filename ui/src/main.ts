@@ -158,6 +158,14 @@ export async function start(doc: Document = document): Promise<void> {
       case "relay":
         settings.showLinks(ev.links);
         break;
+      case "missed":
+        // Events were dropped on the way here; history has them all.
+        void loadAll();
+        void getStatus().then((st) => {
+          setStatus(describe(st.connection), st.connection.state);
+          settings.showLinks(st.relay);
+        }, () => {});
+        break;
       case "unread":
       case "paused":
         break;

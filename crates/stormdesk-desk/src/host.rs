@@ -67,7 +67,13 @@ pub struct Host<S: Sink + Clone> {
     relay_links: Mutex<RelayLinks>,
     /// Why no desk runs (first run, a failed start), for `status`.
     idle_reason: Mutex<Option<IpcError>>,
+    /// Entries passed on, for catching up after falling behind.
+    forwarded: Mutex<crate::forwarded::Forwarded>,
 }
+
+/// At most this many missed entries are passed on when catching up; the
+/// pane reloads from history beyond that.
+const CATCH_UP: usize = 2000;
 
 /// How many heard-from conversations the share list offers.
 const SHARE_TARGETS: usize = 20;
@@ -99,6 +105,7 @@ impl<S: Sink + Clone> Host<S> {
             relay: tokio::sync::Mutex::new(None),
             relay_links: Mutex::new(RelayLinks::default()),
             idle_reason: Mutex::new(Some(IpcError::starting())),
+            forwarded: Mutex::default(),
         })
     }
 
@@ -266,6 +273,15 @@ impl<S: Sink + Clone> Host<S> {
         self.unread.store(0, Ordering::Relaxed);
         let token = CancellationToken::new();
         let mut rx = desk.subscribe();
+        // What history holds now was not missed.
+        if let Ok(last) = desk.history_page(None, 1) {
+            if let Some(e) = last.last() {
+                self.forwarded
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .start_after(e.id);
+            }
+        }
         let host = Arc::clone(self);
         let stop = token.clone();
         tokio::spawn(async move {
@@ -277,7 +293,11 @@ impl<S: Sink + Clone> Host<S> {
                 match ev {
                     Ok(ev) => host.forward(ev),
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "UI events lagged; history has them all");
+                        tracing::warn!(
+                            missed = n,
+                            "fell behind the desk's events; catching up from history"
+                        );
+                        host.catch_up().await;
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
@@ -460,7 +480,50 @@ impl<S: Sink + Clone> Host<S> {
         Ok(chosen)
     }
 
+    /// After falling behind the desk's events: pass on the entries missed
+    /// (history has them all: results still reach the tray, the unread
+    /// count and the webhooks) and the current connection state.
+    async fn catch_up(&self) {
+        let Some(desk) = self.current() else { return };
+        let after = self
+            .forwarded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .newest();
+        let history = desk.history();
+        match tokio::task::spawn_blocking(move || history.after(after, CATCH_UP)).await {
+            Ok(Ok(missed)) => {
+                let full = missed.len() == CATCH_UP;
+                for entry in missed {
+                    self.forward(DeskEvent::Entry { entry });
+                }
+                if full {
+                    // More than that: the pane reloads from history.
+                    self.emit(DeskEvent::Missed { count: u32::MAX });
+                }
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "catching up from history failed"),
+            Err(e) => tracing::error!(error = %e, "catching up from history failed"),
+        }
+        self.emit(DeskEvent::Connection {
+            state: desk.connection_state(),
+        });
+    }
+
     fn forward(&self, ev: DeskEvent) {
+        if let DeskEvent::Entry { entry } = &ev {
+            // Once each: catching up may meet entries still queued. (An
+            // entry history could not keep has no id, and is not repeated.)
+            if entry.id >= 0
+                && !self
+                    .forwarded
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .first_time(entry.id)
+            {
+                return;
+            }
+        }
         if let DeskEvent::Relay { links } = &ev {
             *self.relay_links.lock().unwrap_or_else(|e| e.into_inner()) = links.clone();
         }

@@ -6,6 +6,7 @@
 //! then emit it, then notify. A crash between two steps loses nothing that
 //! was ever shown.
 
+mod forwarded;
 pub mod host;
 pub mod ipc;
 pub mod prefs;
@@ -84,6 +85,22 @@ pub enum DeskEvent {
     Paused { paused: bool },
     /// The relay's links to Slack and Teams changed.
     Relay { links: ipc::RelayLinks },
+    /// The UI fell this many events behind and they were dropped: reload
+    /// the pane from history, which has them all.
+    Missed { count: u32 },
+}
+
+/// The next event for a listener (the UI, the tray): a listener that fell
+/// behind is told how much it missed, as [`DeskEvent::Missed`], and goes
+/// on; `None` once the sender is gone.
+pub async fn next_event(rx: &mut broadcast::Receiver<DeskEvent>) -> Option<DeskEvent> {
+    match rx.recv().await {
+        Ok(ev) => Some(ev),
+        Err(broadcast::error::RecvError::Lagged(n)) => Some(DeskEvent::Missed {
+            count: u32::try_from(n).unwrap_or(u32::MAX),
+        }),
+        Err(broadcast::error::RecvError::Closed) => None,
+    }
 }
 
 /// Which notices reach the desktop (preferences; history gets everything).

@@ -348,3 +348,60 @@ async fn results_count_as_unread_recent_keeps_five_links_stay_on_the_server_and_
     assert!(host.desk().unwrap().notifications_paused());
     host.shutdown().await;
 }
+
+/// More results at once than the desk's event channel holds (1,024), written
+/// while the host's forwarder cannot run (one thread, no await between
+/// them): the host falls behind, catches up from history, and no result is
+/// lost to the unread count or the tray's recent list; the UI, behind too,
+/// is told it missed events and goes on receiving.
+#[tokio::test(flavor = "current_thread")]
+async fn a_host_that_falls_behind_catches_up_from_history() {
+    let f = Fixture::new();
+    let host = f.host();
+    host.start(StartMode::Demo).await;
+    let desk = host.desk().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    host.mark_read();
+    let mut ui = host.subscribe();
+    const N: u32 = 1100;
+    for i in 0..N {
+        desk.record(
+            stormdesk_history::EntryKind::Result,
+            Some(&format!("burst-{i}")),
+            &format!("done {i}"),
+            serde_json::json!({"status": "succeeded", "action": "core.local"}),
+        )
+        .unwrap();
+    }
+    for _ in 0..200 {
+        if host.status().unwrap().unread >= N {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(host.status().unwrap().unread, N, "each result counted once");
+    let recent = host.recent_results();
+    assert_eq!(recent.len(), 5);
+    assert_eq!(recent[0].execution_id, format!("burst-{}", N - 1));
+    assert_eq!(recent[4].execution_id, format!("burst-{}", N - 5));
+
+    // The UI fell behind as well: it hears how much it missed, then
+    // events go on arriving.
+    let first = stormdesk_desk::next_event(&mut ui).await;
+    assert!(
+        matches!(first, Some(DeskEvent::Missed { count }) if count > 0),
+        "{first:?}"
+    );
+    host.set_notifications_paused(true);
+    let mut paused = false;
+    while let Ok(Some(ev)) =
+        tokio::time::timeout(Duration::from_secs(5), stormdesk_desk::next_event(&mut ui)).await
+    {
+        if matches!(ev, DeskEvent::Paused { paused: true }) {
+            paused = true;
+            break;
+        }
+    }
+    assert!(paused, "events still arrive after falling behind");
+    host.shutdown().await;
+}

@@ -249,6 +249,15 @@ impl History {
         Ok(v)
     }
 
+    /// Up to `limit` entries after `after` (an id), oldest first: what a
+    /// listener that fell behind missed.
+    pub fn after(&self, after: i64, limit: usize) -> Result<Vec<Entry>, HistoryError> {
+        self.rows(
+            "SELECT id, ts, profile, kind, execution_id, text, data FROM entries WHERE id > ?1 ORDER BY id ASC LIMIT ?2",
+            &[&after, &(limit as i64)],
+        )
+    }
+
     /// Full-text search, newest first. Words are matched as prefixes; FTS
     /// syntax in the query is treated as plain text.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Entry>, HistoryError> {

@@ -90,6 +90,23 @@ struct Connector {
     posts: Vec<(String, Value)>,
 }
 
+/// The next relay event, which must be a Teams conversation heard from.
+async fn heard_from_teams(
+    rx: &mut mpsc::Receiver<RelayEvent>,
+) -> (stormdesk_routing::TeamsReference, String) {
+    let ev = tokio::time::timeout(Duration::from_secs(15), rx.recv())
+        .await
+        .expect("a relay event")
+        .expect("the relay is running");
+    match ev {
+        RelayEvent::Heard {
+            conversation: Destination::Teams(c),
+            place,
+        } => (c, place),
+        other => panic!("heard: {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversation() {
     let dir = std::env::temp_dir().join(format!("stormdesk-jwt-{}", std::process::id()));
@@ -268,17 +285,7 @@ async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversa
         200
     );
     // The conversation is stored first (a place to share to later)…
-    let heard = tokio::time::timeout(Duration::from_secs(15), ev_rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    let RelayEvent::Heard {
-        conversation: Destination::Teams(c),
-        place,
-    } = heard
-    else {
-        panic!("heard: {heard:?}")
-    };
+    let (c, place) = heard_from_teams(&mut ev_rx).await;
     assert_eq!(c.conversation_id, "a:personal-conv-1");
     assert_eq!(c.activity_id, None, "the conversation, not the activity");
     assert!(place.starts_with("chat with "), "{place}");
@@ -321,17 +328,7 @@ async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversa
         post(bearer(sign(&good, "k1", claims(json!({})))), added).await,
         200
     );
-    let ev = tokio::time::timeout(Duration::from_secs(15), ev_rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    let RelayEvent::Heard {
-        conversation: Destination::Teams(c),
-        place,
-    } = ev
-    else {
-        panic!("heard: {ev:?}")
-    };
+    let (c, place) = heard_from_teams(&mut ev_rx).await;
     assert_eq!(
         (
             c.conversation_id.as_str(),

@@ -75,4 +75,31 @@ describe("app start", () => {
     expect((document.querySelector(".highlight") as HTMLElement | null)?.dataset.execution).toBe("x7");
     expect(called).toContain("mark_read");
   });
+
+  it("after missing events, reloads the pane and the status from the backend", async () => {
+    let history = [e(1, "command", "genpass")];
+    let connection: { state: string } = { state: "live" };
+    mockIPC((cmd) => {
+      if (cmd === "load_history") return history;
+      if (cmd === "get_status") {
+        return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection, unread: 0,
+          relay: { slack: { state: "connected" }, teams: { state: "off" } } };
+      }
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
+      return [];
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const bodies = () => [...document.querySelectorAll("#pane .body")].map((b) => b.textContent);
+    expect(bodies()).toEqual(["genpass"]);
+    // Meanwhile (events dropped): a result arrived and the stream dropped.
+    history = [e(1, "command", "genpass"), e(2, "result", "kaffee_wolke")];
+    connection = { state: "connecting" };
+    const { emit } = await import("@tauri-apps/api/event");
+    await emit("desk-event", { type: "missed", count: 1500 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bodies()).toEqual(["genpass", "kaffee_wolke"]);
+    expect(document.getElementById("status")!.dataset.state).toBe("connecting");
+    expect(document.getElementById("relay-links")!.textContent).toContain("Slack: connected");
+  });
 });
