@@ -176,9 +176,9 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     };
     relay.deliver(&destination, &message, &extra).await.unwrap();
 
-    let s = common::until("three posts", || {
+    let s = common::until("three posts and four acks", || {
         let s = fake.record.lock().unwrap();
-        (s.posts.len() >= 3 && s.acks.len() >= 3).then(|| {
+        (s.posts.len() >= 3 && s.acks.len() >= 4).then(|| {
             (
                 s.posts.clone(),
                 s.acks.clone(),

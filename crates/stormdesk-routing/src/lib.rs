@@ -80,10 +80,21 @@ impl Destination {
                 channel: channel.clone(),
                 thread_ts: None,
             },
-            Destination::Teams(r) => Destination::Teams(TeamsReference {
-                activity_id: None,
-                ..r.clone()
-            }),
+            Destination::Teams(r) => {
+                // A channel thread is addressed as `{channel};messageid={root}`
+                // (what a reply in it carries): the conversation is the
+                // channel, where a share starts a new post.
+                let id = &r.conversation_id;
+                let channel = id
+                    .to_ascii_lowercase()
+                    .find(";messageid=")
+                    .map_or(id.as_str(), |at| &id[..at]);
+                Destination::Teams(TeamsReference {
+                    conversation_id: channel.to_string(),
+                    activity_id: None,
+                    ..r.clone()
+                })
+            }
             pane => pane.clone(),
         }
     }
@@ -270,6 +281,20 @@ mod tests {
             matches!(&c, Destination::Teams(r) if r.activity_id.is_none() && r.tenant_id.as_deref() == Some("t"))
         );
         assert_eq!(c.service(), "teams");
+        round(c);
+        // A reply in a channel thread: the conversation is the channel.
+        let thread = Destination::Teams(TeamsReference {
+            service_url: "https://smba.example/emea/".into(),
+            conversation_id: "19:ops@thread.tacv2;messageid=1625148352141".into(),
+            tenant_id: None,
+            activity_id: Some("1625148399999".into()),
+        });
+        let c = thread.conversation();
+        assert!(
+            matches!(&c, Destination::Teams(r) if r.conversation_id == "19:ops@thread.tacv2" && r.activity_id.is_none()),
+            "{c:?}"
+        );
+        assert_eq!(c.conversation(), c, "already a conversation");
         round(c);
     }
 
