@@ -8,8 +8,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use stormdesk_client::model::{Execution, MatchAndExecuteRequest};
+use stormdesk_client::model::Execution;
 use stormdesk_client::ClientError;
+use stormdesk_client::{AliasCache, CommandRequest};
 use stormdesk_client::{ConfigSources, Profile, Secret, St2Client};
 use stormdesk_history::{EntryKind, History, NewEntry};
 use stormdesk_routing::{source_context, Destination, Route};
@@ -234,7 +235,7 @@ pub async fn exec(
     } else {
         None
     };
-    let req = MatchAndExecuteRequest {
+    let req = CommandRequest {
         command: command.to_string(),
         user: profile
             .username
@@ -244,7 +245,6 @@ pub async fn exec(
             profile: profile.name.clone(),
         }
         .encode(),
-        notification_channel: None,
         notification_route: Some(profile.stream_route.clone()),
         source_context: Some(source_context(&request, &profile.name)),
     };
@@ -254,7 +254,11 @@ pub async fn exec(
         command,
         json!({"request": request}),
     );
-    let results = match client.match_and_execute(&req).await {
+    let run = async {
+        let aliases = AliasCache::load(Arc::clone(client)).await?;
+        client.run_command(&aliases, &req).await
+    };
+    let results = match run.await {
         Ok(r) => r,
         Err(e) => {
             rec.record(

@@ -1,13 +1,16 @@
 //! A StackStorm API client: configuration as the st2 CLI reads it,
 //! password/API-key/token auth with automatic token renewal, typed errors.
 
+pub mod announce;
 mod client;
+pub mod command;
 pub mod config;
 mod error;
 pub mod model;
 mod secret;
 
 pub use client::{join, ClientOptions, Credentials, St2Client};
+pub use command::{match_command, AliasCache, AliasSource, CommandRequest, MatchedAlias};
 pub use config::{AuthKind, ConfigSources, Endpoints, Profile, SecretSources};
 pub use error::ClientError;
 pub use secret::Secret;

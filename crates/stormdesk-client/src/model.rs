@@ -39,8 +39,10 @@ pub struct AliasExecutionRequest {
     pub source_context: Option<Value>,
 }
 
-/// `POST /api/v1/aliasexecution/match_and_execute`.
+/// `POST /api/v1/aliasexecution/match_and_execute`. StackStorm refuses any
+/// other field here (`source_context` included), so there is none.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct MatchAndExecuteRequest {
     pub command: String,
     pub user: String,
@@ -49,8 +51,6 @@ pub struct MatchAndExecuteRequest {
     pub notification_channel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_route: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_context: Option<Value>,
 }
 
 /// One started execution: `{execution, actionalias, message?, extra?}`.

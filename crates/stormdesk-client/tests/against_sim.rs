@@ -346,8 +346,143 @@ async fn legacy_alias_execution_errors() {
     req.name = "no_such_alias".into();
     let err = c.execute_alias(&req).await.unwrap_err();
     assert!(
-        matches!(err, ClientError::NotFound(ref f) if f.contains("Unable to identify action alias")),
+        matches!(err, ClientError::NotFound(ref f) if f.ends_with("Unable to find the ActionAliasDB instance. {'name': 'no_such_alias'}")),
         "{err:?}"
+    );
+}
+
+/// Real StackStorm's schema check: `match_and_execute` knows five fields and
+/// refuses any other, `source_context` included; `aliasexecution` takes it.
+#[tokio::test]
+async fn request_bodies_are_checked_as_stackstorm_checks_them() {
+    let sim = sim().await;
+    let c = client(&sim, password());
+    let url = |p: &str| stormdesk_client::join(&c.endpoints().api, p);
+    let cases = [
+        (
+            "aliasexecution/match_and_execute",
+            json!({"command": "genpass", "user": "u", "source_channel": "c", "source_context": {}}),
+            "Additional properties are not allowed ('source_context' was unexpected)",
+        ),
+        (
+            "aliasexecution/match_and_execute",
+            json!({"command": "genpass", "user": "u", "source_channel": "c", "a": 1, "b": 2}),
+            "Additional properties are not allowed ('a', 'b' were unexpected)",
+        ),
+        (
+            "aliasexecution/match_and_execute",
+            json!({"user": "u", "source_channel": "c"}),
+            "'command' is a required property",
+        ),
+        (
+            "aliasexecution/match_and_execute",
+            json!({"command": "genpass", "source_channel": "c"}),
+            "'user' is a required property",
+        ),
+        (
+            "aliasexecution/match_and_execute",
+            json!({"command": 5, "user": "u", "source_channel": "c"}),
+            "5 is not of type 'string'",
+        ),
+        (
+            "aliasexecution",
+            json!({"name": "genpass", "format": "x", "command": "x", "user": "u", "source_channel": "c", "zzz": 1}),
+            "Additional properties are not allowed ('zzz' was unexpected)",
+        ),
+        (
+            "aliasexecution",
+            json!({"format": "x", "command": "x", "user": "u", "source_channel": "c"}),
+            "'name' is a required property",
+        ),
+    ];
+    for (path, body, want) in cases {
+        let err = c
+            .send(reqwest::Method::POST, url(path), Some(&body), None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ClientError::Server { status: 400, ref faultstring } if faultstring == want),
+            "{path} {body}: {err:?}"
+        );
+    }
+}
+
+/// The command path: matched here, run with `/aliasexecution`, so
+/// `source_context` reaches the announcement's `context`.
+#[tokio::test]
+async fn run_command_matches_locally_and_keeps_source_context() {
+    let sim = sim().await;
+    let c = std::sync::Arc::new(client(&sim, password()));
+    let mut stream = open_stream(&sim, &c, "st2.announcement__stormdesk").await;
+    let aliases = stormdesk_client::AliasCache::load(std::sync::Arc::clone(&c))
+        .await
+        .unwrap();
+    let req = stormdesk_client::CommandRequest {
+        command: "genpass".into(),
+        user: "tester".into(),
+        source_channel: "test-channel".into(),
+        notification_route: Some("stormdesk".into()),
+        source_context: Some(json!({"stormdesk": {"request": "r1"}})),
+    };
+    let r = c.run_command(&aliases, &req).await.unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].message.as_deref(), Some("Sekunde..."));
+    let (name, data) = next_event(&mut stream).await;
+    assert_eq!(name, "st2.announcement__stormdesk");
+    assert_eq!(
+        data["payload"]["context"],
+        json!({"stormdesk": {"request": "r1"}})
+    );
+
+    let err = c
+        .run_command(
+            &aliases,
+            &stormdesk_client::CommandRequest {
+                command: "nothing like this".into(),
+                ..req.clone()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::NoMatch { ref faultstring, .. } if faultstring == "Command 'nothing like this' matched no patterns"),
+        "{err:?}"
+    );
+}
+
+/// Without the stormdesk pack, StackStorm announces only on errbot/hubot.
+#[tokio::test]
+async fn without_the_stormdesk_pack_no_announcement_on_our_route() {
+    let sim = sim_with(SimConfig {
+        time_scale: 0.05,
+        stormdesk_pack: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let c = std::sync::Arc::new(client(&sim, password()));
+    assert_eq!(c.announcing_rule("stormdesk").await.unwrap(), None);
+    assert_eq!(
+        c.announcing_rule("errbot").await.unwrap().as_deref(),
+        Some("chatops.notify-errbot")
+    );
+    let mut stream = open_stream(&sim, &c, "st2.announcement__stormdesk").await;
+    let r = c.match_and_execute(&request("genpass")).await.unwrap();
+    let e = c
+        .wait_for_execution(&r[0].execution.id, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(e.succeeded());
+    let heard = tokio::time::timeout(Duration::from_secs(2), next_event(&mut stream)).await;
+    assert!(heard.is_err(), "announced anyway: {heard:?}");
+
+    let with = sim_with(SimConfig::default()).await;
+    let c = client(&with, password());
+    assert_eq!(
+        c.announcing_rule("stormdesk-work")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("stormdesk.notify_stormdesk")
     );
 }
 

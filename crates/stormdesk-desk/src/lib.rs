@@ -21,7 +21,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{json, Value};
 use stormdesk_alias::{Palette, Suggestion};
-use stormdesk_client::model::{Execution, MatchAndExecuteRequest};
+use stormdesk_client::model::Execution;
+use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
 use stormdesk_client::{ClientError, Credentials, Profile, Secret, St2Client};
 use stormdesk_history::{Entry, EntryKind, History, HistoryError, NewEntry};
 use stormdesk_notify::{notice_for_announcement, notice_for_result, NotifierHandle, Sink};
@@ -153,6 +154,20 @@ pub struct Desk {
     connection: tokio::sync::watch::Receiver<ConnectionState>,
     /// Keeps the demo server alive for as long as the desk.
     _demo: Option<Simulator>,
+}
+
+/// The palette's aliases are the ones commands are matched against.
+impl AliasSource for Desk {
+    fn match_command(&self, command: &str) -> Result<MatchedAlias, ClientError> {
+        let palette = self.palette.read().unwrap_or_else(|e| e.into_inner());
+        stormdesk_client::match_command(palette.index(), command)
+    }
+
+    async fn refresh(&self) -> Result<(), ClientError> {
+        let aliases = self.client.list_aliases().await?;
+        *self.palette.write().unwrap_or_else(|e| e.into_inner()) = Palette::new(aliases);
+        Ok(())
+    }
 }
 
 fn web_url_of(e: &Execution) -> Value {
@@ -289,11 +304,14 @@ impl Desk {
 
     /// Reload aliases from the server (after a pack change).
     pub async fn refresh_aliases(&self) -> Result<usize, DeskError> {
-        let aliases = self.client.list_aliases().await?;
-        let n = aliases.len();
-        let p = Palette::new(aliases);
-        *self.palette.write().unwrap_or_else(|e| e.into_inner()) = p;
-        Ok(n)
+        AliasSource::refresh(self).await?;
+        Ok(self
+            .palette
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .index()
+            .aliases()
+            .len())
     }
 
     /// Palette suggestions for the text typed so far (offline, per keystroke).
@@ -351,7 +369,7 @@ impl Desk {
         let mut out =
             vec![self.record(EntryKind::Command, None, text, json!({"request": request}))?];
         self.control.expect(&request).await;
-        let req = MatchAndExecuteRequest {
+        let req = CommandRequest {
             command: text.to_string(),
             user: self
                 .profile
@@ -362,11 +380,10 @@ impl Desk {
                 profile: self.profile.name.clone(),
             }
             .encode(),
-            notification_channel: None,
             notification_route: Some(self.profile.stream_route.clone()),
             source_context: Some(source_context(&request, &self.profile.name)),
         };
-        let results = match self.client.match_and_execute(&req).await {
+        let results = match self.client.run_command(self, &req).await {
             Ok(r) => r,
             Err(e) => {
                 out.push(self.record(

@@ -4,7 +4,7 @@
 //!   until its ack has been posted to Slack (allow-list, alias match and
 //!   execution on the simulator, `chat.postMessage` to a loopback fake).
 //!   Baseline in the same run, `execute_then_post`: the same two network
-//!   calls made directly (`match_and_execute`, then `post_message`), so the
+//!   calls made directly (local match + `aliasexecution`, then `post_message`), so the
 //!   ratio is the relay's own overhead.
 //! - `envelope_to_decision`: a Socket Mode frame parsed, read as a message
 //!   and decided. Baseline: parsing the frame into a `Value` only.
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Value};
-use stormdesk_client::Secret;
+use stormdesk_client::{AliasCache, Secret};
 use stormdesk_relay::fakes::{envelope, FakeSlack};
 use stormdesk_relay::inbound::{decide, execution_request, Inbound, InboundPolicy};
 use stormdesk_relay::outbound::Relay;
@@ -91,6 +91,9 @@ fn round_trip(c: &mut Criterion) {
         })
     });
     let direct = slack();
+    let aliases = rt
+        .block_on(AliasCache::load(Arc::clone(&client)))
+        .expect("aliases");
     g.bench_function("execute_then_post", |b| {
         b.iter_custom(|n| {
             rt.block_on(async {
@@ -98,7 +101,7 @@ fn round_trip(c: &mut Criterion) {
                 let t = Instant::now();
                 for _ in 0..n {
                     let r = client
-                        .match_and_execute(&execution_request(&msg, "genpass", "stormdesk"))
+                        .run_command(&aliases, &execution_request(&msg, "genpass", "stormdesk"))
                         .await
                         .expect("execute");
                     let ack = r[0].message.clone().expect("ack");

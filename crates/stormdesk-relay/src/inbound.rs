@@ -7,8 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use stormdesk_client::model::{AliasExecutionResult, MatchAndExecuteRequest};
+use stormdesk_client::model::AliasExecutionResult;
 use stormdesk_client::St2Client;
+use stormdesk_client::{AliasSource, CommandRequest};
 use stormdesk_routing::Destination;
 
 use crate::RelayError;
@@ -129,16 +130,11 @@ pub fn decide(policy: &InboundPolicy, msg: &InboundMessage) -> Decision {
 
 /// The execution request for a relayed command: the origin travels in
 /// `source_channel` (StackStorm hands it back on the announcement).
-pub fn execution_request(
-    msg: &InboundMessage,
-    command: &str,
-    route: &str,
-) -> MatchAndExecuteRequest {
-    MatchAndExecuteRequest {
+pub fn execution_request(msg: &InboundMessage, command: &str, route: &str) -> CommandRequest {
+    CommandRequest {
         command: command.to_string(),
         user: msg.user_name.clone().unwrap_or_else(|| msg.user_id.clone()),
         source_channel: msg.origin.encode(),
-        notification_channel: None,
         notification_route: Some(route.to_string()),
         source_context: Some(serde_json::json!({
             "stormdesk": {"v": 1, "relay": {"user": msg.user_id}}
@@ -146,16 +142,17 @@ pub fn execution_request(
     }
 }
 
-/// Run an allowed command; the acks to post back are in the results'
-/// `message`.
+/// Run an allowed command (matched against `aliases`); the acks to post
+/// back are in the results' `message`.
 pub async fn run(
     client: &St2Client,
+    aliases: &impl AliasSource,
     msg: &InboundMessage,
     command: &str,
     route: &str,
 ) -> Result<Vec<AliasExecutionResult>, RelayError> {
     Ok(client
-        .match_and_execute(&execution_request(msg, command, route))
+        .run_command(aliases, &execution_request(msg, command, route))
         .await?)
 }
 

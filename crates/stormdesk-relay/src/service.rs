@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use stormdesk_client::St2Client;
+use stormdesk_client::{AliasCache, St2Client};
 use stormdesk_routing::{Destination, Route};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -65,6 +65,8 @@ impl RelayService {
         let cancel = CancellationToken::new();
         let token = cancel.clone();
         let join = tokio::spawn(async move {
+            // Fetched at the first command, refreshed when one is stale.
+            let mut aliases: Option<AliasCache> = None;
             loop {
                 let msg = tokio::select! {
                     _ = token.cancelled() => break,
@@ -94,7 +96,7 @@ impl RelayService {
                     break;
                 }
                 let Some(msg) = msg else { continue };
-                let ev = handle(&client, &relay, &policy, &route, msg).await;
+                let ev = handle(&client, &mut aliases, &relay, &policy, &route, msg).await;
                 if let Some(ev) = ev {
                     let _ = events.send(ev).await;
                 }
@@ -119,7 +121,8 @@ async fn reply(relay: &Relay, origin: &Destination, text: &str) {
 }
 
 async fn handle(
-    client: &St2Client,
+    client: &Arc<St2Client>,
+    aliases: &mut Option<AliasCache>,
     relay: &Relay,
     policy: &InboundPolicy,
     route: &str,
@@ -135,7 +138,8 @@ async fn handle(
                 reply: r,
             })
         }
-        Decision::Run { command } => match run(client, &msg, &command, route).await {
+        Decision::Run { command } => match run_loaded(client, aliases, &msg, &command, route).await
+        {
             Ok(results) => {
                 let mut acks = Vec::new();
                 for r in &results {
@@ -170,4 +174,22 @@ async fn handle(
             }
         },
     }
+}
+
+/// Run with the cached aliases, fetching them first if this is the first
+/// command.
+async fn run_loaded(
+    client: &Arc<St2Client>,
+    aliases: &mut Option<AliasCache>,
+    msg: &InboundMessage,
+    command: &str,
+    route: &str,
+) -> Result<Vec<stormdesk_client::model::AliasExecutionResult>, crate::RelayError> {
+    let cache = match aliases.take() {
+        Some(c) => c,
+        None => AliasCache::load(Arc::clone(client)).await?,
+    };
+    let out = run(client, &cache, msg, command, route).await;
+    *aliases = Some(cache);
+    out
 }

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
-use stormdesk_client::Secret;
+use stormdesk_client::{AliasCache, Secret};
 use stormdesk_relay::inbound::{decide, run, Decision, InboundMessage, InboundPolicy};
 use stormdesk_relay::outbound::{Delivered, Relay};
 use stormdesk_relay::slack::{post_webhook, SlackClient};
@@ -194,7 +194,8 @@ async fn slack_message_runs_and_ack_and_result_land_in_its_thread() {
     let Decision::Run { command } = decide(&allow(&["slack:U110FGZSQ"]), &msg) else {
         panic!("allowed user's command runs")
     };
-    let results = run(&client, &msg, &command, ROUTE).await.unwrap();
+    let aliases = AliasCache::load(Arc::clone(&client)).await.unwrap();
+    let results = run(&client, &aliases, &msg, &command, ROUTE).await.unwrap();
     assert_eq!(results.len(), 1);
     let ack = results[0].message.clone().unwrap();
     assert_eq!(ack, "Sekunde...");
@@ -284,7 +285,8 @@ async fn teams_activity_runs_and_the_reply_finds_its_conversation() {
     let Decision::Run { command } = decide(&allow(&[&format!("teams:{SEED_USER}")]), &msg) else {
         panic!("a direct message from an allowed user runs")
     };
-    let results = run(&client, &msg, &command, ROUTE).await.unwrap();
+    let aliases = AliasCache::load(Arc::clone(&client)).await.unwrap();
+    let results = run(&client, &aliases, &msg, &command, ROUTE).await.unwrap();
     let ack = results[0].message.clone().unwrap();
     relay
         .deliver(&Route::To(msg.origin.clone()), &ack, &Value::Null)

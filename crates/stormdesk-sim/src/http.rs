@@ -86,6 +86,7 @@ pub fn router(app: App) -> Router {
         .route("/actionalias/{ref_or_id}", get(get_alias))
         .route("/aliasexecution", post(alias_execution))
         .route("/aliasexecution/match_and_execute", post(match_and_execute))
+        .route("/rules", get(list_rules))
         .route("/executions", get(list_executions))
         .route("/executions/{id}", get(get_execution))
         .route("/executions/{id}/output", get(execution_output))
@@ -150,6 +151,114 @@ fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
             400,
             format!("Failed to parse request body: {e}"),
         )),
+    }
+}
+
+/// A request body's schema as st2api checks it: required fields first (in
+/// the schema's order), then each field's type, then fields it does not
+/// know. Real StackStorm refuses an unknown field; so does the simulator.
+struct BodySchema {
+    required: &'static [&'static str],
+    /// (field, JSON type)
+    properties: &'static [(&'static str, &'static str)],
+}
+
+/// `AliasMatchAndExecuteInputAPI`.
+const MATCH_AND_EXECUTE: BodySchema = BodySchema {
+    required: &["command", "source_channel", "user"],
+    properties: &[
+        ("command", "string"),
+        ("user", "string"),
+        ("source_channel", "string"),
+        ("notification_channel", "string"),
+        ("notification_route", "string"),
+    ],
+};
+
+/// `AliasExecutionAPI`.
+const ALIAS_EXECUTION: BodySchema = BodySchema {
+    required: &["name", "format", "command", "source_channel"],
+    properties: &[
+        ("name", "string"),
+        ("format", "string"),
+        ("command", "string"),
+        ("user", "string"),
+        ("source_channel", "string"),
+        ("source_context", "object"),
+        ("notification_channel", "string"),
+        ("notification_route", "string"),
+    ],
+};
+
+impl BodySchema {
+    fn check(&self, body: &Map<String, Value>) -> Result<(), ApiError> {
+        for field in self.required {
+            if !body.contains_key(*field) {
+                return Err(ApiError::new(
+                    400,
+                    format!("'{field}' is a required property"),
+                ));
+            }
+        }
+        for (field, ty) in self.properties {
+            let Some(v) = body.get(*field) else { continue };
+            let ok = match *ty {
+                "string" => v.is_string(),
+                "object" => v.is_object(),
+                _ => true,
+            };
+            if !ok {
+                return Err(ApiError::new(
+                    400,
+                    format!("{} is not of type '{ty}'", python_repr(v)),
+                ));
+            }
+        }
+        let extra: Vec<String> = body
+            .keys()
+            .filter(|k| !self.properties.iter().any(|(p, _)| p == k))
+            .map(|k| format!("'{k}'"))
+            .collect();
+        match extra.len() {
+            0 => Ok(()),
+            1 => Err(ApiError::new(
+                400,
+                format!(
+                    "Additional properties are not allowed ({} was unexpected)",
+                    extra[0]
+                ),
+            )),
+            _ => Err(ApiError::new(
+                400,
+                format!(
+                    "Additional properties are not allowed ({} were unexpected)",
+                    extra.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+/// A JSON value as Python's `repr` shows the decoded value (jsonschema's
+/// messages use it).
+fn python_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::String(s) => format!("'{s}'"),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(python_repr).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("'{k}': {}", python_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        n => n.to_string(),
     }
 }
 
@@ -325,6 +434,7 @@ async fn alias_execution(
 ) -> Result<Response, ApiError> {
     let user = requester(&app, &headers, &q)?;
     let body = body_object(&body)?;
+    ALIAS_EXECUTION.check(&body)?;
     let mut results = app.state.execute_alias(&body, &user, false)?;
     Ok((StatusCode::CREATED, Json(results.remove(0))).into_response())
 }
@@ -337,14 +447,7 @@ async fn match_and_execute(
 ) -> Result<Response, ApiError> {
     let user = requester(&app, &headers, &q)?;
     let body = body_object(&body)?;
-    for field in ["command", "user", "source_channel"] {
-        if !body.get(field).is_some_and(Value::is_string) {
-            return Err(ApiError::new(
-                400,
-                format!("'{field}' is a required property"),
-            ));
-        }
-    }
+    MATCH_AND_EXECUTE.check(&body)?;
     let command = body["command"].as_str().unwrap_or_default();
     let m = app
         .state
@@ -360,7 +463,6 @@ async fn match_and_execute(
         "source_channel",
         "notification_channel",
         "notification_route",
-        "source_context",
     ] {
         if let Some(v) = body.get(k) {
             payload.insert(k.into(), v.clone());
@@ -368,6 +470,31 @@ async fn match_and_execute(
     }
     let results = app.state.execute_alias(&payload, &user, m.match_multiple)?;
     Ok((StatusCode::CREATED, Json(json!({"results": results}))).into_response())
+}
+
+// ---- rules ----
+
+/// `GET /api/v1/rules`: the notify rules (the only ones the simulator has),
+/// filtered by `pack`, `trigger_type` and `enabled` as st2api filters.
+async fn list_rules(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Result<Response, ApiError> {
+    requester(&app, &headers, &q)?;
+    let paging = q_paging(&q)?;
+    let all: Vec<Value> = app
+        .state
+        .notify_rules()
+        .into_iter()
+        .filter(|r| q_get(&q, "pack").is_none_or(|p| r["pack"] == p))
+        .filter(|r| q_get(&q, "trigger_type").is_none_or(|t| r["trigger"]["type"] == t))
+        .filter(|r| {
+            q_get(&q, "enabled")
+                .is_none_or(|e| r["enabled"] == json!(e.eq_ignore_ascii_case("true")))
+        })
+        .collect();
+    Ok(page(all, paging))
 }
 
 // ---- executions ----

@@ -59,6 +59,10 @@ pub struct SimConfig {
     pub users: Vec<(String, String)>,
     /// (api key, user)
     pub api_keys: Vec<(String, String)>,
+    /// Whether the `stormdesk` pack's notify rule is installed: without it,
+    /// as on a real StackStorm with only the chatops pack, executions on a
+    /// `stormdesk` route get no announcement.
+    pub stormdesk_pack: bool,
 }
 
 impl Default for SimConfig {
@@ -72,6 +76,7 @@ impl Default for SimConfig {
             max_token_ttl: 86_400 * 30,
             users: vec![(DEMO_USER.into(), DEMO_PASSWORD.into())],
             api_keys: vec![],
+            stormdesk_pack: true,
         }
     }
 }

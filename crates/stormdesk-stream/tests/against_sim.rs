@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use stormdesk_client::model::MatchAndExecuteRequest;
+use stormdesk_client::{AliasCache, CommandRequest};
 use stormdesk_client::{Credentials, Profile, Secret, St2Client};
 use stormdesk_routing::{source_context, Destination, Route};
 use stormdesk_sim::{SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
@@ -49,7 +49,7 @@ fn config(heartbeat_ms: u64) -> ListenerConfig {
 }
 
 async fn start(client: &Arc<St2Client>, request: &str, command: &str) -> String {
-    let req = MatchAndExecuteRequest {
+    let req = CommandRequest {
         command: command.into(),
         user: "tester".into(),
         source_channel: Destination::Pane {
@@ -58,10 +58,10 @@ async fn start(client: &Arc<St2Client>, request: &str, command: &str) -> String 
         .encode(),
         notification_route: Some(ROUTE.into()),
         source_context: Some(source_context(request, "test")),
-        ..Default::default()
     };
+    let aliases = AliasCache::load(Arc::clone(client)).await.unwrap();
     client
-        .match_and_execute(&req)
+        .run_command(&aliases, &req)
         .await
         .unwrap()
         .remove(0)
