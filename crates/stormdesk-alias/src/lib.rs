@@ -5,6 +5,7 @@ mod error;
 pub mod matcher;
 pub mod model;
 pub mod parser;
+pub mod render;
 pub mod suggest;
 mod tokens;
 

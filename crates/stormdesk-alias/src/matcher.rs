@@ -157,6 +157,25 @@ impl AliasIndex {
             .find(|a| a.name == name || a.reference() == name)
     }
 
+    /// The alias an execution was started through: its context's
+    /// `action_alias_ref` (`{id, name}`), by id, else by name in its pack.
+    pub fn alias_for_execution(&self, context: &serde_json::Value) -> Option<&Alias> {
+        let r = context.get("action_alias_ref")?;
+        let id = r.get("id").and_then(serde_json::Value::as_str);
+        let name = r.get("name").and_then(serde_json::Value::as_str);
+        let pack = context.get("pack").and_then(serde_json::Value::as_str);
+        id.and_then(|id| {
+            self.aliases
+                .iter()
+                .find(|a| a.other.get("id").and_then(serde_json::Value::as_str) == Some(id))
+        })
+        .or_else(|| {
+            self.aliases
+                .iter()
+                .find(|a| Some(a.name.as_str()) == name && pack.is_none_or(|p| p == a.pack))
+        })
+    }
+
     /// Representations that StackStorm itself could not compile either
     /// (compiles every regex: for diagnostics, not for the hot path).
     pub fn invalid_formats(&self) -> Vec<(&Alias, AliasError)> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+use stormdesk_alias::render::alias_result_text;
 use stormdesk_client::model::Execution;
 use stormdesk_client::ClientError;
 use stormdesk_client::{AliasCache, CommandRequest};
@@ -254,11 +255,14 @@ pub async fn exec(
         command,
         json!({"request": request}),
     );
-    let run = async {
-        let aliases = AliasCache::load(Arc::clone(client)).await?;
-        client.run_command(&aliases, &req).await
+    let ran = match AliasCache::load(Arc::clone(client)).await {
+        Ok(aliases) => client
+            .run_command(&aliases, &req)
+            .await
+            .map(|r| (aliases, r)),
+        Err(e) => Err(e),
     };
-    let results = match run.await {
+    let (aliases, results) = match ran {
         Ok(r) => r,
         Err(e) => {
             rec.record(
@@ -340,7 +344,7 @@ pub async fn exec(
                             let e = client.get_execution(&id).await?;
                             if e.is_final() {
                                 waiting.retain(|w| *w != id);
-                                show_result(out, &rec, &e, None, &mut failed);
+                                show_result(out, &rec, &e, None, &aliases, &mut failed);
                             }
                         }
                     }
@@ -367,7 +371,14 @@ pub async fn exec(
                 } => {
                     if waiting.contains(&execution.id) {
                         waiting.retain(|w| *w != execution.id);
-                        show_result(out, &rec, &execution, message.as_deref(), &mut failed);
+                        show_result(
+                            out,
+                            &rec,
+                            &execution,
+                            message.as_deref(),
+                            &aliases,
+                            &mut failed,
+                        );
                     }
                 }
                 Delivery::ResultMessage { .. } | Delivery::Announcement { .. } => {}
@@ -390,10 +401,18 @@ fn show_result(
     rec: &Recorder,
     e: &Execution,
     message: Option<&str>,
+    aliases: &AliasCache,
     failed: &mut Vec<String>,
 ) {
+    // The announcement's text, else the alias's result.format rendered here
+    // (no notify rule for our route on this server), else the raw result.
     let text = message
         .map(str::to_string)
+        .or_else(|| {
+            serde_json::to_value(e)
+                .ok()
+                .and_then(|x| alias_result_text(&aliases.index(), &x))
+        })
         .unwrap_or_else(|| e.result_text());
     rec.record(
         EntryKind::Result,

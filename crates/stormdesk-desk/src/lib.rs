@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use stormdesk_alias::render::alias_result_text;
 use stormdesk_alias::{Palette, Suggestion};
 use stormdesk_client::model::Execution;
 use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
@@ -140,7 +141,8 @@ type Outbox = Arc<RwLock<Option<tokio::sync::mpsc::Sender<Outgoing>>>>;
 pub struct Desk {
     profile: Profile,
     client: Arc<St2Client>,
-    palette: RwLock<Palette>,
+    /// Shared with the delivery task: results are formatted with their alias.
+    palette: Arc<RwLock<Palette>>,
     history: Arc<History>,
     control: SessionControl,
     events: broadcast::Sender<DeskEvent>,
@@ -217,7 +219,7 @@ impl Desk {
     ) -> Result<Self, DeskError> {
         let history = Arc::new(History::open(history_path)?);
         let aliases = client.list_aliases().await?;
-        let palette = RwLock::new(Palette::new(aliases));
+        let palette = Arc::new(RwLock::new(Palette::new(aliases)));
         let (events, _) = broadcast::channel(1024);
         let notifier = Arc::new(stormdesk_notify::spawn(sink));
         let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
@@ -258,6 +260,7 @@ impl Desk {
             let policy = Arc::clone(&policy);
             let outbox = Arc::clone(&outbox);
             let name = profile.name.clone();
+            let palette = Arc::clone(&palette);
             tasks.push(tokio::spawn(async move {
                 loop {
                     let d = tokio::select! {
@@ -266,6 +269,7 @@ impl Desk {
                     };
                     let pol = *policy.read().unwrap_or_else(|e| e.into_inner());
                     let out = outbox.read().unwrap_or_else(|e| e.into_inner()).clone();
+                    let d = with_alias_format(&palette, d);
                     deliver(&history, &tx, &notifier, pol, out.as_ref(), &name, d).await;
                 }
                 session.stop().await;
@@ -472,6 +476,32 @@ impl Desk {
         for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }
+    }
+}
+
+/// A result that came without its chatops announcement (none yet, or no
+/// notify rule for our route on this server) reads as the alias's
+/// `result.format` says, rendered here as `chatops.format_execution_result`
+/// renders it. Without a format the result's own text is clearer in the pane
+/// than the chatops default template.
+fn with_alias_format(palette: &RwLock<Palette>, d: Delivery) -> Delivery {
+    match d {
+        Delivery::Result {
+            execution,
+            message: None,
+            request,
+        } => {
+            let formatted = serde_json::to_value(&execution).ok().and_then(|exec| {
+                let palette = palette.read().unwrap_or_else(|e| e.into_inner());
+                alias_result_text(palette.index(), &exec)
+            });
+            Delivery::Result {
+                execution,
+                message: formatted,
+                request,
+            }
+        }
+        other => other,
     }
 }
 

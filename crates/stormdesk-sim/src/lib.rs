@@ -11,7 +11,6 @@
 
 mod http;
 pub mod packs;
-mod render;
 pub mod state;
 
 use std::net::SocketAddr;

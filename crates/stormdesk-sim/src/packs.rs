@@ -114,6 +114,28 @@ impl PackSet {
                 _ => {}
             }
         }
+        // A pack that real StackStorm also loads keeps its simulations in
+        // `simulation.yaml` at its root (real StackStorm refuses unknown
+        // keys such as `x-simulation` in an action's metadata).
+        for (path, text) in &files {
+            let Some(pack) = path.parent().and_then(|r| roots.get(r)) else {
+                continue;
+            };
+            if path.file_name().and_then(|n| n.to_str()) != Some("simulation.yaml") {
+                continue;
+            }
+            let sims = yaml(path, text)?;
+            let sims = sims.as_object().ok_or_else(|| {
+                invalid(path, "simulation.yaml must map action names to simulations")
+            })?;
+            for (name, sim) in sims {
+                let action = set
+                    .actions
+                    .get_mut(&format!("{pack}.{name}"))
+                    .ok_or_else(|| invalid(path, &format!("no action {pack}.{name}")))?;
+                action.simulation = simulation(sim);
+            }
+        }
         set.aliases
             .sort_by(|a, b| (&a.pack, &a.name).cmp(&(&b.pack, &b.name)));
         for a in &set.aliases {
@@ -144,6 +166,26 @@ pub fn stable_id(kind: &str, reference: &str) -> String {
         h = h.wrapping_mul(0x100000001b3);
     }
     format!("5f{:022x}", u128::from(h) << 16 | 0x5d)
+}
+
+/// One action's `x-simulation` block (or its entry in `simulation.yaml`).
+fn simulation(sim: &Value) -> Simulation {
+    Simulation {
+        duration_ms: match sim.get("duration_ms") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => "500".into(),
+        },
+        status: sim
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        result: sim
+            .get("result")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+    }
 }
 
 fn action(path: &Path, text: &str, pack: &str, rel: &str) -> Result<Action, SimError> {
@@ -177,22 +219,7 @@ fn action(path: &Path, text: &str, pack: &str, rel: &str) -> Result<Action, SimE
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let simulation = Simulation {
-        duration_ms: match sim.get("duration_ms") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => "500".into(),
-        },
-        status: sim
-            .get("status")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        result: sim
-            .get("result")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default(),
-    };
+    let simulation = simulation(&sim);
     Ok(Action {
         reference,
         runner_type,

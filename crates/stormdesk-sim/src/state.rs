@@ -14,8 +14,8 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::packs::{Action, PackSet};
-use crate::render;
 use crate::SimConfig;
+use stormdesk_alias::render::{self, chatops_result, ResultMessage};
 
 /// One frame on the stream: `event: NAME\ndata: JSON\n\n`.
 #[derive(Debug, Clone)]
@@ -478,13 +478,15 @@ impl SimState {
                 Value::String(t) => render::render_lenient(t, &ctx).unwrap_or_else(|e| e),
                 other => other.to_string(),
             };
-            let value = if matches!(
-                k.as_str(),
-                "stdout" | "stderr" | "result" | "output" | "body"
-            ) {
+            // Text fields stay text; anything else that reads as JSON (a
+            // return code, a workflow's output object) is that JSON.
+            let value = if matches!(k.as_str(), "stdout" | "stderr" | "body") {
                 Value::String(rendered)
             } else {
-                serde_json::from_str(&rendered).unwrap_or(Value::String(rendered))
+                match serde_json::from_str::<Value>(&rendered) {
+                    Ok(v) if !v.is_string() => v,
+                    _ => Value::String(rendered),
+                }
             };
             result.insert(k.clone(), value);
         }
@@ -610,21 +612,12 @@ impl SimState {
         let alias = exec["context"]["action_alias_ref"]["name"]
             .as_str()
             .and_then(|n| self.index.aliases().iter().find(|a| a.name == n));
-        let alias_json = alias.map(Self::alias_json).unwrap_or(Value::Null);
-        let result_cfg = alias.and_then(|a| a.result.clone()).unwrap_or(Value::Null);
-        if result_cfg.get("enabled") == Some(&Value::Bool(false)) {
-            return;
-        }
-        let ctx = json!({"execution": exec, "alias": alias_json});
-        let template = result_cfg
-            .get("format")
-            .and_then(Value::as_str)
-            .unwrap_or(render::DEFAULT_RESULT_TEMPLATE);
-        let message = render::render_lenient(template, &ctx).unwrap_or_else(|e| e);
-        let extra = result_cfg
-            .get("extra")
-            .map(|x| render::render_values(x, &ctx).unwrap_or_else(|e| json!(e)))
-            .unwrap_or_else(|| json!({}));
+        let (message, extra) = match chatops_result(alias, exec) {
+            ResultMessage::Disabled => return,
+            ResultMessage::Formatted { text, extra } | ResultMessage::Default { text, extra } => {
+                (text, extra)
+            }
+        };
         let payload = json!({
             "extra": extra,
             "context": data["source_context"],
