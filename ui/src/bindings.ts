@@ -27,7 +27,12 @@ export type AuthKind = "password" | "api_key" | "token";
 
 export type IpcError = { kind: string, message: string, };
 
-export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, relay: RelayLinks, };
+export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, relay: RelayLinks, 
+/**
+ * The stream route results are announced on, and the server's notify
+ * rule for it (the stormdesk pack's), if it has one.
+ */
+stream_route: string, announcing_rule: string | null, };
 
 export type ProfileSummary = { name: string, base_url: string | null, auth: AuthKind, username: string | null, stream_route: string, has_secret: boolean, current: boolean, };
 

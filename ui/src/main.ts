@@ -164,6 +164,7 @@ export async function start(doc: Document = document): Promise<void> {
         void getStatus().then((st) => {
           setStatus(describe(st.connection), st.connection.state);
           settings.showLinks(st.relay);
+          settings.showAnnouncements(st);
         }, () => {});
         break;
       case "unread":
@@ -219,6 +220,7 @@ export async function start(doc: Document = document): Promise<void> {
     const st = await getStatus();
     setStatus(describe(st.connection), st.connection.state);
     settings.showLinks(st.relay);
+    settings.showAnnouncements(st);
   } catch (e) {
     if (isIpcError(e) && e.kind === "not_configured") {
       setStatus("not configured", "idle");

@@ -3,6 +3,7 @@
 // closes; every control is a plain form element.
 import {
   getPrefs,
+  getStatus,
   listProfiles,
   relaySecretsStored,
   removeProfile,
@@ -19,6 +20,7 @@ import {
   type Prefs,
   type ProfileSummary,
   type RelayLinks,
+  type Status,
   type Theme,
 } from "./types";
 
@@ -105,6 +107,21 @@ export class Settings {
     p.dataset.teams = links.teams.state;
   }
 
+  /** Whether the server announces results on our route (the stormdesk pack). */
+  showAnnouncements(st: Pick<Status, "stream_route" | "announcing_rule"> | null): void {
+    const p = this.doc.getElementById("announcements") as HTMLElement | null;
+    if (!p) return;
+    if (!st) {
+      p.textContent = "";
+      return;
+    }
+    p.textContent = st.announcing_rule
+      ? `Results on route "${st.stream_route}" are announced by StackStorm (rule ${st.announcing_rule}).`
+      : `StackStorm announces nothing on route "${st.stream_route}": Stormdesk formats results itself. ` +
+        "For results exactly as chat shows them, a StackStorm admin can install the stormdesk pack.";
+    p.dataset.announced = st.announcing_rule ? "yes" : "no";
+  }
+
   get isOpen(): boolean {
     return !this.root.hidden;
   }
@@ -113,7 +130,11 @@ export class Settings {
     this.returnFocus = this.doc.activeElement as HTMLElement | null;
     this.root.hidden = false;
     (this.profileForm.elements.namedItem("base_url") as HTMLInputElement).focus();
-    await Promise.all([this.loadProfiles(), this.loadPrefs()]);
+    await Promise.all([
+      this.loadProfiles(),
+      this.loadPrefs(),
+      getStatus().then((st) => this.showAnnouncements(st), () => {}),
+    ]);
   }
 
   close(): void {
@@ -209,7 +230,7 @@ export class Settings {
   private async use(name: string): Promise<void> {
     this.say("profile-msg", `Connecting to ${name}…`, "busy");
     try {
-      await switchProfile(name);
+      this.showAnnouncements(await switchProfile(name));
       this.say("profile-msg", `Connected to ${name}.`, "ok");
       await this.loadProfiles();
     } catch (e) {

@@ -171,28 +171,40 @@ pub async fn whoami(out: &Out, ctx: &Context) -> Result<ExitCode, CliError> {
     let url = profile.endpoints()?.api.to_string();
     let account = profile_account(&profile.name);
     let acc = account.clone();
-    let in_keyring = blocking(move |s| s.get(&acc).map(|x| x.is_some())).await?;
     let source = if std::env::var_os("ST2_AUTH_TOKEN").is_some() {
         "ST2_AUTH_TOKEN (environment)".to_string()
     } else if std::env::var_os("ST2_API_KEY").is_some() {
         "ST2_API_KEY (environment)".to_string()
-    } else if in_keyring {
-        store().describe(&account)
     } else {
-        "nowhere: log in with `stormdesk-cli login`".to_string()
+        // Only now does the keyring matter: a session without one still
+        // answers whoami for credentials from the environment.
+        match blocking(move |s| s.get(&acc).map(|x| x.is_some())).await? {
+            true => store().describe(&account),
+            false => "nowhere: log in with `stormdesk-cli login`".to_string(),
+        }
     };
-    let verified = match ctx.client().await {
-        Ok(c) => c
-            .alias_help(None, None, 1, 0)
-            .await
-            .map(|_| true)
-            .unwrap_or(false),
-        Err(_) => false,
+    let client = ctx.client().await.ok();
+    let verified = match &client {
+        Some(c) => c.alias_help(None, None, 1, 0).await.is_ok(),
+        None => false,
+    };
+    // Whether results on our route come back as chatops announcements.
+    let rule = match (&client, verified) {
+        (Some(c), true) => c.announcing_rule(&profile.stream_route).await.ok(),
+        _ => None,
+    };
+    let announcements = match &rule {
+        Some(Some(r)) => format!("announced on route {} by rule {r}", profile.stream_route),
+        Some(None) => format!(
+            "none on route {}: results are formatted here (install the stormdesk pack for StackStorm's own)",
+            profile.stream_route
+        ),
+        None => "unknown (not connected)".to_string(),
     };
     let auth = serde_json::to_value(profile.auth).unwrap_or_default();
-    out.record(&json!({"profile": profile.name, "url": url, "user": profile.username, "auth": auth, "secret_in": source, "verified": verified}));
+    out.record(&json!({"profile": profile.name, "url": url, "user": profile.username, "auth": auth, "secret_in": source, "verified": verified, "stream_route": profile.stream_route, "announcing_rule": rule.clone().flatten()}));
     out.line(format!(
-        "profile: {}\nurl: {url}\nuser: {}\nauth: {}\nsecret: {source}\nverified: {}",
+        "profile: {}\nurl: {url}\nuser: {}\nauth: {}\nsecret: {source}\nverified: {}\nannouncements: {announcements}",
         profile.name,
         profile.username.as_deref().unwrap_or("(none)"),
         auth.as_str().unwrap_or(""),

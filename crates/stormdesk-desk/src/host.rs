@@ -200,6 +200,8 @@ impl<S: Sink + Clone> Host<S> {
             connection: desk.connection_state(),
             unread: self.unread.load(Ordering::Relaxed),
             relay: self.relay_links(),
+            stream_route: desk.profile().stream_route.clone(),
+            announcing_rule: desk.announcing_rule(),
         })
     }
 

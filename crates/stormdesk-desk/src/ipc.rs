@@ -56,6 +56,10 @@ pub struct Status {
     pub connection: ConnectionState,
     pub unread: u32,
     pub relay: RelayLinks,
+    /// The stream route results are announced on, and the server's notify
+    /// rule for it (the stormdesk pack's), if it has one.
+    pub stream_route: String,
+    pub announcing_rule: Option<String>,
 }
 
 /// A profile as Settings lists it. Whether a secret is stored, never the

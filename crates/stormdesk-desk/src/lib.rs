@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use stormdesk_alias::render::alias_result_text;
+use stormdesk_alias::render::{alias_result_text, chatops_result};
 use stormdesk_alias::{Palette, Suggestion};
 use stormdesk_client::model::Execution;
 use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
@@ -136,6 +136,7 @@ pub struct Outgoing {
 }
 
 type Outbox = Arc<RwLock<Option<tokio::sync::mpsc::Sender<Outgoing>>>>;
+type Relayed = Arc<Mutex<std::collections::HashMap<String, Destination>>>;
 
 /// The desk for one profile.
 pub struct Desk {
@@ -150,6 +151,12 @@ pub struct Desk {
     policy: Arc<RwLock<NotifyPolicy>>,
     /// Where Slack/Teams-addressed announcements go while a relay runs.
     outbox: Outbox,
+    /// Executions run for a chat user, and the conversation they came from.
+    relayed: Relayed,
+    /// The notify rule that announces results on our route, if the server
+    /// has one (the stormdesk pack's); without it, relayed results are
+    /// formatted and sent back here.
+    announcing_rule: Arc<RwLock<Option<String>>>,
     cancel: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     session_stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
@@ -224,6 +231,10 @@ impl Desk {
         let notifier = Arc::new(stormdesk_notify::spawn(sink));
         let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
         let outbox: Outbox = Arc::default();
+        let relayed: Relayed = Arc::default();
+        let announcing_rule = Arc::new(RwLock::new(
+            announcing_rule_of(&client, &profile.stream_route).await,
+        ));
         let cancel = CancellationToken::new();
         let mut session = StreamSession::start(
             Arc::clone(&client),
@@ -261,6 +272,8 @@ impl Desk {
             let outbox = Arc::clone(&outbox);
             let name = profile.name.clone();
             let palette = Arc::clone(&palette);
+            let relayed = Arc::clone(&relayed);
+            let announcing = Arc::clone(&announcing_rule);
             tasks.push(tokio::spawn(async move {
                 loop {
                     let d = tokio::select! {
@@ -269,6 +282,13 @@ impl Desk {
                     };
                     let pol = *policy.read().unwrap_or_else(|e| e.into_inner());
                     let out = outbox.read().unwrap_or_else(|e| e.into_inner()).clone();
+                    if let Some(tx) = out.as_ref() {
+                        let announced = announcing
+                            .read()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .is_some();
+                        reply_to_chat(&relayed, &palette, announced, tx, &d).await;
+                    }
                     let d = with_alias_format(&palette, d);
                     deliver(&history, &tx, &notifier, pol, out.as_ref(), &name, d).await;
                 }
@@ -285,6 +305,8 @@ impl Desk {
             notifier,
             policy,
             outbox,
+            relayed,
+            announcing_rule,
             cancel,
             tasks: Mutex::new(tasks),
             session_stop: Mutex::new(Some(stop_tx)),
@@ -309,6 +331,11 @@ impl Desk {
     /// Reload aliases from the server (after a pack change).
     pub async fn refresh_aliases(&self) -> Result<usize, DeskError> {
         AliasSource::refresh(self).await?;
+        let rule = announcing_rule_of(&self.client, &self.profile.stream_route).await;
+        *self
+            .announcing_rule
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = rule;
         Ok(self
             .palette
             .read()
@@ -446,6 +473,28 @@ impl Desk {
         *self.outbox.write().unwrap_or_else(|e| e.into_inner()) = tx;
     }
 
+    /// Follow executions started for a chat conversation: their statuses
+    /// and result reach the pane, and — when this server announces nothing
+    /// on our route — the result goes back to the conversation from here.
+    pub async fn track_relayed(&self, origin: &Destination, execution_ids: &[String]) {
+        for id in execution_ids {
+            self.relayed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id.clone(), origin.clone());
+            self.control.track(id, None).await;
+        }
+    }
+
+    /// The server's notify rule for our route (the stormdesk pack's), as
+    /// last checked.
+    pub fn announcing_rule(&self) -> Option<String> {
+        self.announcing_rule
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Which notices reach the desktop.
     pub fn set_notify_policy(&self, policy: NotifyPolicy) {
         *self.policy.write().unwrap_or_else(|e| e.into_inner()) = policy;
@@ -476,6 +525,56 @@ impl Desk {
         for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }
+    }
+}
+
+/// Which rule announces results on `route` (None also when the server
+/// cannot say: results are then formatted here, which is never wrong).
+async fn announcing_rule_of(client: &St2Client, route: &str) -> Option<String> {
+    match client.announcing_rule(route).await {
+        Ok(rule) => rule,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot tell whether StackStorm announces on route {route}");
+            None
+        }
+    }
+}
+
+/// A relayed execution ended: with no announcement coming (no notify rule
+/// for our route), send the chatops-formatted result to its conversation.
+async fn reply_to_chat(
+    relayed: &Relayed,
+    palette: &RwLock<Palette>,
+    announced: bool,
+    outbox: &tokio::sync::mpsc::Sender<Outgoing>,
+    d: &Delivery,
+) {
+    let Delivery::Result { execution, .. } = d else {
+        return;
+    };
+    let origin = relayed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&execution.id);
+    let (Some(origin), false) = (origin, announced) else {
+        return;
+    };
+    let Ok(exec) = serde_json::to_value(execution) else {
+        return;
+    };
+    let message = {
+        let palette = palette.read().unwrap_or_else(|e| e.into_inner());
+        let alias = palette.index().alias_for_execution(&execution.context);
+        chatops_result(alias, &exec)
+    };
+    if let Some(text) = message.text() {
+        let _ = outbox
+            .send(Outgoing {
+                destination: Route::To(origin),
+                message: text.to_string(),
+                extra: message.extra(),
+            })
+            .await;
     }
 }
 

@@ -303,6 +303,7 @@ pub async fn start(
                         d.history().forget_conversation(&reference).map(|_| ()).map_err(crate::DeskError::from)
                     }
                     RelayEvent::Ran { user_id, command, origin, execution_ids, acks } => {
+                        d.track_relayed(&origin, &execution_ids).await;
                         let kind = origin.service();
                         let data = json!({"origin": kind, "chat_user": user_id});
                         let mut r = d.record(EntryKind::Command, None, &command, json!({"origin": kind, "chat_user": user_id, "executions": execution_ids})).map(|_| ());

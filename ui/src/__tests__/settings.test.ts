@@ -161,4 +161,26 @@ describe("settings", () => {
     expect(buttons()).toHaveLength(0);
     expect(document.getElementById("profile-msg")!.textContent).toBe("Removed old (and its secret in the keyring).");
   });
+
+  it("says whether StackStorm announces results on the profile's route", async () => {
+    let rule: string | null = null;
+    mockIPC((cmd) => {
+      if (cmd === "list_profiles") return [work];
+      if (cmd === "get_prefs") return prefs;
+      if (cmd === "relay_secrets_stored") return [];
+      if (cmd === "get_status") return { stream_route: "stormdesk", announcing_rule: rule };
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    await s.open();
+    const p = document.getElementById("announcements")!;
+    expect(p.dataset.announced).toBe("no");
+    expect(p.textContent).toContain('announces nothing on route "stormdesk"');
+    expect(p.textContent).toContain("stormdesk pack");
+    rule = "stormdesk.notify_stormdesk";
+    s.close();
+    await s.open();
+    expect(p.dataset.announced).toBe("yes");
+    expect(p.textContent).toContain("rule stormdesk.notify_stormdesk");
+  });
 });
