@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{alias_error, ApiError, SimState};
+use stormdesk_alias::render::py_repr;
 
 #[derive(Clone)]
 pub struct App {
@@ -210,7 +211,7 @@ impl BodySchema {
             if !ok {
                 return Err(ApiError::new(
                     400,
-                    format!("{} is not of type '{ty}'", python_repr(v)),
+                    format!("{} is not of type '{ty}'", py_repr(v)),
                 ));
             }
         }
@@ -236,29 +237,6 @@ impl BodySchema {
                 ),
             )),
         }
-    }
-}
-
-/// A JSON value as Python's `repr` shows the decoded value (jsonschema's
-/// messages use it).
-fn python_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::String(s) => format!("'{s}'"),
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(python_repr).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(o) => format!(
-            "{{{}}}",
-            o.iter()
-                .map(|(k, v)| format!("'{k}': {}", python_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        n => n.to_string(),
     }
 }
 

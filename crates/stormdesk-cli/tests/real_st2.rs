@@ -1,0 +1,441 @@
+//! The CLI against real StackStorm (`tests/real-st2/run.sh` brings it up from
+//! `../shared/real-st2` with the conformance pack, and runs this twice:
+//! without and with the stormdesk pack). Credentials go to a real
+//! gnome-keyring (run inside `dbus-run-session -- scripts/with-daemons.sh`).
+//! Built only with `real-st2`.
+#![cfg(feature = "real-st2")]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+mod common;
+use common::text;
+
+const USER: &str = "st2admin";
+const PASSWORD: &str = "Ch@ngeMe";
+
+fn url() -> String {
+    std::env::var("STORMDESK_REAL_ST2_URL")
+        .expect("STORMDESK_REAL_ST2_URL: run tests/real-st2/run.sh")
+}
+
+/// Whether the stormdesk pack (notify rule for our route) is installed.
+fn pack_present() -> bool {
+    match std::env::var("STORMDESK_REAL_ST2_PACK").as_deref() {
+        Ok("present") => true,
+        Ok("absent") => false,
+        other => panic!("STORMDESK_REAL_ST2_PACK must be present or absent, not {other:?}"),
+    }
+}
+
+fn cli(home: &Path) -> Command {
+    let mut c = common::cli(home);
+    c.env("STORMDESK_KEYRING_SERVICE", "stormdesk-real-st2-test")
+        .env("XDG_DATA_HOME", home.join("data"));
+    c
+}
+
+fn run(mut c: Command, stdin: &str) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The CLI with the given environment on top of a clean one.
+fn with_env(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut c = cli(home);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(args);
+    run(c, "")
+}
+
+/// A token straight from st2auth, as the st2 CLI would get one.
+fn token() -> String {
+    let out = Command::new("curl")
+        .args(["-sf", "-X", "POST", "-u", &format!("{USER}:{PASSWORD}")])
+        .arg(format!("{}/auth/v1/tokens", url()))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("token JSON");
+    v["token"].as_str().unwrap().to_string()
+}
+
+/// What the server's own matcher says of a command (`POST actionalias/match`).
+fn server_match(token: &str, command: &str) -> (u16, Value) {
+    let out = Command::new("curl")
+        .args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST"])
+        .args(["-H", &format!("X-Auth-Token: {token}")])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["-d", &json!({ "command": command }).to_string()])
+        .arg(format!("{}/api/v1/actionalias/match", url()))
+        .output()
+        .unwrap();
+    let t = text(&out.stdout);
+    let (body, code) = t.rsplit_once('\n').unwrap();
+    (
+        code.trim().parse().unwrap(),
+        serde_json::from_str(body).unwrap(),
+    )
+}
+
+#[test]
+fn login_exec_whoami_logout_with_a_password_in_the_real_keyring() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+
+    // A wrong password: a clear error, exit 2, nothing stored, no echo.
+    let mut c = cli(h);
+    c.args([
+        "--profile",
+        "real",
+        "login",
+        "--url",
+        &url(),
+        "--username",
+        USER,
+        "--password-stdin",
+    ]);
+    let o = run(c, "not-the-password\n");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains("refused the credentials"), "{err}");
+    assert!(!err.contains("not-the-password") && !text(&o.stdout).contains("not-the-password"));
+
+    let mut c = cli(h);
+    c.args([
+        "--profile",
+        "real",
+        "login",
+        "--url",
+        &url(),
+        "--username",
+        USER,
+        "--password-stdin",
+    ]);
+    let o = run(c, &format!("{PASSWORD}\n"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let cfg = std::fs::read_to_string(h.join(".config/stormdesk/config.toml")).unwrap();
+    assert!(!cfg.contains(PASSWORD));
+
+    let who = with_env(h, &[], &["--profile", "real", "whoami"]);
+    let w = text(&who.stdout);
+    assert!(
+        w.contains("user: st2admin") && w.contains("verified: yes"),
+        "{w}"
+    );
+    let announced = if pack_present() {
+        "by rule stormdesk.notify_stormdesk"
+    } else {
+        "none on route stormdesk"
+    };
+    assert!(w.contains(announced), "{w}");
+
+    // The alias's result.format, whether StackStorm announced it or not.
+    let o = with_env(
+        h,
+        &[],
+        &[
+            "--profile",
+            "real",
+            "exec",
+            "--wait",
+            "--",
+            "conf",
+            "greet",
+            "bob",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("Greeting bob (stormdesk_conformance.conf_greet)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[succeeded] stormdesk_conformance.greet"),
+        "{out}"
+    );
+    assert!(out.contains("Greeting done: hello bob"), "{out}");
+
+    let bye = with_env(h, &[], &["--profile", "real", "logout"]);
+    assert_eq!(bye.status.code(), Some(0), "{}", text(&bye.stderr));
+    let who = with_env(h, &[], &["--profile", "real", "whoami"]);
+    assert!(
+        text(&who.stdout).contains("secret: nowhere"),
+        "{}",
+        text(&who.stdout)
+    );
+    let o = with_env(h, &[], &["--profile", "real", "aliases"]);
+    assert_eq!(o.status.code(), Some(2), "logged out: {}", text(&o.stdout));
+}
+
+#[test]
+fn api_key_and_token_auth_list_and_run() {
+    let home = tempfile::tempdir().unwrap();
+    let t = token();
+    // An API key made by the server for this test.
+    let out = Command::new("curl")
+        .args(["-sf", "-X", "POST", "-H", &format!("X-Auth-Token: {t}")])
+        .args([
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &json!({"user": USER, "metadata": {"made_by": "stormdesk conformance"}}).to_string(),
+        ])
+        .arg(format!("{}/api/v1/apikeys", url()))
+        .output()
+        .unwrap();
+    let key: Value = serde_json::from_slice(&out.stdout).expect("api key JSON");
+    let key = key["key"].as_str().unwrap().to_string();
+
+    let base = url();
+    let o = with_env(
+        home.path(),
+        &[("ST2_BASE_URL", &base), ("ST2_API_KEY", &key)],
+        &[
+            "--skip-config",
+            "aliases",
+            "--pack",
+            "stormdesk_conformance",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let listed = text(&o.stdout);
+    assert!(listed.contains("conf greet"), "{listed}");
+    assert!(
+        !listed.contains("conf off"),
+        "a disabled alias is not offered: {listed}"
+    );
+
+    let o = with_env(
+        home.path(),
+        &[("ST2_BASE_URL", &base), ("ST2_API_KEY", &key)],
+        &[
+            "--skip-config",
+            "exec",
+            "--wait",
+            "--",
+            "conf",
+            "count",
+            "to",
+            "4",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("1+2+3+4"), "{}", text(&o.stdout));
+
+    // A token, JSON lines out: the ack and the result as records.
+    let o = with_env(
+        home.path(),
+        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &[
+            "--skip-config",
+            "--json",
+            "exec",
+            "--",
+            "conf",
+            "greet",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let ack: Value = text(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["event"] == "ack")
+        .expect("an ack record");
+    let id = ack["execution"].as_str().unwrap().to_string();
+
+    // execution get: the same execution, from the server.
+    let mut status = String::new();
+    for _ in 0..50 {
+        let o = with_env(
+            home.path(),
+            &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+            &["--skip-config", "execution", "get", &id],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        status = text(&o.stdout);
+        if status.contains("succeeded") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        status.contains(&id) && status.contains("succeeded"),
+        "{status}"
+    );
+    assert!(status.contains("hello json"), "{status}");
+
+    // A bad token: a clear error, exit 2.
+    let o = with_env(
+        home.path(),
+        &[
+            ("ST2_BASE_URL", &base),
+            ("ST2_AUTH_TOKEN", "0123456789abcdef"),
+        ],
+        &["--skip-config", "aliases"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("refused the credentials"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// Unknown, ambiguous and disabled: exit 1 with StackStorm's own reason —
+/// the very words the server's matcher gives for the same command.
+#[test]
+fn refusals_carry_stackstorms_reason_word_for_word() {
+    let home = tempfile::tempdir().unwrap();
+    let t = token();
+    let base = url();
+    for command in ["conf nothing at all", "conf twin x", "conf off"] {
+        let (code, body) = server_match(&t, command);
+        assert_eq!(code, 400, "{command}: {body}");
+        let reason = body["faultstring"].as_str().unwrap().to_string();
+        let args: Vec<&str> = ["--skip-config", "exec", "--"]
+            .into_iter()
+            .chain(command.split(' '))
+            .collect();
+        let o = with_env(
+            home.path(),
+            &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+            &args,
+        );
+        assert_eq!(o.status.code(), Some(1), "{command}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(&reason),
+            "{command}: ours {err:?}, StackStorm's {reason:?}"
+        );
+    }
+    // A failed execution: exit 1, its stderr shown.
+    let o = with_env(
+        home.path(),
+        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &["--skip-config", "exec", "--wait", "--", "conf", "fail"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout).contains("[failed] stormdesk_conformance.fail"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(text(&o.stdout).contains("boom"), "{}", text(&o.stdout));
+    // match_multiple runs through match_and_execute (no source_context).
+    let o = with_env(
+        home.path(),
+        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &[
+            "--skip-config",
+            "exec",
+            "--wait",
+            "--",
+            "conf",
+            "wave",
+            "all",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("hello all"), "{}", text(&o.stdout));
+}
+
+/// `listen` hears our route's announcement only where a notify rule exists;
+/// `history` keeps what `exec` did.
+#[test]
+fn listen_and_history() {
+    let home = tempfile::tempdir().unwrap();
+    let t = token();
+    let base = url();
+    let mut listen = cli(home.path());
+    listen
+        .env("ST2_BASE_URL", &base)
+        .env("ST2_AUTH_TOKEN", &t)
+        .args(["--skip-config", "listen"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = listen.spawn().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    // Connection states come on stderr, events on stdout: read both.
+    fn pump(r: impl std::io::Read + Send + 'static, tx: std::sync::mpsc::Sender<String>) {
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(r).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    pump(child.stdout.take().unwrap(), tx.clone());
+    pump(child.stderr.take().unwrap(), tx);
+    let mut heard = Vec::new();
+    let mut wait_for = |what: &str, secs: u64| -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(l) => {
+                    let hit = l.contains(what);
+                    heard.push(l);
+                    if hit {
+                        return true;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        false
+    };
+    assert!(wait_for("connection: \"live\"", 20), "the stream is live");
+    let o = with_env(
+        home.path(),
+        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &[
+            "--skip-config",
+            "exec",
+            "--wait",
+            "--",
+            "conf",
+            "greet",
+            "listener",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(wait_for("[succeeded] stormdesk_conformance.greet", 20));
+    // The chatops chain takes a few seconds after the end; without a rule
+    // for our route nothing comes in that time.
+    let announcement = "[announcement stormdesk] Greeting done: hello listener";
+    let announced = wait_for(announcement, if pack_present() { 30 } else { 10 });
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(announced, pack_present(), "{heard:#?}");
+
+    let o = with_env(
+        home.path(),
+        &[],
+        &["--skip-config", "history", "--limit", "20"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let h = text(&o.stdout);
+    assert!(
+        h.contains("conf greet listener") && h.contains("Greeting done: hello listener"),
+        "{h}"
+    );
+}
