@@ -29,7 +29,9 @@ pub enum Credentials {
     None,
 }
 
-/// Renew a token this long before StackStorm says it expires.
+/// Renew a token this long before StackStorm says it expires (or a tenth
+/// of its lifetime, for short-lived tokens: a 30 s token is used for 27 s,
+/// not renewed on every call).
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
 const PAGE_SIZE: u32 = 100;
 
@@ -37,12 +39,25 @@ const PAGE_SIZE: u32 = 100;
 struct CachedToken {
     token: Secret,
     expiry: Option<OffsetDateTime>,
+    margin: Duration,
 }
 
 impl CachedToken {
+    fn new(token: Secret, expiry: Option<OffsetDateTime>) -> Self {
+        let lifetime = expiry
+            .map(|e| e - OffsetDateTime::now_utc())
+            .and_then(|d| Duration::try_from(d).ok())
+            .unwrap_or_default();
+        Self {
+            token,
+            expiry,
+            margin: RENEW_MARGIN.min(lifetime / 10),
+        }
+    }
+
     fn fresh(&self) -> bool {
         match self.expiry {
-            Some(e) => OffsetDateTime::now_utc() + RENEW_MARGIN < e,
+            Some(e) => OffsetDateTime::now_utc() + self.margin < e,
             None => true,
         }
     }
@@ -170,10 +185,7 @@ impl St2Client {
                     .await?;
                 let expiry = t.expiry.as_deref().and_then(parse_timestamp);
                 let token = t.token.clone();
-                *cached = Some(CachedToken {
-                    token: t.token,
-                    expiry,
-                });
+                *cached = Some(CachedToken::new(t.token, expiry));
                 Ok(vec![("X-Auth-Token", token)])
             }
         }

@@ -112,14 +112,18 @@ async fn a_token_about_to_expire_is_renewed_before_use() {
         &Profile::for_base_url("t", &sim.base_url()),
         password(),
         ClientOptions {
-            token_ttl: Some(30), // inside the renewal margin: renewed every call
+            // Renewed a tenth of its lifetime before it ends.
+            token_ttl: Some(2),
             ..ClientOptions::default()
         },
     )
     .unwrap();
     c.list_aliases().await.unwrap();
     c.list_aliases().await.unwrap();
-    assert_eq!(sim.state().tokens_issued(), 2);
+    assert_eq!(sim.state().tokens_issued(), 1, "a fresh token is reused");
+    tokio::time::sleep(Duration::from_millis(1850)).await;
+    c.list_aliases().await.unwrap();
+    assert_eq!(sim.state().tokens_issued(), 2, "renewed before it expired");
 }
 
 #[tokio::test]

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The conformance suite against real StackStorm.
+#
+# Brings up the real StackStorm of ../shared/real-st2 (st2 from source,
+# RabbitMQ, the chatops pack, nginx's layout on 127.0.0.1:8080) with the
+# conformance pack of tests/real-st2/packs, then runs, in this order:
+#   1. the CLI and the desk (no window) against it, without the stormdesk pack
+#   2. the same with the stormdesk pack installed (announcements on our route)
+#   3. the simulator's golden exchanges, recorded afresh from the real server
+#   4. the alias engine against StackStorm's own Python code (differential)
+#   5. the real st2 CLI against the real server (side by side with the simulator)
+# Needs: scripts/deps.sh done (dbus, gnome-keyring, notification daemon, Xvfb).
+# Env: ST2_ROOT (default /tmp/real-st2), STORMDESK_SHARED (default ../shared),
+#      DIFF_CASES (differential cases, default 4000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+shared=${STORMDESK_SHARED:-$(cd .. && pwd)/shared}
+recipe=$shared/real-st2
+[ -x "$recipe/start.sh" ] || { echo "no real-st2 recipe at $recipe (set STORMDESK_SHARED)" >&2; exit 2; }
+export ST2_ROOT=${ST2_ROOT:-/tmp/real-st2}
+t0=$(date +%s)
+log() { echo "[real-st2 $(( $(date +%s) - t0 ))s] $*"; }
+
+if [ ! -x "$ST2_ROOT/venv/bin/st2api" ] || [ ! -x "$ST2_ROOT/clivenv/bin/st2" ]; then
+  log "setting up real StackStorm in $ST2_ROOT (once)"
+  "$recipe/setup.sh"
+fi
+packs=$ST2_ROOT/opt/stackstorm/packs
+# Our packs: the conformance pack now; the stormdesk pack only in phase 2.
+rm -rf "$packs/stormdesk" "$packs/stormdesk_conformance"
+cp -r tests/real-st2/packs/stormdesk_conformance "$packs/"
+FRESH=1 "$recipe/start.sh"
+trap '"$recipe/stop.sh" >/dev/null 2>&1 || true' EXIT
+export STORMDESK_REAL_ST2_URL=http://127.0.0.1:8080
+token=$(cat "$ST2_ROOT/run/token")
+
+register() { # pack
+  curl -sf -X POST -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
+    "$STORMDESK_REAL_ST2_URL/api/v1/packs/register" -d "{\"packs\": [\"$1\"]}" >/dev/null
+}
+
+suite() { # phase
+  log "CLI and desk against real StackStorm, stormdesk pack $1"
+  STORMDESK_REAL_ST2_PACK=$1 dbus-run-session -- scripts/with-daemons.sh \
+    cargo test -p stormdesk-cli -p stormdesk-desk --features stormdesk-cli/real-st2,stormdesk-desk/real-st2 \
+    --test real_st2 -- --test-threads=1
+}
+
+suite absent
+cp -r st2-pack/stormdesk "$packs/"
+register stormdesk
+suite present
+
+log "the simulator against exchanges recorded from the real server now"
+python3 tests/real-st2/golden.py record --url "$STORMDESK_REAL_ST2_URL" --out target/golden-real.json
+python3 tests/real-st2/golden.py compare target/golden-real.json tests/golden/exchanges.json
+cargo test -p stormdesk-sim --test golden
+
+log "the alias engine against StackStorm's own (differential)"
+cargo build -q -p stormdesk-alias --example alias-oracle
+"$ST2_ROOT/venv/bin/python" tests/real-st2/differential.py \
+  --cases "${DIFF_CASES:-4000}" --seed "${DIFF_SEED:-$(date +%s)}" \
+  --ours "$repo/target/debug/examples/alias-oracle"
+
+log "the real st2 CLI against the real server"
+ST2_CLI="$ST2_ROOT/clivenv/bin/st2" tests/st2-cli-fidelity.sh --real "$STORMDESK_REAL_ST2_URL"
+
+log "all passed"
