@@ -24,6 +24,14 @@ pub enum AliasError {
         /// `pack.name: representation` of every candidate.
         candidates: Vec<String>,
     },
+    /// One enabled alias's format breaks StackStorm's matcher for every
+    /// command (`match_command_to_alias` compiles them all and fails on it).
+    #[error("alias {alias} has a format StackStorm cannot use (\"{format}\": {reason}); StackStorm matches no command while it is enabled: fix or disable it")]
+    BrokenAlias {
+        alias: String,
+        format: String,
+        reason: String,
+    },
     #[error("Action alias with name \"{0}\" is disabled.")]
     Disabled(String),
     #[error("Format string \"{format}\" is not available on the alias \"{alias}\"")]

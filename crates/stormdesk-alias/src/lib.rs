@@ -1,6 +1,7 @@
 //! StackStorm action aliases, offline: the format parser and the matcher give
 //! the answers StackStorm's API would, without a round-trip.
 
+mod anchors;
 mod error;
 pub mod matcher;
 pub mod model;

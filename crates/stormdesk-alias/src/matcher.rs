@@ -219,13 +219,76 @@ impl AliasIndex {
         out
     }
 
+    /// StackStorm's matcher compiles every format of the aliases in a pass
+    /// and fails on the first it cannot compile, whatever the command: the
+    /// first such format among the aliases `filter` admits.
+    fn first_broken(&self, filter: impl Fn(&Alias) -> bool) -> Result<(), AliasError> {
+        for p in &self.patterns {
+            let alias = &self.aliases[p.alias];
+            if !filter(alias) {
+                continue;
+            }
+            let err = match &p.parser {
+                Err(e) => Some(e.clone()),
+                Ok(parser) => parser.validate().err(),
+            };
+            if let Some(AliasError::InvalidFormat { format, reason }) = err {
+                return Err(AliasError::BrokenAlias {
+                    alias: alias.reference(),
+                    format,
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `match_command_to_alias` as StackStorm runs it in a pass: a broken
+    /// format fails the pass, and so does a format whose match StackStorm
+    /// cannot read (KeyError); a command that does not fit is skipped.
+    fn pass<'a>(
+        &'a self,
+        command: &str,
+        filter: impl Fn(&Alias) -> bool + Copy,
+    ) -> Result<Vec<AliasMatch<'a>>, AliasError> {
+        self.first_broken(filter)?;
+        let prepared = PreparedCommand::new(command);
+        let mut out = Vec::new();
+        for pi in self.plausible(&prepared) {
+            let p = &self.patterns[pi];
+            let alias = &self.aliases[p.alias];
+            if !filter(alias) {
+                continue;
+            }
+            let Ok(parser) = &p.parser else { continue };
+            match parser.extract_prepared(&prepared) {
+                Ok(params) => out.push(AliasMatch {
+                    alias,
+                    display: p.display.as_deref(),
+                    representation: &p.representation,
+                    match_multiple: p.match_multiple,
+                    params,
+                }),
+                Err(AliasError::InvalidFormat { format, reason }) => {
+                    return Err(AliasError::BrokenAlias {
+                        alias: alias.reference(),
+                        format,
+                        reason,
+                    })
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(out)
+    }
+
     /// `get_matching_alias`: the one enabled alias the command is for.
     pub fn match_command(&self, command: &str) -> Result<AliasMatch<'_>, AliasError> {
-        let mut matches = self.candidates(command, |a| a.enabled && a.has_single_match());
+        let mut matches = self.pass(command, |a| a.enabled && a.has_single_match())?;
         let mut multiple = false;
         if matches.is_empty() {
             multiple = true;
-            matches = self.candidates(command, |a| a.enabled && a.has_match_multiple());
+            matches = self.pass(command, |a| a.enabled && a.has_match_multiple())?;
             if matches.is_empty() {
                 return Err(AliasError::NoPatterns {
                     command: command.to_string(),

@@ -99,7 +99,7 @@ impl FormatParser {
         let reg = REQUIRED_SUB.replace_all(&reg, |c: &regex::Captures| param_match(&c[1], &c[2]));
         let mut reg = python_to_rust_regex(&reg);
 
-        let (begins, ends) = anchors(&reg);
+        let (begins, ends) = crate::anchors::anchors(&reg);
         if !begins {
             reg = format!(r"^\s*{reg}");
         }
@@ -108,6 +108,12 @@ impl FormatParser {
         }
 
         let names = group_names(&reg, format)?;
+        if let Some(at) = global_flags_not_at_start(&reg) {
+            return Err(AliasError::InvalidFormat {
+                format: format.to_string(),
+                reason: format!("global flags not at the start of the expression at position {at}"),
+            });
+        }
         Ok(Self {
             format: format.to_string(),
             source: format!("(?s){reg}"),
@@ -209,6 +215,14 @@ impl FormatParser {
                 detail: None,
             });
         };
+        // A default StackStorm's substitution did not turn into a group (one
+        // with a line break): its `result[param[0]]` raises KeyError.
+        if let Some(lost) = self.optional.iter().find(|o| !self.names.contains(&o.name)) {
+            return Err(AliasError::InvalidFormat {
+                format: self.format.clone(),
+                reason: format!("KeyError: '{}'", lost.name),
+            });
+        }
         let mut result = Params::new();
         for name in &self.names {
             let value = caps
@@ -341,43 +355,36 @@ fn closes_quantifier(out: &str) -> bool {
     OPEN_QUANTIFIER.is_match(out)
 }
 
-/// `search_regex_tokens` for `^`/`\A` and `$`/`\Z`: does the pattern already
-/// anchor itself? Escapes and character classes do not count.
-fn anchors(reg: &str) -> (bool, bool) {
-    let mut begins = false;
-    let mut ends = false;
-    let mut chars = reg.chars().peekable();
+/// Python 3.11's `re` refuses global inline flags (`(?i)`) anywhere but at
+/// the very start; StackStorm puts `^\s*` before an unanchored format, so a
+/// format starting with one fails there too. The position, if so.
+fn global_flags_not_at_start(reg: &str) -> Option<usize> {
+    let chars: Vec<char> = reg.chars().collect();
     let mut in_class = false;
-    let mut class_start = false;
-    while let Some(c) = chars.next() {
-        if in_class {
-            if c == '\\' {
-                chars.next();
-            } else if c == ']' && !class_start {
-                in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => {
+                i += 2;
+                continue;
             }
-            class_start = false;
-            continue;
-        }
-        match c {
-            '\\' => match chars.next() {
-                Some('A') => begins = true,
-                Some('z') => ends = true,
-                _ => {}
-            },
-            '[' => {
-                in_class = true;
-                class_start = true;
-                if chars.peek() == Some(&'^') {
-                    chars.next();
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class && chars.get(i + 1) == Some(&'?') => {
+                let flags: String = chars[i + 2..]
+                    .iter()
+                    .take_while(|c| "aiLmsux".contains(**c))
+                    .collect();
+                let after = chars.get(i + 2 + flags.chars().count());
+                if !flags.is_empty() && after == Some(&')') && i > 0 {
+                    return Some(i + 2);
                 }
             }
-            '^' => begins = true,
-            '$' => ends = true,
             _ => {}
         }
+        i += 1;
     }
-    (begins, ends)
+    None
 }
 
 static GROUP_NAME: LazyLock<Regex> =
@@ -426,17 +433,10 @@ mod tests {
         assert_eq!(python_to_rust_regex("[{]"), "[{]");
     }
 
-    #[test]
-    fn anchors_are_found_outside_classes_only() {
-        assert_eq!(anchors("^a$"), (true, true));
-        assert_eq!(anchors("[^a]b[$]"), (false, false));
-        assert_eq!(anchors(r"\^a\$"), (false, false));
-        assert_eq!(anchors(r"\Aa\z"), (true, true));
-    }
-
     /// StackStorm's `TestSearchRegexTokens`, on our anchor scan.
     #[test]
     fn upstream_search_regex_tokens_cases() {
+        use crate::anchors::anchors;
         assert!(anchors("^asdf").0, "test_beginning_tokens");
         assert!(!anchors("^asdf").1, "test_no_ending_tokens");
         assert_eq!(

@@ -52,7 +52,20 @@ fn q_int(q: &[(String, String)], key: &str, default: i64) -> Result<i64, ApiErro
 fn q_paging(q: &[(String, String)]) -> Result<(i64, i64), ApiError> {
     let limit = q_int(q, "limit", 100)?;
     let offset = q_int(q, "offset", 0)?;
-    if offset < 0 || limit < -1 || limit == 0 {
+    // st2api's messages (`resource.py`).
+    if limit == 0 {
+        return Err(ApiError::new(
+            400,
+            format!("Limit, \"{limit}\" specified, must be a positive number or -1 for full result set."),
+        ));
+    }
+    if limit <= -2 {
+        return Err(ApiError::new(
+            400,
+            format!("Limit, \"{limit}\" specified, must be a positive number."),
+        ));
+    }
+    if offset < 0 {
         return Err(ApiError::new(
             400,
             "Limit, if specified, must be a positive number and offset must not be negative.",
@@ -503,9 +516,12 @@ async fn list_executions(
 }
 
 fn find_execution(app: &App, id: &str) -> Result<Value, ApiError> {
-    app.state
-        .execution(id)
-        .ok_or_else(|| ApiError::new(404, format!("Resource with a id \"{id}\" not found")))
+    app.state.execution(id).ok_or_else(|| {
+        ApiError::new(
+            404,
+            format!("Unable to identify resource with id \"{id}\"."),
+        )
+    })
 }
 
 async fn get_execution(

@@ -206,6 +206,7 @@ impl SimState {
             "expiry": timestamp(expiry),
             "id": self.new_id(),
             "metadata": {},
+            "service": false,
         }))
     }
 
@@ -218,7 +219,7 @@ impl SimState {
     pub fn user_for_token(&self, token: &str) -> Result<String, ApiError> {
         let tokens = self.tokens.lock().expect("lock");
         match tokens.get(token) {
-            None => Err(ApiError::new(401, "Unauthorized - Token not found.")),
+            None => Err(ApiError::new(401, "Unauthorized")),
             Some(t) if t.expiry <= OffsetDateTime::now_utc() => {
                 Err(ApiError::new(401, "Unauthorized - Token has expired."))
             }
@@ -258,8 +259,16 @@ impl SimState {
         &self.index
     }
 
+    /// An alias as `ActionAliasAPI` shows it: `ack`, `result`, `extra` and
+    /// `immutable_parameters` are `{}` when the file has none.
     pub fn alias_json(alias: &Alias) -> Value {
-        serde_json::to_value(alias).unwrap_or(Value::Null)
+        let mut v = serde_json::to_value(alias).unwrap_or(Value::Null);
+        if let Some(o) = v.as_object_mut() {
+            for k in ["ack", "result", "extra", "immutable_parameters"] {
+                o.entry(k).or_insert_with(|| json!({}));
+            }
+        }
+        v
     }
 
     // ---- executions ----
@@ -495,7 +504,10 @@ impl SimState {
             result.insert("failed".into(), json!(status != "succeeded"));
         }
         let end = OffsetDateTime::now_utc();
+        // StackStorm's size of the result: its compact JSON, in bytes.
+        let size = serde_json::to_string(&result).map_or(0, |t| t.len());
         exec["result"] = Value::Object(result);
+        exec["result_size"] = json!(size);
         exec["end_timestamp"] = json!(timestamp(end));
         exec["elapsed_seconds"] =
             json!(((end - started).as_seconds_f64() * 1000.0).round() / 1000.0);
@@ -638,7 +650,8 @@ pub fn alias_error(e: AliasError) -> ApiError {
     ApiError::new(400, e.to_string())
 }
 
-/// `action_param_utils.cast_params` plus the required-parameter check.
+/// `action_param_utils.cast_params` plus the required-parameter check, in
+/// StackStorm's words.
 fn cast_params(action: &Action, params: Params) -> Result<Params, ApiError> {
     let mut out = Params::new();
     for (k, v) in params {
@@ -648,34 +661,60 @@ fn cast_params(action: &Action, params: Params) -> Result<Params, ApiError> {
             .and_then(|s| s.get("type"))
             .and_then(Value::as_str)
             .unwrap_or("string");
+        let failed = |s: &str, why: String| {
+            ApiError::new(
+                400,
+                format!("Failed to cast value \"{s}\" (type: str) for parameter \"{k}\" of type \"{ty}\": {why}. Perhaps the value is of an invalid type?"),
+            )
+        };
         let cast = match (ty, &v) {
             (_, Value::Null) => Value::Null,
-            ("integer", Value::String(s)) => {
-                s.trim().parse::<i64>().map(Value::from).map_err(|_| {
-                    ApiError::new(
-                        400,
-                        format!("invalid literal for int() with base 10: '{s}'"),
-                    )
-                })?
+            // Python's int(): surrounding blanks and `_` between digits are fine.
+            ("integer", Value::String(s)) => s
+                .trim()
+                .replace('_', "")
+                .parse::<i64>()
+                .ok()
+                .filter(|_| !s.trim().starts_with('_') && !s.trim().ends_with('_'))
+                .map(Value::from)
+                .ok_or_else(|| {
+                    failed(s, format!("invalid literal for int() with base 10: '{s}'"))
+                })?,
+            ("number", Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+                .ok_or_else(|| failed(s, format!("could not convert string to float: '{s}'")))?,
+            // ast.literal_eval(s.capitalize()): True, False, or a number.
+            ("boolean", Value::String(s)) => {
+                let c = {
+                    let mut ch = s.chars();
+                    ch.next()
+                        .map(|f| {
+                            f.to_uppercase()
+                                .chain(ch.flat_map(char::to_lowercase))
+                                .collect::<String>()
+                        })
+                        .unwrap_or_default()
+                };
+                match c.as_str() {
+                    "True" => Value::Bool(true),
+                    "False" => Value::Bool(false),
+                    n => n
+                        .parse::<i64>()
+                        .map(Value::from)
+                        .map_err(|_| failed(s, "malformed node or string".into()))?,
+                }
             }
-            ("number", Value::String(s)) => {
-                s.trim().parse::<f64>().map(|f| json!(f)).map_err(|_| {
-                    ApiError::new(400, format!("could not convert string to float: '{s}'"))
-                })?
-            }
-            ("boolean", Value::String(s)) => match s.trim().to_lowercase().as_str() {
-                "true" | "1" | "yes" | "y" | "on" => Value::Bool(true),
-                "false" | "0" | "no" | "n" | "off" => Value::Bool(false),
-                _ => return Err(ApiError::new(400, format!("Invalid boolean value: '{s}'"))),
-            },
             ("array", Value::String(s)) => Value::Array(
                 s.split(',')
                     .map(|x| Value::String(x.trim().to_string()))
                     .collect(),
             ),
-            ("object", Value::String(s)) => serde_json::from_str(s).map_err(|e| {
-                ApiError::new(400, format!("Invalid JSON for parameter \"{k}\": {e}"))
-            })?,
+            ("object", Value::String(s)) => {
+                serde_json::from_str(s).map_err(|e| failed(s, e.to_string()))?
+            }
             _ => v,
         };
         out.insert(k, cast);

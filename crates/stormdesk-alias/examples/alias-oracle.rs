@@ -1,0 +1,63 @@
+//! Answers alias questions with Stormdesk's engine, one JSON case per line on
+//! stdin, one JSON answer per line on stdout — the counterpart of
+//! StackStorm's own code in `tests/real-st2/differential.py`.
+//!
+//! `{"op": "extract", "format": F, "command": C, "match_multiple": bool}` →
+//! `{"params": [...]}` or `{"error": "..."}`;
+//! `{"op": "match", "aliases": [...], "command": C}` →
+//! `{"alias": ref, "representation": R, "params": {...}}` or `{"error": "..."}`.
+
+use std::io::{BufRead, Write};
+
+use serde_json::{json, Value};
+use stormdesk_alias::{Alias, AliasIndex, FormatParser};
+
+fn answer(case: &Value) -> Value {
+    let s = |k: &str| case[k].as_str().unwrap_or_default();
+    match s("op") {
+        "extract" => {
+            let parsed = FormatParser::new(s("format")).and_then(|p| {
+                if case["match_multiple"].as_bool().unwrap_or(false) {
+                    p.extract_multiple(s("command"))
+                } else {
+                    p.extract(s("command")).map(|one| vec![one])
+                }
+            });
+            match parsed {
+                Ok(sets) => json!({ "params": sets }),
+                Err(e) => json!({ "error": e.to_string() }),
+            }
+        }
+        "match" => {
+            let aliases: Result<Vec<Alias>, _> = serde_json::from_value(case["aliases"].clone());
+            let aliases = match aliases {
+                Ok(a) => a,
+                Err(e) => return json!({ "error": format!("bad aliases: {e}") }),
+            };
+            let index = AliasIndex::new(aliases);
+            match index.match_command(s("command")) {
+                Ok(m) => json!({
+                    "alias": m.alias.reference(),
+                    "representation": m.representation,
+                    "params": m.params,
+                }),
+                Err(e) => json!({ "error": e.to_string() }),
+            }
+        }
+        other => json!({ "error": format!("unknown op {other:?}") }),
+    }
+}
+
+fn main() {
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let reply = match serde_json::from_str::<Value>(&line) {
+            Ok(case) => answer(&case),
+            Err(e) => json!({ "error": format!("bad case: {e}") }),
+        };
+        let _ = writeln!(out, "{reply}");
+    }
+    let _ = out.flush();
+}

@@ -1,0 +1,201 @@
+//! The simulator answers as real StackStorm did: every exchange in
+//! `tests/golden/exchanges.json` (recorded from the real server by
+//! `tests/real-st2/golden.py`, refreshed and checked by `tests/real-st2/run.sh`)
+//! is replayed against the simulator loaded with the same conformance pack,
+//! and the status, StackStorm's `faultstring`, the body's fields and the
+//! values that matter must be the same. What the simulator still does
+//! differently is listed in `KNOWN` with the reason, and in its README.
+
+use std::path::PathBuf;
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use stormdesk_sim::{PackSet, SimConfig, Simulator, DEMO_PASSWORD, DEMO_USER};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// (exchange, what differs, why) — differences the simulator keeps.
+const KNOWN: &[(&str, &str, &str)] = &[];
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    total_count: bool,
+    text: String,
+}
+
+async fn call(base: &str, e: &Value, token: &str, exec: &str) -> Answer {
+    let path = e["path"].as_str().unwrap().replace("{exec}", exec);
+    let method = reqwest::Method::from_bytes(e["method"].as_str().unwrap().as_bytes()).unwrap();
+    let mut rb = reqwest::Client::new().request(method, format!("{base}{path}"));
+    let basic = |p: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{DEMO_USER}:{p}"))
+        )
+    };
+    rb = match e["auth"].as_str().unwrap() {
+        "basic" => rb.header("Authorization", basic(DEMO_PASSWORD)),
+        "basic-wrong" => rb.header("Authorization", basic("wrong")),
+        "token" => rb.header("X-Auth-Token", token),
+        "bad-token" => rb.header("X-Auth-Token", "0123456789abcdef0123456789abcdef"),
+        other => panic!("auth {other}"),
+    };
+    if !e["body"].is_null() {
+        rb = rb.json(&e["body"]);
+    }
+    let r = rb.send().await.unwrap();
+    Answer {
+        status: r.status().as_u16(),
+        content_type: r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
+        total_count: r.headers().contains_key("x-total-count"),
+        text: r.text().await.unwrap(),
+    }
+}
+
+/// golden.py's `shape`, in Rust.
+fn shape(a: &Answer, keep: &[String]) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("status".into(), json!(a.status));
+    if a.content_type.contains("json") {
+        let body: Value = serde_json::from_str(&a.text).unwrap_or(Value::Null);
+        if let Some(f) = body.get("faultstring") {
+            out.insert("faultstring".into(), f.clone());
+        }
+        let first = match &body {
+            Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        let kind = match &body {
+            Value::Array(_) => "list",
+            Value::Object(_) => "dict",
+            _ => "other",
+        };
+        out.insert("kind".into(), json!(kind));
+        if let Value::Object(o) = &first {
+            let mut fields: Vec<&String> = o.keys().collect();
+            fields.sort();
+            out.insert("fields".into(), json!(fields));
+            let exact: Map<String, Value> = keep
+                .iter()
+                .filter_map(|k| o.get(k).map(|v| (k.clone(), v.clone())))
+                .collect();
+            out.insert("exact".into(), Value::Object(exact));
+        }
+        if body.is_array() {
+            out.insert("x_total_count".into(), json!(a.total_count));
+        }
+    } else {
+        out.insert("kind".into(), json!("text"));
+        if keep.iter().any(|k| k == "text") {
+            out.insert("exact".into(), json!({"text": a.text}));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_answers_as_real_stackstorm_did() {
+    let golden: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/golden/exchanges.json")).unwrap(),
+    )
+    .unwrap();
+    let packs = PackSet::load_dir(&repo().join("tests/real-st2/packs")).unwrap();
+    let sim = Simulator::start(SimConfig {
+        packs,
+        time_scale: 0.05,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let base = sim.base_url();
+    let token_answer = call(
+        &base,
+        &json!({"path": "/auth/v1/tokens", "method": "POST", "auth": "basic", "body": {}}),
+        "",
+        "",
+    )
+    .await;
+    let token: Value = serde_json::from_str(&token_answer.text).unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+
+    let mut exec = String::new();
+    let mut problems = Vec::new();
+    let mut known_seen = Vec::new();
+    for e in &golden {
+        let name = e["name"].as_str().unwrap();
+        let want = e["answer"].as_object().unwrap();
+        let keep: Vec<String> = want
+            .get("exact")
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        if e["path"].as_str().unwrap().contains("{exec}") {
+            // As the recorder does: the execution has ended.
+            for _ in 0..100 {
+                let a = call(&base, &json!({"path": format!("/api/v1/executions/{exec}"), "method": "GET", "auth": "token", "body": null}), &token, &exec).await;
+                let v: Value = serde_json::from_str(&a.text).unwrap();
+                if v["status"] == "succeeded" {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+        let a = call(&base, e, &token, &exec).await;
+        if name == "alias execution" {
+            let v: Value = serde_json::from_str(&a.text).unwrap();
+            exec = v["execution"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+        }
+        let got = shape(&a, &keep);
+        for k in [
+            "status",
+            "faultstring",
+            "kind",
+            "fields",
+            "x_total_count",
+            "exact",
+        ] {
+            if want.get(k) == got.get(k) {
+                continue;
+            }
+            if KNOWN.iter().any(|(n, what, _)| *n == name && *what == k) {
+                eprintln!(
+                    "known difference, {name}: {k}: StackStorm {}, simulator {}",
+                    want.get(k).unwrap_or(&Value::Null),
+                    got.get(k).unwrap_or(&Value::Null)
+                );
+                known_seen.push(format!("{name}: {k}"));
+                continue;
+            }
+            problems.push(format!(
+                "{name}: {k}: StackStorm {}, simulator {}",
+                want.get(k).unwrap_or(&Value::Null),
+                got.get(k).unwrap_or(&Value::Null)
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the simulator differs from real StackStorm in {} places:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    // A known difference that is gone must leave the list (and the README).
+    for (n, what, _) in KNOWN {
+        assert!(
+            known_seen.iter().any(|s| s == &format!("{n}: {what}")),
+            "{n}: {what} is no longer different: remove it from KNOWN"
+        );
+    }
+    assert!(golden.len() >= 30, "the golden file has its exchanges");
+}
