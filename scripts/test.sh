@@ -20,7 +20,7 @@ npm --prefix ui run build
 echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy --workspace --all-targets --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring -- -D warnings
+cargo clippy --workspace --all-targets --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring,stormdesk-cli/real-st2,stormdesk-desk/real-st2 -- -D warnings
 
 echo "== Rust tests (unit, integration against the simulator, CLI)"
 cargo test --workspace
@@ -47,3 +47,6 @@ scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 echo "== the real st2 CLI against the simulator"
 cargo build -p stormdesk-cli
 tests/st2-cli-fidelity.sh "$PWD/target/debug/stormdesk-cli"
+
+echo "== conformance: real StackStorm (../shared/real-st2): CLI, desk, relay, faults, golden exchanges, differential, st2 CLI"
+tests/real-st2/run.sh

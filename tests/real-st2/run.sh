@@ -63,6 +63,10 @@ cargo build -q -p stormdesk-alias --example alias-oracle
   --cases "${DIFF_CASES:-4000}" --seed "${DIFF_SEED:-$(date +%s)}" \
   --ours "$repo/target/debug/examples/alias-oracle"
 
+log "measured: command → ack, Stormdesk's path against match_and_execute and the st2 CLI"
+cargo run -q -p stormdesk-client --example ack-latency -- "$STORMDESK_REAL_ST2_URL" 20
+python3 tests/real-st2/ack-latency.py "$ST2_ROOT/clivenv/bin/st2" "$repo/target/debug/stormdesk-cli" "$STORMDESK_REAL_ST2_URL" 6
+
 log "the real st2 CLI against the real server"
 ST2_CLI="$ST2_ROOT/clivenv/bin/st2" tests/st2-cli-fidelity.sh --real "$STORMDESK_REAL_ST2_URL"
 

@@ -189,18 +189,14 @@ fn reduce(mut alts: Vec<Vec<Item>>) -> Vec<Item> {
         return alts.pop().unwrap_or_default();
     }
     let mut out = Vec::new();
-    loop {
-        let Some(first) = alts[0].first().cloned() else {
-            break;
-        };
-        if alts.iter().all(|a| a.first() == Some(&first)) {
-            for a in &mut alts {
-                a.remove(0);
-            }
-            out.push(first);
-        } else {
+    while let Some(first) = alts[0].first().cloned() {
+        if !alts.iter().all(|a| a.first() == Some(&first)) {
             break;
         }
+        for a in &mut alts {
+            a.remove(0);
+        }
+        out.push(first);
     }
     if alts
         .iter()

@@ -109,7 +109,7 @@ fn human_time(secs: f64) -> String {
     } as u64;
     let (mut days, rest) = (total / 86_400, total % 86_400);
     let (hours, mins, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
-    let leap = |y: u64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let leap = |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
     let mut year = 1u64;
     while days >= if leap(year) { 366 } else { 365 } {
         days -= if leap(year) { 366 } else { 365 };
