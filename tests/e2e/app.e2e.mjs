@@ -173,7 +173,40 @@ const [simPort] = await freePorts();
 let driver = null;
 let sim = null;
 const launched = []; // apps started without WebDriver, stopped at the end
-try {
+// With STORMDESK_E2E_ST2_URL (tests/real-st2/run.sh): the built app against
+// real StackStorm instead — a profile saved in Settings (password to the real
+// keyring), a palette command, its ack and its result in the pane.
+async function realStackStorm(url) {
+  driver = await startDriver({});
+  const sid = await newSession();
+  await until("the first-run choice", async () => (await js(sid, "return !document.getElementById('welcome').hidden")) || null);
+  await js(sid, "document.dispatchEvent(new KeyboardEvent('keydown', { key: ',', ctrlKey: true }))");
+  await until("settings", async () => (await js(sid, "return !document.getElementById('settings').hidden")) || null);
+  await js(sid, "document.querySelector('#profile-form [name=name]').value = ''");
+  await typeInto(sid, "#profile-form [name=name]", "real");
+  await typeInto(sid, "#profile-form [name=base_url]", url);
+  await typeInto(sid, "#profile-form [name=username]", "st2admin");
+  await typeInto(sid, "#profile-form [name=secret]", "Ch@ngeMe");
+  await click(sid, "#profile-form button[type=submit]");
+  await until("connected to real StackStorm", async () => /ready \(real\)|live/.test((await texts(sid, "#status"))[0] ?? "") && /Saved/.test((await texts(sid, "#profile-msg"))[0] ?? "") || null, 60000);
+  check("a profile on real StackStorm is saved and connects", true);
+  const announced = await until("the announcements line", async () => (await texts(sid, "#announcements"))[0] || null);
+  check("Settings says whether StackStorm announces on the route", /route "stormdesk"/.test(announced), announced);
+  await js(sid, "document.getElementById('settings').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))");
+  await typeInto(sid, "#command", "conf gre");
+  const first = await until("suggestions", async () => (await texts(sid, "#suggestions .display"))[0] ?? null);
+  check("the palette suggests the server's aliases", first === "conf greet [name]", first);
+  await js(sid, "document.getElementById('command').value = ''");
+  await typeInto(sid, "#command", "conf greet webdriver\uE007");
+  const ack = await until("the ack", async () => (await texts(sid, "#pane .entry.ack .body")).find((t) => t.includes("Greeting webdriver")) ?? null, 60000);
+  check("the ack from real StackStorm is shown", ack.includes("stormdesk_conformance.conf_greet"), ack);
+  const result = await until("the result", async () => (await texts(sid, "#pane .entry.result .body")).find((t) => t.includes("hello webdriver")) ?? null, 60000);
+  check("its result from real StackStorm is shown", result.includes("Greeting done: hello webdriver"), result);
+  await screenshot(sid, "real-stackstorm.png");
+  await endSession(sid);
+}
+
+async function allOfIt() {
   driver = await startDriver({});
   let sid = await newSession();
   await until("the first-run choice", async () => (await js(sid, "return !document.getElementById('welcome').hidden")) || null);
@@ -370,6 +403,11 @@ try {
   check("a launch racing a dying instance starts anyway", owner === true && newer.exitCode === null && /starting again/.test(newer.log), `${owner} exit=${newer.exitCode} log=${newer.log.slice(-300)}`);
   monitor.kill();
   newer.kill();
+}
+
+try {
+  if (process.env.STORMDESK_E2E_ST2_URL) await realStackStorm(process.env.STORMDESK_E2E_ST2_URL);
+  else await allOfIt();
 } catch (e) {
   check("e2e run", false, String(e));
 } finally {

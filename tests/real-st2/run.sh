@@ -52,6 +52,12 @@ cp -r st2-pack/stormdesk "$packs/"
 register stormdesk
 suite present
 
+log "the built app in WebKit (tauri-driver) against real StackStorm"
+cargo build -q -p stormdesk
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+dbus-run-session -- scripts/with-daemons.sh \
+  env STORMDESK_E2E_ST2_URL="$STORMDESK_REAL_ST2_URL" node tests/e2e/app.e2e.mjs "$repo/target/debug/stormdesk" "$repo/ci-artifacts/real-st2"
+
 log "the simulator against exchanges recorded from the real server now"
 python3 tests/real-st2/golden.py record --url "$STORMDESK_REAL_ST2_URL" --out target/golden-real.json
 python3 tests/real-st2/golden.py compare target/golden-real.json tests/golden/exchanges.json

@@ -257,7 +257,11 @@ export class Settings {
     try {
       const saved = await saveProfile(form);
       this.say("profile-msg", `Saved "${saved.name}"; the secret is in your keyring. Connected.`, "ok");
-      await this.loadProfiles();
+      await Promise.all([
+        this.loadProfiles(),
+        // The new profile's server: does it announce on our route?
+        getStatus().then((st) => this.showAnnouncements(st), () => {}),
+      ]);
     } catch (e) {
       this.say("profile-msg", message(e), "error");
     }

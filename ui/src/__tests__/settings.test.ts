@@ -169,6 +169,7 @@ describe("settings", () => {
       if (cmd === "get_prefs") return prefs;
       if (cmd === "relay_secrets_stored") return [];
       if (cmd === "get_status") return { stream_route: "stormdesk", announcing_rule: rule };
+      if (cmd === "save_profile") return work;
       return null;
     });
     const s = new Settings(document, () => {});
@@ -182,5 +183,9 @@ describe("settings", () => {
     await s.open();
     expect(p.dataset.announced).toBe("yes");
     expect(p.textContent).toContain("rule stormdesk.notify_stormdesk");
+    // Saving a profile connects to its server: the line follows it.
+    rule = null;
+    await s.submitProfile();
+    expect(p.dataset.announced).toBe("no");
   });
 });
