@@ -11,7 +11,7 @@
 #   5. the real st2 CLI against the real server (side by side with the simulator)
 # Needs: scripts/deps.sh done (dbus, gnome-keyring, notification daemon, Xvfb).
 # Env: ST2_ROOT (default /tmp/real-st2), STORMDESK_SHARED (default ../shared),
-#      DIFF_CASES (differential cases, default 4000).
+#      DIFF_CASES (differential cases, default 6000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -66,7 +66,7 @@ cargo test -p stormdesk-sim --test golden
 log "the alias engine against StackStorm's own (differential)"
 cargo build -q -p stormdesk-alias --example alias-oracle
 "$ST2_ROOT/venv/bin/python" tests/real-st2/differential.py \
-  --cases "${DIFF_CASES:-4000}" --seed "${DIFF_SEED:-$(date +%s)}" \
+  --cases "${DIFF_CASES:-6000}" --seed "${DIFF_SEED:-$(date +%s)}" \
   --ours "$repo/target/debug/examples/alias-oracle"
 
 log "measured: command → ack, Stormdesk's path against match_and_execute and the st2 CLI"

@@ -136,8 +136,9 @@ async fn settle_with(desk: &Desk, id: &str, announced: bool) -> Vec<Entry> {
         })
         .await;
     }
-    // Anything late (a second result, a chatops child) would land by now.
-    tokio::time::sleep(Duration::from_secs(8)).await;
+    // Anything late (a second result, a chatops child) would land by now:
+    // the chain posts within ~3 s of the end, and we waited for it above.
+    tokio::time::sleep(Duration::from_secs(5)).await;
     desk.history_page(None, 500).unwrap()
 }
 
@@ -485,7 +486,7 @@ async fn a_slack_thread_command_round_trips_through_real_stackstorm() {
     )
     .await;
     // Late doubles would land in this time (the chatops chain takes ~3 s).
-    tokio::time::sleep(Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let posts: Vec<Value> = fake.posts().into_iter().map(|(_, b)| b).collect();
     assert_eq!(posts.len(), 2, "{posts:#?}");
     assert!(
@@ -507,5 +508,179 @@ async fn a_slack_thread_command_round_trips_through_real_stackstorm() {
         1,
         "{all:#?}"
     );
+    h.shutdown().await;
+}
+
+/// A fresh RSA key (openssl) and its public JWK, as Bot Framework's identity
+/// provider publishes them.
+fn rsa_key(dir: &Path) -> (Vec<u8>, Value) {
+    use base64::Engine;
+    let path = dir.join("bot-key.pem");
+    let ok = Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&path)
+        .arg("2048")
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "openssl genrsa");
+    let out = Command::new("openssl")
+        .args(["rsa", "-modulus", "-noout", "-in"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let hex = String::from_utf8(out.stdout).unwrap();
+    let hex = hex.trim().trim_start_matches("Modulus=");
+    let n: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n);
+    (
+        std::fs::read(&path).unwrap(),
+        json!({"kty": "RSA", "use": "sig", "kid": "k1", "n": n, "e": "AQAB", "endorsements": ["msteams"]}),
+    )
+}
+
+/// The seed's Teams round trip for real: a Teams message to the bot runs on
+/// real StackStorm; the ack and the result are posted into the same
+/// conversation through the Bot Framework connector (a loopback stand-in
+/// with its identity provider), once each, with or without the pack.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_command_round_trips_through_real_stackstorm() {
+    use axum::routing::{get, post};
+    use stormdesk_relay::teams_endpoint::ISSUER;
+    let dir = tempfile::tempdir().unwrap();
+    let (pem, jwk) = rsa_key(dir.path());
+    let posts: Arc<std::sync::Mutex<Vec<(String, Value)>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let idp = format!("http://{}", listener.local_addr().unwrap());
+    let app = {
+        let idp2 = idp.clone();
+        let posts = Arc::clone(&posts);
+        axum::Router::new()
+            .route("/v1/.well-known/openidconfiguration", get(move || {
+                let idp = idp2.clone();
+                async move { axum::Json(json!({"issuer": ISSUER, "jwks_uri": format!("{idp}/v1/.well-known/keys"), "id_token_signing_alg_values_supported": ["RS256"]})) }
+            }))
+            .route("/v1/.well-known/keys", get(move || {
+                let j = json!({"keys": [jwk.clone()]});
+                async move { axum::Json(j) }
+            }))
+            .route("/token", post(|| async { axum::Json(json!({"token_type": "Bearer", "access_token": "connector-token", "expires_in": 3600})) }))
+            .fallback(move |uri: axum::http::Uri, axum::Json(body): axum::Json<Value>| {
+                let posts = Arc::clone(&posts);
+                async move {
+                    posts.lock().unwrap().push((uri.path().to_string(), body));
+                    (axum::http::StatusCode::CREATED, axum::Json(json!({"id": "reply-1"})))
+                }
+            })
+    };
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!("default_profile = \"real\"\n\n[profiles.real]\nbase_url = \"{}\"\nusername = \"{USER}\"\nauth = \"password\"\n", url()),
+    )
+    .unwrap();
+    let store = Arc::new(MemoryStore::default());
+    store
+        .set(&profile_account("real"), &Secret::new(PASSWORD))
+        .unwrap();
+    store
+        .set(
+            &RelaySecret::TeamsPassword.account(),
+            &Secret::new("bot-password"),
+        )
+        .unwrap();
+    let prefs_path = dir.path().join("settings.toml");
+    Prefs {
+        relay: RelayPrefs {
+            teams: true,
+            teams_app_id: Some("app-1".into()),
+            teams_listen: "127.0.0.1:0".into(),
+            teams_token_url: Some(format!("{idp}/token")),
+            teams_metadata_url: Some(format!("{idp}/v1/.well-known/openidconfiguration")),
+            allowed_users: vec!["teams:29:user-1".into()],
+            ..RelayPrefs::default()
+        },
+        ..Prefs::default()
+    }
+    .save(&prefs_path)
+    .unwrap();
+    let h = Host::new(
+        HostOptions {
+            sources: stormdesk_client::ConfigSources {
+                stormdesk_file: Some(dir.path().join("config.toml")),
+                st2_file: None,
+                env: Default::default(),
+            },
+            history_path: dir.path().join("history.db"),
+            prefs_path: Some(prefs_path),
+            demo_time_scale: 0.05,
+        },
+        store as Arc<dyn CredentialStore>,
+        Recorder::default(),
+        event_channel(),
+    );
+    h.start(StartMode::Auto).await;
+    let address = until(
+        "the Teams endpoint listening",
+        Duration::from_secs(30),
+        || match h.relay_links().teams {
+            stormdesk_relay::LinkState::Listening { address } => Some(address),
+            _ => None,
+        },
+    )
+    .await;
+
+    let service_url = format!("{idp}/emea/");
+    let activity = json!({
+        "type": "message", "id": "1625148352141", "channelId": "msteams", "serviceUrl": service_url,
+        "from": {"id": "29:user-1", "name": "FirstName Surname"},
+        "recipient": {"id": "28:bot", "name": "Stormdesk"},
+        "conversation": {"id": "a:personal-conv-1", "conversationType": "personal", "tenantId": "tenant-1"},
+        "text": "conf greet teams"
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let token = jsonwebtoken::encode(
+        &header,
+        &json!({"iss": ISSUER, "aud": "app-1", "exp": now + 3600, "nbf": now - 10, "serviceUrl": service_url}),
+        &jsonwebtoken::EncodingKey::from_rsa_pem(&pem).unwrap(),
+    )
+    .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("http://{address}/api/messages"))
+        .bearer_auth(token)
+        .json(&activity)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+
+    until(
+        "ack and result in the conversation",
+        Duration::from_secs(60),
+        || (posts.lock().unwrap().len() >= 2).then_some(()),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(6)).await; // no late double
+    let posts = posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 2, "{posts:#?}");
+    assert!(
+        posts.iter().all(
+            |(path, _)| path.starts_with("/emea/v3/conversations/a:personal-conv-1/activities")
+        ),
+        "{posts:#?}"
+    );
+    assert_eq!(
+        posts[0].1["text"],
+        "Greeting teams (stormdesk_conformance.conf_greet)"
+    );
+    assert_eq!(posts[1].1["text"], "Greeting done: hello teams");
     h.shutdown().await;
 }
