@@ -6,12 +6,15 @@
 # conformance pack of tests/real-st2/packs, then runs, in this order:
 #   1. the CLI and the desk (no window) against it, without the stormdesk pack
 #   2. the same with the stormdesk pack installed (announcements on our route)
-#   3. the simulator's golden exchanges, recorded afresh from the real server
-#   4. the alias engine against StackStorm's own Python code (differential)
-#   5. the real st2 CLI against the real server (side by side with the simulator)
+#   3. the built app in WebKit (tauri-driver): a palette command, ack and result
+#   4. the simulator's golden exchanges, recorded afresh from the real server
+#   5. the alias engine against StackStorm's own Python code (differential)
+#   6. command → ack figures (Stormdesk against match_and_execute and the st2 CLI)
+#   7. the real st2 CLI against the real server (side by side with the simulator)
 # Needs: scripts/deps.sh done (dbus, gnome-keyring, notification daemon, Xvfb).
 # Env: ST2_ROOT (default /tmp/real-st2), STORMDESK_SHARED (default ../shared),
-#      DIFF_CASES (differential cases, default 6000).
+#      DIFF_CASES (differential cases, default 6000), DIFF_SEED (default fixed: CI is repeatable;
+#      other seeds explore further).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -66,7 +69,7 @@ cargo test -p stormdesk-sim --test golden
 log "the alias engine against StackStorm's own (differential)"
 cargo build -q -p stormdesk-alias --example alias-oracle
 "$ST2_ROOT/venv/bin/python" tests/real-st2/differential.py \
-  --cases "${DIFF_CASES:-6000}" --seed "${DIFF_SEED:-$(date +%s)}" \
+  --cases "${DIFF_CASES:-6000}" --seed "${DIFF_SEED:-20261128}" \
   --ours "$repo/target/debug/examples/alias-oracle"
 
 log "measured: command → ack, Stormdesk's path against match_and_execute and the st2 CLI"
