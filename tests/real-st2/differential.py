@@ -221,13 +221,18 @@ def normalise(ours):
     if "alias" in ours:
         return {"alias": ours["alias"], "representation": ours["representation"],
                 "params": list(ours["params"].items())}
-    return ours
+    return ours  # an error (and its reason)
 
 
 def agree(theirs, ours):
     if "error" in theirs and "error" in ours:
-        # A format StackStorm cannot compile at all: any error of ours agrees.
-        return theirs.get("class") == "other" or theirs["error"] == ours["error"]
+        if theirs.get("class") == "other":
+            # A format StackStorm cannot use: Python's reason (re.error's text,
+            # or the KeyError) must start with ours.
+            t = theirs["error"]
+            t = t[len("error: "):] if t.startswith("error: ") else t
+            return ours.get("reason") is not None and t.startswith(ours["reason"])
+        return theirs["error"] == ours["error"]
     return theirs == ours
 
 

@@ -10,7 +10,18 @@
 use std::io::{BufRead, Write};
 
 use serde_json::{json, Value};
-use stormdesk_alias::{Alias, AliasIndex, FormatParser};
+use stormdesk_alias::{Alias, AliasError, AliasIndex, FormatParser};
+
+/// An error, with the reason alone where the format is at fault (StackStorm
+/// says only that part, in Python's words).
+fn error(e: &AliasError) -> Value {
+    match e {
+        AliasError::InvalidFormat { reason, .. } | AliasError::BrokenAlias { reason, .. } => {
+            json!({ "error": e.to_string(), "reason": reason })
+        }
+        _ => json!({ "error": e.to_string() }),
+    }
+}
 
 fn answer(case: &Value) -> Value {
     let s = |k: &str| case[k].as_str().unwrap_or_default();
@@ -25,7 +36,7 @@ fn answer(case: &Value) -> Value {
             });
             match parsed {
                 Ok(sets) => json!({ "params": sets }),
-                Err(e) => json!({ "error": e.to_string() }),
+                Err(e) => error(&e),
             }
         }
         "match" => {
@@ -41,7 +52,7 @@ fn answer(case: &Value) -> Value {
                     "representation": m.representation,
                     "params": m.params,
                 }),
-                Err(e) => json!({ "error": e.to_string() }),
+                Err(e) => error(&e),
             }
         }
         other => json!({ "error": format!("unknown op {other:?}") }),

@@ -191,12 +191,25 @@ impl AliasIndex {
             .collect()
     }
 
-    /// `match_command_to_alias` over the aliases `filter` admits.
+    /// `match_command_to_alias` over the aliases `filter` admits, leniently:
+    /// a format that cannot be used is passed over.
     pub fn candidates<'a>(
         &'a self,
         command: &str,
         filter: impl Fn(&Alias) -> bool,
     ) -> Vec<AliasMatch<'a>> {
+        self.scan(command, filter, false).unwrap_or_default()
+    }
+
+    /// Every plausible pattern the filter admits, tried against the command.
+    /// `strict`: a format StackStorm could not use fails the scan, as it fails
+    /// StackStorm's (a KeyError on a default it did not turn into a group).
+    fn scan<'a>(
+        &'a self,
+        command: &str,
+        filter: impl Fn(&Alias) -> bool,
+        strict: bool,
+    ) -> Result<Vec<AliasMatch<'a>>, AliasError> {
         let prepared = PreparedCommand::new(command);
         let mut out = Vec::new();
         for pi in self.plausible(&prepared) {
@@ -206,17 +219,25 @@ impl AliasIndex {
                 continue;
             }
             let Ok(parser) = &p.parser else { continue };
-            if let Ok(params) = parser.extract_prepared(&prepared) {
-                out.push(AliasMatch {
+            match parser.extract_prepared(&prepared) {
+                Ok(params) => out.push(AliasMatch {
                     alias,
                     display: p.display.as_deref(),
                     representation: &p.representation,
                     match_multiple: p.match_multiple,
                     params,
-                });
+                }),
+                Err(AliasError::InvalidFormat { format, reason }) if strict => {
+                    return Err(AliasError::BrokenAlias {
+                        alias: alias.reference(),
+                        format,
+                        reason,
+                    })
+                }
+                Err(_) => {}
             }
         }
-        out
+        Ok(out)
     }
 
     /// StackStorm's matcher compiles every format of the aliases in a pass
@@ -244,42 +265,14 @@ impl AliasIndex {
     }
 
     /// `match_command_to_alias` as StackStorm runs it in a pass: a broken
-    /// format fails the pass, and so does a format whose match StackStorm
-    /// cannot read (KeyError); a command that does not fit is skipped.
+    /// format fails the pass; a command that does not fit is skipped.
     fn pass<'a>(
         &'a self,
         command: &str,
         filter: impl Fn(&Alias) -> bool + Copy,
     ) -> Result<Vec<AliasMatch<'a>>, AliasError> {
         self.first_broken(filter)?;
-        let prepared = PreparedCommand::new(command);
-        let mut out = Vec::new();
-        for pi in self.plausible(&prepared) {
-            let p = &self.patterns[pi];
-            let alias = &self.aliases[p.alias];
-            if !filter(alias) {
-                continue;
-            }
-            let Ok(parser) = &p.parser else { continue };
-            match parser.extract_prepared(&prepared) {
-                Ok(params) => out.push(AliasMatch {
-                    alias,
-                    display: p.display.as_deref(),
-                    representation: &p.representation,
-                    match_multiple: p.match_multiple,
-                    params,
-                }),
-                Err(AliasError::InvalidFormat { format, reason }) => {
-                    return Err(AliasError::BrokenAlias {
-                        alias: alias.reference(),
-                        format,
-                        reason,
-                    })
-                }
-                Err(_) => {}
-            }
-        }
-        Ok(out)
+        self.scan(command, filter, true)
     }
 
     /// `get_matching_alias`: the one enabled alias the command is for.

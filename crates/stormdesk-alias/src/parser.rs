@@ -377,7 +377,7 @@ fn global_flags_not_at_start(reg: &str) -> Option<usize> {
                     .collect();
                 let after = chars.get(i + 2 + flags.chars().count());
                 if !flags.is_empty() && after == Some(&')') && i > 0 {
-                    return Some(i + 2);
+                    return Some(i);
                 }
             }
             _ => {}
@@ -387,15 +387,19 @@ fn global_flags_not_at_start(reg: &str) -> Option<usize> {
     None
 }
 
+/// `(?P<name>` and `(?<name>` (not the lookbehinds `(?<=` / `(?<!`).
 static GROUP_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\(\?P?<([^>=!]*)>").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"\(\?P<([^>]*)>|\(\?<([^>=!][^>]*)>").expect("static regex"));
 
 /// Named groups in order; Python refuses names that are not identifiers and
 /// names used twice, and so do we.
 fn group_names(reg: &str, format: &str) -> Result<Vec<String>, AliasError> {
     let mut names: Vec<String> = Vec::new();
     for c in GROUP_NAME.captures_iter(reg) {
-        let name = c[1].to_string();
+        let name = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .map_or(String::new(), |m| m.as_str().to_string());
         let mut chars = name.chars();
         let valid = chars.next().is_some_and(|f| f.is_alphabetic() || f == '_')
             && chars.all(|ch| ch.is_alphanumeric() || ch == '_');

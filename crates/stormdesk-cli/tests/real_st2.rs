@@ -64,6 +64,15 @@ fn with_env(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     run(c, "")
 }
 
+/// The CLI on the real server with a token from the environment.
+fn with_token(home: &Path, token: &str, args: &[&str]) -> Output {
+    with_env(
+        home,
+        &[("ST2_BASE_URL", &url()), ("ST2_AUTH_TOKEN", token)],
+        args,
+    )
+}
+
 /// A token straight from st2auth, as the st2 CLI would get one.
 fn token() -> String {
     let out = Command::new("curl")
@@ -240,9 +249,9 @@ fn api_key_and_token_auth_list_and_run() {
     assert!(text(&o.stdout).contains("1+2+3+4"), "{}", text(&o.stdout));
 
     // A token, JSON lines out: the ack and the result as records.
-    let o = with_env(
+    let o = with_token(
         home.path(),
-        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &t,
         &[
             "--skip-config",
             "--json",
@@ -264,11 +273,7 @@ fn api_key_and_token_auth_list_and_run() {
     // execution get: the same execution, from the server.
     let mut status = String::new();
     for _ in 0..50 {
-        let o = with_env(
-            home.path(),
-            &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
-            &["--skip-config", "execution", "get", &id],
-        );
+        let o = with_token(home.path(), &t, &["--skip-config", "execution", "get", &id]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
         status = text(&o.stdout);
         if status.contains("succeeded") {
@@ -305,7 +310,6 @@ fn api_key_and_token_auth_list_and_run() {
 fn refusals_carry_stackstorms_reason_word_for_word() {
     let home = tempfile::tempdir().unwrap();
     let t = token();
-    let base = url();
     for command in ["conf nothing at all", "conf twin x", "conf off"] {
         let (code, body) = server_match(&t, command);
         assert_eq!(code, 400, "{command}: {body}");
@@ -314,11 +318,7 @@ fn refusals_carry_stackstorms_reason_word_for_word() {
             .into_iter()
             .chain(command.split(' '))
             .collect();
-        let o = with_env(
-            home.path(),
-            &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
-            &args,
-        );
+        let o = with_token(home.path(), &t, &args);
         assert_eq!(o.status.code(), Some(1), "{command}: {}", text(&o.stderr));
         let err = text(&o.stderr);
         assert!(
@@ -327,9 +327,9 @@ fn refusals_carry_stackstorms_reason_word_for_word() {
         );
     }
     // A failed execution: exit 1, its stderr shown.
-    let o = with_env(
+    let o = with_token(
         home.path(),
-        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &t,
         &["--skip-config", "exec", "--wait", "--", "conf", "fail"],
     );
     assert_eq!(o.status.code(), Some(1));
@@ -340,9 +340,9 @@ fn refusals_carry_stackstorms_reason_word_for_word() {
     );
     assert!(text(&o.stdout).contains("boom"), "{}", text(&o.stdout));
     // match_multiple runs through match_and_execute (no source_context).
-    let o = with_env(
+    let o = with_token(
         home.path(),
-        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &t,
         &[
             "--skip-config",
             "exec",
@@ -404,9 +404,9 @@ fn listen_and_history() {
         false
     };
     assert!(wait_for("connection: \"live\"", 20), "the stream is live");
-    let o = with_env(
+    let o = with_token(
         home.path(),
-        &[("ST2_BASE_URL", &base), ("ST2_AUTH_TOKEN", &t)],
+        &t,
         &[
             "--skip-config",
             "exec",

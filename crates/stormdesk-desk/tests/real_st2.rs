@@ -423,6 +423,41 @@ async fn a_short_lived_token_is_renewed_also_mid_stream() {
     session.stop().await;
 }
 
+/// The app's host on a profile for the real server (password in the
+/// store), with the relay as `relay` says.
+fn real_host(dir: &Path, store: Arc<MemoryStore>, relay: RelayPrefs) -> Arc<Host<Recorder>> {
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("default_profile = \"real\"\n\n[profiles.real]\nbase_url = \"{}\"\nusername = \"{USER}\"\nauth = \"password\"\n", url()),
+    )
+    .unwrap();
+    store
+        .set(&profile_account("real"), &Secret::new(PASSWORD))
+        .unwrap();
+    let prefs_path = dir.join("settings.toml");
+    Prefs {
+        relay,
+        ..Prefs::default()
+    }
+    .save(&prefs_path)
+    .unwrap();
+    Host::new(
+        HostOptions {
+            sources: stormdesk_client::ConfigSources {
+                stormdesk_file: Some(dir.join("config.toml")),
+                st2_file: None,
+                env: Default::default(),
+            },
+            history_path: dir.join("history.db"),
+            prefs_path: Some(prefs_path),
+            demo_time_scale: 0.05,
+        },
+        store as Arc<dyn CredentialStore>,
+        Recorder::default(),
+        event_channel(),
+    )
+}
+
 /// The seed's round trip for real: a Slack thread command runs on real
 /// StackStorm, and the ack and the result go back to that thread — from
 /// StackStorm's announcement with the stormdesk pack, from the desk's own
@@ -436,48 +471,20 @@ async fn a_slack_thread_command_round_trips_through_real_stackstorm() {
     )]])
     .await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
-        format!("default_profile = \"real\"\n\n[profiles.real]\nbase_url = \"{}\"\nusername = \"{USER}\"\nauth = \"password\"\n", url()),
-    )
-    .unwrap();
     let store = Arc::new(MemoryStore::default());
-    store
-        .set(&profile_account("real"), &Secret::new(PASSWORD))
-        .unwrap();
     store
         .set(&RelaySecret::SlackBot.account(), &Secret::new("xoxb-real"))
         .unwrap();
     store
         .set(&RelaySecret::SlackApp.account(), &Secret::new("xapp-real"))
         .unwrap();
-    let prefs_path = dir.path().join("settings.toml");
-    Prefs {
-        relay: RelayPrefs {
-            slack: true,
-            slack_api: Some(fake.api.clone()),
-            allowed_users: vec!["slack:U110FGZSQ".into()],
-            ..RelayPrefs::default()
-        },
-        ..Prefs::default()
-    }
-    .save(&prefs_path)
-    .unwrap();
-    let h = Host::new(
-        HostOptions {
-            sources: stormdesk_client::ConfigSources {
-                stormdesk_file: Some(dir.path().join("config.toml")),
-                st2_file: None,
-                env: Default::default(),
-            },
-            history_path: dir.path().join("history.db"),
-            prefs_path: Some(prefs_path),
-            demo_time_scale: 0.05,
-        },
-        store as Arc<dyn CredentialStore>,
-        Recorder::default(),
-        event_channel(),
-    );
+    let relay = RelayPrefs {
+        slack: true,
+        slack_api: Some(fake.api.clone()),
+        allowed_users: vec!["slack:U110FGZSQ".into()],
+        ..RelayPrefs::default()
+    };
+    let h = real_host(dir.path(), store, relay);
     h.start(StartMode::Auto).await;
     until(
         "ack and result in the thread",
@@ -577,51 +584,23 @@ async fn a_teams_command_round_trips_through_real_stackstorm() {
     };
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    std::fs::write(
-        dir.path().join("config.toml"),
-        format!("default_profile = \"real\"\n\n[profiles.real]\nbase_url = \"{}\"\nusername = \"{USER}\"\nauth = \"password\"\n", url()),
-    )
-    .unwrap();
     let store = Arc::new(MemoryStore::default());
-    store
-        .set(&profile_account("real"), &Secret::new(PASSWORD))
-        .unwrap();
     store
         .set(
             &RelaySecret::TeamsPassword.account(),
             &Secret::new("bot-password"),
         )
         .unwrap();
-    let prefs_path = dir.path().join("settings.toml");
-    Prefs {
-        relay: RelayPrefs {
-            teams: true,
-            teams_app_id: Some("app-1".into()),
-            teams_listen: "127.0.0.1:0".into(),
-            teams_token_url: Some(format!("{idp}/token")),
-            teams_metadata_url: Some(format!("{idp}/v1/.well-known/openidconfiguration")),
-            allowed_users: vec!["teams:29:user-1".into()],
-            ..RelayPrefs::default()
-        },
-        ..Prefs::default()
-    }
-    .save(&prefs_path)
-    .unwrap();
-    let h = Host::new(
-        HostOptions {
-            sources: stormdesk_client::ConfigSources {
-                stormdesk_file: Some(dir.path().join("config.toml")),
-                st2_file: None,
-                env: Default::default(),
-            },
-            history_path: dir.path().join("history.db"),
-            prefs_path: Some(prefs_path),
-            demo_time_scale: 0.05,
-        },
-        store as Arc<dyn CredentialStore>,
-        Recorder::default(),
-        event_channel(),
-    );
+    let relay = RelayPrefs {
+        teams: true,
+        teams_app_id: Some("app-1".into()),
+        teams_listen: "127.0.0.1:0".into(),
+        teams_token_url: Some(format!("{idp}/token")),
+        teams_metadata_url: Some(format!("{idp}/v1/.well-known/openidconfiguration")),
+        allowed_users: vec!["teams:29:user-1".into()],
+        ..RelayPrefs::default()
+    };
+    let h = real_host(dir.path(), store, relay);
     h.start(StartMode::Auto).await;
     let address = until(
         "the Teams endpoint listening",
