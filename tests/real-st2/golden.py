@@ -120,9 +120,13 @@ def shape(status, headers, text, keep):
     return out
 
 
+def token_for(base):
+    _, _, text = call(base, "POST", "/auth/v1/tokens", {}, "basic", None)
+    return json.loads(text)["token"]
+
+
 def record(base):
-    status, _, text = call(base, "POST", "/auth/v1/tokens", {}, "basic", None)
-    token = json.loads(text)["token"]
+    token = token_for(base)
     exec_id = None
     results = []
     for name, method, path, body, auth, keep in EXCHANGES:
@@ -141,6 +145,76 @@ def record(base):
         shown = path.replace(exec_id, "{exec}") if exec_id else path
         results.append({"name": name, "method": method, "path": shown, "body": body, "auth": auth, "answer": got})
     return results
+
+
+def record_stream(base, token, seconds=25):
+    """The stream's events for one alias execution on route `stormdesk`: our
+    execution's creates and updates, the chatops chain's (with the stormdesk
+    pack), and the announcement."""
+    import threading
+    events = []
+    url = base + "/stream/v1/stream?events=st2.execution__create,st2.execution__update,st2.announcement__stormdesk"
+    req = urllib.request.Request(url, headers={"X-Auth-Token": token})
+    resp = urllib.request.urlopen(req, timeout=seconds + 5)
+    live = threading.Event()
+
+    def read():
+        name, data = None, []
+        live.set()
+        try:
+            for raw in resp:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event:"):
+                    name = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif line == "" and name:
+                    events.append((name, json.loads("\n".join(data))))
+                    name, data = None, []
+        except Exception:  # noqa: BLE001 - the stream is closed at the end
+            pass
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    live.wait(5)
+    time.sleep(1)
+    status, _, text = call(base, "POST", "/api/v1/aliasexecution", {
+        "name": "conf_greet", "format": "conf greet {{name=world}}", "command": "conf greet stream",
+        "user": "u", "source_channel": "stormdesk:v1:pane:golden", "notification_route": "stormdesk",
+        "source_context": {"stormdesk": {"v": 1, "request": "golden-stream"}}}, "token", token)
+    ours = json.loads(text)["execution"]["id"]
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if any(n.startswith("st2.announcement") for n, _ in events) and any(
+                d.get("action", {}).get("ref") == "chatops.post_result" and d.get("status") == "succeeded"
+                for n, d in events if n != "st2.announcement__stormdesk"):
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    resp.close()
+    # Only what belongs to our execution: its announcement (our request in
+    # its context) and the chain started for it (post_result and
+    # format_execution_result name it; post_message's parent is that
+    # post_result).
+    posters = {d.get("id") for n, d in events if d.get("action", {}).get("ref") == "chatops.post_result"
+               and d.get("parameters", {}).get("execution_id") == ours}
+    seq = []
+    for name, d in events:
+        if name.startswith("st2.announcement"):
+            p = d.get("payload", {})
+            if (p.get("context") or {}).get("stormdesk", {}).get("request") != "golden-stream":
+                continue
+            seq.append({"event": name, "payload_fields": sorted(p), "message": p.get("message"),
+                        "context": p.get("context"), "channel": p.get("channel")})
+            continue
+        ref = d.get("action", {}).get("ref", "")
+        params = d.get("parameters", {})
+        parent = (d.get("context") or {}).get("parent", {}).get("execution_id")
+        if d.get("id") == ours:
+            seq.append({"event": name, "who": "ours", "action": ref, "status": d.get("status")})
+        elif params.get("execution_id") == ours or parent in posters:
+            seq.append({"event": name, "who": "chatops chain", "action": ref, "status": d.get("status")})
+    return seq
 
 
 # Fields and texts that hold ids, times or hosts: same shape, different value.
@@ -172,16 +246,45 @@ def main():
     r = sub.add_parser("record")
     r.add_argument("--url", required=True)
     r.add_argument("--out", required=True)
+    r.add_argument("--stream-out", help="also record one execution's stream events here")
+    cs = sub.add_parser("compare-stream")
+    cs.add_argument("new")
+    cs.add_argument("old")
     c = sub.add_parser("compare")
     c.add_argument("new")
     c.add_argument("old")
     args = ap.parse_args()
     if args.cmd == "record":
-        results = record(args.url.rstrip("/"))
+        base = args.url.rstrip("/")
+        # The stream first: nothing else is running yet.
+        seq = record_stream(base, token_for(base)) if args.stream_out else None
+        results = record(base)
         with open(args.out, "w") as f:
             json.dump(results, f, indent=1, ensure_ascii=False, sort_keys=True)
             f.write("\n")
         print("recorded %d exchanges into %s" % (len(results), args.out))
+        if seq is not None:
+            with open(args.stream_out, "w") as f:
+                json.dump(seq, f, indent=1, ensure_ascii=False, sort_keys=True)
+                f.write("\n")
+            print("recorded %d stream events into %s" % (len(seq), args.stream_out))
+    elif args.cmd == "compare-stream":
+        new, old = (json.load(open(p)) for p in (args.new, args.old))
+
+        def essence(seq):
+            ours = []
+            for e in seq:
+                if e.get("who") == "ours" and (not ours or ours[-1] != e["status"]):
+                    ours.append(e["status"])
+            chain = sorted({e["action"] for e in seq if e.get("who") == "chatops chain"})
+            ann = [e for e in seq if e["event"].startswith("st2.announcement")]
+            return {"statuses": ours, "chain": chain, "announcements": ann}
+        a, b = essence(new), essence(old)
+        for k in a:
+            if a[k] != b[k]:
+                print("DRIFT stream %s: %r now, %r committed" % (k, a[k], b[k]))
+        print("golden stream: %s" % ("same" if a == b else "differs"))
+        sys.exit(0 if a == b else 1)
     else:
         new, old = (json.load(open(p)) for p in (args.new, args.old))
         problems = compare(new, old)

@@ -62,8 +62,10 @@ dbus-run-session -- scripts/with-daemons.sh \
   env STORMDESK_E2E_ST2_URL="$STORMDESK_REAL_ST2_URL" node tests/e2e/app.e2e.mjs "$repo/target/debug/stormdesk" "$repo/ci-artifacts/real-st2"
 
 log "the simulator against exchanges recorded from the real server now"
-python3 tests/real-st2/golden.py record --url "$STORMDESK_REAL_ST2_URL" --out target/golden-real.json
+python3 tests/real-st2/golden.py record --url "$STORMDESK_REAL_ST2_URL" --out target/golden-real.json \
+  --stream-out target/golden-stream.json
 python3 tests/real-st2/golden.py compare target/golden-real.json tests/golden/exchanges.json
+python3 tests/real-st2/golden.py compare-stream target/golden-stream.json tests/golden/stream.json
 cargo test -p stormdesk-sim --test golden
 
 log "the alias engine against StackStorm's own (differential)"

@@ -199,3 +199,118 @@ async fn the_simulator_answers_as_real_stackstorm_did() {
     }
     assert!(golden.len() >= 30, "the golden file has its exchanges");
 }
+
+/// One alias execution on the stream, as real StackStorm told it
+/// (`tests/golden/stream.json`): our execution's statuses in order and the
+/// announcement on our route, field for field. Real StackStorm's chatops
+/// chain (post_result → format_execution_result → post_message, executions
+/// of their own) is the simulator's one known difference here: it posts the
+/// announcement itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_tells_one_execution_as_real_stackstorm_did() {
+    let golden: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/golden/stream.json")).unwrap(),
+    )
+    .unwrap();
+    let statuses = |seq: &[Value]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in seq.iter().filter(|e| e["who"] == "ours") {
+            let s = e["status"].as_str().unwrap_or_default().to_string();
+            if out.last() != Some(&s) {
+                out.push(s);
+            }
+        }
+        out
+    };
+    let announcement = |seq: &[Value]| -> Value {
+        let a: Vec<&Value> = seq
+            .iter()
+            .filter(|e| e["event"] == "st2.announcement__stormdesk")
+            .collect();
+        assert_eq!(a.len(), 1, "one announcement: {seq:?}");
+        a[0].clone()
+    };
+    assert!(
+        golden.iter().any(|e| e["who"] == "chatops chain"),
+        "the recording has the chatops chain"
+    );
+
+    let packs = PackSet::load_dir(&repo().join("tests/real-st2/packs")).unwrap();
+    let sim = Simulator::start(SimConfig {
+        packs,
+        time_scale: 0.05,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let base = sim.base_url();
+    let t = call(
+        &base,
+        &json!({"path": "/auth/v1/tokens", "method": "POST", "auth": "basic", "body": {}}),
+        "",
+        "",
+    )
+    .await;
+    let token: Value = serde_json::from_str(&t.text).unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let mut stream = reqwest::Client::new()
+        .get(format!("{base}/stream/v1/stream?events=st2.execution__create,st2.execution__update,st2.announcement__stormdesk"))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    let run = call(
+        &base,
+        &json!({"path": "/api/v1/aliasexecution", "method": "POST", "auth": "token", "body": {
+            "name": "conf_greet", "format": "conf greet {{name=world}}", "command": "conf greet stream",
+            "user": "u", "source_channel": "stormdesk:v1:pane:golden", "notification_route": "stormdesk",
+            "source_context": {"stormdesk": {"v": 1, "request": "golden-stream"}}}}),
+        &token,
+        "",
+    )
+    .await;
+    let ours: Value = serde_json::from_str(&run.text).unwrap();
+    let ours = ours["execution"]["id"].as_str().unwrap().to_string();
+    let mut seq = Vec::new();
+    let mut buf = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seq
+        .iter()
+        .any(|e: &Value| e["event"] == "st2.announcement__stormdesk")
+    {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("the announcement in time")
+            .unwrap()
+            .expect("the stream stays open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let (mut name, mut data) = (String::new(), String::new());
+            for line in frame.lines() {
+                if let Some(n) = line.strip_prefix("event: ") {
+                    name = n.to_string();
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data.push_str(d);
+                }
+            }
+            let Ok(d) = serde_json::from_str::<Value>(&data) else {
+                continue;
+            };
+            if name.starts_with("st2.announcement") {
+                let p = &d["payload"];
+                let mut fields: Vec<&String> = p.as_object().unwrap().keys().collect();
+                fields.sort();
+                seq.push(json!({"event": name, "payload_fields": fields, "message": p["message"], "context": p["context"], "channel": p["channel"]}));
+            } else if d["id"] == ours.as_str() {
+                seq.push(json!({"event": name, "who": "ours", "status": d["status"]}));
+            }
+        }
+    }
+    assert_eq!(
+        statuses(&seq),
+        statuses(&golden),
+        "our execution's statuses"
+    );
+    assert_eq!(announcement(&seq), announcement(&golden));
+}
