@@ -184,11 +184,16 @@ def record_stream(base, token, seconds=25):
         "source_context": {"stormdesk": {"v": 1, "request": "golden-stream"}}}, "token", token)
     ours = json.loads(text)["execution"]["id"]
     deadline = time.time() + seconds
-    while time.time() < deadline:
-        if any(n.startswith("st2.announcement") for n, _ in events) and any(
-                d.get("action", {}).get("ref") == "chatops.post_result" and d.get("status") == "succeeded"
-                for n, d in events if n != "st2.announcement__stormdesk"):
-            break
+    def done():
+        # Our announcement, and the end of the post_result run for ours.
+        announced = any(n.startswith("st2.announcement")
+                        and (d.get("payload", {}).get("context") or {}).get("stormdesk", {}).get("request") == "golden-stream"
+                        for n, d in list(events))
+        posted = any(d.get("action", {}).get("ref") == "chatops.post_result" and d.get("status") == "succeeded"
+                     and d.get("parameters", {}).get("execution_id") == ours for n, d in list(events))
+        return announced and posted
+
+    while time.time() < deadline and not done():
         time.sleep(0.2)
     time.sleep(1)
     resp.close()
