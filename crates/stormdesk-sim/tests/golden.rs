@@ -60,6 +60,28 @@ async fn call(base: &str, e: &Value, token: &str, exec: &str) -> Answer {
     }
 }
 
+/// The simulator with the conformance pack, and a token from it.
+async fn conformance_sim() -> (Simulator, String) {
+    let packs = PackSet::load_dir(&repo().join("tests/real-st2/packs")).unwrap();
+    let sim = Simulator::start(SimConfig {
+        packs,
+        time_scale: 0.05,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let t = call(
+        &sim.base_url(),
+        &json!({"path": "/auth/v1/tokens", "method": "POST", "auth": "basic", "body": {}}),
+        "",
+        "",
+    )
+    .await;
+    let token: Value = serde_json::from_str(&t.text).unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    (sim, token)
+}
+
 /// golden.py's `shape`, in Rust.
 fn shape(a: &Answer, keep: &[String]) -> Map<String, Value> {
     let mut out = Map::new();
@@ -107,24 +129,8 @@ async fn the_simulator_answers_as_real_stackstorm_did() {
         &std::fs::read_to_string(repo().join("tests/golden/exchanges.json")).unwrap(),
     )
     .unwrap();
-    let packs = PackSet::load_dir(&repo().join("tests/real-st2/packs")).unwrap();
-    let sim = Simulator::start(SimConfig {
-        packs,
-        time_scale: 0.05,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let (sim, token) = conformance_sim().await;
     let base = sim.base_url();
-    let token_answer = call(
-        &base,
-        &json!({"path": "/auth/v1/tokens", "method": "POST", "auth": "basic", "body": {}}),
-        "",
-        "",
-    )
-    .await;
-    let token: Value = serde_json::from_str(&token_answer.text).unwrap();
-    let token = token["token"].as_str().unwrap().to_string();
 
     let mut exec = String::new();
     let mut problems = Vec::new();
@@ -235,24 +241,8 @@ async fn the_stream_tells_one_execution_as_real_stackstorm_did() {
         "the recording has the chatops chain"
     );
 
-    let packs = PackSet::load_dir(&repo().join("tests/real-st2/packs")).unwrap();
-    let sim = Simulator::start(SimConfig {
-        packs,
-        time_scale: 0.05,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let (sim, token) = conformance_sim().await;
     let base = sim.base_url();
-    let t = call(
-        &base,
-        &json!({"path": "/auth/v1/tokens", "method": "POST", "auth": "basic", "body": {}}),
-        "",
-        "",
-    )
-    .await;
-    let token: Value = serde_json::from_str(&t.text).unwrap();
-    let token = token["token"].as_str().unwrap().to_string();
     let mut stream = reqwest::Client::new()
         .get(format!("{base}/stream/v1/stream?events=st2.execution__create,st2.execution__update,st2.announcement__stormdesk"))
         .header("X-Auth-Token", &token)
