@@ -18,13 +18,25 @@ pub enum Frame {
 /// The longest line accepted; StackStorm's executions can be large, but a
 /// line past this is a broken stream, not an event.
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
+/// The largest event accepted, all its `data:` lines together: a hostile
+/// stream of many short lines costs this much memory at most.
+pub const MAX_EVENT: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Default)]
 pub struct SseDecoder {
     buf: Vec<u8>,
+    /// `buf[..scanned]` holds no line end: each byte is looked at once, so a
+    /// long line arriving in small chunks costs linear time.
+    scanned: usize,
     name: Option<String>,
     data: Option<String>,
     skipping_long_line: bool,
+    /// The event being read grew past [`MAX_EVENT`]: its lines are dropped
+    /// up to the blank line that ends it.
+    skipping_event: bool,
+    /// Bytes looked at for line ends, for the linear-time test.
+    #[cfg(test)]
+    examined: usize,
 }
 
 impl SseDecoder {
@@ -37,8 +49,15 @@ impl SseDecoder {
         let mut out = Vec::new();
         self.buf.extend_from_slice(bytes);
         let mut start = 0;
-        while let Some(pos) = self.buf[start..].iter().position(|&b| b == b'\n') {
-            let end = start + pos;
+        loop {
+            let from = start.max(self.scanned);
+            let found = self.buf[from..].iter().position(|&b| b == b'\n');
+            #[cfg(test)]
+            {
+                self.examined += found.map_or(self.buf.len() - from, |p| p + 1);
+            }
+            let Some(pos) = found else { break };
+            let end = from + pos;
             let mut line = &self.buf[start..end];
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
@@ -52,8 +71,10 @@ impl SseDecoder {
             start = end + 1;
         }
         self.buf.drain(..start);
+        self.scanned = self.buf.len();
         if self.buf.len() > MAX_LINE {
             self.buf.clear();
+            self.scanned = 0;
             self.name = None;
             self.data = None;
             self.skipping_long_line = true;
@@ -65,6 +86,12 @@ impl SseDecoder {
     }
 
     fn line(&mut self, line: &[u8], out: &mut Vec<Frame>) {
+        if self.skipping_event {
+            if line.is_empty() {
+                self.skipping_event = false;
+            }
+            return;
+        }
         if line.is_empty() {
             match self.data.take() {
                 Some(data) => out.push(Frame::Event {
@@ -93,13 +120,25 @@ impl SseDecoder {
         };
         match field {
             "event" => self.name = Some(value.to_string()),
-            "data" => match &mut self.data {
-                Some(d) => {
-                    d.push('\n');
-                    d.push_str(value);
+            "data" => {
+                let size = self.data.as_ref().map_or(0, |d| d.len() + 1) + value.len();
+                if size > MAX_EVENT {
+                    self.name = None;
+                    self.data = None;
+                    self.skipping_event = true;
+                    out.push(Frame::Malformed(format!(
+                        "an event larger than {MAX_EVENT} bytes"
+                    )));
+                    return;
                 }
-                None => self.data = Some(value.to_string()),
-            },
+                match &mut self.data {
+                    Some(d) => {
+                        d.push('\n');
+                        d.push_str(value);
+                    }
+                    None => self.data = Some(value.to_string()),
+                }
+            }
             // StackStorm sends neither; nothing to resume from or obey.
             "id" | "retry" => {}
             _ => {}
@@ -110,6 +149,42 @@ impl SseDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_of_many_data_lines_is_capped_and_decoding_goes_on() {
+        let mut d = SseDecoder::new();
+        let mut frames = d.feed(b"event: big\n");
+        // 1 KiB lines until well past the cap: memory stays bounded.
+        let line = format!("data: {}\n", "x".repeat(1024));
+        for _ in 0..(MAX_EVENT / 1024 + 64) {
+            frames.extend(d.feed(line.as_bytes()));
+            assert!(d.data.as_ref().map_or(0, String::len) <= MAX_EVENT);
+        }
+        frames.extend(d.feed(b"\nevent: ok\ndata: 1\n\n"));
+        assert!(
+            matches!(&frames[..], [Frame::Malformed(m), Frame::Event { name, data }] if m.contains("larger") && name == "ok" && data == "1"),
+            "{:?}",
+            frames.iter().map(|f| format!("{f:?}").chars().take(60).collect::<String>()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_long_line_in_small_chunks_is_scanned_once() {
+        // 4 MiB in 64-byte chunks: rescanning the buffer on every chunk
+        // would look at ~137 G bytes; scanning new bytes only, 4 M.
+        let mut d = SseDecoder::new();
+        d.feed(b"event: long\ndata: ");
+        let chunk = [b'y'; 64];
+        let mut fed = 18;
+        for _ in 0..(4 * 1024 * 1024 / 64) {
+            assert!(d.feed(&chunk).is_empty());
+            fed += chunk.len();
+        }
+        let frames = d.feed(b"\n\n");
+        fed += 2;
+        assert!(matches!(&frames[..], [Frame::Event { data, .. }] if data.len() == 4 * 1024 * 1024));
+        assert!(d.examined <= fed, "{} bytes examined for {fed} fed", d.examined);
+    }
 
     #[test]
     fn frames_heartbeats_and_split_chunks() {
