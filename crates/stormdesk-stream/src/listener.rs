@@ -49,6 +49,10 @@ pub struct ListenerConfig {
     pub heartbeat: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
+    /// A connection that lasted this long was healthy: the next loss starts
+    /// the back-off afresh. One that ends sooner (a server that accepts and
+    /// closes) keeps backing off.
+    pub healthy_after: Duration,
 }
 
 impl ListenerConfig {
@@ -63,6 +67,7 @@ impl ListenerConfig {
             heartbeat: Duration::from_secs(25),
             backoff_initial: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
+            healthy_after: Duration::from_secs(25),
         }
     }
 }
@@ -178,7 +183,7 @@ impl Listener {
             };
             let reason = match opened {
                 Ok(resp) => {
-                    attempt = 0;
+                    let opened_at = tokio::time::Instant::now();
                     let n = self.stats.connects.fetch_add(1, Ordering::Relaxed);
                     let _ = self.state.send(ConnectionState::Live);
                     if self
@@ -192,6 +197,9 @@ impl Listener {
                     match self.read(resp).await {
                         Ended::Cancelled | Ended::ConsumerGone => break,
                         Ended::Lost(reason) => {
+                            if opened_at.elapsed() >= self.config.healthy_after {
+                                attempt = 0;
+                            }
                             tracing::info!(%reason, "stream lost; reconnecting");
                             if self
                                 .tx

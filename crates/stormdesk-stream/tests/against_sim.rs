@@ -44,6 +44,9 @@ fn config(heartbeat_ms: u64) -> ListenerConfig {
         heartbeat: Duration::from_millis(heartbeat_ms),
         backoff_initial: Duration::from_millis(10),
         backoff_max: Duration::from_millis(200),
+        // These tests drop connections on purpose, many times: each counts
+        // as healthy so the back-off does not grow across them.
+        healthy_after: Duration::ZERO,
         ..ListenerConfig::for_route(ROUTE)
     }
 }
@@ -363,4 +366,54 @@ async fn connection_state_follows_a_server_restart() {
     sim.restart().await.unwrap();
     assert!(s.wait_live(Duration::from_secs(5)).await);
     s.stop().await;
+}
+
+/// A server that accepts the stream and closes it at once, every time.
+async fn slamming_server() -> (String, Arc<std::sync::atomic::AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_accepts_and_closes_is_backed_off_from_not_hammered() {
+    let (url, accepted) = slamming_server().await;
+    let client = Arc::new(
+        St2Client::new(
+            &Profile::for_base_url("slam", &url),
+            Credentials::Token(Secret::new("t")),
+        )
+        .unwrap(),
+    );
+    let config = ListenerConfig {
+        backoff_initial: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(1000),
+        ..ListenerConfig::for_route(ROUTE)
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let handle = stormdesk_stream::listener::spawn(client, config, tx, cancel);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    handle.stop().await;
+    // Backing off from 25–50 ms doubling to 0.5–1 s, the delays before
+    // connect 11 add up to at least 3.27 s: at most 10 connects in 3 s.
+    // Restarting the back-off on every accepted connection gives ~80.
+    let n = accepted.load(Ordering::Relaxed);
+    assert!((2..=10).contains(&n), "{n} connects in 3 s");
 }
