@@ -20,6 +20,11 @@ pub enum HistoryError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("history database {path}: {source}")]
+    Access {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("history: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("history entry has data that is not JSON: {0}")]
@@ -159,8 +164,12 @@ impl History {
             source,
         };
         if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
+            private_dir(dir);
         }
+        private_file(path).map_err(|source| HistoryError::Access {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -261,16 +270,12 @@ impl History {
     /// Full-text search, newest first. Words are matched as prefixes; FTS
     /// syntax in the query is treated as plain text.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Entry>, HistoryError> {
-        let terms: Vec<String> = query
-            .split_whitespace()
-            .map(|t| format!("\"{}\"*", t.replace('"', "\"\"")))
-            .collect();
-        if terms.is_empty() {
+        let Some(fts) = fts_query(query) else {
             return Ok(vec![]);
-        }
+        };
         self.rows(
             "SELECT e.id, e.ts, e.profile, e.kind, e.execution_id, e.text, e.data FROM entries_fts f JOIN entries e ON e.id = f.rowid WHERE entries_fts MATCH ?1 ORDER BY e.id DESC LIMIT ?2",
-            &[&terms.join(" "), &(limit as i64)],
+            &[&fts, &(limit as i64)],
         )
     }
 
@@ -402,9 +407,127 @@ fn dirs_data_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share"))
 }
 
+/// The most terms a search uses: more narrow nothing a person typed and
+/// cost FTS seconds (50,000 terms took 6 s).
+pub const MAX_SEARCH_TERMS: usize = 16;
+/// The longest term kept, in characters.
+const MAX_TERM_CHARS: usize = 64;
+
+/// Typed words → an FTS5 query: each word a quoted prefix term (so FTS
+/// syntax in it is plain text), control characters (a NUL fails FTS5)
+/// dropped, at most [`MAX_SEARCH_TERMS`] terms of [`MAX_TERM_CHARS`].
+/// `None`: nothing to search for.
+fn fts_query(query: &str) -> Option<String> {
+    let terms: Vec<String> = query
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|t| !t.is_empty())
+        .take(MAX_SEARCH_TERMS)
+        .map(|t| {
+            let t: String = t.chars().take(MAX_TERM_CHARS).collect();
+            format!("\"{}\"*", t.replace('"', "\"\""))
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// The history's directory, readable by its owner only when it is ours
+/// (created here, or named `stormdesk`): it holds results such as
+/// generated passwords.
+fn private_dir(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let existed = dir.exists();
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
+        if existed && dir.file_name().is_some_and(|n| n == "stormdesk") {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = std::fs::create_dir_all(dir);
+    }
+}
+
+/// The database file (and SQLite's WAL and shared-memory files, which take
+/// the database's mode) readable and writable by its owner only.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = PathBuf::from(p);
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_directory_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("stormdesk");
+        let path = dir.join("history.sqlite3");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        {
+            let h = History::open(&path).unwrap();
+            h.append(&entry(EntryKind::Result, "password: hunter2", None)).unwrap();
+            assert_eq!(mode(&dir), 0o700);
+            for f in ["history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm"] {
+                assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+            }
+        }
+        // A database left world-readable by an older version is tightened.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _h = History::open(&path).unwrap();
+        assert_eq!((mode(&dir), mode(&path)), (0o700, 0o600));
+        // Someone else's directory named by STORMDESK_DATA_DIR keeps its mode.
+        let shared = root.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let _h = History::open(&shared.join("h.sqlite3")).unwrap();
+        assert_eq!(mode(&shared), 0o755);
+        assert_eq!(mode(&shared.join("h.sqlite3")), 0o600);
+    }
+
+    #[test]
+    fn a_nul_or_a_flood_of_terms_in_a_search_is_harmless() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::open(&dir.path().join("h.sqlite3")).unwrap();
+        h.append(&entry(EntryKind::Result, "deploy web done", None)).unwrap();
+        let found = h.search("deploy\0web", 10).unwrap();
+        assert_eq!(found.len(), 1, "a NUL separates words");
+        assert!(h.search("\0\u{1}", 10).unwrap().is_empty());
+        let flood = "deploy ".repeat(50_000);
+        assert_eq!(
+            fts_query(&flood).unwrap().matches('*').count(),
+            MAX_SEARCH_TERMS
+        );
+        assert_eq!(h.search(&flood, 10).unwrap().len(), 1);
+        let long = "x".repeat(10_000);
+        assert_eq!(fts_query(&long).unwrap().len(), MAX_TERM_CHARS + 3);
+    }
 
     fn entry(kind: EntryKind, text: &str, exec: Option<&str>) -> NewEntry {
         NewEntry {
