@@ -103,7 +103,25 @@ impl St2Client {
         options: ClientOptions,
     ) -> Result<Self, ClientError> {
         let endpoints = profile.endpoints()?;
+        let origins: Vec<url::Origin> = [&endpoints.api, &endpoints.auth, &endpoints.stream]
+            .iter()
+            .map(|u| u.origin())
+            .collect();
         let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                let from = attempt.previous().last().cloned();
+                let refusal = match &from {
+                    _ if attempt.previous().len() > MAX_REDIRECTS => {
+                        Some(format!("more than {MAX_REDIRECTS} redirects"))
+                    }
+                    Some(from) => redirect_refusal(from, attempt.url(), &origins),
+                    None => None,
+                };
+                match refusal {
+                    Some(why) => attempt.error(RedirectRefused(why)),
+                    None => attempt.follow(),
+                }
+            }))
             .use_rustls_tls()
             .user_agent(concat!("stormdesk/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(options.connect_timeout)
@@ -437,7 +455,52 @@ fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
+const MAX_REDIRECTS: usize = 10;
+
+/// Why a redirect was not followed (read back by [`transport_error`]).
+#[derive(Debug)]
+struct RedirectRefused(String);
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// Every request carries `X-Auth-Token` or `St2-Api-Key`, headers HTTP
+/// clients do not know to drop on a redirect: a redirect is followed only
+/// to the profile's own API, auth or stream origin, and never from https
+/// down to http. `None`: follow it.
+pub(crate) fn redirect_refusal(from: &Url, to: &Url, origins: &[url::Origin]) -> Option<String> {
+    if from.scheme() == "https" && to.scheme() != "https" {
+        return Some(format!(
+            "it goes from https down to {} ({})",
+            to.scheme(),
+            to.origin().ascii_serialization()
+        ));
+    }
+    if !origins.contains(&to.origin()) {
+        return Some(format!(
+            "{} is not this profile's StackStorm, and the credentials stay with StackStorm",
+            to.origin().ascii_serialization()
+        ));
+    }
+    None
+}
+
 fn transport_error(url: &Url, e: reqwest::Error) -> ClientError {
+    let mut refused = std::error::Error::source(&e);
+    while let Some(s) = refused {
+        if let Some(r) = s.downcast_ref::<RedirectRefused>() {
+            return ClientError::Redirect {
+                url: without_query(url),
+                why: r.0.clone(),
+            };
+        }
+        refused = s.source();
+    }
     let mut detail = e.to_string();
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
@@ -529,6 +592,37 @@ fn classify_bad_request(faultstring: String, command: Option<&str>) -> ClientErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirects_stay_on_stackstorm_and_never_go_down_to_http() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let origins = [
+            u("https://st2.example/api").origin(),
+            u("https://st2.example:9100/").origin(),
+        ];
+        let from = u("https://st2.example/api/v1/executions");
+        assert_eq!(
+            redirect_refusal(&from, &u("https://st2.example/api/v1/x"), &origins),
+            None
+        );
+        assert_eq!(
+            redirect_refusal(&from, &u("https://st2.example:9100/tokens"), &origins),
+            None
+        );
+        for bad in [
+            "https://evil.example/x",
+            "https://st2.example:444/x",
+            "http://st2.example/x",
+            "http://st2.example:443/x",
+        ] {
+            assert!(
+                redirect_refusal(&from, &u(bad), &origins).is_some(),
+                "{bad}"
+            );
+        }
+        let down = redirect_refusal(&from, &u("http://st2.example/x"), &origins).unwrap();
+        assert!(down.contains("https down to http"), "{down}");
+    }
 
     #[test]
     fn join_keeps_base_path() {

@@ -30,6 +30,10 @@ pub enum ClientError {
     Server { status: u16, faultstring: String },
     #[error("StackStorm sent a response Stormdesk cannot read ({what}): {detail}")]
     Malformed { what: String, detail: String },
+    /// A redirect that would carry the credentials off the StackStorm
+    /// host, or from https to http: not followed.
+    #[error("StackStorm at {url} redirected elsewhere and the redirect was not followed: {why}")]
+    Redirect { url: String, why: String },
     #[error("request to {url} timed out")]
     Timeout { url: String },
     #[error("configuration: {0}")]
@@ -51,6 +55,7 @@ impl ClientError {
             ClientError::AliasDisabled(_) => "alias_disabled",
             ClientError::Server { .. } => "server",
             ClientError::Malformed { .. } => "malformed",
+            ClientError::Redirect { .. } => "redirect",
             ClientError::Timeout { .. } => "timeout",
             ClientError::Config(_) => "config",
             ClientError::NoCredentials(_) => "no_credentials",

@@ -491,9 +491,14 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         {
             let h = History::open(&path).unwrap();
-            h.append(&entry(EntryKind::Result, "password: hunter2", None)).unwrap();
+            h.append(&entry(EntryKind::Result, "password: hunter2", None))
+                .unwrap();
             assert_eq!(mode(&dir), 0o700);
-            for f in ["history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm"] {
+            for f in [
+                "history.sqlite3",
+                "history.sqlite3-wal",
+                "history.sqlite3-shm",
+            ] {
                 assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
             }
         }
@@ -515,7 +520,8 @@ mod tests {
     fn a_nul_or_a_flood_of_terms_in_a_search_is_harmless() {
         let dir = tempfile::tempdir().unwrap();
         let h = History::open(&dir.path().join("h.sqlite3")).unwrap();
-        h.append(&entry(EntryKind::Result, "deploy web done", None)).unwrap();
+        h.append(&entry(EntryKind::Result, "deploy web done", None))
+            .unwrap();
         let found = h.search("deploy\0web", 10).unwrap();
         assert_eq!(found.len(), 1, "a NUL separates words");
         assert!(h.search("\0\u{1}", 10).unwrap().is_empty());

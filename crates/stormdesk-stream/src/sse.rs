@@ -164,7 +164,10 @@ mod tests {
         assert!(
             matches!(&frames[..], [Frame::Malformed(m), Frame::Event { name, data }] if m.contains("larger") && name == "ok" && data == "1"),
             "{:?}",
-            frames.iter().map(|f| format!("{f:?}").chars().take(60).collect::<String>()).collect::<Vec<_>>()
+            frames
+                .iter()
+                .map(|f| format!("{f:?}").chars().take(60).collect::<String>())
+                .collect::<Vec<_>>()
         );
     }
 
@@ -182,8 +185,14 @@ mod tests {
         }
         let frames = d.feed(b"\n\n");
         fed += 2;
-        assert!(matches!(&frames[..], [Frame::Event { data, .. }] if data.len() == 4 * 1024 * 1024));
-        assert!(d.examined <= fed, "{} bytes examined for {fed} fed", d.examined);
+        assert!(
+            matches!(&frames[..], [Frame::Event { data, .. }] if data.len() == 4 * 1024 * 1024)
+        );
+        assert!(
+            d.examined <= fed,
+            "{} bytes examined for {fed} fed",
+            d.examined
+        );
     }
 
     #[test]
