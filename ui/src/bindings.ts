@@ -32,7 +32,12 @@ export type Status = { profile: string, demo: boolean, base_url: string | null, 
  * The stream route results are announced on, and the server's notify
  * rule for it (the stormdesk pack's), if it has one.
  */
-stream_route: string, announcing_rule: string | null, };
+stream_route: string, announcing_rule: string | null, 
+/**
+ * Set when the server is plain http off this machine: credentials
+ * cross the network unencrypted.
+ */
+transport_warning: string | null, };
 
 export type ProfileSummary = { name: string, base_url: string | null, auth: AuthKind, username: string | null, stream_route: string, has_secret: boolean, current: boolean, };
 

@@ -108,7 +108,14 @@ export class Settings {
   }
 
   /** Whether the server announces results on our route (the stormdesk pack). */
-  showAnnouncements(st: Pick<Status, "stream_route" | "announcing_rule"> | null): void {
+  showAnnouncements(
+    st: (Pick<Status, "stream_route" | "announcing_rule"> & Partial<Pick<Status, "transport_warning">>) | null,
+  ): void {
+    const warning = this.doc.getElementById("transport-warning") as HTMLElement | null;
+    if (warning) {
+      warning.textContent = st?.transport_warning ?? "";
+      warning.hidden = !st?.transport_warning;
+    }
     const p = this.doc.getElementById("announcements") as HTMLElement | null;
     if (!p) return;
     if (!st) {

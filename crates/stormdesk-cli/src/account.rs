@@ -95,6 +95,11 @@ pub async fn login(out: &Out, ctx: &Context, args: LoginArgs) -> Result<ExitCode
     let Some(path) = ctx.stormdesk_file() else {
         return Err(CliError::Usage("no config directory on this system".into()));
     };
+    if let Some(u) = &args.url {
+        stormdesk_client::config::check_server_url(u)?;
+    }
+    // The file as it was: a login that fails leaves nothing behind.
+    let before = std::fs::read(&path).ok();
     if args.url.is_some() || args.username.is_some() || args.api_key || args.token || !path.exists()
     {
         save_profile(&path, &name, &args)?;
@@ -103,7 +108,34 @@ pub async fn login(out: &Out, ctx: &Context, args: LoginArgs) -> Result<ExitCode
         profile: Some(name.clone()),
         skip_config: ctx.skip_config,
     };
+    let result = verify_and_store(out, &ctx, &name, &args).await;
+    if result.is_err() {
+        let restored = match &before {
+            Some(bytes) => std::fs::write(&path, bytes),
+            None => std::fs::remove_file(&path).or_else(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            }),
+        };
+        if let Err(e) = restored {
+            eprintln!(
+                "stormdesk-cli: warning: could not restore {}: {e}",
+                path.display()
+            );
+        }
+    }
+    result
+}
+
+async fn verify_and_store(
+    out: &Out,
+    ctx: &Context,
+    name: &str,
+    args: &LoginArgs,
+) -> Result<ExitCode, CliError> {
+    let name = name.to_string();
     let profile = ctx.profile()?;
+    crate::online::warn_plain_http(&profile.endpoints()?);
     let url = profile.endpoints()?.api.to_string();
     let what = match profile.auth {
         AuthKind::Password => "password",
@@ -111,7 +143,7 @@ pub async fn login(out: &Out, ctx: &Context, args: LoginArgs) -> Result<ExitCode
         AuthKind::Token => "token",
     };
     let who = profile.username.clone().unwrap_or_default();
-    let secret = read_secret(&args, &format!("StackStorm {what} for {who}@{url}: "))?;
+    let secret = read_secret(args, &format!("StackStorm {what} for {who}@{url}: "))?;
     // Verify before storing: a wrong secret never reaches the keyring.
     let user = match profile.auth {
         AuthKind::Password => {

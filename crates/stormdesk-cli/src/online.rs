@@ -29,6 +29,19 @@ pub struct Context {
     pub skip_config: bool,
 }
 
+/// One warning on stderr per plain-http StackStorm origin off this machine.
+pub fn warn_plain_http(endpoints: &stormdesk_client::config::Endpoints) {
+    let mut warned = Vec::new();
+    for u in [&endpoints.api, &endpoints.auth, &endpoints.stream] {
+        if let Some(w) = stormdesk_client::config::plain_http_warning(u) {
+            if !warned.contains(&w) {
+                eprintln!("stormdesk-cli: warning: {w}");
+                warned.push(w);
+            }
+        }
+    }
+}
+
 impl Context {
     fn sources(&self) -> ConfigSources {
         let sources = ConfigSources::from_system();
@@ -44,7 +57,7 @@ impl Context {
     pub async fn client_and_profile(&self) -> Result<(Arc<St2Client>, Profile), CliError> {
         let (profile, secrets) = self.sources().load(self.profile.as_deref())?;
         // Where before who: "no URL" is the clearer first complaint.
-        profile.endpoints()?;
+        warn_plain_http(&profile.endpoints()?);
         let p = profile.clone();
         let creds = tokio::task::spawn_blocking(move || {
             stormdesk_secrets::resolve_credentials(&p, secrets, &crate::account::store())

@@ -549,12 +549,9 @@ async fn login_without_a_keyring_is_a_clear_error_and_writes_no_secret() {
     let err = text(&o.stderr);
     assert!(err.contains("keyring"), "{err}");
     assert!(!err.contains("Ch@ngeMe"));
-    // The profile's settings were saved; the secret was not written anywhere.
-    let cfg = std::fs::read_to_string(home.path().join(".config/stormdesk/config.toml")).unwrap();
-    assert!(
-        cfg.contains("st2admin") && !cfg.contains("Ch@ngeMe"),
-        "{cfg}"
-    );
+    // A failed login leaves nothing behind: no profile, no secret anywhere.
+    let cfg = home.path().join(".config/stormdesk/config.toml");
+    assert!(!cfg.exists(), "{:?}", std::fs::read_to_string(&cfg));
     let mut leaked = Vec::new();
     for entry in walk(home.path()) {
         if std::fs::read(&entry)
@@ -566,28 +563,86 @@ async fn login_without_a_keyring_is_a_clear_error_and_writes_no_secret() {
     }
     assert!(leaked.is_empty(), "secret written to {leaked:?}");
 
-    // A wrong password is refused before anything is stored.
-    let mut c = cli(home.path());
-    c.args(["login", "--password-stdin"])
-        .stdin(std::process::Stdio::piped());
-    let o = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = c
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(b"wrong\n").unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
+    // A wrong password is refused, and an existing config file is left
+    // exactly as it was.
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    let before = "[profiles.other]\nbase_url = \"https://other.example\"\n";
+    std::fs::write(&cfg, before).unwrap();
+    let url = sim.base_url();
+    let o = login_with(
+        home.path(),
+        &[
+            "--profile",
+            "new",
+            "login",
+            "--url",
+            &url,
+            "--username",
+            "st2admin",
+            "--password-stdin",
+        ],
+        "wrong\n",
+    )
+    .await;
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("refused the credentials"),
         "{}",
         text(&o.stderr)
     );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), before);
+
+    // A password in the URL: refused before anything is written, never echoed.
+    let with_password = url.replacen("http://", "http://st2admin:Ch%40ngeMe@", 1);
+    let o = login_with(
+        home.path(),
+        &[
+            "--profile",
+            "new",
+            "login",
+            "--url",
+            &with_password,
+            "--password-stdin",
+        ],
+        "Ch@ngeMe\n",
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("user name or password")
+            && !err.contains("Ch%40ngeMe")
+            && !err.contains("st2admin"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), before);
+}
+
+async fn login_with(home: &Path, args: &[&str], stdin: &'static str) -> Output {
+    let mut c = cli(home);
+    c.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/stormdesk-test-bus",
+    )
+    .args(args)
+    .stdin(std::process::Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = c
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -124,6 +124,10 @@ fn login_exec_whoami_logout_with_a_password_in_the_real_keyring() {
     let err = text(&o.stderr);
     assert!(err.contains("refused the credentials"), "{err}");
     assert!(!err.contains("not-the-password") && !text(&o.stdout).contains("not-the-password"));
+    assert!(
+        !h.join(".config/stormdesk/config.toml").exists(),
+        "a failed login leaves no profile behind"
+    );
 
     let mut c = cli(h);
     c.args([

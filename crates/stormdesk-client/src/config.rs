@@ -118,13 +118,65 @@ impl Profile {
 }
 
 fn parse_url(s: &str) -> Result<Url, ClientError> {
-    let u = Url::parse(s).map_err(|e| ClientError::Config(format!("\"{s}\" is not a URL: {e}")))?;
-    match u.scheme() {
-        "http" | "https" => Ok(u),
-        other => Err(ClientError::Config(format!(
-            "\"{s}\": scheme \"{other}\" is not http or https"
-        ))),
+    check_server_url(s)
+}
+
+/// A StackStorm URL as given by a person: http(s), a host, and no
+/// `user:password@` (a password there would land in the config file and in
+/// error messages; it belongs in the keyring). Errors never repeat the
+/// user-info part.
+pub fn check_server_url(s: &str) -> Result<Url, ClientError> {
+    let shown = redact_url(s);
+    let u = Url::parse(s.trim())
+        .map_err(|e| ClientError::Config(format!("\"{shown}\" is not a URL: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(ClientError::Config(format!(
+            "\"{shown}\": scheme \"{}\" is not http or https",
+            u.scheme()
+        )));
     }
+    if u.host_str().is_none() {
+        return Err(ClientError::Config(format!("\"{shown}\" names no host")));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(ClientError::Config(format!(
+            "\"{shown}\" holds a user name or password: give the URL without them; the user goes in the username setting and the password is asked for and kept in the keyring"
+        )));
+    }
+    Ok(u)
+}
+
+/// `s` with any `user:password@` replaced by `***@`, for messages.
+pub fn redact_url(s: &str) -> String {
+    let Some(scheme_end) = s.find("://") else {
+        return s.to_string();
+    };
+    let rest = &s[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &s[..scheme_end + 3], &rest[at..]),
+        None => s.to_string(),
+    }
+}
+
+/// A warning when `url` is plain http to a host other than this machine:
+/// passwords, tokens and API keys would cross the network unencrypted.
+pub fn plain_http_warning(url: &Url) -> Option<String> {
+    if url.scheme() != "http" {
+        return None;
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    (!loopback).then(|| {
+        format!(
+            "{} is plain http: credentials and results cross the network unencrypted; use https",
+            url.origin().ascii_serialization()
+        )
+    })
 }
 
 /// Where each StackStorm service answers. No trailing slash.
@@ -491,6 +543,46 @@ impl FileProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_the_url_is_refused_and_never_repeated() {
+        for bad in [
+            "https://bob:hunter2@st2.example",
+            "https://bob@st2.example/",
+            "http://:hunter2@st2.example:8080/x",
+        ] {
+            let e = check_server_url(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("user name or password") && !e.contains("hunter2") && !e.contains("bob"),
+                "{e}"
+            );
+        }
+        let e = check_server_url("https://bob:hunter2@")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        let p = Profile::for_base_url("p", "https://bob:hunter2@st2.example");
+        let e = p.endpoints().unwrap_err().to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert_eq!(redact_url("https://a:b@h/p@q"), "https://***@h/p@q");
+        assert_eq!(redact_url("https://h/p@q"), "https://h/p@q");
+        assert!(check_server_url("https://st2.example").is_ok());
+    }
+
+    #[test]
+    fn plain_http_is_warned_about_except_on_this_machine() {
+        let w = |s: &str| plain_http_warning(&Url::parse(s).unwrap());
+        assert!(w("http://st2.example").unwrap().contains("unencrypted"));
+        assert!(w("http://10.0.0.5:8080/api").is_some());
+        for ok in [
+            "https://st2.example",
+            "http://127.0.0.1:8080",
+            "http://localhost:9101",
+            "http://[::1]:80",
+        ] {
+            assert_eq!(w(ok), None, "{ok}");
+        }
+    }
 
     #[test]
     fn writing_keeps_the_users_comments_and_layout() {

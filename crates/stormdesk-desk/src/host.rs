@@ -202,6 +202,11 @@ impl<S: Sink + Clone> Host<S> {
             relay: self.relay_links(),
             stream_route: desk.profile().stream_route.clone(),
             announcing_rule: desk.announcing_rule(),
+            transport_warning: desk
+                .profile()
+                .endpoints()
+                .ok()
+                .and_then(|e| stormdesk_client::config::plain_http_warning(&e.api)),
         })
     }
 
@@ -788,15 +793,8 @@ impl<S: Sink + Clone> Host<S> {
             ))
             .into());
         }
-        let url = Url::parse(form.base_url.trim()).map_err(|e| {
-            DeskError::Input(format!("\"{}\" is not a URL: {e}", form.base_url.trim()))
-        })?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(DeskError::Input(format!(
-                "the StackStorm URL must be http(s)://host, not \"{url}\""
-            ))
-            .into());
-        }
+        let url = stormdesk_client::config::check_server_url(&form.base_url)
+            .map_err(|e| DeskError::Input(e.to_string().replace("configuration: ", "")))?;
         let Some(path) = self.opts.sources.stormdesk_file.clone() else {
             return Err(DeskError::Input("no config directory on this system".into()).into());
         };

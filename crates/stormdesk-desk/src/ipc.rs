@@ -60,6 +60,9 @@ pub struct Status {
     /// rule for it (the stormdesk pack's), if it has one.
     pub stream_route: String,
     pub announcing_rule: Option<String>,
+    /// Set when the server is plain http off this machine: credentials
+    /// cross the network unencrypted.
+    pub transport_warning: Option<String>,
 }
 
 /// A profile as Settings lists it. Whether a secret is stored, never the

@@ -188,4 +188,25 @@ describe("settings", () => {
     await s.submitProfile();
     expect(p.dataset.announced).toBe("no");
   });
+
+  it("warns when the server is plain http, and only then", async () => {
+    let warning: string | null = "http://st2.example is plain http: credentials and results cross the network unencrypted; use https";
+    mockIPC((cmd) => {
+      if (cmd === "list_profiles") return [work];
+      if (cmd === "get_prefs") return prefs;
+      if (cmd === "relay_secrets_stored") return [];
+      if (cmd === "get_status") return { stream_route: "stormdesk", announcing_rule: null, transport_warning: warning };
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    await s.open();
+    const w = document.getElementById("transport-warning")!;
+    expect(w.hidden).toBe(false);
+    expect(w.textContent).toContain("plain http");
+    warning = null;
+    s.close();
+    await s.open();
+    expect(w.hidden).toBe(true);
+    expect(w.textContent).toBe("");
+  });
 });
