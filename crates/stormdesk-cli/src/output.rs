@@ -52,11 +52,12 @@ pub struct Out {
 }
 
 impl Out {
-    /// One line of text, or nothing in JSON mode.
+    /// One line of text, or nothing in JSON mode. Control characters are
+    /// dropped: text from the server must not drive the terminal.
     pub fn line(&self, text: impl AsRef<str>) {
         if !self.json {
             let mut o = std::io::stdout().lock();
-            let _ = writeln!(o, "{}", text.as_ref());
+            let _ = writeln!(o, "{}", printable(text.as_ref()));
             let _ = o.flush();
         }
     }
@@ -76,8 +77,72 @@ impl Out {
         if self.json {
             eprintln!("{}", json!({"kind": e.kind(), "message": message}));
         } else {
-            eprintln!("stormdesk-cli: {message}");
+            eprintln!("stormdesk-cli: {}", printable(&message));
         }
         ExitCode::from(e.code())
+    }
+}
+
+/// `text` without the characters that drive a terminal: escape sequences
+/// (OSC title, OSC 52 clipboard, cursor moves), C1 controls, BEL, and
+/// carriage returns that would overwrite a line. Newlines and tabs stay.
+/// `--json` output keeps the server's text exactly (JSON escapes it).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Drop the whole sequence, not just ESC: CSI up to its final
+            // byte, OSC/DCS/APC/PM up to BEL or ST.
+            match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    while let Some(c) = chars.next() {
+                        if ('\u{40}'..='\u{7e}').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                Some(']' | 'P' | '_' | '^' | 'X') => {
+                    chars.next();
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' || c == '\u{9c}' {
+                            break;
+                        }
+                        if c == '\u{1b}' && chars.peek() == Some(&'\\') {
+                            chars.next();
+                            break;
+                        }
+                    }
+                }
+                Some(_) => {
+                    chars.next();
+                }
+                None => {}
+            }
+            continue;
+        }
+        if !unsafe_char(c) {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        let hostile = "ok\u{1b}]0;pwned title\u{7}\u{1b}]52;c;ZXZpbA==\u{1b}\\ done\u{1b}[2J\u{1b}[31mred\u{1b}[0m\r\u{9b}31m\u{7}\nnext\tcol";
+        assert_eq!(printable(hostile), "ok donered31m\nnext\tcol");
+        assert_eq!(printable("plain ü ✓\n"), "plain ü ✓\n");
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
     }
 }

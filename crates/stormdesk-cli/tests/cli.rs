@@ -659,3 +659,31 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn escape_sequences_in_server_text_never_reach_the_terminal() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    // The ack repeats the app name, so StackStorm's own text carries an
+    // OSC title, an OSC 52 clipboard write and a screen clear.
+    let hostile = "deploy \u{1b}]0;pwned\u{7}\u{1b}]52;c;ZXZpbA==\u{7}web\u{1b}[2J to prod";
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["exec", "--", hostile]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("Deploying web to prod"), "{out:?}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    // --json keeps the server's text exactly (escaped by JSON).
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["--json", "exec", "--", hostile]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("\\u001b]52;c;"),
+        "{}",
+        text(&o.stdout)
+    );
+}
