@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 python3 tests/perf/gen-pack.py "$work/packs" 1000 >/dev/null
 port=$((19500 + RANDOM % 400))
-"$CLI" sim --listen "127.0.0.1:$port" --packs "$work/packs" --api-key measure-key --time-scale 0 >/dev/null 2>&1 &
+STORMDESK_SIM_API_KEYS=measure-key "$CLI" sim --listen "127.0.0.1:$port" --packs "$work/packs" --time-scale 0 >/dev/null 2>&1 &
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/v1/" >/dev/null 2>&1 && break; sleep 0.1; done
 export ST2_BASE_URL="http://127.0.0.1:$port" ST2_API_KEY=measure-key ST2_CONFIG_FILE=$work/none
 export XDG_CONFIG_HOME=$work/config STORMDESK_DATA_DIR=$work/data STORMDESK_KEYRING_SERVICE=stormdesk-measure

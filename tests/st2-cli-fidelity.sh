@@ -28,7 +28,7 @@ else
   against="the simulator"
   cli=${1:-$root/target/debug/stormdesk-cli}
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$cli" sim --listen "127.0.0.1:$port" --time-scale 0.05 --api-key fidelity-key \
+  STORMDESK_SIM_API_KEYS=fidelity-key "$cli" sim --listen "127.0.0.1:$port" --time-scale 0.05 \
     --packs "$root/tests/real-st2/packs" >"$work/sim.out" 2>"$work/sim.err" &
   sim_pid=$!
   trap 'kill $sim_pid 2>/dev/null; rm -rf "$work"' EXIT

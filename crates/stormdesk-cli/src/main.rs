@@ -38,7 +38,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the StackStorm simulator in the foreground until stopped.
+    /// Run the StackStorm simulator in the foreground until stopped. API keys
+    /// it accepts (for st2admin) come from STORMDESK_SIM_API_KEYS
+    /// (comma-separated), never from the command line.
     Sim(SimArgs),
     /// An interactive session: type commands, see acks and results. Uses the
     /// profile when one is configured, the built-in demo server otherwise.
@@ -168,6 +170,10 @@ pub struct AliasSource {
     pack: Option<PathBuf>,
 }
 
+/// Comma-separated API keys (for st2admin) the simulator accepts besides
+/// the demo password.
+const SIM_API_KEYS_ENV: &str = "STORMDESK_SIM_API_KEYS";
+
 #[derive(Args, Debug)]
 struct SimArgs {
     /// Loopback address to listen on.
@@ -182,9 +188,6 @@ struct SimArgs {
     /// Seconds between stream heartbeats.
     #[arg(long, default_value_t = 25)]
     heartbeat: u64,
-    /// An API key the simulator accepts (for st2admin), in addition to passwords.
-    #[arg(long)]
-    api_key: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -241,7 +244,16 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
     };
     match cli.command {
         Command::Sim(a) => {
-            online::sim(out, a.listen, a.packs, a.time_scale, a.heartbeat, a.api_key).await
+            // API keys come from the environment, never the command line, where
+            // every user's process list would show them.
+            let keys = std::env::var(SIM_API_KEYS_ENV).unwrap_or_default();
+            let keys = keys
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect();
+            online::sim(out, a.listen, a.packs, a.time_scale, a.heartbeat, keys).await
         }
         Command::Demo(a) => online::demo(out, a.time_scale).await,
         Command::Shell(a) => {

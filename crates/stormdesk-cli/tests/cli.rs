@@ -370,6 +370,7 @@ async fn sim_prints_its_url_first_and_refuses_non_loopback() {
 
     let mut child = cli(home.path())
         .args(["sim", "--listen", "127.0.0.1:0"])
+        .env("STORMDESK_SIM_API_KEYS", "sim-key-from-env, second-key")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -391,6 +392,21 @@ async fn sim_prints_its_url_first_and_refuses_non_loopback() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401, "the simulator answers and wants auth");
+    // Keys come from the environment, so the process list never shows them.
+    for key in ["sim-key-from-env", "second-key"] {
+        let resp = reqwest::Client::new()
+            .get(format!("{url}/api/v1/actionalias"))
+            .header("St2-Api-Key", key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{key}");
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+        assert!(!String::from_utf8_lossy(&cmdline).contains("key"));
+    }
     child.kill().unwrap();
     let _ = child.wait();
 }

@@ -164,8 +164,7 @@ async fn handle(
                 })
             }
             Err(e) => {
-                // StackStorm's own words (no match, ambiguity) help the user.
-                reply(relay, &msg.origin, &e.to_string()).await;
+                reply(relay, &msg.origin, &chat_reply_for(&e)).await;
                 Some(RelayEvent::Failed {
                     user_id: msg.user_id,
                     command,
@@ -173,6 +172,32 @@ async fn handle(
                 })
             }
         },
+    }
+}
+
+/// What a chat is told when a command fails. StackStorm's own words about
+/// the command (no match, ambiguity, a disabled alias, a refused parameter)
+/// help the person who typed it; anything about the desk itself (URLs,
+/// TLS, the keyring, unreadable answers) stays with the desk's owner.
+pub fn chat_reply_for(e: &crate::RelayError) -> String {
+    use stormdesk_client::ClientError as C;
+    match e {
+        crate::RelayError::NotAllowed(m) => m.clone(),
+        crate::RelayError::StackStorm(
+            c @ (C::NoMatch { .. } | C::Ambiguous { .. } | C::AliasDisabled(_)),
+        ) => c.to_string(),
+        crate::RelayError::StackStorm(C::Server { status, faultstring })
+            if (400..500).contains(status) && *status != 401 && *status != 403 =>
+        {
+            format!("StackStorm refused the command: {faultstring}")
+        }
+        crate::RelayError::StackStorm(C::Unauthorized(_)) => {
+            "Stormdesk could not run that: StackStorm refused its credentials. Its owner has the details.".into()
+        }
+        crate::RelayError::StackStorm(C::Unreachable { .. } | C::Timeout { .. }) => {
+            "Stormdesk could not run that: StackStorm cannot be reached right now. Its owner has the details.".into()
+        }
+        _ => "Stormdesk could not run that command. Its owner has the details.".into(),
     }
 }
 
@@ -192,4 +217,59 @@ async fn run_loaded(
     let out = run(client, &cache, msg, command, route).await;
     *aliases = Some(cache);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chat_reply_for;
+    use crate::RelayError;
+    use stormdesk_client::ClientError as C;
+
+    #[test]
+    fn chat_hears_stackstorms_words_about_the_command_and_nothing_about_the_desk() {
+        let no_match = RelayError::StackStorm(C::NoMatch {
+            command: "make me a sandwich".into(),
+            faultstring: "Command \"make me a sandwich\" matched no patterns".into(),
+        });
+        assert!(chat_reply_for(&no_match).contains("matched no patterns"));
+        let refused = RelayError::StackStorm(C::Server {
+            status: 400,
+            faultstring: "'prod' is not one of ['staging']".into(),
+        });
+        assert!(chat_reply_for(&refused).contains("is not one of"));
+        for internal in [
+            RelayError::StackStorm(C::Unreachable {
+                url: "https://st2.internal.corp:9101/api/v1/aliasexecution".into(),
+                detail: "connection refused (os error 111)".into(),
+            }),
+            RelayError::StackStorm(C::Tls {
+                url: "https://st2.internal.corp".into(),
+                detail: "invalid peer certificate: UnknownIssuer".into(),
+            }),
+            RelayError::StackStorm(C::Server {
+                status: 500,
+                faultstring:
+                    "Traceback (most recent call last): File \"/opt/stackstorm/st2/lib/python3.8\""
+                        .into(),
+            }),
+            RelayError::StackStorm(C::Malformed {
+                what: "alias list".into(),
+                detail: "expected value at line 1 column 1".into(),
+            }),
+            RelayError::StackStorm(C::Unauthorized("token expired at 2026-11-28".into())),
+        ] {
+            let said = chat_reply_for(&internal);
+            for secret in [
+                "internal.corp",
+                "os error",
+                "UnknownIssuer",
+                "Traceback",
+                "line 1",
+                "2026",
+            ] {
+                assert!(!said.contains(secret), "{said}");
+            }
+            assert!(said.contains("owner has the details"), "{said}");
+        }
+    }
 }
