@@ -133,6 +133,28 @@ pub struct Outgoing {
     pub destination: Route,
     pub message: String,
     pub extra: Value,
+    /// The channel as it came back through StackStorm, whose signature the
+    /// relay checks before sending; `None` for a destination this desk
+    /// knows itself (a relayed execution it tracked).
+    pub channel: Option<Value>,
+}
+
+/// Hand `o` to the relay without waiting: a slow or dead chat must never
+/// hold up the pane. A full outbox drops it with a note.
+fn to_outbox(outbox: &tokio::sync::mpsc::Sender<Outgoing>, o: Outgoing) -> Result<(), String> {
+    use tokio::sync::mpsc::error::TrySendError;
+    match outbox.try_send(o) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Full(o)) => Err(format!(
+            "Not delivered to chat: the chat service is not keeping up ({} messages waiting)\n{}",
+            outbox.max_capacity(),
+            o.message
+        )),
+        Err(TrySendError::Closed(o)) => Err(format!(
+            "Not delivered to chat: the relay stopped\n{}",
+            o.message
+        )),
+    }
 }
 
 type Outbox = Arc<RwLock<Option<tokio::sync::mpsc::Sender<Outgoing>>>>;
@@ -568,13 +590,18 @@ async fn reply_to_chat(
         chatops_result(alias, &exec)
     };
     if let Some(text) = message.text() {
-        let _ = outbox
-            .send(Outgoing {
+        let sent = to_outbox(
+            outbox,
+            Outgoing {
                 destination: Route::To(origin),
                 message: text.to_string(),
                 extra: message.extra(),
-            })
-            .await;
+                channel: None,
+            },
+        );
+        if let Err(note) = sent {
+            tracing::warn!("{note}");
+        }
     }
 }
 
@@ -661,19 +688,28 @@ async fn deliver(
                 Route::To(Destination::Teams(_)) => Some("Teams"),
                 _ => None,
             };
+            let mut full = None;
             let relayed = match (chat, outbox) {
-                (Some(_), Some(tx)) => tx
-                    .send(Outgoing {
-                        destination: destination.clone(),
-                        message: payload.message.clone(),
-                        extra: payload.extra.clone(),
-                    })
-                    .await
-                    .is_ok(),
+                (Some(_), Some(tx)) => {
+                    let sent = to_outbox(
+                        tx,
+                        Outgoing {
+                            destination: destination.clone(),
+                            message: payload.message.clone(),
+                            extra: payload.extra.clone(),
+                            channel: Some(payload.channel.clone()),
+                        },
+                    );
+                    full = sent.err();
+                    full.is_none()
+                }
                 _ => false,
             };
             let note = match &destination {
                 _ if relayed => None,
+                _ if full.is_some() => {
+                    full.map(|n| n.lines().next().unwrap_or_default().to_string())
+                }
                 Route::To(Destination::Pane { profile: p }) if p == profile => None,
                 Route::To(other) => Some(format!(
                     "meant for {}",

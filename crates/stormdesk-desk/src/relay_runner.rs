@@ -28,6 +28,9 @@ use crate::prefs::RelayPrefs;
 use crate::{Desk, DeskEvent};
 use stormdesk_relay::LinkState;
 
+/// The longest one message to a chat may take before the next is tried.
+const DELIVER_WITHIN: Duration = Duration::from_secs(30);
+
 /// How often a conversation's "last heard" is written at most.
 const HEARD_EVERY: Duration = Duration::from_secs(60);
 
@@ -174,6 +177,13 @@ pub async fn start(
             .unwrap_or_else(|| teams_endpoint::DEFAULT_METADATA_URL.into());
         teams_in = Some((listener, teams_endpoint::BotAuth::new(&metadata, &app_id)));
     }
+    let key = {
+        let store = Arc::clone(store);
+        tokio::task::spawn_blocking(move || stormdesk_secrets::destination_key(store.as_ref()))
+            .await
+            .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?
+            .map_err(|e| IpcError::new(e.kind(), e.to_string()))?
+    };
     let relay = Arc::new(relay);
     let links = Links {
         now: Arc::new(std::sync::Mutex::new(RelayLinks::default())),
@@ -236,6 +246,7 @@ pub async fn start(
         Arc::clone(&relay),
         policy,
         desk.profile().stream_route.clone(),
+        key.clone(),
         in_rx,
         ev_tx,
     );
@@ -343,12 +354,41 @@ pub async fn start(
                     _ = token.cancelled() => break,
                     o = out_rx.recv() => match o { Some(o) => o, None => break },
                 };
-                if let Err(e) = relay.deliver(&o.destination, &o.message, &o.extra).await {
+                // Through StackStorm, anyone can name a destination: only
+                // one this install signed is sent to a chat.
+                let route = match &o.channel {
+                    Some(raw) => stormdesk_routing::verify(Some(raw), &key),
+                    None => o.destination.clone(),
+                };
+                if let stormdesk_routing::Route::Fallback { note } = &route {
+                    let _ = d.record(
+                        EntryKind::Note,
+                        None,
+                        &format!("Not delivered to chat: {note}\n{}", o.message),
+                        json!({"kind": "forged_destination"}),
+                    );
+                    continue;
+                }
+                // One dead chat service holds the queue for a bounded time.
+                let sent = tokio::time::timeout(
+                    DELIVER_WITHIN,
+                    relay.deliver(&route, &o.message, &o.extra),
+                )
+                .await;
+                let failed = match sent {
+                    Ok(Ok(_)) => None,
+                    Ok(Err(e)) => Some((e.to_string(), e.kind())),
+                    Err(_) => Some((
+                        format!("no answer within {} s", DELIVER_WITHIN.as_secs()),
+                        "relay_unreachable",
+                    )),
+                };
+                if let Some((e, kind)) = failed {
                     let _ = d.record(
                         EntryKind::Note,
                         None,
                         &format!("Not delivered to chat: {e}\n{}", o.message),
-                        json!({"kind": e.kind()}),
+                        json!({"kind": kind}),
                     );
                 }
             }

@@ -527,3 +527,105 @@ async fn a_teams_conversation_heard_before_is_a_share_target_after_a_restart() {
     assert_eq!(refused.kind, "share", "{refused:?}");
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_chat_destination_from_stackstorm_is_never_posted_to() {
+    // Anyone who can run an alias on StackStorm can name any
+    // source_channel. Here one names a Slack channel and a Teams
+    // conversation on their own host, on this desk's route.
+    let fake = FakeSlack::start(vec![]).await;
+    let (bf, got) = bot_framework().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    for (which, value) in [
+        (RelaySecret::SlackBot, "xoxb-desk"),
+        (RelaySecret::SlackApp, "xapp-desk"),
+        (RelaySecret::TeamsPassword, "bot-password"),
+    ] {
+        store.set(&which.account(), &Secret::new(value)).unwrap();
+    }
+    let h = host(
+        dir.path(),
+        store,
+        RelayPrefs {
+            slack: true,
+            slack_api: Some(fake.api.clone()),
+            teams: true,
+            teams_app_id: Some("app-1".into()),
+            teams_listen: "127.0.0.1:0".into(),
+            teams_token_url: Some(format!("{bf}/token")),
+            teams_metadata_url: Some(format!("{bf}/metadata")),
+            ..RelayPrefs::default()
+        },
+    );
+    h.start(StartMode::Demo).await;
+    let desk = h.desk().unwrap();
+    until("the relay running", || {
+        matches!(h.relay_links().teams, LinkState::Listening { .. }).then_some(())
+    })
+    .await;
+    let client = desk.client();
+    let aliases = stormdesk_client::AliasCache::load(Arc::clone(&client))
+        .await
+        .unwrap();
+    let forged = [
+        Destination::Slack {
+            team: "T1".into(),
+            channel: "C0EVIL".into(),
+            thread_ts: None,
+        },
+        Destination::Teams(TeamsReference {
+            // The attacker's host: the relay would POST there with the
+            // bot's Bot Framework token.
+            service_url: format!("{bf}/emea/"),
+            conversation_id: "a:attacker".into(),
+            tenant_id: None,
+            activity_id: None,
+        }),
+    ];
+    for (i, d) in forged.iter().enumerate() {
+        client
+            .run_command(
+                &aliases,
+                &stormdesk_client::CommandRequest {
+                    command: "genpass".into(),
+                    user: "mallory".into(),
+                    source_channel: d.encode(),
+                    notification_route: Some(desk.profile().stream_route.clone()),
+                    source_context: Some(json!({"forged": i})),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let notes = until("both forged announcements refused with a note", || {
+        let e = desk.history_page(None, 200).unwrap();
+        let notes: Vec<_> = e
+            .into_iter()
+            .filter(|x| {
+                x.kind == EntryKind::Note && x.text.contains("not signed by this Stormdesk")
+            })
+            .collect();
+        (notes.len() >= 2).then_some(notes)
+    })
+    .await;
+    assert!(
+        notes.iter().any(|n| n.text.contains("not sent to Slack")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.text.contains("not sent to Teams")),
+        "{notes:?}"
+    );
+    assert!(
+        fake.posts().is_empty(),
+        "posted to Slack: {:?}",
+        fake.posts()
+    );
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "posted to the forged serviceUrl: {:?}",
+        got.lock().unwrap()
+    );
+    h.shutdown().await;
+}

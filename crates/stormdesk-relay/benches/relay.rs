@@ -62,6 +62,7 @@ fn round_trip(c: &mut Criterion) {
             Arc::clone(&relay),
             policy(),
             "stormdesk".into(),
+            stormdesk_routing::DestinationKey::from_bytes([1; 32]),
             in_rx,
             ev_tx,
         )
@@ -101,7 +102,15 @@ fn round_trip(c: &mut Criterion) {
                 let t = Instant::now();
                 for _ in 0..n {
                     let r = client
-                        .run_command(&aliases, &execution_request(&msg, "genpass", "stormdesk"))
+                        .run_command(
+                            &aliases,
+                            &execution_request(
+                                &msg,
+                                "genpass",
+                                "stormdesk",
+                                &stormdesk_routing::DestinationKey::from_bytes([1; 32]),
+                            ),
+                        )
                         .await
                         .expect("execute");
                     let ack = r[0].message.clone().expect("ack");

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use stormdesk_client::model::AliasExecutionResult;
 use stormdesk_client::St2Client;
 use stormdesk_client::{AliasSource, CommandRequest};
-use stormdesk_routing::Destination;
+use stormdesk_routing::{Destination, DestinationKey};
 
 use crate::RelayError;
 
@@ -129,12 +129,24 @@ pub fn decide(policy: &InboundPolicy, msg: &InboundMessage) -> Decision {
 }
 
 /// The execution request for a relayed command: the origin travels in
-/// `source_channel` (StackStorm hands it back on the announcement).
-pub fn execution_request(msg: &InboundMessage, command: &str, route: &str) -> CommandRequest {
+/// `source_channel`, signed with this install's key (StackStorm hands it
+/// back on the announcement, and only a signed one is sent to a chat).
+/// The StackStorm user is the chat user's stable id for Teams, whose
+/// display names anyone can choose.
+pub fn execution_request(
+    msg: &InboundMessage,
+    command: &str,
+    route: &str,
+    key: &DestinationKey,
+) -> CommandRequest {
+    let user = match &msg.origin {
+        Destination::Teams(_) => msg.user_id.clone(),
+        _ => msg.user_name.clone().unwrap_or_else(|| msg.user_id.clone()),
+    };
     CommandRequest {
         command: command.to_string(),
-        user: msg.user_name.clone().unwrap_or_else(|| msg.user_id.clone()),
-        source_channel: msg.origin.encode(),
+        user,
+        source_channel: msg.origin.encode_signed(key),
         notification_route: Some(route.to_string()),
         source_context: Some(serde_json::json!({
             "stormdesk": {"v": 1, "relay": {"user": msg.user_id}}
@@ -150,9 +162,10 @@ pub async fn run(
     msg: &InboundMessage,
     command: &str,
     route: &str,
+    key: &DestinationKey,
 ) -> Result<Vec<AliasExecutionResult>, RelayError> {
     Ok(client
-        .run_command(aliases, &execution_request(msg, command, route))
+        .run_command(aliases, &execution_request(msg, command, route, key))
         .await?)
 }
 
@@ -233,14 +246,38 @@ mod tests {
     }
 
     #[test]
-    fn the_origin_travels_in_source_channel() {
+    fn the_origin_travels_in_source_channel_signed() {
+        let key = DestinationKey::from_bytes([3; 32]);
         let m = msg("slack:U110FGZSQ", "!st2 genpass");
-        let r = execution_request(&m, "genpass", "stormdesk");
+        let r = execution_request(&m, "genpass", "stormdesk", &key);
+        assert!(
+            r.source_channel
+                .starts_with("stormdesk:v1:slack:T0V6H6HCJ:C110T9SMT:1506953521.000382#"),
+            "{}",
+            r.source_channel
+        );
         assert_eq!(
-            r.source_channel,
-            "stormdesk:v1:slack:T0V6H6HCJ:C110T9SMT:1506953521.000382"
+            stormdesk_routing::verify(Some(&serde_json::json!(r.source_channel)), &key),
+            stormdesk_routing::Route::To(m.origin.clone())
         );
         assert_eq!(r.user, "ch");
         assert_eq!(r.notification_route.as_deref(), Some("stormdesk"));
+    }
+
+    #[test]
+    fn a_teams_user_reaches_stackstorm_by_stable_id_not_display_name() {
+        let key = DestinationKey::from_bytes([3; 32]);
+        let mut m = msg("teams:29:1pm0yCoq", "!st2 genpass");
+        m.user_name = Some("The CEO".into());
+        m.origin = Destination::Teams(stormdesk_routing::TeamsReference {
+            service_url: "https://smba.trafficmanager.net/emea/".into(),
+            conversation_id: "a:1".into(),
+            tenant_id: None,
+            activity_id: None,
+        });
+        assert_eq!(
+            execution_request(&m, "genpass", "stormdesk", &key).user,
+            "teams:29:1pm0yCoq"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use stormdesk_client::{AliasCache, St2Client};
-use stormdesk_routing::{Destination, Route};
+use stormdesk_routing::{Destination, DestinationKey, Route};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -59,6 +59,7 @@ impl RelayService {
         relay: Arc<Relay>,
         policy: InboundPolicy,
         route: String,
+        key: DestinationKey,
         mut inbound: mpsc::Receiver<Inbound>,
         events: mpsc::Sender<RelayEvent>,
     ) -> Self {
@@ -96,7 +97,7 @@ impl RelayService {
                     break;
                 }
                 let Some(msg) = msg else { continue };
-                let ev = handle(&client, &mut aliases, &relay, &policy, &route, msg).await;
+                let ev = handle(&client, &mut aliases, &relay, &policy, &route, &key, msg).await;
                 if let Some(ev) = ev {
                     let _ = events.send(ev).await;
                 }
@@ -126,6 +127,7 @@ async fn handle(
     relay: &Relay,
     policy: &InboundPolicy,
     route: &str,
+    key: &DestinationKey,
     msg: InboundMessage,
 ) -> Option<RelayEvent> {
     match decide(policy, &msg) {
@@ -138,40 +140,41 @@ async fn handle(
                 reply: r,
             })
         }
-        Decision::Run { command } => match run_loaded(client, aliases, &msg, &command, route).await
-        {
-            Ok(results) => {
-                let mut acks = Vec::new();
-                for r in &results {
-                    let shown = r
-                        .actionalias
-                        .ack
-                        .as_ref()
-                        .and_then(|a| a.get("enabled"))
-                        .and_then(Value::as_bool)
-                        .unwrap_or(true);
-                    if let (true, Some(ack)) = (shown, &r.message) {
-                        reply(relay, &msg.origin, ack).await;
-                        acks.push((r.execution.id.clone(), ack.clone()));
+        Decision::Run { command } => {
+            match run_loaded(client, aliases, &msg, &command, route, key).await {
+                Ok(results) => {
+                    let mut acks = Vec::new();
+                    for r in &results {
+                        let shown = r
+                            .actionalias
+                            .ack
+                            .as_ref()
+                            .and_then(|a| a.get("enabled"))
+                            .and_then(Value::as_bool)
+                            .unwrap_or(true);
+                        if let (true, Some(ack)) = (shown, &r.message) {
+                            reply(relay, &msg.origin, ack).await;
+                            acks.push((r.execution.id.clone(), ack.clone()));
+                        }
                     }
+                    Some(RelayEvent::Ran {
+                        user_id: msg.user_id,
+                        command,
+                        origin: msg.origin,
+                        execution_ids: results.iter().map(|r| r.execution.id.clone()).collect(),
+                        acks,
+                    })
                 }
-                Some(RelayEvent::Ran {
-                    user_id: msg.user_id,
-                    command,
-                    origin: msg.origin,
-                    execution_ids: results.iter().map(|r| r.execution.id.clone()).collect(),
-                    acks,
-                })
+                Err(e) => {
+                    reply(relay, &msg.origin, &chat_reply_for(&e)).await;
+                    Some(RelayEvent::Failed {
+                        user_id: msg.user_id,
+                        command,
+                        error: e.to_string(),
+                    })
+                }
             }
-            Err(e) => {
-                reply(relay, &msg.origin, &chat_reply_for(&e)).await;
-                Some(RelayEvent::Failed {
-                    user_id: msg.user_id,
-                    command,
-                    error: e.to_string(),
-                })
-            }
-        },
+        }
     }
 }
 
@@ -209,12 +212,13 @@ async fn run_loaded(
     msg: &InboundMessage,
     command: &str,
     route: &str,
+    key: &DestinationKey,
 ) -> Result<Vec<stormdesk_client::model::AliasExecutionResult>, crate::RelayError> {
     let cache = match aliases.take() {
         Some(c) => c,
         None => AliasCache::load(Arc::clone(client)).await?,
     };
-    let out = run(client, &cache, msg, command, route).await;
+    let out = run(client, &cache, msg, command, route, key).await;
     *aliases = Some(cache);
     out
 }

@@ -83,10 +83,22 @@ pub fn activities_url(r: &TeamsReference) -> Result<url::Url, RelayError> {
         service: SERVICE,
         message: format!("serviceUrl: {e}"),
     })?;
-    if !matches!(base.scheme(), "http" | "https") {
+    // The bot's token goes with every post: https only, except to this
+    // machine (the Bot Framework Emulator, tests).
+    let loopback = match base.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if !(base.scheme() == "https" || (base.scheme() == "http" && loopback)) {
         return Err(RelayError::Malformed {
             service: SERVICE,
-            message: format!("serviceUrl must be http(s), not {}", base.scheme()),
+            message: format!(
+                "serviceUrl must be https (plain http only to this machine), not {}://{}",
+                base.scheme(),
+                base.host_str().unwrap_or("")
+            ),
         });
     }
     let seg = |s: &str| percent_encoding::utf8_percent_encode(s, ID_SEGMENT).to_string();
@@ -305,6 +317,32 @@ mod tests {
         let a = message_activities(&r, "<b>x</b>");
         assert_eq!(a[0]["replyToId"], "1625148352141");
         assert_eq!(a[0]["textFormat"], "plain");
+    }
+
+    #[test]
+    fn the_bot_token_goes_over_https_only_except_to_this_machine() {
+        let at = |url: &str| TeamsReference {
+            service_url: url.into(),
+            conversation_id: "a:1".into(),
+            tenant_id: None,
+            activity_id: None,
+        };
+        for bad in [
+            "http://smba.trafficmanager.net/emea/",
+            "http://10.0.0.8/",
+            "ftp://smba.example/",
+            "file:///etc/",
+        ] {
+            let e = activities_url(&at(bad)).unwrap_err().to_string();
+            assert!(e.contains("must be https"), "{bad}: {e}");
+        }
+        for ok in [
+            "https://smba.trafficmanager.net/emea/",
+            "http://127.0.0.1:3978/",
+            "http://localhost:9000/",
+        ] {
+            assert!(activities_url(&at(ok)).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -1,11 +1,20 @@
 //! MS Teams in: the Bot Framework messaging endpoint (an HTTP listener the
 //! user exposes through their own reverse proxy or tunnel). Every request
-//! must carry a Bot Framework JWT: RS256, signed by a key from the OpenID
-//! metadata's JWKS (endorsed for the activity's channel), issuer
-//! `https://api.botframework.com`, audience = the bot's app id, not expired
-//! (5 minutes' leeway), and its `serviceUrl` claim equal to the activity's.
-//! Anything else is a 401 with no detail; a valid activity's conversation
-//! reference goes with the message, so the reply finds its conversation.
+//! must carry a Bot Framework JWT, checked as Microsoft's own SDK
+//! (`botframework-connector`, `ChannelValidation`) checks it: signed by an
+//! RSA key from the OpenID metadata's JWKS, endorsed for the activity's
+//! channel, issuer `https://api.botframework.com`, `aud` exactly the bot's
+//! app id, within `nbf`/`exp` (5 minutes' leeway), and its `serviceurl`
+//! claim (lower case, as Microsoft writes it) exactly the activity's
+//! `serviceUrl`. Stricter than the SDK on purpose: RS256 only, `exp`
+//! required, a key must carry endorsements, and a channel id is required
+//! (tests/vendor checks both sides agree everywhere else). Anything else is
+//! a 401 with no detail; a valid activity's conversation reference goes
+//! with the message, so the reply finds its conversation.
+//!
+//! The listener faces the internet: connections are capped, headers must
+//! arrive within seconds and a connection lives a bounded time, and an
+//! unknown key id re-reads the keys at most every few minutes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +26,7 @@ use axum::routing::post;
 use serde::Deserialize;
 use serde_json::Value;
 use stormdesk_routing::Destination;
-use tokio::sync::{mpsc, RwLock};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::inbound::{Inbound, InboundMessage};
@@ -28,22 +37,69 @@ pub const DEFAULT_METADATA_URL: &str =
     "https://login.botframework.com/v1/.well-known/openidconfiguration";
 pub const ISSUER: &str = "https://api.botframework.com";
 const SERVICE: &str = "Bot Framework";
-/// Signing keys are re-read at most this often (and when a kid is unknown).
+/// Signing keys are re-read this often.
 const KEYS_TTL: Duration = Duration::from_secs(24 * 3600);
+/// An unknown key id re-reads the keys, but no more often than this:
+/// unauthenticated requests must not make us hammer the identity provider.
+const UNKNOWN_KID_REFETCH: Duration = Duration::from_secs(300);
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 struct Jwk {
     kid: String,
     n: String,
     e: String,
-    #[serde(default)]
     endorsements: Vec<String>,
+}
+
+impl Jwk {
+    /// An RSA signing key; anything else in the set (EC keys, keys for
+    /// encryption, entries without a kid) is skipped, not fatal.
+    fn from_value(v: &Value) -> Option<Jwk> {
+        if v.get("kty")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k != "RSA")
+        {
+            return None;
+        }
+        if v.get("use")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u != "sig")
+        {
+            return None;
+        }
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        Some(Jwk {
+            kid: s("kid")?,
+            n: s("n")?,
+            e: s("e")?,
+            endorsements: v
+                .get("endorsements")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
 struct Claims {
-    #[serde(rename = "serviceUrl", default)]
-    service_url: Option<String>,
+    /// Microsoft's spelling (and every Bot Framework SDK's): lower case.
+    #[serde(default)]
+    serviceurl: Option<String>,
+    /// A string equal to the app id: the SDK compares the claim as it is,
+    /// so an array holding the app id is refused there too.
+    #[serde(default)]
+    aud: Value,
+}
+
+#[derive(Default)]
+struct KeyCache {
+    keys: Vec<Jwk>,
+    fetched: Option<Instant>,
 }
 
 /// Validates Bot Framework tokens for one bot.
@@ -51,7 +107,9 @@ pub struct BotAuth {
     http: reqwest::Client,
     metadata_url: String,
     app_id: String,
-    keys: RwLock<Option<(Vec<Jwk>, Instant)>>,
+    keys: tokio::sync::Mutex<KeyCache>,
+    /// How many times the keys were read, for tests and diagnostics.
+    pub key_fetches: std::sync::atomic::AtomicU64,
 }
 
 fn refused(why: &str) -> RelayError {
@@ -67,7 +125,8 @@ impl BotAuth {
                 .unwrap_or_default(),
             metadata_url: metadata_url.to_string(),
             app_id: app_id.to_string(),
-            keys: RwLock::new(None),
+            keys: tokio::sync::Mutex::new(KeyCache::default()),
+            key_fetches: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -86,6 +145,8 @@ impl BotAuth {
     }
 
     async fn fetch_keys(&self) -> Result<Vec<Jwk>, RelayError> {
+        self.key_fetches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let meta = self.get_json(&self.metadata_url).await?;
         let jwks_uri = meta["jwks_uri"]
             .as_str()
@@ -94,28 +155,43 @@ impl BotAuth {
                 message: "the OpenID metadata has no jwks_uri".into(),
             })?;
         let jwks = self.get_json(jwks_uri).await?;
-        let keys: Vec<Jwk> =
-            serde_json::from_value(jwks["keys"].clone()).map_err(|e| RelayError::Malformed {
+        let Some(all) = jwks["keys"].as_array() else {
+            return Err(RelayError::Malformed {
                 service: SERVICE,
-                message: format!("signing keys: {e}"),
-            })?;
-        *self.keys.write().await = Some((keys.clone(), Instant::now()));
-        Ok(keys)
+                message: "the key set has no keys".into(),
+            });
+        };
+        Ok(all.iter().filter_map(Jwk::from_value).collect())
     }
 
     async fn key(&self, kid: &str) -> Result<Jwk, RelayError> {
-        let cached = self.keys.read().await.clone();
-        let fresh = cached.filter(|(_, at)| at.elapsed() < KEYS_TTL);
-        if let Some((keys, _)) = &fresh {
-            if let Some(k) = keys.iter().find(|k| k.kid == kid) {
-                return Ok(k.clone());
+        // One fetch at a time: a burst of requests waits for it.
+        let mut cache = self.keys.lock().await;
+        let age = cache.fetched.map(|at| at.elapsed());
+        let stale = age.is_none_or(|a| a >= KEYS_TTL);
+        let known = cache.keys.iter().any(|k| k.kid == kid);
+        // Unknown kid: the keys may have rolled over; read them again, but
+        // not more often than UNKNOWN_KID_REFETCH.
+        if stale || (!known && age.is_none_or(|a| a >= UNKNOWN_KID_REFETCH)) {
+            match self.fetch_keys().await {
+                Ok(keys) => {
+                    cache.keys = keys;
+                    cache.fetched = Some(Instant::now());
+                }
+                // Keep the keys we have; an outage of the identity
+                // provider must not lock out valid requests.
+                Err(e) if !cache.keys.is_empty() => {
+                    tracing::warn!(error = %e, "cannot refresh the Bot Framework keys; using the cached ones");
+                    cache.fetched = Some(Instant::now());
+                }
+                Err(e) => return Err(e),
             }
         }
-        // Unknown kid: the keys may have rolled over; read them again once.
-        self.fetch_keys()
-            .await?
-            .into_iter()
+        cache
+            .keys
+            .iter()
             .find(|k| k.kid == kid)
+            .cloned()
             .ok_or_else(|| refused("signed by an unknown key"))
     }
 
@@ -134,29 +210,32 @@ impl BotAuth {
         }
         let kid = header.kid.ok_or_else(|| refused("no key id"))?;
         let jwk = self.key(&kid).await?;
-        let channel = activity["channelId"].as_str().unwrap_or("");
-        if !jwk.endorsements.is_empty() && !jwk.endorsements.iter().any(|e| e == channel) {
+        let channel = activity["channelId"].as_str().unwrap_or("").trim();
+        if channel.is_empty() {
+            return Err(refused("the activity names no channel"));
+        }
+        // Stricter than the SDK, which lets an unendorsed key sign for any
+        // channel: Microsoft's keys all carry endorsements.
+        if !jwk.endorsements.iter().any(|e| e == channel) {
             return Err(refused("the key is not endorsed for this channel"));
         }
         let key = jsonwebtoken::DecodingKey::from_rsa_components(&jwk.n, &jwk.e)
             .map_err(|_| refused("a signing key cannot be read"))?;
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         v.set_issuer(&[ISSUER]);
-        v.set_audience(&[self.app_id.as_str()]);
+        // The audience is compared below, as the SDK compares it.
+        v.validate_aud = false;
         v.leeway = 300;
         v.validate_nbf = true;
-        v.set_required_spec_claims(&["exp", "iss", "aud"]);
+        v.set_required_spec_claims(&["exp", "iss"]);
         let data = jsonwebtoken::decode::<Claims>(token, &key, &v)
             .map_err(|e| refused(&format!("invalid token ({:?})", e.kind())))?;
-        let activity_url = activity["serviceUrl"].as_str().unwrap_or("");
-        if data
-            .claims
-            .service_url
-            .as_deref()
-            .map(|s| s.trim_end_matches('/'))
-            != Some(activity_url.trim_end_matches('/'))
-        {
-            return Err(refused("the token's serviceUrl is not the activity's"));
+        if data.claims.aud.as_str() != Some(self.app_id.as_str()) {
+            return Err(refused("the token is for another bot"));
+        }
+        let activity_url = activity["serviceUrl"].as_str();
+        if activity_url.is_none() || data.claims.serviceurl.as_deref() != activity_url {
+            return Err(refused("the token's serviceurl is not the activity's"));
         }
         Ok(())
     }
@@ -307,6 +386,28 @@ async fn messages(
     }
 }
 
+/// What one client can hold of the endpoint.
+#[derive(Debug, Clone)]
+pub struct EndpointLimits {
+    /// Open connections at once; more are closed on arrival.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this.
+    pub header_timeout: Duration,
+    /// A connection is closed after this, whatever it is doing (a Bot
+    /// Framework request is answered in well under a second).
+    pub connection_lifetime: Duration,
+}
+
+impl Default for EndpointLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 64,
+            header_timeout: Duration::from_secs(10),
+            connection_lifetime: Duration::from_secs(60),
+        }
+    }
+}
+
 /// Serve `POST /api/messages` on `listener` until cancelled.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -314,12 +415,53 @@ pub async fn serve(
     inbound: mpsc::Sender<Inbound>,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
+    serve_with_limits(listener, auth, inbound, cancel, EndpointLimits::default()).await
+}
+
+/// [`serve`] with chosen limits.
+pub async fn serve_with_limits(
+    listener: tokio::net::TcpListener,
+    auth: BotAuth,
+    inbound: mpsc::Sender<Inbound>,
+    cancel: CancellationToken,
+    limits: EndpointLimits,
+) -> std::io::Result<()> {
     let app = axum::Router::new()
         .route("/api/messages", post(messages))
         .with_state(Arc::new(Endpoint { auth, inbound }));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { cancel.cancelled().await })
-        .await
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    loop {
+        let (socket, _) = tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            r = listener.accept() => match r {
+                Ok(s) => s,
+                // Out of file descriptors and the like: pause, do not spin.
+                Err(e) => {
+                    tracing::warn!(error = %e, "Teams endpoint cannot accept");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(socket);
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let limits = limits.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(socket), service);
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = tokio::time::timeout(limits.connection_lifetime, conn) => {}
+            }
+            drop(slot);
+        });
+    }
 }
 
 /// Bind the endpoint's address (the user's tunnel points here).

@@ -169,6 +169,10 @@ async fn next_announcement(session: &mut StreamSession) -> (String, Value, Route
     }
 }
 
+fn key() -> stormdesk_routing::DestinationKey {
+    stormdesk_routing::DestinationKey::from_bytes([1; 32])
+}
+
 fn allow(ids: &[&str]) -> InboundPolicy {
     InboundPolicy {
         allowed: ids.iter().map(|s| s.to_string()).collect(),
@@ -195,7 +199,9 @@ async fn slack_message_runs_and_ack_and_result_land_in_its_thread() {
         panic!("allowed user's command runs")
     };
     let aliases = AliasCache::load(Arc::clone(&client)).await.unwrap();
-    let results = run(&client, &aliases, &msg, &command, ROUTE).await.unwrap();
+    let results = run(&client, &aliases, &msg, &command, ROUTE, &key())
+        .await
+        .unwrap();
     assert_eq!(results.len(), 1);
     let ack = results[0].message.clone().unwrap();
     assert_eq!(ack, "Sekunde...");
@@ -286,7 +292,9 @@ async fn teams_activity_runs_and_the_reply_finds_its_conversation() {
         panic!("a direct message from an allowed user runs")
     };
     let aliases = AliasCache::load(Arc::clone(&client)).await.unwrap();
-    let results = run(&client, &aliases, &msg, &command, ROUTE).await.unwrap();
+    let results = run(&client, &aliases, &msg, &command, ROUTE, &key())
+        .await
+        .unwrap();
     let ack = results[0].message.clone().unwrap();
     relay
         .deliver(&Route::To(msg.origin.clone()), &ack, &Value::Null)

@@ -81,6 +81,7 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         Arc::clone(&relay),
         policy,
         "stormdesk".into(),
+        stormdesk_routing::DestinationKey::from_bytes([1; 32]),
         in_rx,
         ev_tx,
     );

@@ -43,12 +43,66 @@ pub enum Destination {
 }
 
 fn esc(s: &str) -> String {
-    // ':' separates fields; '%' escapes. Slack/pane ids rarely need it.
-    s.replace('%', "%25").replace(':', "%3A")
+    // ':' separates fields, '#' starts the signature; '%' escapes.
+    s.replace('%', "%25")
+        .replace(':', "%3A")
+        .replace('#', "%23")
 }
 
 fn unesc(s: &str) -> String {
-    s.replace("%3A", ":").replace("%25", "%")
+    s.replace("%3A", ":")
+        .replace("%23", "#")
+        .replace("%25", "%")
+}
+
+/// This install's key for signing destinations (32 random bytes, kept in
+/// the keyring). Anyone who can start a StackStorm execution can write any
+/// `source_channel` or post any announcement; only a destination signed
+/// with this key is sent to a chat, so a forged one cannot make the relay
+/// post (with its Slack token or Bot Framework token) where it was not asked.
+#[derive(Clone)]
+pub struct DestinationKey([u8; 32]);
+
+impl std::fmt::Debug for DestinationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DestinationKey(…)")
+    }
+}
+
+impl DestinationKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// From its stored text form (base64url); `None` if damaged.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let b = URL_SAFE_NO_PAD.decode(text.trim()).ok()?;
+        Some(Self(b.try_into().ok()?))
+    }
+
+    pub fn to_text(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    fn mac(&self, encoded: &str) -> String {
+        use hmac::Mac;
+        let mut m =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        m.update(encoded.as_bytes());
+        // 128 bits is plenty for a tag nobody can query an oracle for.
+        URL_SAFE_NO_PAD.encode(&m.finalize().into_bytes()[..16])
+    }
+
+    fn verify(&self, encoded: &str, tag: &str) -> bool {
+        use hmac::Mac;
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
+        let mut m =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        m.update(encoded.as_bytes());
+        m.verify_truncated_left(&tag).is_ok() && tag.len() == 16
+    }
 }
 
 impl Destination {
@@ -69,6 +123,14 @@ impl Destination {
                 format!("{PREFIX}teams:{}", URL_SAFE_NO_PAD.encode(json))
             }
         }
+    }
+
+    /// [`encode`](Self::encode) with this install's signature appended
+    /// (`…#<tag>`): what travels through StackStorm.
+    pub fn encode_signed(&self, key: &DestinationKey) -> String {
+        let enc = self.encode();
+        let tag = key.mac(&enc);
+        format!("{enc}#{tag}")
     }
 
     /// The conversation itself, not one thread or activity in it: where a
@@ -160,6 +222,11 @@ pub fn decode(channel: Option<&Value>) -> Route {
             };
         }
     };
+    // The signature, if any, is checked by `verify`; here it is set aside.
+    let s = match s.rsplit_once('#') {
+        Some((enc, _tag)) => enc.to_string(),
+        None => s,
+    };
     let Some(rest) = s.strip_prefix(PREFIX) else {
         return Route::Fallback {
             note: format!("the channel \"{s}\" is not a Stormdesk destination"),
@@ -205,6 +272,40 @@ pub fn decode(channel: Option<&Value>) -> Route {
     }
 }
 
+/// Decode a channel that came back through StackStorm, and require this
+/// install's signature on chat destinations (Slack, Teams): a forged or
+/// foreign one falls back to the pane with a note saying so. Pane
+/// destinations need none (showing text in one's own pane sends nothing).
+pub fn verify(channel: Option<&Value>, key: &DestinationKey) -> Route {
+    let route = decode(channel);
+    let Route::To(d) = &route else {
+        return route;
+    };
+    if matches!(d, Destination::Pane { .. }) {
+        return route;
+    }
+    let raw = match channel {
+        Some(Value::String(s)) => unwrap_json_string(s).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let signed = raw
+        .rsplit_once('#')
+        .is_some_and(|(enc, tag)| key.verify(enc, tag));
+    if signed {
+        route
+    } else {
+        Route::Fallback {
+            note: format!(
+                "not sent to {}: the destination is not signed by this Stormdesk (forged, or written by another install)",
+                match d {
+                    Destination::Slack { .. } => "Slack",
+                    _ => "Teams",
+                }
+            ),
+        }
+    }
+}
+
 /// Stormdesk's part of `source_context`: which request an execution answers.
 pub fn source_context(request_id: &str, profile: &str) -> Value {
     json!({"stormdesk": {"v": 1, "request": request_id, "profile": profile}})
@@ -233,6 +334,84 @@ mod tests {
         // StackStorm may JSON-encode the string again.
         let twice = serde_json::to_string(&enc).unwrap();
         assert_eq!(decode(Some(&json!(twice))), Route::To(d));
+    }
+
+    fn key(b: u8) -> DestinationKey {
+        DestinationKey::from_bytes([b; 32])
+    }
+
+    #[test]
+    fn only_destinations_signed_by_this_install_reach_a_chat() {
+        let k = key(7);
+        let teams = Destination::Teams(TeamsReference {
+            service_url: "https://smba.trafficmanager.net/emea/".into(),
+            conversation_id: "a:1".into(),
+            tenant_id: None,
+            activity_id: None,
+        });
+        let slack = Destination::Slack {
+            team: "T1".into(),
+            channel: "C1".into(),
+            thread_ts: Some("1.2".into()),
+        };
+        for d in [&teams, &slack] {
+            let signed = d.encode_signed(&k);
+            assert_eq!(verify(Some(&json!(signed)), &k), Route::To(d.clone()));
+            // StackStorm may JSON-encode it again.
+            let twice = serde_json::to_string(&signed).unwrap();
+            assert_eq!(verify(Some(&json!(twice)), &k), Route::To(d.clone()));
+            // `decode` (for display) reads it either way.
+            assert_eq!(decode(Some(&json!(signed))), Route::To(d.clone()));
+            // Unsigned, signed by another install, or tampered: refused.
+            let (enc, tag) = signed.rsplit_once('#').unwrap();
+            let tampered = format!("{}A#{tag}", &enc[..enc.len() - 1]);
+            for bad in [
+                d.encode(),
+                d.encode_signed(&key(8)),
+                tampered,
+                format!("{enc}#"),
+                format!("{enc}#AAAA"),
+            ] {
+                match verify(Some(&json!(bad)), &k) {
+                    Route::Fallback { note } => assert!(
+                        note.contains("not signed by this Stormdesk") || note.contains("damaged"),
+                        "{note}"
+                    ),
+                    r => panic!("{bad}: {r:?}"),
+                }
+            }
+        }
+        // A forged serviceUrl inside a re-encoded Teams reference, signed
+        // with the wrong key, never verifies either.
+        let evil = Destination::Teams(TeamsReference {
+            service_url: "https://evil.example/".into(),
+            conversation_id: "a:1".into(),
+            tenant_id: None,
+            activity_id: None,
+        });
+        assert!(matches!(
+            verify(Some(&json!(evil.encode_signed(&key(9)))), &k),
+            Route::Fallback { .. }
+        ));
+        // The pane needs no signature.
+        let pane = Destination::Pane {
+            profile: "work#1".into(),
+        };
+        assert_eq!(
+            verify(Some(&json!(pane.encode())), &k),
+            Route::To(pane.clone())
+        );
+        assert_eq!(
+            verify(Some(&json!(pane.encode_signed(&k))), &k),
+            Route::To(pane)
+        );
+        // The key round-trips through its stored form, and hides in Debug.
+        assert_eq!(
+            DestinationKey::from_text(&k.to_text()).unwrap().to_text(),
+            k.to_text()
+        );
+        assert!(DestinationKey::from_text("short").is_none());
+        assert_eq!(format!("{k:?}"), "DestinationKey(…)");
     }
 
     #[test]

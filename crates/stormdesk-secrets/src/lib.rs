@@ -78,6 +78,28 @@ pub fn resolve_credentials(
 }
 
 /// Which secret of a profile or relay an entry holds.
+/// Where this install's destination-signing key lives.
+pub const DESTINATION_KEY_ACCOUNT: &str = "relay/destination-key";
+
+/// This install's key for signing chat destinations, made on first use. A
+/// damaged entry is replaced (destinations signed with the old key then
+/// stop reaching chat, which is the safe side).
+pub fn destination_key(
+    store: &dyn CredentialStore,
+) -> Result<stormdesk_routing::DestinationKey, SecretsError> {
+    if let Some(s) = store.get(DESTINATION_KEY_ACCOUNT)? {
+        if let Some(k) = stormdesk_routing::DestinationKey::from_text(s.expose()) {
+            return Ok(k);
+        }
+    }
+    let key = stormdesk_routing::DestinationKey::from_bytes(rand::random());
+    store.set(
+        DESTINATION_KEY_ACCOUNT,
+        &stormdesk_client::Secret::new(key.to_text()),
+    )?;
+    Ok(key)
+}
+
 pub fn profile_account(profile: &str) -> String {
     format!("profile/{profile}")
 }
@@ -281,6 +303,30 @@ impl CredentialStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_destination_key_is_made_once_and_kept() {
+        let store = MemoryStore::default();
+        let a = destination_key(&store).unwrap();
+        let b = destination_key(&store).unwrap();
+        assert_eq!(a.to_text(), b.to_text(), "the same key on every start");
+        let other = MemoryStore::default();
+        assert_ne!(
+            destination_key(&other).unwrap().to_text(),
+            a.to_text(),
+            "one key per install"
+        );
+        // A damaged entry is replaced, not fatal.
+        store
+            .set(
+                DESTINATION_KEY_ACCOUNT,
+                &stormdesk_client::Secret::new("damaged"),
+            )
+            .unwrap();
+        let c = destination_key(&store).unwrap();
+        assert_ne!(c.to_text(), a.to_text());
+        assert_eq!(destination_key(&store).unwrap().to_text(), c.to_text());
+    }
 
     #[test]
     fn webhook_urls_must_be_https_or_loopback_and_errors_hide_them() {

@@ -52,3 +52,4 @@ pub async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
     panic!("timed out waiting for {what}");
 }
+pub mod bot_framework;
