@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Fuzz the alias parser, matcher and palette for a bounded time (default 60 s).
+# Fuzz for a bounded time (default 60 s for the alias parser, matcher and
+# palette; a third of it each for the SSE decoder and the destination /
+# request-id decoders, which face the network).
 # Uses nightly when installed, else stable with RUSTC_BOOTSTRAP (cargo fuzz
 # needs -Z flags). A crash leaves its input under fuzz/artifacts/ and fails.
 set -euo pipefail
@@ -13,6 +15,12 @@ else
 fi
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
-"${run[@]}" run alias_parser "$corpus" seeds/alias_parser -- \
-  -max_total_time="$seconds" -max_len=512 -timeout=10 -print_final_stats=1
-echo "fuzz: alias_parser ran ${seconds}s without a crash"
+fuzz() { # target seconds max_len
+  mkdir -p "$corpus/$1"
+  "${run[@]}" run "$1" "$corpus/$1" "seeds/$1" -- \
+    -max_total_time="$2" -max_len="$3" -timeout=10 -print_final_stats=1
+  echo "fuzz: $1 ran ${2}s without a crash"
+}
+fuzz alias_parser "$seconds" 512
+fuzz sse_decoder $((seconds / 3 + 1)) 65536
+fuzz destination $((seconds / 3 + 1)) 4096

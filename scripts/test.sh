@@ -20,10 +20,14 @@ npm --prefix ui run build
 echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy --workspace --all-targets --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring,stormdesk-cli/real-st2,stormdesk-desk/real-st2 -- -D warnings
+cargo clippy --workspace --all-targets --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring,stormdesk-cli/real-st2,stormdesk-desk/real-st2,stormdesk-relay/vendor-checks -- -D warnings
 
 echo "== Rust tests (unit, integration against the simulator, CLI)"
 cargo test --workspace
+
+echo "== Microsoft's own code checks our Teams side (botframework-connector judges our tokens, adaptivecards our cards)"
+npm --prefix tests/vendor ci --no-audit --no-fund
+cargo test -p stormdesk-relay --features vendor-checks --test vendor
 
 echo "== against a real gnome-keyring and a real notification daemon"
 dbus-run-session -- scripts/with-daemons.sh \
@@ -41,7 +45,7 @@ mkdir -p ci-artifacts
 STORMDESK_NOTIFY_LOG="$PWD/ci-artifacts/notify.log" dbus-run-session -- scripts/with-daemons.sh \
   node tests/e2e/app.e2e.mjs "$PWD/target/debug/stormdesk" "$PWD/ci-artifacts"
 
-echo "== fuzz the alias parser (bounded)"
+echo "== fuzz the alias parser, the SSE decoder and the destination decoders (bounded)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
 echo "== the real st2 CLI against the simulator"

@@ -102,7 +102,7 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
             match chars.peek() {
                 Some('[') => {
                     chars.next();
-                    while let Some(c) = chars.next() {
+                    for c in chars.by_ref() {
                         if ('\u{40}'..='\u{7e}').contains(&c) {
                             break;
                         }

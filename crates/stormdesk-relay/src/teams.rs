@@ -140,9 +140,16 @@ pub fn message_activities(r: &TeamsReference, text: &str) -> Vec<Value> {
 /// An Adaptive Card message for a Workflows / incoming webhook.
 pub fn adaptive_card(title: Option<&str>, text: &str) -> Value {
     let mut body = Vec::new();
-    if let Some(t) = title {
+    // An empty TextBlock is no TextBlock to Adaptive Cards (the parser
+    // drops its text): no empty title, and empty output said in words.
+    if let Some(t) = title.filter(|t| !t.trim().is_empty()) {
         body.push(json!({"type": "TextBlock", "text": t, "weight": "Bolder", "wrap": true}));
     }
+    let text = if text.trim().is_empty() {
+        "(no output)"
+    } else {
+        text
+    };
     body.push(json!({"type": "TextBlock", "text": text, "wrap": true, "fontType": "Monospace"}));
     json!({
         "type": "message",

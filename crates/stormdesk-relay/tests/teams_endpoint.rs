@@ -296,3 +296,60 @@ async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversa
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_cannot_hold_the_endpoint() {
+    use stormdesk_relay::teams_endpoint::{serve_with_limits, EndpointLimits};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, _rx) = mpsc::channel(4);
+    let cancel = CancellationToken::new();
+    let limits = EndpointLimits {
+        max_connections: 16,
+        header_timeout: Duration::from_millis(500),
+        connection_lifetime: Duration::from_secs(3),
+    };
+    let server = tokio::spawn(serve_with_limits(
+        listener,
+        BotAuth::new("http://127.0.0.1:9/none", APP_ID),
+        tx,
+        cancel.clone(),
+        limits,
+    ));
+    // 100 clients that send half a request line and stall.
+    let mut stalled = Vec::new();
+    for _ in 0..100 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"POST /api/messages HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        stalled.push(s);
+    }
+    // Every one is closed by the server: over the cap at once, the rest
+    // when their headers do not arrive in time.
+    for (i, s) in stalled.iter_mut().enumerate() {
+        let mut buf = [0u8; 512];
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => continue, // a 408 before the close is fine
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "stalled connection {i} still held open");
+    }
+    // And the endpoint still answers (401: no token).
+    let status = reqwest::Client::new()
+        .post(format!("http://{addr}/api/messages"))
+        .json(&json!({"type": "message"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 401);
+    cancel.cancel();
+    server.await.unwrap().unwrap();
+}
