@@ -56,6 +56,9 @@ impl Context {
     /// or the st2 CLI's file as the st2 CLI takes them, else from the keyring.
     pub async fn client_and_profile(&self) -> Result<(Arc<St2Client>, Profile), CliError> {
         let (profile, secrets) = self.sources().load(self.profile.as_deref())?;
+        // The desk's own route, shared with the app on this machine.
+        let data_dir = stormdesk_history::History::default_path();
+        let profile = profile.with_personal_route(data_dir.as_deref().and_then(|p| p.parent()));
         // Where before who: "no URL" is the clearer first complaint.
         warn_plain_http(&profile.endpoints()?);
         let p = profile.clone();
@@ -483,6 +486,10 @@ pub async fn listen(
                 if let ListenerEvent::Event(ev) = ev {
                     match ev {
                         StreamEvent::Announcement { route, payload } => {
+                            // Others' results and whispers stay theirs.
+                            if !payload.is_for(&route, &profile.stream_route, profile.username.as_deref()) {
+                                continue;
+                            }
                             let note = match stormdesk_routing::decode(Some(&payload.channel)) {
                                 Route::To(d) => serde_json::to_value(&d).unwrap_or_default(),
                                 Route::Fallback { note } => json!({"kind": "pane", "note": note}),

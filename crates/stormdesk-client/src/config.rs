@@ -159,6 +159,54 @@ pub fn redact_url(s: &str) -> String {
     }
 }
 
+/// This install's own stream route, `stormdesk.<id>` (the id kept in
+/// `data_dir/route-id`, made once): results and announcements for this
+/// desk travel on it, so desks sharing a StackStorm never see each other's.
+/// The stormdesk pack's rule (`route` starts with `stormdesk`) announces
+/// on it as on the shared route, which stays for broadcasts.
+pub fn personal_route(data_dir: &std::path::Path) -> std::io::Result<String> {
+    let path = data_dir.join("route-id");
+    let valid = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        let id = id.trim();
+        if valid(id) {
+            return Ok(format!("{DEFAULT_ROUTE}.{id}"));
+        }
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let id = format!("{:016x}", rand_u64());
+    std::fs::write(&path, &id)?;
+    Ok(format!("{DEFAULT_ROUTE}.{id}"))
+}
+
+/// Random enough for a route name (not a secret: StackStorm shows routes
+/// to anyone who can list executions).
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+impl Profile {
+    /// The profile with its stream route made this install's own, unless
+    /// one was chosen (anything but the shared default).
+    pub fn with_personal_route(mut self, data_dir: Option<&std::path::Path>) -> Self {
+        if self.stream_route == DEFAULT_ROUTE {
+            if let Some(route) = data_dir.and_then(|d| personal_route(d).ok()) {
+                self.stream_route = route;
+            }
+        }
+        self
+    }
+}
+
 /// A warning when `url` is plain http to a host other than this machine:
 /// passwords, tokens and API keys would cross the network unencrypted.
 pub fn plain_http_warning(url: &Url) -> Option<String> {
@@ -543,6 +591,31 @@ impl FileProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_install_has_its_own_route_and_keeps_it() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let ra = personal_route(a.path()).unwrap();
+        assert!(
+            ra.starts_with("stormdesk.") && ra.len() == "stormdesk.".len() + 16,
+            "{ra}"
+        );
+        assert_eq!(personal_route(a.path()).unwrap(), ra, "kept across starts");
+        assert_ne!(
+            personal_route(b.path()).unwrap(),
+            ra,
+            "another install, another route"
+        );
+        let p = Profile::new("p").with_personal_route(Some(a.path()));
+        assert_eq!(p.stream_route, ra);
+        let mut chosen = Profile::new("p");
+        chosen.stream_route = "team-desk".into();
+        assert_eq!(
+            chosen.with_personal_route(Some(a.path())).stream_route,
+            "team-desk"
+        );
+    }
 
     #[test]
     fn a_password_in_the_url_is_refused_and_never_repeated() {

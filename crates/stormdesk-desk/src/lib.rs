@@ -246,6 +246,7 @@ impl Desk {
         sink: S,
         demo: Option<Simulator>,
     ) -> Result<Self, DeskError> {
+        let profile = profile.with_personal_route(history_path.parent());
         let history = Arc::new(History::open(history_path)?);
         let aliases = client.list_aliases().await?;
         let palette = Arc::new(RwLock::new(Palette::new(aliases)));
@@ -293,6 +294,11 @@ impl Desk {
             let policy = Arc::clone(&policy);
             let outbox = Arc::clone(&outbox);
             let name = profile.name.clone();
+            let own_route = profile.stream_route.clone();
+            let me = profile
+                .username
+                .clone()
+                .unwrap_or_else(|| "stormdesk".into());
             let palette = Arc::clone(&palette);
             let relayed = Arc::clone(&relayed);
             let announcing = Arc::clone(&announcing_rule);
@@ -310,6 +316,23 @@ impl Desk {
                             .unwrap_or_else(|e| e.into_inner())
                             .is_some();
                         reply_to_chat(&relayed, &palette, announced, tx, &d).await;
+                    }
+                    // Others' results (heard on the shared route) and
+                    // whispers to others never reach this pane; a chat
+                    // destination is the relay's to check (signature).
+                    if let Delivery::Announcement {
+                        route,
+                        payload,
+                        destination,
+                    } = &d
+                    {
+                        let chat = matches!(
+                            destination,
+                            Route::To(Destination::Slack { .. } | Destination::Teams(_))
+                        );
+                        if !chat && !payload.is_for(route, &own_route, Some(&me)) {
+                            continue;
+                        }
                     }
                     let d = with_alias_format(&palette, d);
                     deliver(&history, &tx, &notifier, pol, out.as_ref(), &name, d).await;

@@ -21,6 +21,30 @@ pub struct Announcement {
     pub context: Value,
 }
 
+impl Announcement {
+    /// Whether this announcement, heard on `route`, belongs to the desk on
+    /// `own_route` whose StackStorm user is `me`. On its own route, yes;
+    /// on the shared route only broadcasts (not someone's command result,
+    /// which carries a Stormdesk `source_context`). A whisper is for its
+    /// user alone, wherever it is heard.
+    pub fn is_for(&self, route: &str, own_route: &str, me: Option<&str>) -> bool {
+        if self.whisper {
+            let to = self.user.as_str().map(str::trim);
+            if to.is_none() || to != me {
+                return false;
+            }
+        }
+        if route == own_route {
+            return true;
+        }
+        let ctx = match &self.context {
+            Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        ctx.get("stormdesk").is_none()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     Announcement {
@@ -76,6 +100,34 @@ pub fn decode(name: &str, data: &str) -> Result<StreamEvent, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_desk_hears_its_own_route_broadcasts_and_its_own_whispers_only() {
+        let a = |v: serde_json::Value| -> Announcement { serde_json::from_value(v).unwrap() };
+        let own = "stormdesk.0123456789abcdef";
+        let mine =
+            a(serde_json::json!({"message": "done", "context": {"stormdesk": {"request": "r1"}}}));
+        assert!(mine.is_for(own, own, Some("ann")));
+        // Someone else's result on the shared route: not shown here.
+        assert!(!mine.is_for("stormdesk", own, Some("ann")));
+        let encoded = a(
+            serde_json::json!({"message": "done", "context": "{\"stormdesk\": {\"request\": \"r9\"}}"}),
+        );
+        assert!(!encoded.is_for("stormdesk", own, Some("ann")));
+        // A broadcast (no Stormdesk request): shown.
+        let broadcast = a(serde_json::json!({"message": "maintenance at 18:00", "channel": "ops"}));
+        assert!(broadcast.is_for("stormdesk", own, Some("ann")));
+        // Whispers: to me only.
+        let to_bob =
+            a(serde_json::json!({"message": "your password", "whisper": true, "user": "bob"}));
+        assert!(!to_bob.is_for(own, own, Some("ann")));
+        assert!(!to_bob.is_for("stormdesk", own, None));
+        let to_ann =
+            a(serde_json::json!({"message": "your password", "whisper": true, "user": "ann"}));
+        assert!(to_ann.is_for(own, own, Some("ann")));
+        let to_nobody = a(serde_json::json!({"message": "x", "whisper": true}));
+        assert!(!to_nobody.is_for(own, own, Some("ann")));
+    }
 
     #[test]
     fn the_seeds_announcement_decodes() {

@@ -56,14 +56,22 @@ pub struct ListenerConfig {
 }
 
 impl ListenerConfig {
-    /// Announcements on `route` and every execution create/update.
+    /// Announcements on `route` and every execution create/update; for a
+    /// personal route (`stormdesk.<id>`), also the shared `stormdesk`
+    /// route's, which carries broadcasts.
     pub fn for_route(route: &str) -> Self {
+        let mut events = vec![format!("{ANNOUNCEMENT_PREFIX}{route}")];
+        if let Some(shared) = route.split_once('.').map(|(s, _)| s) {
+            if shared == stormdesk_client::config::DEFAULT_ROUTE {
+                events.push(format!("{ANNOUNCEMENT_PREFIX}{shared}"));
+            }
+        }
+        events.extend([
+            "st2.execution__create".into(),
+            "st2.execution__update".into(),
+        ]);
         Self {
-            events: vec![
-                format!("{ANNOUNCEMENT_PREFIX}{route}"),
-                "st2.execution__create".into(),
-                "st2.execution__update".into(),
-            ],
+            events,
             heartbeat: Duration::from_secs(25),
             backoff_initial: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
