@@ -191,7 +191,7 @@ async function realStackStorm(url) {
   await until("connected to real StackStorm", async () => /ready \(real\)|live/.test((await texts(sid, "#status"))[0] ?? "") && /Saved/.test((await texts(sid, "#profile-msg"))[0] ?? "") || null, 60000);
   check("a profile on real StackStorm is saved and connects", true);
   const announced = await until("the announcements line", async () => (await texts(sid, "#announcements"))[0] || null);
-  check("Settings says whether StackStorm announces on the route", /route "stormdesk"/.test(announced), announced);
+  check("Settings says whether StackStorm announces on the route", /route "stormdesk-[0-9a-f]{16}"/.test(announced), announced);
   await js(sid, "document.getElementById('settings').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))");
   await typeInto(sid, "#command", "conf gre");
   const first = await until("suggestions", async () => (await texts(sid, "#suggestions .display"))[0] ?? null);

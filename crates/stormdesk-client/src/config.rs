@@ -159,24 +159,25 @@ pub fn redact_url(s: &str) -> String {
     }
 }
 
-/// This install's own stream route, `stormdesk.<id>` (the id kept in
+/// This install's own stream route, `stormdesk-<id>` (the id kept in
 /// `data_dir/route-id`, made once): results and announcements for this
 /// desk travel on it, so desks sharing a StackStorm never see each other's.
 /// The stormdesk pack's rule (`route` starts with `stormdesk`) announces
-/// on it as on the shared route, which stays for broadcasts.
+/// on it as on the shared route, which stays for broadcasts. A dash, not a
+/// dot: routes become RabbitMQ routing keys, where dots separate words.
 pub fn personal_route(data_dir: &std::path::Path) -> std::io::Result<String> {
     let path = data_dir.join("route-id");
     let valid = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
     if let Ok(id) = std::fs::read_to_string(&path) {
         let id = id.trim();
         if valid(id) {
-            return Ok(format!("{DEFAULT_ROUTE}.{id}"));
+            return Ok(format!("{DEFAULT_ROUTE}-{id}"));
         }
     }
     std::fs::create_dir_all(data_dir)?;
     let id = format!("{:016x}", rand_u64());
     std::fs::write(&path, &id)?;
-    Ok(format!("{DEFAULT_ROUTE}.{id}"))
+    Ok(format!("{DEFAULT_ROUTE}-{id}"))
 }
 
 /// Random enough for a route name (not a secret: StackStorm shows routes
@@ -598,7 +599,7 @@ mod tests {
         let b = tempfile::tempdir().unwrap();
         let ra = personal_route(a.path()).unwrap();
         assert!(
-            ra.starts_with("stormdesk.") && ra.len() == "stormdesk.".len() + 16,
+            ra.starts_with("stormdesk-") && ra.len() == "stormdesk-".len() + 16,
             "{ra}"
         );
         assert_eq!(personal_route(a.path()).unwrap(), ra, "kept across starts");

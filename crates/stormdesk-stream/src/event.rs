@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn a_desk_hears_its_own_route_broadcasts_and_its_own_whispers_only() {
         let a = |v: serde_json::Value| -> Announcement { serde_json::from_value(v).unwrap() };
-        let own = "stormdesk.0123456789abcdef";
+        let own = "stormdesk-0123456789abcdef";
         let mine =
             a(serde_json::json!({"message": "done", "context": {"stormdesk": {"request": "r1"}}}));
         assert!(mine.is_for(own, own, Some("ann")));

@@ -57,14 +57,16 @@ pub struct ListenerConfig {
 
 impl ListenerConfig {
     /// Announcements on `route` and every execution create/update; for a
-    /// personal route (`stormdesk.<id>`), also the shared `stormdesk`
+    /// personal route (`stormdesk-<id>`), also the shared `stormdesk`
     /// route's, which carries broadcasts.
     pub fn for_route(route: &str) -> Self {
+        let shared = stormdesk_client::config::DEFAULT_ROUTE;
         let mut events = vec![format!("{ANNOUNCEMENT_PREFIX}{route}")];
-        if let Some(shared) = route.split_once('.').map(|(s, _)| s) {
-            if shared == stormdesk_client::config::DEFAULT_ROUTE {
-                events.push(format!("{ANNOUNCEMENT_PREFIX}{shared}"));
-            }
+        if route
+            .strip_prefix(shared)
+            .is_some_and(|rest| rest.starts_with('-'))
+        {
+            events.push(format!("{ANNOUNCEMENT_PREFIX}{shared}"));
         }
         events.extend([
             "st2.execution__create".into(),
