@@ -500,7 +500,10 @@ async fn exec_and_listen_write_history_that_survives_and_is_searchable() {
     // This install's own route (exec and listen share it), not the shared
     // one every desk on the server hears.
     let route = ann["route"].as_str().unwrap();
-    assert!(route.starts_with("stormdesk-") && route.len() == 26, "{route}");
+    assert!(
+        route.starts_with("stormdesk-") && route.len() == 26,
+        "{route}"
+    );
     assert_eq!(
         ann["message"], "📣 <script>alert(1)</script> deploy done",
         "text, untouched"

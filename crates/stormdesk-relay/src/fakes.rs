@@ -27,6 +27,10 @@ pub struct SlackRecord {
     pub channel_names: std::collections::HashMap<String, String>,
     /// The Authorization header of each `conversations.info`.
     pub infos: Vec<Option<String>>,
+    /// Errors `apps.connections.open` answers with, first to last (HTTP
+    /// status, Slack error code); then it succeeds. A 429 says
+    /// `Retry-After: 1`.
+    pub open_errors: std::collections::VecDeque<(u16, String)>,
 }
 
 #[derive(Clone)]
@@ -94,14 +98,24 @@ pub fn authorization(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-async fn open(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Json<Value> {
+async fn open(State(s): State<Arc<Shared>>, headers: HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let auth = authorization(&headers);
-    s.record
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .opens
-        .push(auth);
-    Json(json!({"ok": true, "url": s.ws_url}))
+    let mut r = s.record.lock().unwrap_or_else(|e| e.into_inner());
+    r.opens.push(auth);
+    match r.open_errors.pop_front() {
+        Some((status, error)) => {
+            let status =
+                axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+            let mut resp = (status, Json(json!({"ok": false, "error": error}))).into_response();
+            if status == axum::http::StatusCode::TOO_MANY_REQUESTS {
+                resp.headers_mut()
+                    .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+            }
+            resp
+        }
+        None => Json(json!({"ok": true, "url": s.ws_url})).into_response(),
+    }
 }
 
 async fn post_message(

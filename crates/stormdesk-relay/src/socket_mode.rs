@@ -1,8 +1,12 @@
 //! Slack in, through Socket Mode: an app-level token opens a WebSocket
 //! (`apps.connections.open`), so the relay works behind NAT with no public
 //! endpoint. Every envelope is acknowledged at once (Slack redelivers after
-//! 3 s otherwise); `disconnect` (Slack's refresh) and dropped sockets
-//! reconnect with back-off until cancelled.
+//! 3 s otherwise); each message runs once however often it arrives (as
+//! `message` and `app_mention`, or retried); text is unescaped as
+//! hubot-stackstorm reads it. `disconnect` (Slack's refresh), dropped
+//! sockets and errors reconnect with jittered back-off (restarting only
+//! after a healthy minute, waiting out Retry-After) until cancelled; only a
+//! refused app token stops it, and says so.
 
 use std::time::Duration;
 
@@ -18,6 +22,31 @@ use crate::inbound::{Inbound, InboundMessage};
 use crate::{unreachable, LinkState, RelayError};
 
 const SERVICE: &str = "Slack";
+
+/// `apps.connections.open` errors that retrying cannot fix: the app token
+/// is wrong, revoked, or not an app-level token with `connections:write`.
+const AUTH_ERRORS: &[&str] = &[
+    "not_authed",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+    "missing_scope",
+    "no_permission",
+];
+
+/// The delay before reconnect `attempt` (1-based): 1 s doubling to 60 s,
+/// in the upper half at random so many relays do not reconnect in step.
+pub fn reconnect_delay(attempt: u32) -> Duration {
+    let capped =
+        Duration::from_secs(1u64 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(60));
+    capped / 2 + capped.mul_f64(rand::random::<f64>() * 0.5)
+}
+
+/// A connection that lasted this long was healthy: the next drop starts
+/// the back-off afresh.
+const HEALTHY_AFTER: Duration = Duration::from_secs(60);
 
 /// The message in a Socket Mode envelope, if it is one the relay reads:
 /// a user's `message` (not a bot's, not an edit) or an `app_mention`.
@@ -56,6 +85,7 @@ pub fn message_from_envelope(env: &Value) -> Option<InboundMessage> {
             text = text[end + 1..].trim().to_string();
         }
     }
+    let text = unescape_slack(&text);
     Some(InboundMessage {
         origin: Destination::Slack {
             team: team.to_string(),
@@ -72,6 +102,99 @@ pub fn message_from_envelope(env: &Value) -> Option<InboundMessage> {
         },
         direct: mentioned || event["channel_type"] == "im",
     })
+}
+
+/// Slack's message text as the person typed it, the way hubot-slack and
+/// hubot-stackstorm hand it to StackStorm: links and mentions unwrapped
+/// (`<http://x|x>` → `x`, `<http://x>` → `http://x`, `<#C1|ops>` → `#ops`,
+/// `<!here>` → `@here`, `<@U1>` → `@U1`), `&lt;` `&gt;` `&amp;` undone,
+/// smart quotes made plain (Slack's clients curl the quotes a command's
+/// parameters need), and non-breaking spaces made spaces.
+pub fn unescape_slack(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('>') else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let inner = &after[..close];
+        let (target, label) = match inner.split_once('|') {
+            Some((t, l)) => (t, Some(l)),
+            None => (inner, None),
+        };
+        let shown = match target.chars().next() {
+            Some('@') => format!(
+                "@{}",
+                label.map_or(&target[1..], |l| l.trim_start_matches('@'))
+            ),
+            Some('#') => format!("#{}", label.unwrap_or(&target[1..])),
+            Some('!') => match label {
+                Some(l) => l.to_string(),
+                None => format!("@{}", target[1..].split('^').next().unwrap_or("")),
+            },
+            _ => {
+                let bare = target.trim_start_matches("mailto:");
+                match label {
+                    // Slack linked what was typed: keep what was typed.
+                    Some(l) => l.to_string(),
+                    None => bare.to_string(),
+                }
+            }
+        };
+        out.push_str(&shown);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .replace(['\u{201c}', '\u{201d}'], "\"")
+        .replace(['\u{2018}', '\u{2019}'], "'")
+        .replace('\u{a0}', " ")
+}
+
+/// The key that makes one Slack message one command: its channel and ts.
+/// The same message arrives as `message` and `app_mention` when it names
+/// the bot, and again (`retry_attempt`) when an ack was late.
+pub fn message_key(env: &Value) -> Option<String> {
+    let event = &env["payload"]["event"];
+    if !matches!(event["type"].as_str(), Some("message" | "app_mention")) {
+        return None;
+    }
+    Some(format!(
+        "{}:{}",
+        event["channel"].as_str()?,
+        event["ts"].as_str()?
+    ))
+}
+
+/// The last messages seen, so each runs once.
+#[derive(Default)]
+pub struct SeenMessages {
+    set: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl SeenMessages {
+    const KEEP: usize = 2048;
+
+    /// `true` the first time `key` is seen.
+    pub fn first(&mut self, key: String) -> bool {
+        if !self.set.insert(key.clone()) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > Self::KEEP {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
 }
 
 /// What a Socket Mode envelope tells the relay: a message (see
@@ -131,11 +254,31 @@ pub async fn open_url(
         .send()
         .await
         .map_err(|e| unreachable(SERVICE, e))?;
+    let status = resp.status();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let v: Value = resp.json().await.map_err(|e| RelayError::Malformed {
         service: SERVICE,
         message: e.without_url().to_string(),
     })?;
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || v["error"] == "ratelimited" {
+        return Err(RelayError::RateLimited {
+            service: SERVICE,
+            retry_after_s: retry_after.unwrap_or(30),
+        });
+    }
     if v["ok"] != json!(true) {
+        let error = v["error"].as_str().unwrap_or("unknown error");
+        // Only a refused token is for good; anything else may pass.
+        if !AUTH_ERRORS.contains(&error) {
+            return Err(RelayError::Unreachable {
+                service: SERVICE,
+                message: format!("Socket Mode: {error}"),
+            });
+        }
         return Err(RelayError::Refused {
             service: SERVICE,
             message: format!(
@@ -165,6 +308,7 @@ async fn one_connection(
     inbound: &mpsc::Sender<Inbound>,
     cancel: &CancellationToken,
     state: &(dyn Fn(LinkState) + Send + Sync),
+    seen: &mut SeenMessages,
 ) -> Result<Ended, RelayError> {
     let (mut ws, _) =
         tokio_tungstenite::connect_async(url)
@@ -218,6 +362,13 @@ async fn one_connection(
                 state(LinkState::Connected);
             }
             _ => {
+                // Once per message: not again as an app_mention, not again
+                // when Slack retries.
+                if let Some(key) = message_key(&env) {
+                    if !seen.first(key) {
+                        continue;
+                    }
+                }
                 if let Some(m) = inbound_from_envelope(&env) {
                     if inbound.send(m).await.is_err() {
                         return Ok(Ended::Cancelled);
@@ -261,38 +412,45 @@ async fn run_linked(
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap_or_default();
-    let mut backoff = Duration::from_secs(1);
+    let mut attempt: u32 = 0;
+    let mut seen = SeenMessages::default();
     loop {
         state(LinkState::Connecting);
-        let attempt = async {
+        let started = tokio::time::Instant::now();
+        let connection = async {
             let url = open_url(&http, api, app_token).await?;
-            one_connection(&url, inbound, cancel, state).await
+            one_connection(&url, inbound, cancel, state, &mut seen).await
         };
         let ended = tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
-            r = attempt => r,
+            r = connection => r,
         };
+        if started.elapsed() >= HEALTHY_AFTER {
+            attempt = 0;
+        }
+        attempt = attempt.saturating_add(1);
+        let mut delay = reconnect_delay(attempt);
         match ended {
             Ok(Ended::Cancelled) => return Ok(()),
             Ok(Ended::Reconnect(why)) => {
                 tracing::info!(%why, "Socket Mode reconnecting");
                 state(LinkState::Retrying { reason: why });
-                backoff = Duration::from_secs(1);
-                continue;
             }
             Err(e @ RelayError::Refused { .. }) => return Err(e),
             Err(e) => {
-                tracing::warn!(error = %e, wait_s = backoff.as_secs(), "Socket Mode");
+                if let RelayError::RateLimited { retry_after_s, .. } = &e {
+                    delay = delay.max(Duration::from_secs(*retry_after_s));
+                }
+                tracing::warn!(error = %e, wait_ms = delay.as_millis() as u64, "Socket Mode");
                 state(LinkState::Retrying {
-                    reason: format!("{e}; again in {} s", backoff.as_secs()),
+                    reason: format!("{e}; again in {} s", delay.as_secs().max(1)),
                 });
             }
         }
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
-            _ = tokio::time::sleep(backoff) => {}
+            _ = tokio::time::sleep(delay) => {}
         }
-        backoff = (backoff * 2).min(Duration::from_secs(30));
     }
 }
 
@@ -320,6 +478,83 @@ mod tests {
             }
         );
         assert!(!m.direct);
+    }
+
+    #[test]
+    fn a_message_naming_the_bot_and_slacks_retries_run_once() {
+        // `!st2 genpass <@BOT>` arrives as a message and as an app_mention,
+        // both of which would run; Slack may deliver either again.
+        let ev =
+            json!({"channel": "C1", "user": "U1", "ts": "7.7", "text": "!st2 genpass <@U0BOT>"});
+        let mut mention = ev.clone();
+        mention["type"] = json!("app_mention");
+        let mut plain = ev;
+        plain["type"] = json!("message");
+        let mut retry = envelope(plain.clone());
+        retry["retry_attempt"] = json!(1);
+        retry["retry_reason"] = json!("timeout");
+        let mut seen = SeenMessages::default();
+        let runs: Vec<bool> = [envelope(plain), envelope(mention), retry]
+            .iter()
+            .map(|e| message_key(e).is_some_and(|k| seen.first(k)))
+            .collect();
+        assert_eq!(runs, [true, false, false]);
+        // Another message in the same channel is its own.
+        let other = envelope(
+            json!({"type": "message", "channel": "C1", "user": "U1", "ts": "7.8", "text": "!st2 genpass"}),
+        );
+        assert!(seen.first(message_key(&other).unwrap()));
+        // The memory is bounded.
+        for i in 0..5000 {
+            seen.first(format!("C:{i}"));
+        }
+        assert!(seen.set.len() <= SeenMessages::KEEP);
+    }
+
+    #[test]
+    fn slack_text_reaches_stackstorm_as_it_was_typed() {
+        for (slack, typed) in [
+            ("deploy &lt;web&gt; &amp; db", "deploy <web> & db"),
+            (
+                "fetch <https://example.com/a?b=1|example.com/a?b=1>",
+                "fetch example.com/a?b=1",
+            ),
+            (
+                "fetch <https://example.com/x>",
+                "fetch https://example.com/x",
+            ),
+            (
+                "mail <mailto:ops@example.com|ops@example.com>",
+                "mail ops@example.com",
+            ),
+            (
+                "tell <#C024BE7LR|ops> and <@U024BE7LH> <!here>",
+                "tell #ops and @U024BE7LH @here",
+            ),
+            ("ping <!subteam^S012|@oncall>", "ping @oncall"),
+            (
+                "run \u{201c}echo hi\u{201d} on \u{2018}web1\u{2019}",
+                "run \"echo hi\" on 'web1'",
+            ),
+            ("deploy\u{a0}web", "deploy web"),
+            ("a < b but no close", "a < b but no close"),
+            ("already &amp;lt; escaped", "already &lt; escaped"),
+        ] {
+            assert_eq!(unescape_slack(slack), typed, "{slack}");
+        }
+    }
+
+    #[test]
+    fn reconnects_back_off_with_jitter_up_to_a_minute() {
+        for attempt in 1..40 {
+            let d = reconnect_delay(attempt);
+            let cap =
+                Duration::from_secs(1u64 << (attempt - 1).min(6)).min(Duration::from_secs(60));
+            assert!(d >= cap / 2 && d <= cap, "{attempt}: {d:?}");
+        }
+        let spread: std::collections::HashSet<u128> =
+            (0..20).map(|_| reconnect_delay(5).as_millis()).collect();
+        assert!(spread.len() > 1, "jittered");
     }
 
     #[test]

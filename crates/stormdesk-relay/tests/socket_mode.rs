@@ -268,3 +268,77 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     session.stop().await;
     sim.shutdown().await;
 }
+
+/// Run Socket Mode against `fake` until `done` says so (or 20 s), keeping
+/// every link state it reports.
+async fn socket_states(
+    fake: &FakeSlack,
+    done: impl Fn(&[LinkState]) -> bool,
+) -> (
+    Vec<LinkState>,
+    Option<Result<(), stormdesk_relay::RelayError>>,
+) {
+    let states = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (tx, _rx) = mpsc::channel(16);
+    let cancel = CancellationToken::new();
+    let seen = Arc::clone(&states);
+    let run = tokio::spawn(socket_mode::run(
+        fake.api.clone(),
+        Secret::new("xapp-test"),
+        tx,
+        cancel.clone(),
+        move |s| seen.lock().unwrap().push(s),
+    ));
+    let started = std::time::Instant::now();
+    while !done(&states.lock().unwrap())
+        && !run.is_finished()
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ended = if run.is_finished() {
+        Some(run.await.unwrap())
+    } else {
+        cancel.cancel();
+        let _ = run.await;
+        None
+    };
+    let states = states.lock().unwrap().clone();
+    (states, ended)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_and_slack_errors_are_retried_and_only_a_refused_token_stops_it() {
+    // Rate-limited, then an error of Slack's own: retried (waiting out
+    // Retry-After), then connected.
+    let fake = FakeSlack::start(vec![vec![]]).await;
+    fake.record.lock().unwrap().open_errors = [
+        (429, "ratelimited".to_string()),
+        (200, "internal_error".to_string()),
+    ]
+    .into();
+    let (states, ended) = socket_states(&fake, |s| s.contains(&LinkState::Connected)).await;
+    assert!(ended.is_none(), "stopped: {ended:?} after {states:?}");
+    let retries: Vec<_> = states
+        .iter()
+        .filter_map(|s| match s {
+            LinkState::Retrying { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries.len(), 2, "{states:?}");
+    assert!(retries[0].contains("rate-limiting"), "{retries:?}");
+    assert!(retries[1].contains("internal_error"), "{retries:?}");
+    assert_eq!(fake.record.lock().unwrap().opens.len(), 3);
+
+    // A refused app token: stopped for good, and the tray says why.
+    let fake = FakeSlack::start(vec![vec![]]).await;
+    fake.record.lock().unwrap().open_errors = [(200, "invalid_auth".to_string())].into();
+    let (states, ended) = socket_states(&fake, |_| false).await;
+    assert!(matches!(ended, Some(Err(_))), "{ended:?}");
+    assert!(
+        matches!(states.last(), Some(LinkState::Failed { reason }) if reason.contains("invalid_auth")),
+        "{states:?}"
+    );
+    assert_eq!(fake.record.lock().unwrap().opens.len(), 1);
+}
