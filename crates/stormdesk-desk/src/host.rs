@@ -626,6 +626,7 @@ impl<S: Sink + Clone> Host<S> {
     /// it can (shortcut, start at login) before calling this.
     pub async fn save_prefs(&self, prefs: Prefs) -> Result<Prefs, IpcError> {
         prefs.validate()?;
+        prefs.relay.check_service_urls(&self.prefs().relay)?;
         if let Some(path) = &self.opts.prefs_path {
             prefs.save(path)?;
         }

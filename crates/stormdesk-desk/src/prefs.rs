@@ -167,9 +167,121 @@ impl Prefs {
     }
 }
 
+impl RelayPrefs {
+    /// The service URLs a change from the UI may set: the services' own
+    /// hosts (and sovereign clouds) over https, or this machine. The bot
+    /// and app tokens go to these; a compromised page must not be able to
+    /// point them elsewhere. A hand-edited settings file is trusted.
+    pub fn check_service_urls(&self, old: &RelayPrefs) -> Result<(), DeskError> {
+        let fields: [(&str, &Option<String>, &Option<String>, &[&str]); 3] = [
+            (
+                "slack_api",
+                &self.slack_api,
+                &old.slack_api,
+                &["slack.com", "slack-gov.com"],
+            ),
+            (
+                "teams_token_url",
+                &self.teams_token_url,
+                &old.teams_token_url,
+                &["login.microsoftonline.com", "login.microsoftonline.us"],
+            ),
+            (
+                "teams_metadata_url",
+                &self.teams_metadata_url,
+                &old.teams_metadata_url,
+                &["login.botframework.com", "login.botframework.azure.us"],
+            ),
+        ];
+        for (name, new, old, hosts) in fields {
+            let Some(value) = new.as_deref().filter(|_| new != old) else {
+                continue;
+            };
+            let url = url::Url::parse(value.trim())
+                .map_err(|_| DeskError::Input(format!("relay.{name} is not a URL")))?;
+            let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback(),
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            let theirs = url.scheme() == "https"
+                && url.username().is_empty()
+                && hosts
+                    .iter()
+                    .any(|h| host == *h || host.ends_with(&format!(".{h}")));
+            let local = matches!(url.scheme(), "http" | "https") && loopback;
+            if !(theirs || local) {
+                return Err(DeskError::Input(format!(
+                    "relay.{name} must be https on {} (or this machine), not {}",
+                    hosts.join(" / "),
+                    url.origin().ascii_serialization()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_urls_from_the_ui_stay_with_the_services_or_this_machine() {
+        let old = RelayPrefs::default();
+        let with = |f: &dyn Fn(&mut RelayPrefs)| {
+            let mut p = RelayPrefs::default();
+            f(&mut p);
+            p.check_service_urls(&old)
+        };
+        for ok in [
+            with(&|p| p.slack_api = Some("https://slack.com/api".into())),
+            with(&|p| p.slack_api = Some("https://slack-gov.com/api".into())),
+            with(&|p| p.slack_api = Some("http://127.0.0.1:4000/api".into())),
+            with(&|p| {
+                p.teams_token_url = Some(
+                    "https://login.microsoftonline.us/botframework.com/oauth2/v2.0/token".into(),
+                )
+            }),
+            with(&|p| {
+                p.teams_metadata_url =
+                    Some("https://login.botframework.com/v1/.well-known/openidconfiguration".into())
+            }),
+        ] {
+            assert!(ok.is_ok(), "{ok:?}");
+        }
+        for (bad, field) in [
+            (
+                with(&|p| p.slack_api = Some("https://evil.example/api".into())),
+                "slack_api",
+            ),
+            (
+                with(&|p| p.slack_api = Some("http://slack.com/api".into())),
+                "slack_api",
+            ),
+            (
+                with(&|p| p.slack_api = Some("https://slack.com.evil.example/api".into())),
+                "slack_api",
+            ),
+            (
+                with(&|p| p.teams_token_url = Some("https://10.0.0.5/token".into())),
+                "teams_token_url",
+            ),
+            (
+                with(&|p| p.teams_metadata_url = Some("not a url".into())),
+                "teams_metadata_url",
+            ),
+        ] {
+            let e = bad.unwrap_err().to_string();
+            assert!(e.contains(field), "{e}");
+        }
+        // A value already in the file (hand-edited) is not re-judged.
+        let mut edited = RelayPrefs::default();
+        edited.slack_api = Some("https://proxy.corp.example/api".into());
+        assert!(edited.clone().check_service_urls(&edited).is_ok());
+    }
 
     #[test]
     fn missing_file_is_defaults_broken_file_is_an_error_naming_it() {
