@@ -122,5 +122,45 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// 50 regex-style formats that backtrack exponentially on a near miss
+/// (`(\w+\s?)+` before a word that never comes), all passing the first-word
+/// prefilter. Per keystroke the palette gives each a small backtracking
+/// budget; the baseline (same run) is the full budget a run uses, which is
+/// what every keystroke cost before.
+fn pathological(c: &mut Criterion) {
+    let set: Vec<Alias> = (0..50)
+        .map(|i| {
+            serde_json::from_value(json!({
+                "name": format!("r{i}"), "pack": "patho", "action_ref": "core.noop",
+                "formats": [format!(r"check (\w+\s?)+ done{{{{x={i}}}}}")]
+            }))
+            .unwrap()
+        })
+        .collect();
+    let keystroke = "check aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk!";
+    let palette = Palette::new(set.clone());
+    let index = AliasIndex::new(set);
+    let mut g = c.benchmark_group("pathological_50");
+    g.sample_size(10);
+    g.bench_function("palette_one_keystroke", |b| {
+        b.iter(|| black_box(palette.suggest(black_box(keystroke), 8)))
+    });
+    g.bench_function("baseline_full_budget_one_keystroke", |b| {
+        b.iter(|| {
+            black_box(
+                index
+                    .patterns()
+                    .iter()
+                    .filter(|p| {
+                        p.parser()
+                            .is_some_and(|pa| pa.extract(black_box(keystroke)).is_ok())
+                    })
+                    .count(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, pathological);
 criterion_main!(benches);

@@ -58,6 +58,14 @@ pub struct OptionalParam {
     pub default: String,
 }
 
+/// Backtracking steps one match may take when a command is run: beyond it
+/// the format is reported as too hard to match (Python's `re` would
+/// simply take that long).
+pub const MATCH_BACKTRACK_LIMIT: usize = 1_000_000;
+/// Backtracking steps one format may take per keystroke (about a
+/// millisecond at worst).
+pub const QUICK_BACKTRACK_LIMIT: usize = 5_000;
+
 /// A format string compiled once; matching a command against it is cheap.
 ///
 /// The regex itself is built on first use: building it is the expensive part
@@ -68,6 +76,9 @@ pub struct FormatParser {
     format: String,
     source: String,
     regex: OnceLock<Result<fancy_regex::Regex, AliasError>>,
+    /// The same expression with a small backtracking budget, for work done
+    /// on every keystroke (built on first use, like `regex`).
+    quick: OnceLock<Result<fancy_regex::Regex, AliasError>>,
     optional: Vec<OptionalParam>,
     names: Vec<String>,
 }
@@ -118,24 +129,49 @@ impl FormatParser {
             format: format.to_string(),
             source: format!("(?s){reg}"),
             regex: OnceLock::new(),
+            quick: OnceLock::new(),
             optional,
             names,
         })
     }
 
     fn regex(&self) -> Result<&fancy_regex::Regex, AliasError> {
-        self.regex
-            .get_or_init(|| {
-                fancy_regex::RegexBuilder::new(&self.source)
-                    .backtrack_limit(1_000_000)
-                    .build()
-                    .map_err(|e| AliasError::InvalidFormat {
-                        format: self.format.clone(),
-                        reason: e.to_string(),
-                    })
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+        self.built(&self.regex, MATCH_BACKTRACK_LIMIT)
+    }
+
+    fn built<'a>(
+        &self,
+        cell: &'a OnceLock<Result<fancy_regex::Regex, AliasError>>,
+        limit: usize,
+    ) -> Result<&'a fancy_regex::Regex, AliasError> {
+        cell.get_or_init(|| {
+            fancy_regex::RegexBuilder::new(&self.source)
+                .backtrack_limit(limit)
+                .build()
+                .map_err(|e| AliasError::InvalidFormat {
+                    format: self.format.clone(),
+                    reason: e.to_string(),
+                })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+    }
+
+    /// [`FormatParser::extract_prepared`] with a backtracking budget fit for
+    /// a keystroke ([`QUICK_BACKTRACK_LIMIT`]): a format whose regex would
+    /// backtrack longer (`(\w+\s?)+` on a near miss) is "no match" for
+    /// now; pressing Enter decides with the full budget.
+    pub fn extract_quick(&self, command: &PreparedCommand) -> Result<Params, AliasError> {
+        let caps = self
+            .built(&self.quick, QUICK_BACKTRACK_LIMIT)?
+            .captures(&command.stream)
+            .map_err(|e| self.regex_failure(&command.original, e))?;
+        self.params_from(
+            &command.original,
+            &command.stream,
+            caps.as_ref(),
+            &command.kv_pairs,
+        )
     }
 
     /// Build the regex now, reporting whether StackStorm could compile it.
@@ -428,6 +464,27 @@ pub fn extract_parameters(format: &str, command: &str) -> Result<Params, AliasEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keystroke_gives_a_backtracking_format_a_small_budget_and_enter_the_full_one() {
+        let f = FormatParser::new(r"check (\w+\s?)+ done{{x=0}}").unwrap();
+        // A near miss: exponential backtracking. Per keystroke the work
+        // stops at QUICK_BACKTRACK_LIMIT and says so.
+        let near =
+            PreparedCommand::new("check aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk!");
+        match f.extract_quick(&near) {
+            Err(AliasError::NoMatch {
+                detail: Some(d), ..
+            }) => assert!(d.contains("backtracking"), "{d}"),
+            other => panic!("{other:?}"),
+        }
+        // What fits is found within the budget, exactly as a run finds it.
+        let fits = "check aaaa bbbb done";
+        assert_eq!(
+            f.extract_quick(&PreparedCommand::new(fits)).unwrap(),
+            f.extract(fits).unwrap()
+        );
+    }
 
     #[test]
     fn braces_that_are_not_quantifiers_become_literals() {

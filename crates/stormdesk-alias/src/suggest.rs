@@ -349,7 +349,7 @@ impl Palette {
         let parser = self.index.patterns()[e.pattern].parser()?;
         let Some(tokens) = &e.tokens else {
             // A regular-expression format: only an exact match counts.
-            let params = parser.extract_prepared(command).ok()?;
+            let params = parser.extract_quick(command).ok()?;
             return Some(Candidate {
                 entry: ei,
                 kind: SuggestionKind::Match,
@@ -370,7 +370,7 @@ impl Palette {
             )
         });
         if w.typing.is_none() && !w.diverged && rest_optional {
-            if let Ok(params) = parser.extract_prepared(command) {
+            if let Ok(params) = parser.extract_quick(command) {
                 let literals = tokens
                     .iter()
                     .filter(|t| matches!(t, Token::Word(_)))

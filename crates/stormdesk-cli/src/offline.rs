@@ -1,5 +1,6 @@
 //! Alias tools that need no server: `alias test` and `match`.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -14,7 +15,11 @@ pub fn alias_test(out: &Out, format: &str, command: &str) -> Result<ExitCode, Cl
         .extract(command)
         .map_err(|e| CliError::NoMatch(e.to_string()))?;
     // Always JSON: this is the engine's public face for scripts and tests.
-    println!("{}", serde_json::Value::Object(params));
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::Value::Object(params)
+    );
     let _ = out;
     Ok(ExitCode::SUCCESS)
 }
@@ -50,7 +55,8 @@ pub fn match_offline(
     }
     match index.match_command(command) {
         Ok(m) => {
-            println!(
+            let _ = writeln!(
+                std::io::stdout().lock(),
                 "{}",
                 json!({
                     "ref": m.alias.reference(),
@@ -83,7 +89,11 @@ pub fn suggest(
 ) -> Result<ExitCode, CliError> {
     let palette = Palette::new(load_aliases(file, pack)?);
     for s in palette.suggest(partial, limit) {
-        println!("{}", serde_json::to_value(&s).unwrap_or_default());
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_value(&s).unwrap_or_default()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
