@@ -173,7 +173,13 @@ impl RelayPrefs {
     /// and app tokens go to these; a compromised page must not be able to
     /// point them elsewhere. A hand-edited settings file is trusted.
     pub fn check_service_urls(&self, old: &RelayPrefs) -> Result<(), DeskError> {
-        let fields: [(&str, &Option<String>, &Option<String>, &[&str]); 3] = [
+        type Field<'a> = (
+            &'a str,
+            &'a Option<String>,
+            &'a Option<String>,
+            &'a [&'a str],
+        );
+        let fields: [Field; 3] = [
             (
                 "slack_api",
                 &self.slack_api,
@@ -278,8 +284,10 @@ mod tests {
             assert!(e.contains(field), "{e}");
         }
         // A value already in the file (hand-edited) is not re-judged.
-        let mut edited = RelayPrefs::default();
-        edited.slack_api = Some("https://proxy.corp.example/api".into());
+        let edited = RelayPrefs {
+            slack_api: Some("https://proxy.corp.example/api".into()),
+            ..RelayPrefs::default()
+        };
         assert!(edited.clone().check_service_urls(&edited).is_ok());
     }
 
