@@ -107,3 +107,49 @@ async fn a_command_runs_to_its_result_and_everything_is_kept() {
     );
     desk.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
+    let sim = stormdesk_sim::Simulator::start(stormdesk_sim::SimConfig {
+        time_scale: 0.05,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (profile, creds) = stormdesk_client::Profile::with_password(
+        "stuck",
+        &sim.base_url(),
+        stormdesk_sim::DEMO_USER,
+        stormdesk_client::Secret::new(stormdesk_sim::DEMO_PASSWORD),
+    );
+    let desk = Desk::start(profile, creds, &dir.path().join("h.db"), Recorder::default())
+        .await
+        .unwrap();
+    let mut rx = desk.subscribe();
+    // A relay that takes one message and then never another (a dead Slack).
+    let (tx, _stuck) = tokio::sync::mpsc::channel(1);
+    desk.set_relay_outbox(Some(tx));
+    // Give the stream a moment to be live, then chat-addressed announcements.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let route = desk.profile().stream_route.clone();
+    for i in 0..5 {
+        sim.state().publish(
+            &format!("st2.announcement__{route}"),
+            &serde_json::json!({"message": format!("to slack {i}"), "channel": "stormdesk:v1:slack:T1:C1", "user": "u", "whisper": false, "extra": {}, "context": {}}),
+        );
+    }
+    // The pane's own command still gets its result.
+    desk.run_command("genpass").await.unwrap();
+    let seen = until_result(&mut rx).await;
+    assert!(seen.last().unwrap().text.contains("kaffee_wolke"));
+    let notes: Vec<_> = desk
+        .history_page(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EntryKind::Announcement && e.data["note"].as_str().is_some_and(|n| n.contains("not keeping up")))
+        .collect();
+    assert!(!notes.is_empty(), "the dropped ones say why");
+    desk.stop().await;
+    sim.shutdown().await;
+}
