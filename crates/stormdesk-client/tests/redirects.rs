@@ -97,3 +97,17 @@ async fn a_redirect_within_stackstorm_is_followed_with_the_credentials() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn a_password_login_redirected_elsewhere_sends_no_basic_auth_there() {
+    let (elsewhere, seen_elsewhere) = server(|_| execution()).await;
+    let target = format!("{elsewhere}/auth/v1/tokens");
+    let (st2, _) = server(move |_| redirect_to(&target)).await;
+    let client = St2Client::new(&Profile::for_base_url("r", &st2), Credentials::None).unwrap();
+    let err = client
+        .authenticate("st2admin", &Secret::new("Ch@ngeMe"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Redirect { .. }), "{err:?}");
+    assert!(seen_elsewhere.lock().unwrap().is_empty());
+}
