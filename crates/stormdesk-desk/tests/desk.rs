@@ -123,9 +123,14 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
         stormdesk_sim::DEMO_USER,
         stormdesk_client::Secret::new(stormdesk_sim::DEMO_PASSWORD),
     );
-    let desk = Desk::start(profile, creds, &dir.path().join("h.db"), Recorder::default())
-        .await
-        .unwrap();
+    let desk = Desk::start(
+        profile,
+        creds,
+        &dir.path().join("h.db"),
+        Recorder::default(),
+    )
+    .await
+    .unwrap();
     let mut rx = desk.subscribe();
     // A relay that takes one message and then never another (a dead Slack).
     let (tx, _stuck) = tokio::sync::mpsc::channel(1);
@@ -147,7 +152,12 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
         .history_page(None, 100)
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == EntryKind::Announcement && e.data["note"].as_str().is_some_and(|n| n.contains("not keeping up")))
+        .filter(|e| {
+            e.kind == EntryKind::Announcement
+                && e.data["note"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("not keeping up"))
+        })
         .collect();
     assert!(!notes.is_empty(), "the dropped ones say why");
     desk.stop().await;

@@ -628,7 +628,7 @@ async fn a_teams_command_round_trips_through_real_stackstorm() {
     header.kid = Some("k1".into());
     let token = jsonwebtoken::encode(
         &header,
-        &json!({"iss": ISSUER, "aud": "app-1", "exp": now + 3600, "nbf": now - 10, "serviceUrl": service_url}),
+        &json!({"serviceurl": service_url, "nbf": now - 10, "exp": now + 3600, "iss": ISSUER, "aud": "app-1"}),
         &jsonwebtoken::EncodingKey::from_rsa_pem(&pem).unwrap(),
     )
     .unwrap();

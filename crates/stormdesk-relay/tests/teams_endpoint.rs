@@ -351,7 +351,10 @@ async fn half_sent_requests_cannot_hold_the_endpoint() {
         .status();
     assert_eq!(status, 401);
     // A body past the limit is refused before anything reads it.
-    let huge = format!("{{\"type\": \"message\", \"text\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    let huge = format!(
+        "{{\"type\": \"message\", \"text\": \"{}\"}}",
+        "x".repeat(3 * 1024 * 1024)
+    );
     let status = reqwest::Client::new()
         .post(format!("http://{addr}/api/messages"))
         .header("content-type", "application/json")
