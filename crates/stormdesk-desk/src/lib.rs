@@ -712,8 +712,16 @@ async fn deliver(
                 _ => None,
             };
             let mut full = None;
+            // A whisper is for one person: never posted into a
+            // conversation everyone there reads.
+            if chat.is_some() && payload.whisper {
+                full = Some(format!(
+                    "a whisper for {}: not posted to the conversation, where everyone would read it",
+                    payload.user.as_str().unwrap_or("someone")
+                ));
+            }
             let relayed = match (chat, outbox) {
-                (Some(_), Some(tx)) => {
+                (Some(_), Some(tx)) if full.is_none() => {
                     let sent = to_outbox(
                         tx,
                         Outgoing {
@@ -742,14 +750,23 @@ async fn deliver(
                 )),
                 Route::Fallback { note } => Some(note.clone()),
             };
-            let notice = policy
-                .announcements
+            // Nor is a chat user's whisper shown to the desk's owner.
+            let whisper_to_chat = chat.is_some() && payload.whisper;
+            let text = if whisper_to_chat {
+                format!(
+                    "A whisper for {} was not posted: it stays private.",
+                    payload.user.as_str().unwrap_or("someone")
+                )
+            } else {
+                payload.message.clone()
+            };
+            let notice = (policy.announcements && !whisper_to_chat)
                 .then(|| notice_for_announcement(&route, &payload.message));
             (
                 EntryKind::Announcement,
                 None,
-                payload.message.clone(),
-                json!({"route": route, "channel": payload.channel, "note": note, "extra": payload.extra, "relayed": if relayed { chat.map(str::to_lowercase) } else { None }}),
+                text,
+                json!({"route": route, "channel": payload.channel, "note": note, "extra": if whisper_to_chat { Value::Null } else { payload.extra.clone() }, "relayed": if relayed { chat.map(str::to_lowercase) } else { None }}),
                 notice,
             )
         }

@@ -163,3 +163,59 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
     desk.stop().await;
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whisper_addressed_to_a_chat_is_never_posted_there() {
+    let sim = stormdesk_sim::Simulator::start(stormdesk_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (profile, creds) = stormdesk_client::Profile::with_password(
+        "whisper",
+        &sim.base_url(),
+        stormdesk_sim::DEMO_USER,
+        stormdesk_client::Secret::new(stormdesk_sim::DEMO_PASSWORD),
+    );
+    let desk = Desk::start(
+        profile,
+        creds,
+        &dir.path().join("h.db"),
+        Recorder::default(),
+    )
+    .await
+    .unwrap();
+    let (tx, mut relay) = tokio::sync::mpsc::channel(8);
+    desk.set_relay_outbox(Some(tx));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let route = desk.profile().stream_route.clone();
+    for (text, whisper) in [
+        ("your new password is hunter2", true),
+        ("deploy done", false),
+    ] {
+        sim.state().publish(
+            &format!("st2.announcement__{route}"),
+            &serde_json::json!({"message": text, "channel": "stormdesk:v1:slack:T1:C1", "user": "ann", "whisper": whisper, "extra": {}, "context": {}}),
+        );
+    }
+    // The ordinary one goes to the relay; the whisper never does.
+    let sent = tokio::time::timeout(Duration::from_secs(10), relay.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.message, "deploy done");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(relay.try_recv().is_err());
+    // Nor shown to the desk's owner: only that one was kept private.
+    let kept = desk.history_page(None, 50).unwrap();
+    assert!(
+        !kept
+            .iter()
+            .any(|e| e.text.contains("hunter2") || e.data.to_string().contains("hunter2")),
+        "{kept:?}"
+    );
+    assert!(kept
+        .iter()
+        .any(|e| e.text == "A whisper for ann was not posted: it stays private."));
+    desk.stop().await;
+    sim.shutdown().await;
+}
