@@ -236,6 +236,13 @@ pub fn decode(channel: Option<&Value>) -> Route {
     let bad = |why: &str| Route::Fallback {
         note: format!("the destination \"{s}\" cannot be read: {why}"),
     };
+    // Slack ids, timestamps and profile names hold no spaces or control
+    // characters; one that does is damaged, not a destination (and would
+    // not survive StackStorm's trimming either way).
+    let clean = |s: &str| !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if matches!(kind, "pane" | "slack") && !clean(&unesc(body)) {
+        return bad("it holds spaces or control characters");
+    }
     match kind {
         "pane" if !body.is_empty() => Route::To(Destination::Pane {
             profile: unesc(body),
@@ -485,6 +492,26 @@ mod tests {
             Route::Fallback { note } => assert!(note.contains("29:1pm0yCoq"), "{note}"),
             r => panic!("{r:?}"),
         }
+    }
+
+    #[test]
+    fn what_decodes_encodes_back_to_itself() {
+        // Found by the `destination` fuzz target: a channel whose Slack id
+        // ended in tabs lost them on the way back.
+        let found =
+            "stormdesk:v1:slack:82#%A!k:%2\t\t\t\t\t\t[\t\t\t\t#%AAAAAAA1T0AAAAA\u{1}As\u{0}";
+        let decoded = decode(Some(&json!(found)));
+        if let Route::To(d) = &decoded {
+            assert_eq!(decode(Some(&json!(d.encode()))), decoded);
+        }
+        assert!(matches!(
+            decode(Some(&json!("stormdesk:v1:slack:T1:C\t1"))),
+            Route::Fallback { .. }
+        ));
+        assert!(matches!(
+            decode(Some(&json!("stormdesk:v1:pane:my profile"))),
+            Route::Fallback { .. }
+        ));
     }
 
     #[test]
