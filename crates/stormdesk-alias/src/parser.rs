@@ -162,8 +162,15 @@ impl FormatParser {
     /// backtrack longer (`(\w+\s?)+` on a near miss) is "no match" for
     /// now; pressing Enter decides with the full budget.
     pub fn extract_quick(&self, command: &PreparedCommand) -> Result<Params, AliasError> {
-        let caps = self
-            .built(&self.quick, QUICK_BACKTRACK_LIMIT)?
+        self.extract_with(self.built(&self.quick, QUICK_BACKTRACK_LIMIT)?, command)
+    }
+
+    fn extract_with(
+        &self,
+        regex: &fancy_regex::Regex,
+        command: &PreparedCommand,
+    ) -> Result<Params, AliasError> {
+        let caps = regex
             .captures(&command.stream)
             .map_err(|e| self.regex_failure(&command.original, e))?;
         self.params_from(
@@ -201,16 +208,7 @@ impl FormatParser {
     /// [`FormatParser::extract`] for a command already split once, so that
     /// matching one command against many formats splits it only once.
     pub fn extract_prepared(&self, command: &PreparedCommand) -> Result<Params, AliasError> {
-        let caps = self
-            .regex()?
-            .captures(&command.stream)
-            .map_err(|e| self.regex_failure(&command.original, e))?;
-        self.params_from(
-            &command.original,
-            &command.stream,
-            caps.as_ref(),
-            &command.kv_pairs,
-        )
+        self.extract_with(self.regex()?, command)
     }
 
     /// `get_multiple_extracted_param_value`: one parameter set per match.

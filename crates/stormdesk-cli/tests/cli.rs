@@ -536,37 +536,20 @@ async fn exec_and_listen_write_history_that_survives_and_is_searchable() {
 async fn login_without_a_keyring_is_a_clear_error_and_writes_no_secret() {
     let sim = sim().await;
     let home = tempfile::tempdir().unwrap();
-    let mut c = cli(home.path());
-    c.env(
-        "DBUS_SESSION_BUS_ADDRESS",
-        "unix:path=/nonexistent/stormdesk-test-bus",
+    let url = sim.base_url();
+    let o = login_with(
+        home.path(),
+        &[
+            "login",
+            "--url",
+            &url,
+            "--username",
+            "st2admin",
+            "--password-stdin",
+        ],
+        "Ch@ngeMe\n",
     )
-    .args([
-        "login",
-        "--url",
-        &sim.base_url(),
-        "--username",
-        "st2admin",
-        "--password-stdin",
-    ])
-    .stdin(std::process::Stdio::piped());
-    let o = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = c
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"Ch@ngeMe\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     assert!(err.contains("keyring"), "{err}");
@@ -590,7 +573,6 @@ async fn login_without_a_keyring_is_a_clear_error_and_writes_no_secret() {
     std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
     let before = "[profiles.other]\nbase_url = \"https://other.example\"\n";
     std::fs::write(&cfg, before).unwrap();
-    let url = sim.base_url();
     let o = login_with(
         home.path(),
         &[

@@ -174,25 +174,16 @@ pub fn personal_route(data_dir: &std::path::Path) -> std::io::Result<String> {
             return Ok(format!("{DEFAULT_ROUTE}-{id}"));
         }
     }
+    // The data directory holds the history too: made private, as
+    // `History::open` would make it.
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+        .create(data_dir)?;
+    #[cfg(not(unix))]
     std::fs::create_dir_all(data_dir)?;
-    let id = format!("{:016x}", rand_u64());
+    let id = format!("{:016x}", rand::random::<u64>());
     std::fs::write(&path, &id)?;
     Ok(format!("{DEFAULT_ROUTE}-{id}"))
-}
-
-/// Random enough for a route name (not a secret: StackStorm shows routes
-/// to anyone who can list executions).
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    h.write_u32(std::process::id());
-    h.finish()
 }
 
 impl Profile {

@@ -108,8 +108,8 @@ async fn a_command_runs_to_its_result_and_everything_is_kept() {
     desk.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
+/// A desk on a simulator of the test's own, so the test can publish on it.
+async fn desk_on_own_sim(name: &str) -> (stormdesk_sim::Simulator, tempfile::TempDir, Desk) {
     let sim = stormdesk_sim::Simulator::start(stormdesk_sim::SimConfig {
         time_scale: 0.05,
         ..Default::default()
@@ -118,7 +118,7 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (profile, creds) = stormdesk_client::Profile::with_password(
-        "stuck",
+        name,
         &sim.base_url(),
         stormdesk_sim::DEMO_USER,
         stormdesk_client::Secret::new(stormdesk_sim::DEMO_PASSWORD),
@@ -131,6 +131,12 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
     )
     .await
     .unwrap();
+    (sim, dir, desk)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
+    let (sim, _dir, desk) = desk_on_own_sim("stuck").await;
     let mut rx = desk.subscribe();
     // A relay that takes one message and then never another (a dead Slack).
     let (tx, _stuck) = tokio::sync::mpsc::channel(1);
@@ -166,24 +172,7 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whisper_addressed_to_a_chat_is_never_posted_there() {
-    let sim = stormdesk_sim::Simulator::start(stormdesk_sim::SimConfig::default())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (profile, creds) = stormdesk_client::Profile::with_password(
-        "whisper",
-        &sim.base_url(),
-        stormdesk_sim::DEMO_USER,
-        stormdesk_client::Secret::new(stormdesk_sim::DEMO_PASSWORD),
-    );
-    let desk = Desk::start(
-        profile,
-        creds,
-        &dir.path().join("h.db"),
-        Recorder::default(),
-    )
-    .await
-    .unwrap();
+    let (sim, _dir, desk) = desk_on_own_sim("whisper").await;
     let (tx, mut relay) = tokio::sync::mpsc::channel(8);
     desk.set_relay_outbox(Some(tx));
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -84,24 +84,27 @@ impl DestinationKey {
         URL_SAFE_NO_PAD.encode(self.0)
     }
 
-    fn mac(&self, encoded: &str) -> String {
+    fn hmac_of(&self, encoded: &str) -> hmac::Hmac<sha2::Sha256> {
         use hmac::Mac;
         let mut m =
             hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         m.update(encoded.as_bytes());
-        // 128 bits is plenty for a tag nobody can query an oracle for.
-        URL_SAFE_NO_PAD.encode(&m.finalize().into_bytes()[..16])
+        m
+    }
+
+    /// The tag: the first 128 bits, plenty for a tag nobody can query an
+    /// oracle for.
+    fn mac(&self, encoded: &str) -> String {
+        use hmac::Mac;
+        URL_SAFE_NO_PAD.encode(&self.hmac_of(encoded).finalize().into_bytes()[..16])
     }
 
     fn verify(&self, encoded: &str, tag: &str) -> bool {
         use hmac::Mac;
-        let Ok(tag) = URL_SAFE_NO_PAD.decode(tag) else {
-            return false;
-        };
-        let mut m =
-            hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
-        m.update(encoded.as_bytes());
-        m.verify_truncated_left(&tag).is_ok() && tag.len() == 16
+        match URL_SAFE_NO_PAD.decode(tag) {
+            Ok(tag) if tag.len() == 16 => self.hmac_of(encoded).verify_truncated_left(&tag).is_ok(),
+            _ => false,
+        }
     }
 }
 
