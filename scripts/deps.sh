@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # System packages Stormdesk needs on Debian: WebKitGTK and friends for the app,
 # a keyring, a notification daemon and Xvfb for the tests. Installs only what
-# is missing.
+# is missing. Extra package names as arguments are installed too (the
+# package build and its check add theirs).
 set -euo pipefail
 packages=(
   pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   dbus dbus-x11 gnome-keyring libsecret-tools notification-daemon libnotify-bin
   xvfb x11-utils webkit2gtk-driver openssl curl bc
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

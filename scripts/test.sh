@@ -45,6 +45,20 @@ mkdir -p ci-artifacts
 STORMDESK_NOTIFY_LOG="$PWD/ci-artifacts/notify.log" dbus-run-session -- scripts/with-daemons.sh \
   node tests/e2e/app.e2e.mjs "$PWD/target/debug/stormdesk" "$PWD/ci-artifacts"
 
+echo "== packages: .deb and .rpm (tauri build), checked, installed with apt-get, started under Xvfb, removed"
+scripts/deps.sh desktop-file-utils appstream rpm file binutils
+scripts/package.sh
+dbus-run-session -- scripts/with-daemons.sh tests/package/check.sh \
+  target/release/bundle/deb/Stormdesk_*_amd64.deb target/release/bundle/rpm/Stormdesk-*.rpm
+# The macOS/Windows/Linux release workflow cannot run here; its shape is
+# checked against GitHub's workflow schema (SchemaStore's, vendored by
+# check-jsonschema).
+[ -x target/tools/jsonschema/bin/check-jsonschema ] || {
+  python3 -m venv target/tools/jsonschema
+  target/tools/jsonschema/bin/pip install -q check-jsonschema==0.39.0
+}
+target/tools/jsonschema/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
 echo "== fuzz the alias parser, the SSE decoder and the destination decoders (bounded)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 

@@ -15,5 +15,24 @@ pub fn apply(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
         (true, false) => launcher.disable(),
         _ => Ok(()),
     };
-    r.map_err(|e| IpcError::new("autostart", format!("cannot change start at login: {e}")))
+    r.map_err(refused)
+}
+
+/// At start: the entry follows the preference and is rewritten to name this
+/// binary, so installing the package (or moving a build) never leaves an
+/// entry that starts a binary which is gone.
+pub fn reconcile(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
+    let launcher = app.autolaunch();
+    let r = if enabled {
+        launcher.enable()
+    } else if launcher.is_enabled().unwrap_or(false) {
+        launcher.disable()
+    } else {
+        Ok(())
+    };
+    r.map_err(refused)
+}
+
+fn refused(e: impl std::fmt::Display) -> IpcError {
+    IpcError::new("autostart", format!("cannot change start at login: {e}"))
 }

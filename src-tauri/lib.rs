@@ -30,12 +30,50 @@ struct Args {
     hidden: bool,
 }
 
-fn args() -> Args {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    Args {
-        demo: argv.iter().any(|a| a == "--demo"),
-        hidden: argv.iter().any(|a| a == autostart::HIDDEN_ARG),
+const USAGE: &str = "\
+Usage: stormdesk [--demo] [--minimized]
+
+StackStorm ChatOps on your desktop: a tray icon, a command palette
+(Ctrl+Shift+Space), a pane with your history, desktop notifications.
+
+Options:
+  --demo        Start against the built-in demo server (nothing to configure)
+  --minimized   Start hidden in the tray (how start-at-login runs it)
+  --version     Print the version and exit
+  --help        Print this help and exit
+
+Without --demo, the profile in ~/.config/stormdesk/config.toml (or the st2
+CLI's ~/.st2/config and ST2_* variables) is used; with nothing configured,
+the pane offers the demo. The headless front end is stormdesk-cli.";
+
+/// What the command line asks for: run, or print and exit.
+enum Launch {
+    Run(Args),
+    Print(String),
+    Refuse(String),
+}
+
+fn launch(argv: &[String]) -> Launch {
+    let mut args = Args {
+        demo: false,
+        hidden: false,
+    };
+    for a in argv {
+        match a.as_str() {
+            "--demo" => args.demo = true,
+            autostart::HIDDEN_ARG => args.hidden = true,
+            "--version" | "-V" => {
+                return Launch::Print(format!("stormdesk {}", env!("CARGO_PKG_VERSION")))
+            }
+            "--help" | "-h" => return Launch::Print(USAGE.to_owned()),
+            other => {
+                return Launch::Refuse(format!(
+                    "stormdesk: unknown argument '{other}' (try --help)"
+                ))
+            }
+        }
     }
+    Launch::Run(args)
 }
 
 fn host(events: tokio::sync::broadcast::Sender<DeskEvent>) -> Result<Arc<state::AppHost>, String> {
@@ -85,7 +123,18 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .try_init();
-    let args = args();
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = match launch(&argv) {
+        Launch::Run(a) => a,
+        Launch::Print(text) => {
+            println!("{text}");
+            return;
+        }
+        Launch::Refuse(why) => {
+            eprintln!("{why}");
+            std::process::exit(2);
+        }
+    };
     let events = event_channel();
     let host = match host(events.clone()) {
         Ok(h) => h,
@@ -177,7 +226,11 @@ pub fn run() {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 host.start(mode).await;
-                let shortcut = host.prefs().shortcut;
+                let prefs = host.prefs();
+                if let Err(e) = autostart::reconcile(&handle, prefs.start_at_login) {
+                    tracing::warn!(message = %e.message, "start at login");
+                }
+                let shortcut = prefs.shortcut;
                 // A refused shortcut leaves the app usable from the tray.
                 if let Err(e) = shortcut::register(&handle, &shortcut) {
                     tracing::warn!(message = %e.message, "global shortcut");
@@ -198,5 +251,42 @@ pub fn run() {
         relaunch::after_failed_start(&e.to_string());
         eprintln!("stormdesk: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_command_line_runs_prints_or_refuses() {
+        assert!(matches!(
+            launch(&argv(&[])),
+            Launch::Run(Args {
+                demo: false,
+                hidden: false
+            })
+        ));
+        assert!(matches!(
+            launch(&argv(&["--demo", "--minimized"])),
+            Launch::Run(Args {
+                demo: true,
+                hidden: true
+            })
+        ));
+        match launch(&argv(&["--version"])) {
+            Launch::Print(v) => assert_eq!(v, format!("stormdesk {}", env!("CARGO_PKG_VERSION"))),
+            _ => panic!("--version prints"),
+        }
+        assert!(
+            matches!(launch(&argv(&["--help"])), Launch::Print(h) if h.contains("--minimized"))
+        );
+        assert!(
+            matches!(launch(&argv(&["--demo", "--bogus"])), Launch::Refuse(m) if m.contains("--bogus"))
+        );
     }
 }

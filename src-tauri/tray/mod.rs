@@ -22,7 +22,7 @@ pub const TRAY_ID: &str = "stormdesk";
 
 fn icon(which: TrayIcon) -> tauri::Result<Image<'static>> {
     Image::from_bytes(match which {
-        TrayIcon::Live => include_bytes!("../../icons/icon.png").as_slice(),
+        TrayIcon::Live => include_bytes!("../../icons/32x32.png").as_slice(),
         TrayIcon::Connecting => include_bytes!("../../icons/tray-connecting.png"),
         TrayIcon::Error => include_bytes!("../../icons/tray-error.png"),
         TrayIcon::Paused => include_bytes!("../../icons/tray-paused.png"),

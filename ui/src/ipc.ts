@@ -31,6 +31,10 @@ export const listShareTargets = () => call("list_share_targets", {});
 export const shareEntry = (entryId: number, target: string) => call("share_entry", { entry_id: entryId, target });
 export const forgetShareTarget = (target: string) => call("forget_share_target", { target });
 
+// The app's version (the workspace's, as in `stormdesk --version` and the
+// package): Tauri's own command, allowed by core:app:allow-version.
+export const appVersion = () => invoke<string>("plugin:app|version");
+
 // The window plugin's own command (what @tauri-apps/api/window calls),
 // without pulling that whole module into the bundle.
 export const hideWindow = () => invoke<void>("plugin:window|hide", { label: "main" });

@@ -2,6 +2,7 @@
 // and is never shown again) and preferences. Keyboard: Ctrl+, opens, Esc
 // closes; every control is a plain form element.
 import {
+  appVersion,
   getPrefs,
   getStatus,
   listProfiles,
@@ -141,7 +142,14 @@ export class Settings {
       this.loadProfiles(),
       this.loadPrefs(),
       getStatus().then((st) => this.showAnnouncements(st), () => {}),
+      appVersion().then((v) => this.showAbout(v), () => this.showAbout(null)),
     ]);
+  }
+
+  /** "Stormdesk 0.1.0": the version a bug report should name. */
+  showAbout(version: string | null): void {
+    const p = this.doc.getElementById("about") as HTMLElement | null;
+    if (p) p.textContent = version ? `Stormdesk ${version}` : "Stormdesk";
   }
 
   close(): void {

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::output::{CliError, Out};
 
@@ -140,6 +140,10 @@ enum Command {
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<String>,
     },
+    /// Write the manual pages (stormdesk-cli.1 and one per subcommand) into
+    /// DIR; the package build installs them.
+    #[command(hide = true)]
+    Manpages { dir: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -324,6 +328,17 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             &partial.join(" "),
             limit,
         ),
+        Command::Manpages { dir } => {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
+                .map_err(|e| {
+                    CliError::Usage(format!(
+                        "cannot write manual pages to {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Match { source, command } => offline::match_offline(
             out,
             source.aliases.as_deref(),

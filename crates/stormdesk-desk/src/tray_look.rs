@@ -23,7 +23,7 @@ impl TrayIcon {
     /// File name under `icons/`.
     pub fn file(self) -> &'static str {
         match self {
-            TrayIcon::Live => "icon.png",
+            TrayIcon::Live => "32x32.png",
             TrayIcon::Connecting => "tray-connecting.png",
             TrayIcon::Error => "tray-error.png",
             TrayIcon::Paused => "tray-paused.png",

@@ -60,6 +60,30 @@ describe("settings", () => {
     expect(s.isOpen).toBe(false);
   });
 
+  it("names the running version in the About line, from Tauri's app version", async () => {
+    let version: string | null = "0.1.0";
+    mockIPC((cmd) => {
+      if (cmd === "plugin:app|version") {
+        if (version === null) throw "not allowed";
+        return version;
+      }
+      if (cmd === "get_prefs") return prefs;
+      if (cmd === "list_profiles") return [];
+      if (cmd === "relay_secrets_stored") return [];
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    const about = document.getElementById("about")!;
+    expect(about.textContent).toBe("");
+    await s.open();
+    expect(about.textContent).toBe("Stormdesk 0.1.0");
+    // A refused call still names the app, never an error in the About line.
+    version = null;
+    s.close();
+    await s.open();
+    expect(about.textContent).toBe("Stormdesk");
+  });
+
   it("saves preferences, applies the theme, and shows a refused shortcut", async () => {
     mockIPC((cmd, args) => {
       if (cmd === "get_prefs") return prefs;
