@@ -262,6 +262,11 @@ async function allOfIt() {
   await js(sid, "document.dispatchEvent(new KeyboardEvent('keydown', { key: ',', ctrlKey: true }))");
   await until("settings", async () => (await js(sid, "return !document.getElementById('settings').hidden")) || null);
   check("Ctrl+, opens Settings", true);
+  // The About line comes through Tauri's own app.version command (its
+  // capability granted): the workspace's version, as the package shows.
+  const version = readFileSync(new URL("../../Cargo.toml", import.meta.url), "utf8").match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
+  const about = await until("the About line", async () => (await texts(sid, "#about"))[0] || null);
+  check("Settings' About line names the running version", about === `Stormdesk ${version}`, about);
   await js(sid, "document.querySelector('#profile-form [name=name]').value = ''");
   await typeInto(sid, "#profile-form [name=name]", "e2e");
   await typeInto(sid, "#profile-form [name=base_url]", `http://127.0.0.1:${simPort}`);
