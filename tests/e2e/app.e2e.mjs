@@ -155,7 +155,15 @@ async function typeInto(sid, css, value) {
   return e;
 }
 
+// Two animation frames: what the DOM says is on screen has been painted
+// (unhiding the welcome panel and taking the screenshot at once caught the
+// frame before it).
+async function painted(sid) {
+  await js(sid, "return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))");
+}
+
 async function screenshot(sid, name) {
+  await painted(sid);
   const png = await wd("GET", `/session/${sid}/screenshot`);
   writeFileSync(join(artifacts, name), Buffer.from(png, "base64"));
 }
@@ -237,6 +245,8 @@ async function allOfIt() {
   await sleep(1500);
   const loose = await js(sid, "return [...document.querySelectorAll('#pane .entry.announcement')].filter((e) => e.dataset.execution).length");
   check("the announcement enriching a result is merged into its card", loose === 0, `${loose} separate`);
+  const shownTexts = await js(sid, "const c = [...document.querySelectorAll('#pane .entry.result')].find((e) => e.querySelector('.enrichment')); return c ? [...c.querySelectorAll('pre.body')].filter((p) => !p.closest('details.raw')).length + ':' + (c.querySelector('details.raw pre') ? 'raw' : 'no raw') : 'no enriched card'");
+  check("the enriched card shows one text, the raw result folded beneath it", shownTexts === "1:raw", shownTexts);
 
   // The IPC boundary refuses links that are not the StackStorm web UI.
   const refused = await invoke(sid, "open_link", { url: "https://evil.example/#/history/x" });

@@ -22,6 +22,16 @@ export interface PaneDeps {
   share?: (entryId: number, button: HTMLButtonElement) => void;
 }
 
+/** Output as text: a block, folded behind "N lines" when long. */
+function foldable(text: string, cls?: string): HTMLElement {
+  const body = el("pre", cls ? `body ${cls}` : "body", text);
+  const lines = text.split("\n").length;
+  if (lines <= LONG) return body;
+  const d = el("details", "long");
+  d.append(el("summary", undefined, `${lines} lines`), body);
+  return d;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -30,6 +40,8 @@ export class Pane {
   private seen = new Set<number>();
   private statusOf = new Map<string, HTMLElement>();
   private resultOf = new Map<string, HTMLElement>();
+  /** The text a result card shows (its result, or the announcement that replaced it). */
+  private bodyOf = new Map<string, HTMLElement>();
 
   constructor(
     private root: HTMLOListElement,
@@ -66,6 +78,7 @@ export class Pane {
     this.seen.clear();
     this.statusOf.clear();
     this.resultOf.clear();
+    this.bodyOf.clear();
   }
 
   /** The oldest history id on screen (for scrolling back), if any. */
@@ -106,14 +119,24 @@ export class Pane {
       }
     }
     const data = isObject(entry.data) ? entry.data : {};
-    // StackStorm's announcement of a result already shown enriches that
-    // result's card (same execution) instead of adding a second one.
+    // StackStorm's announcement of a result already shown takes the place
+    // of that result's text (same execution): one text on the card, in the
+    // announcement's formatting, the raw result one click away.
     if (entry.kind === "announcement" && data["enriches"] === true && entry.execution_id) {
-      const card = this.resultOf.get(entry.execution_id);
-      if (card) {
-        const msg = el("pre", "body enrichment", entry.text);
-        msg.setAttribute("aria-label", "StackStorm's message");
-        card.append(msg);
+      const shown = this.bodyOf.get(entry.execution_id);
+      if (shown) {
+        const card = shown.closest("li") as HTMLElement;
+        // (A folded body's text is its <pre>'s, without the summary.)
+        const before = (shown.querySelector("pre") ?? shown).textContent ?? "";
+        const next = foldable(entry.text, "enrichment");
+        next.setAttribute("aria-label", "StackStorm's message");
+        shown.replaceWith(next);
+        this.bodyOf.set(entry.execution_id, next);
+        if (!card.querySelector("details.raw")) {
+          const raw = el("details", "raw");
+          raw.append(el("summary", undefined, "raw result"), el("pre", "body raw-result", before));
+          next.after(raw);
+        }
         return;
       }
     }
@@ -135,16 +158,8 @@ export class Pane {
     if (note) li.append(el("div", "note", `Shown here: ${note}`));
 
     if (entry.kind === "result" || entry.kind === "announcement") {
-      const body = el("pre", "body");
-      body.textContent = entry.text;
-      const lines = entry.text.split("\n").length;
-      if (lines > LONG) {
-        const d = el("details", "long");
-        d.append(el("summary", undefined, `${lines} lines`), body);
-        li.append(d);
-      } else {
-        li.append(body);
-      }
+      const body = foldable(entry.text);
+      li.append(body);
       const copy = el("button", "copy", "Copy");
       copy.type = "button";
       copy.setAttribute("aria-label", "Copy to clipboard");
@@ -161,6 +176,7 @@ export class Pane {
       }
       if (entry.kind === "result" && entry.execution_id) {
         this.resultOf.set(entry.execution_id, li);
+        this.bodyOf.set(entry.execution_id, body);
         const a = this.link(data["web_url"]);
         if (a) li.append(a);
       }

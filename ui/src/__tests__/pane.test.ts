@@ -53,12 +53,36 @@ describe("pane", () => {
     pane.add(entry({ id: 20, kind: "result", execution_id: "e20", text: "kaffee", data: { status: "succeeded" } }));
     pane.add(entry({ id: 21, kind: "announcement", execution_id: "e20", text: "Your password: <b>kaffee</b>", data: { enriches: true } }));
     expect(root.children.length).toBe(1);
-    const extra = root.querySelector(".enrichment");
-    expect(extra?.textContent).toBe("Your password: <b>kaffee</b>");
+    // One text on the card: StackStorm's message, as text; the raw result
+    // folded away beneath it, not shown a second time.
+    const card = root.children[0] as HTMLElement;
+    const shown = [...card.querySelectorAll("pre.body")].filter((p) => !p.closest("details.raw"));
+    expect(shown.map((p) => p.textContent)).toEqual(["Your password: <b>kaffee</b>"]);
+    expect(shown[0].classList.contains("enrichment")).toBe(true);
     expect(root.querySelector("b")).toBeNull();
+    const raw = card.querySelector("details.raw") as HTMLDetailsElement;
+    expect(raw.open).toBe(false);
+    expect(raw.querySelector("summary")?.textContent).toBe("raw result");
+    expect(raw.querySelector("pre")?.textContent).toBe("kaffee");
+    // A second announcement for it replaces the message; the raw result stays one.
+    pane.add(entry({ id: 23, kind: "announcement", execution_id: "e20", text: "again", data: { enriches: true } }));
+    expect(card.querySelectorAll("details.raw").length).toBe(1);
+    expect([...card.querySelectorAll("pre.body")].filter((p) => !p.closest("details.raw")).map((p) => p.textContent)).toEqual(["again"]);
+    expect(raw.querySelector("pre")?.textContent).toBe("kaffee");
     // Without its result on screen (say, after a search) it stands alone.
     pane.add(entry({ id: 22, kind: "announcement", execution_id: "gone", text: "alone", data: { enriches: true } }));
     expect(root.children.length).toBe(2);
+  });
+
+  it("keeps a long result's raw text whole when an announcement replaces it", () => {
+    const long = Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n");
+    pane.add(entry({ id: 30, kind: "result", execution_id: "e30", text: long, data: { status: "succeeded" } }));
+    expect(root.querySelector("details.long summary")?.textContent).toBe("30 lines");
+    pane.add(entry({ id: 31, kind: "announcement", execution_id: "e30", text: "done: 30 lines", data: { enriches: true } }));
+    const card = root.children[0] as HTMLElement;
+    expect(card.querySelector("details.long")).toBeNull();
+    expect(card.querySelector("pre.enrichment")?.textContent).toBe("done: 30 lines");
+    expect(card.querySelector("details.raw pre")?.textContent).toBe(long);
   });
 
   it("opens web links through the backend, never by navigating the webview", () => {
