@@ -71,7 +71,11 @@ export async function start(doc: Document = document): Promise<void> {
 
   const palette = new Palette(input, doc.getElementById("suggestions") as HTMLUListElement, {
     suggest: (t) => suggestAliases(t).catch(() => []),
-    run: (t) => runCommand(t).then((entries) => entries.forEach((e) => pane.add(e)), showError),
+    run: (t) =>
+      runCommand(t).then(
+        (entries) => entries.forEach((e) => pane.add(e)),
+        (e) => (isIpcError(e) ? pane.addRunError(e.message, e.kind) : showError(e)),
+      ),
     help: () =>
       suggestAliases("", 50).then((all) => {
         const byPack = new Map<string, string[]>();

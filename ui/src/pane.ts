@@ -2,6 +2,7 @@
 import type { Entry } from "./types";
 
 const LONG = 12; // lines before a result collapses
+const RECENT_MS = 10_000; // a failed run's reply and its recorded error meet within this
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -40,6 +41,10 @@ export class Pane {
   private seen = new Set<number>();
   private statusOf = new Map<string, HTMLElement>();
   private resultOf = new Map<string, HTMLElement>();
+  /** A failed run's error shown before the desk's recorded one arrived (by text). */
+  private pendingErrors = new Map<string, HTMLElement>();
+  /** Errors the desk recorded lately (text → when), so a run's failure is shown once. */
+  private recordedErrors = new Map<string, number>();
   /** The text a result card shows (its result, or the announcement that replaced it). */
   private bodyOf = new Map<string, HTMLElement>();
 
@@ -79,6 +84,21 @@ export class Pane {
     this.statusOf.clear();
     this.resultOf.clear();
     this.bodyOf.clear();
+    this.pendingErrors.clear();
+    this.recordedErrors.clear();
+  }
+
+  /**
+   * A command that failed. The desk records most failures (after the command
+   * they belong to) and sends them as entries too, in either order with the
+   * reply: shown once, after the command. A failure it did not record (bad
+   * input, no server) stays as this note.
+   */
+  addRunError(message: string, kind: string): void {
+    const at = this.recordedErrors.get(message);
+    if (at !== undefined && Date.now() - at < RECENT_MS) return;
+    const li = this.add({ id: -1, ts: new Date().toISOString(), profile: "", kind: "error", execution_id: null, text: message, data: { kind } });
+    if (li) this.pendingErrors.set(message, li);
   }
 
   /** The oldest history id on screen (for scrolling back), if any. */
@@ -104,10 +124,17 @@ export class Pane {
     return fresh.length;
   }
 
-  add(entry: Entry, into?: DocumentFragment): void {
+  add(entry: Entry, into?: DocumentFragment): HTMLElement | null {
     if (entry.id >= 0) {
-      if (this.seen.has(entry.id)) return;
+      if (this.seen.has(entry.id)) return null;
       this.seen.add(entry.id);
+      if (entry.kind === "error") {
+        this.recordedErrors.set(entry.text, Date.now());
+        // The same failure, shown early by the reply: the recorded one,
+        // after its command, takes its place.
+        this.pendingErrors.get(entry.text)?.remove();
+        this.pendingErrors.delete(entry.text);
+      }
     }
     // A status change updates its ack's badge instead of adding a line.
     if (entry.kind === "status" && entry.execution_id) {
@@ -115,7 +142,7 @@ export class Pane {
       if (badge) {
         badge.textContent = entry.text;
         badge.dataset.status = entry.text;
-        return;
+        return null;
       }
     }
     const data = isObject(entry.data) ? entry.data : {};
@@ -137,7 +164,7 @@ export class Pane {
           raw.append(el("summary", undefined, "raw result"), el("pre", "body raw-result", before));
           next.after(raw);
         }
-        return;
+        return null;
       }
     }
     const li = el("li", `entry ${entry.kind}`);
@@ -201,9 +228,10 @@ export class Pane {
     }
     if (into) {
       into.append(li);
-      return;
+      return li;
     }
     this.root.append(li);
     li.scrollIntoView?.({ block: "end" });
+    return li;
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import type { Entry } from "../types";
 
 (globalThis as { __STORMDESK_TEST__?: boolean }).__STORMDESK_TEST__ = true;
@@ -36,6 +37,42 @@ describe("app start", () => {
     const last = pane.lastElementChild as HTMLElement;
     expect(last.dataset.kind).toBe("error");
     expect(last.textContent).toContain("no alias matches");
+  });
+
+  it("shows a failed command's error once, after the command, whichever arrives first", async () => {
+    let id = 100;
+    let eventsFirst = true;
+    mockIPC(async (cmd, args) => {
+      if (cmd === "run_command") {
+        // The desk records the command and its error (entries, as events)
+        // and replies with the error; the two reach the UI in either order.
+        const text = (args as { text: string }).text;
+        const message = `Command "${text}" matched no patterns`;
+        const entries = [e(++id, "command", text), { ...e(++id, "error", message), data: { kind: "no_match" } }];
+        const send = () => Promise.all(entries.map((entry) => emit("desk-event", { type: "entry", entry })));
+        if (eventsFirst) await send();
+        else setTimeout(() => void send(), 5);
+        throw { kind: "no_match", message };
+      }
+      if (cmd === "load_history") return [];
+      if (cmd === "suggest_aliases") return [];
+      if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
+      return null;
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const pane = document.getElementById("pane")!;
+    const input = document.getElementById("command") as HTMLInputElement;
+    const kinds = () => [...pane.children].map((li) => `${(li as HTMLElement).dataset.kind}:${li.querySelector(".profile")?.textContent}`);
+    for (const first of [true, false]) {
+      eventsFirst = first;
+      pane.replaceChildren();
+      input.value = first ? "nope" : "nope again";
+      input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+      await new Promise((r) => setTimeout(r, 30));
+      expect(kinds(), first ? "events first" : "reply first").toEqual(["command:demo", "error:demo"]);
+    }
   });
 
   it("first run offers the demo; the demo starts; Open focuses a result", async () => {
