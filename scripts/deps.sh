@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   dbus dbus-x11 gnome-keyring libsecret-tools notification-daemon libnotify-bin
-  xvfb x11-utils webkit2gtk-driver openssl curl bc
+  xvfb x11-utils webkit2gtk-driver openssl curl bc python3-venv
   "$@"
 )
 missing=()

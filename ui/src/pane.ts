@@ -129,7 +129,10 @@ export class Pane {
       if (this.seen.has(entry.id)) return null;
       this.seen.add(entry.id);
       if (entry.kind === "error") {
-        this.recordedErrors.set(entry.text, Date.now());
+        // Only recent ones matter: the map stays as small as a burst of failures.
+        const now = Date.now();
+        for (const [text, at] of this.recordedErrors) if (now - at >= RECENT_MS) this.recordedErrors.delete(text);
+        this.recordedErrors.set(entry.text, now);
         // The same failure, shown early by the reply: the recorded one,
         // after its command, takes its place.
         this.pendingErrors.get(entry.text)?.remove();
