@@ -174,29 +174,7 @@ pub fn run() {
         .manage(AppState {
             host: Arc::clone(&host),
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::suggest_aliases::suggest_aliases,
-            commands::run_command::run_command,
-            commands::load_history::load_history,
-            commands::search_history::search_history,
-            commands::set_notifications_paused::set_notifications_paused,
-            commands::get_status::get_status,
-            commands::start_demo::start_demo,
-            commands::list_profiles::list_profiles,
-            commands::save_profile::save_profile,
-            commands::switch_profile::switch_profile,
-            commands::get_prefs::get_prefs,
-            commands::save_prefs::save_prefs,
-            commands::open_link::open_link,
-            commands::mark_read::mark_read,
-            commands::recent_results::recent_results,
-            commands::set_relay_secret::set_relay_secret,
-            commands::relay_secrets_stored::relay_secrets_stored,
-            commands::list_share_targets::list_share_targets,
-            commands::share_entry::share_entry,
-            commands::forget_share_target::forget_share_target,
-            commands::remove_profile::remove_profile,
-        ])
+        .invoke_handler(commands::invoke_handler!())
         .setup(move |app| {
             tray::build(app)?;
             tracing::info!("tray ready");

@@ -1,13 +1,11 @@
-use stormdesk_desk::ipc::{IpcError, ShareTarget};
-use tauri::State;
+use stormdesk_desk::ipc::ShareTarget;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
 /// Take a conversation off the share list; the list that remains.
-#[tauri::command]
-pub async fn forget_share_target(
-    state: State<'_, AppState>,
-    target: String,
-) -> Result<Vec<ShareTarget>, IpcError> {
-    state.host.forget_share_target(&target).await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn forget_share_target(app: AppHandle, target: String) -> Result<Vec<ShareTarget>, IpcError> {
+    host(&app).forget_share_target(&target).await
 }

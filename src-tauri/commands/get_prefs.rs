@@ -1,9 +1,10 @@
 use stormdesk_desk::prefs::Prefs;
-use tauri::State;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub fn get_prefs(state: State<'_, AppState>) -> Prefs {
-    state.host.prefs()
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_prefs(app: AppHandle) -> Result<Prefs, IpcError> {
+    Ok(host(&app).prefs())
 }

@@ -1,9 +1,10 @@
-use stormdesk_desk::ipc::{IpcError, Status};
-use tauri::State;
+use stormdesk_desk::ipc::Status;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub fn get_status(state: State<'_, AppState>) -> Result<Status, IpcError> {
-    state.host.status()
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_status(app: AppHandle) -> Result<Status, IpcError> {
+    host(&app).status()
 }

@@ -1,9 +1,10 @@
-use stormdesk_desk::ipc::{IpcError, ProfileSummary};
-use tauri::State;
+use stormdesk_desk::ipc::ProfileSummary;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub async fn list_profiles(state: State<'_, AppState>) -> Result<Vec<ProfileSummary>, IpcError> {
-    state.host.list_profiles().await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_profiles(app: AppHandle) -> Result<Vec<ProfileSummary>, IpcError> {
+    host(&app).list_profiles().await
 }

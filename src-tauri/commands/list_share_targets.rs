@@ -1,10 +1,11 @@
-use stormdesk_desk::ipc::{IpcError, ShareTarget};
-use tauri::State;
+use stormdesk_desk::ipc::ShareTarget;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
 /// Webhooks and the chat conversations the relay has heard from.
-#[tauri::command]
-pub async fn list_share_targets(state: State<'_, AppState>) -> Result<Vec<ShareTarget>, IpcError> {
-    state.host.share_targets().await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_share_targets(app: AppHandle) -> Result<Vec<ShareTarget>, IpcError> {
+    host(&app).share_targets().await
 }

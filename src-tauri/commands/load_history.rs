@@ -1,17 +1,10 @@
-use stormdesk_desk::ipc::IpcError;
 use stormdesk_history::Entry;
-use tauri::State;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub fn load_history(
-    state: State<'_, AppState>,
-    before: Option<i64>,
-    limit: Option<usize>,
-) -> Result<Vec<Entry>, IpcError> {
-    Ok(state
-        .host
-        .desk()?
-        .history_page(before, limit.unwrap_or(100))?)
+#[tauri::command(rename_all = "snake_case")]
+pub async fn load_history(app: AppHandle, before: Option<i64>, limit: u32) -> Result<Vec<Entry>, IpcError> {
+    Ok(host(&app).desk()?.history_page(before, limit as usize)?)
 }

@@ -1,8 +1,9 @@
-use tauri::State;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub fn mark_read(state: State<'_, AppState>) -> u32 {
-    state.host.mark_read()
+#[tauri::command(rename_all = "snake_case")]
+pub async fn mark_read(app: AppHandle) -> Result<u32, IpcError> {
+    Ok(host(&app).mark_read())
 }

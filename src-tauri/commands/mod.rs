@@ -1,6 +1,10 @@
 //! Tauri commands: each calls one core function; errors cross as
-//! `IpcError {kind, message}`. Names and shapes are listed in
-//! `stormdesk_desk::ipc` (which generates `ui/src/bindings.ts`).
+//! `IpcError {kind, message}`. The list of commands, with each one's
+//! arguments and result, is declared once, in
+//! `crates/stormdesk-desk/src/ipc_commands.rs`; this module takes from it
+//! the invoke handler and a signature check. The modules below are one per
+//! command: a declared command without one, or one without a declaration
+//! (unused, `-D warnings`), fails the build.
 
 pub mod forget_share_target;
 pub mod get_prefs;
@@ -23,3 +27,38 @@ pub mod share_entry;
 pub mod start_demo;
 pub mod suggest_aliases;
 pub mod switch_profile;
+
+macro_rules! ipc_commands {
+    ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
+        /// Every command's name, in declaration order.
+        #[cfg(test)]
+        pub const NAMES: &[&str] = &[$( stringify!($name) ),*];
+
+        /// Each command has exactly its declared arguments and result: a
+        /// command whose Rust signature drifts from the bindings' fails to
+        /// compile here.
+        #[allow(dead_code)]
+        mod signatures {
+            $(
+                pub fn $name(
+                    app: tauri::AppHandle,
+                    $( $arg: $ty ),*
+                ) -> impl std::future::Future<
+                    Output = Result<$ret, stormdesk_desk::ipc::IpcError>,
+                > {
+                    super::$name::$name(app, $( $arg ),*)
+                }
+            )*
+        }
+
+        /// `tauri::generate_handler!` over every declared command.
+        macro_rules! invoke_handler {
+            () => {
+                tauri::generate_handler![$( crate::commands::$name::$name ),*]
+            };
+        }
+        pub(crate) use invoke_handler;
+    };
+}
+
+include!("../../crates/stormdesk-desk/src/ipc_commands.rs");

@@ -1,9 +1,10 @@
 use stormdesk_desk::ipc::RecentResult;
-use tauri::State;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub fn recent_results(state: State<'_, AppState>) -> Vec<RecentResult> {
-    state.host.recent_results()
+#[tauri::command(rename_all = "snake_case")]
+pub async fn recent_results(app: AppHandle) -> Result<Vec<RecentResult>, IpcError> {
+    Ok(host(&app).recent_results())
 }

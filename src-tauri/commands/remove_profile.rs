@@ -1,13 +1,11 @@
-use stormdesk_desk::ipc::{IpcError, ProfileSummary};
-use tauri::State;
+use stormdesk_desk::ipc::ProfileSummary;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
 /// Forget a profile (config entry and keyring secret); not the running one.
-#[tauri::command]
-pub async fn remove_profile(
-    state: State<'_, AppState>,
-    name: String,
-) -> Result<Vec<ProfileSummary>, IpcError> {
-    state.host.remove_profile(&name).await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn remove_profile(app: AppHandle, name: String) -> Result<Vec<ProfileSummary>, IpcError> {
+    host(&app).remove_profile(&name).await
 }

@@ -1,10 +1,10 @@
-use stormdesk_desk::ipc::IpcError;
 use stormdesk_history::Entry;
-use tauri::State;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub async fn run_command(state: State<'_, AppState>, text: String) -> Result<Vec<Entry>, IpcError> {
-    Ok(state.host.desk()?.run_command(&text).await?)
+#[tauri::command(rename_all = "snake_case")]
+pub async fn run_command(app: AppHandle, text: String) -> Result<Vec<Entry>, IpcError> {
+    Ok(host(&app).desk()?.run_command(&text).await?)
 }

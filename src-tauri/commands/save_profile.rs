@@ -1,12 +1,10 @@
-use stormdesk_desk::ipc::{IpcError, ProfileForm, ProfileSummary};
-use tauri::State;
+use stormdesk_desk::ipc::{ProfileForm, ProfileSummary};
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub async fn save_profile(
-    state: State<'_, AppState>,
-    form: ProfileForm,
-) -> Result<ProfileSummary, IpcError> {
-    state.host.save_profile(form).await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn save_profile(app: AppHandle, form: ProfileForm) -> Result<ProfileSummary, IpcError> {
+    host(&app).save_profile(form).await
 }

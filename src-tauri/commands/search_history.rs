@@ -1,17 +1,10 @@
-use stormdesk_desk::ipc::IpcError;
 use stormdesk_history::Entry;
-use tauri::State;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub fn search_history(
-    state: State<'_, AppState>,
-    query: String,
-    limit: Option<usize>,
-) -> Result<Vec<Entry>, IpcError> {
-    Ok(state
-        .host
-        .desk()?
-        .search_history(&query, limit.unwrap_or(100))?)
+#[tauri::command(rename_all = "snake_case")]
+pub async fn search_history(app: AppHandle, query: String, limit: u32) -> Result<Vec<Entry>, IpcError> {
+    Ok(host(&app).desk()?.search_history(&query, limit as usize)?)
 }

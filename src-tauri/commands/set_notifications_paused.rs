@@ -1,8 +1,9 @@
-use tauri::State;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub fn set_notifications_paused(state: State<'_, AppState>, paused: bool) -> bool {
-    state.host.set_notifications_paused(paused)
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_notifications_paused(app: AppHandle, paused: bool) -> Result<bool, IpcError> {
+    Ok(host(&app).set_notifications_paused(paused))
 }

@@ -1,15 +1,11 @@
 use stormdesk_client::Secret;
 use stormdesk_desk::ipc::IpcError;
-use tauri::State;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
 /// The secret goes straight to the keyring; it is never sent back.
-#[tauri::command]
-pub async fn set_relay_secret(
-    state: State<'_, AppState>,
-    name: String,
-    secret: Secret,
-) -> Result<bool, IpcError> {
-    state.host.set_relay_secret(&name, secret).await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_relay_secret(app: AppHandle, name: String, secret: Secret) -> Result<bool, IpcError> {
+    host(&app).set_relay_secret(&name, secret).await
 }

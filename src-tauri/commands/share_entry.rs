@@ -1,15 +1,11 @@
-use stormdesk_desk::ipc::{IpcError, ShareTarget};
-use tauri::State;
+use stormdesk_desk::ipc::ShareTarget;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-/// Post a result or announcement to a share target. Arguments keep their
-/// Rust names (`entry_id`), as the generated bindings spell them.
+/// Post a result or announcement to a share target.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn share_entry(
-    state: State<'_, AppState>,
-    entry_id: i64,
-    target: String,
-) -> Result<ShareTarget, IpcError> {
-    state.host.share_entry(entry_id, &target).await
+pub async fn share_entry(app: AppHandle, entry_id: i64, target: String) -> Result<ShareTarget, IpcError> {
+    host(&app).share_entry(entry_id, &target).await
 }

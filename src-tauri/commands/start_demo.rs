@@ -1,9 +1,10 @@
-use stormdesk_desk::ipc::{IpcError, Status};
-use tauri::State;
+use stormdesk_desk::ipc::Status;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub async fn start_demo(state: State<'_, AppState>) -> Result<Status, IpcError> {
-    state.host.start_demo().await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn start_demo(app: AppHandle) -> Result<Status, IpcError> {
+    host(&app).start_demo().await
 }

@@ -1,19 +1,19 @@
 use stormdesk_alias::Suggestion;
 use stormdesk_desk::ipc::IpcError;
-use tauri::State;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-/// Async, and the matching on a blocking thread: a sync command runs on the
-/// main thread, where a slow alias format would freeze the window.
-#[tauri::command]
+/// The matching runs on a blocking thread: a slow alias format must not
+/// hold up the async runtime that serves the other commands.
+#[tauri::command(rename_all = "snake_case")]
 pub async fn suggest_aliases(
-    state: State<'_, AppState>,
+    app: AppHandle,
     text: String,
-    limit: Option<usize>,
+    limit: u32,
 ) -> Result<Vec<Suggestion>, IpcError> {
-    let desk = state.host.desk()?;
-    tauri::async_runtime::spawn_blocking(move || desk.suggest(&text, limit.unwrap_or(8)))
+    let desk = host(&app).desk()?;
+    tauri::async_runtime::spawn_blocking(move || desk.suggest(&text, limit as usize))
         .await
         .map_err(|e| IpcError::new("internal", format!("suggestions failed: {e}")))
 }

@@ -1,9 +1,10 @@
-use stormdesk_desk::ipc::{IpcError, Status};
-use tauri::State;
+use stormdesk_desk::ipc::Status;
+use stormdesk_desk::ipc::IpcError;
+use tauri::AppHandle;
 
-use crate::state::AppState;
+use crate::state::host;
 
-#[tauri::command]
-pub async fn switch_profile(state: State<'_, AppState>, name: String) -> Result<Status, IpcError> {
-    state.host.switch_profile(Some(&name)).await
+#[tauri::command(rename_all = "snake_case")]
+pub async fn switch_profile(app: AppHandle, name: String) -> Result<Status, IpcError> {
+    host(&app).switch_profile(Some(&name)).await
 }

@@ -252,6 +252,21 @@ async function allOfIt() {
   const refused = await invoke(sid, "open_link", { url: "https://evil.example/#/history/x" });
   check("links to other hosts are refused over IPC", refused?.err?.kind === "link", JSON.stringify(refused));
 
+  // Every declared command is registered and allowed by the generated
+  // capability: a wrong argument is the command's own refusal, never
+  // "not allowed" or "not found". (start_demo is left out: it would restart
+  // the desk; the first-run button above called it.)
+  const declared = JSON.parse(/COMMAND_NAMES = (\[[^\]]*\])/.exec(readFileSync(new URL("../../ui/src/bindings.ts", import.meta.url), "utf8"))[1]);
+  const unreachable = [];
+  for (const name of declared.filter((n) => n !== "start_demo")) {
+    const r = await invoke(sid, name, { probe: true });
+    const said = JSON.stringify(r);
+    if (/not allowed|not found|permission/i.test(said)) unreachable.push(`${name}: ${said.slice(0, 160)}`);
+  }
+  check(`all ${declared.length} declared commands are registered and allowed`, declared.length >= 20 && unreachable.length === 0, unreachable.join("; "));
+  const undeclared = JSON.stringify(await invoke(sid, "delete_everything", {}));
+  check("an undeclared command is refused", /not found|not allowed/i.test(undeclared), undeclared);
+
   // No trailing key=value: StackStorm would take those as extra parameters.
   // If anything ran, an alert would open and every later WebDriver call fail.
   const evil = "<img src=x onerror=alert(1)> <script>alert(2)</script>";

@@ -41,6 +41,8 @@ transport_warning: string | null, };
 
 export type ProfileSummary = { name: string, base_url: string | null, auth: AuthKind, username: string | null, stream_route: string, has_secret: boolean, current: boolean, };
 
+export type Secret = string;
+
 export type ProfileForm = { name: string, base_url: string, auth: AuthKind, username: string | null, 
 /**
  * Empty or absent: keep the secret already in the keyring.
@@ -132,7 +134,7 @@ export interface Commands {
   open_link: { args: { url: string }; returns: boolean };
   mark_read: { args: {}; returns: number };
   recent_results: { args: {}; returns: Array<RecentResult> };
-  set_relay_secret: { args: { name: string; secret: string }; returns: boolean };
+  set_relay_secret: { args: { name: string; secret: Secret }; returns: boolean };
   relay_secrets_stored: { args: {}; returns: Array<string> };
   list_share_targets: { args: {}; returns: Array<ShareTarget> };
   share_entry: { args: { entry_id: number; target: string }; returns: ShareTarget };

@@ -5,7 +5,9 @@ use std::fmt;
 /// A password, API key or token. `Debug` and `Display` print a placeholder,
 /// so a secret cannot reach a log or an error message by accident; the value
 /// is only reachable through [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq)]
+/// Crosses IPC as a plain string (into the app only; never back out).
+#[derive(Clone, PartialEq, Eq, ts_rs::TS)]
+#[ts(type = "string")]
 pub struct Secret(String);
 
 impl Secret {

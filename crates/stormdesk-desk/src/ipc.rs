@@ -136,42 +136,20 @@ struct CommandSig {
     returns: String,
 }
 
-macro_rules! commands {
-    ($cfg:ident; $( $name:literal ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
-        vec![$(CommandSig {
-            name: $name,
-            args: vec![$( (stringify!($arg), <$ty as TS>::name(&$cfg)) ),*],
-            returns: <$ret as TS>::name(&$cfg),
-        }),*]
-    };
-}
-
-/// Every command the shell registers, as the UI calls them (camelCase
-/// argument names are Tauri's convention; ours are single words).
+/// Every command the shell registers, as the UI calls them (argument names
+/// keep their Rust spelling: the shell's commands say `rename_all`).
 fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
-    commands! { cfg;
-        "suggest_aliases"(text: String, limit: u32) -> Vec<stormdesk_alias::Suggestion>;
-        "run_command"(text: String) -> Vec<Entry>;
-        "load_history"(before: Option<i64>, limit: u32) -> Vec<Entry>;
-        "search_history"(query: String, limit: u32) -> Vec<Entry>;
-        "set_notifications_paused"(paused: bool) -> bool;
-        "get_status"() -> Status;
-        "start_demo"() -> Status;
-        "list_profiles"() -> Vec<ProfileSummary>;
-        "save_profile"(form: ProfileForm) -> ProfileSummary;
-        "remove_profile"(name: String) -> Vec<ProfileSummary>;
-        "switch_profile"(name: String) -> Status;
-        "get_prefs"() -> Prefs;
-        "save_prefs"(prefs: Prefs) -> Prefs;
-        "open_link"(url: String) -> bool;
-        "mark_read"() -> u32;
-        "recent_results"() -> Vec<RecentResult>;
-        "set_relay_secret"(name: String, secret: String) -> bool;
-        "relay_secrets_stored"() -> Vec<String>;
-        "list_share_targets"() -> Vec<ShareTarget>;
-        "share_entry"(entry_id: i64, target: String) -> ShareTarget;
-        "forget_share_target"(target: String) -> Vec<ShareTarget>;
+    // Defined here so that `cfg` in it is this function's argument.
+    macro_rules! ipc_commands {
+        ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
+            vec![$(CommandSig {
+                name: stringify!($name),
+                args: vec![$( (stringify!($arg), <$ty as TS>::name(cfg)) ),*],
+                returns: <$ret as TS>::name(cfg),
+            }),*]
+        };
     }
+    include!("ipc_commands.rs")
 }
 
 /// The names the shell must register and the capability must allow.
@@ -204,6 +182,7 @@ pub fn bindings() -> String {
         IpcError::decl(&cfg),
         Status::decl(&cfg),
         ProfileSummary::decl(&cfg),
+        <Secret as TS>::decl(&cfg),
         ProfileForm::decl(&cfg),
         RecentResult::decl(&cfg),
         LinkState::decl(&cfg),

@@ -6,6 +6,9 @@
 //! then emit it, then notify. A crash between two steps loses nothing that
 //! was ever shown.
 
+// `ipc_commands.rs` names types by their crate path, also from inside.
+extern crate self as stormdesk_desk;
+
 mod forwarded;
 pub mod host;
 pub mod ipc;
