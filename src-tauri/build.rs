@@ -36,7 +36,11 @@ fn write_capability(commands: &[&str]) {
     let permissions: Vec<String> = CORE
         .iter()
         .map(|p| p.to_string())
-        .chain(commands.iter().map(|c| format!("allow-{}", c.replace('_', "-"))))
+        .chain(
+            commands
+                .iter()
+                .map(|c| format!("allow-{}", c.replace('_', "-"))),
+        )
         .collect();
     let body = format!(
         "{{\n  \"$schema\": \"../gen/schemas/desktop-schema.json\",\n  \

@@ -1,5 +1,5 @@
-use stormdesk_desk::prefs::Prefs;
 use stormdesk_desk::ipc::IpcError;
+use stormdesk_desk::prefs::Prefs;
 use tauri::AppHandle;
 
 use crate::state::host;

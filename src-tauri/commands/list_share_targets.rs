@@ -1,5 +1,5 @@
-use stormdesk_desk::ipc::ShareTarget;
 use stormdesk_desk::ipc::IpcError;
+use stormdesk_desk::ipc::ShareTarget;
 use tauri::AppHandle;
 
 use crate::state::host;

@@ -62,3 +62,28 @@ macro_rules! ipc_commands {
 }
 
 include!("../../crates/stormdesk-desk/src/ipc_commands.rs");
+
+#[cfg(test)]
+mod tests {
+    /// The window's capability (written by build.rs) grants each declared
+    /// command, and nothing of ours that is not declared.
+    #[test]
+    fn the_capability_allows_exactly_the_declared_commands() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/main-window.json");
+        let cap: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let ours: Vec<String> = cap["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("core:"))
+            .map(str::to_string)
+            .collect();
+        let declared: Vec<String> = super::NAMES
+            .iter()
+            .map(|n| format!("allow-{}", n.replace('_', "-")))
+            .collect();
+        assert_eq!(ours, declared);
+    }
+}

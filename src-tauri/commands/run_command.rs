@@ -1,5 +1,5 @@
-use stormdesk_history::Entry;
 use stormdesk_desk::ipc::IpcError;
+use stormdesk_history::Entry;
 use tauri::AppHandle;
 
 use crate::state::host;

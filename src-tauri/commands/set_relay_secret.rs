@@ -6,6 +6,10 @@ use crate::state::host;
 
 /// The secret goes straight to the keyring; it is never sent back.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn set_relay_secret(app: AppHandle, name: String, secret: Secret) -> Result<bool, IpcError> {
+pub async fn set_relay_secret(
+    app: AppHandle,
+    name: String,
+    secret: Secret,
+) -> Result<bool, IpcError> {
     host(&app).set_relay_secret(&name, secret).await
 }

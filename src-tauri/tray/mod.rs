@@ -99,7 +99,7 @@ fn menu(
 /// change, the menu when results, profiles or pause change.
 pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
     let rebuild = match ev {
-        DeskEvent::Entry { entry } => entry.kind == stormdesk_history::EntryKind::Result,
+        DeskEvent::Entry { entry } => entry.kind() == stormdesk_history::EntryKind::Result,
         DeskEvent::Ready { .. }
         | DeskEvent::Paused { .. }
         | DeskEvent::Failed { .. }

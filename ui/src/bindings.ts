@@ -5,11 +5,144 @@ export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in
 
 export type EntryKind = "command" | "ack" | "status" | "result" | "announcement" | "note" | "error";
 
+export type Via = { 
+/**
+ * `slack` or `teams`.
+ */
+origin: string | null, 
+/**
+ * The chat user's id on that service.
+ */
+chat_user: string | null, };
+
+export type CommandData = { 
+/**
+ * The request id that ties this command's executions to it.
+ */
+request: string | null, 
+/**
+ * Executions a relayed command started (the chat saw their acks).
+ */
+executions: Array<string>, 
+/**
+ * `slack` or `teams`.
+ */
+origin: string | null, 
+/**
+ * The chat user's id on that service.
+ */
+chat_user: string | null, };
+
+export type AckData = { 
+/**
+ * The action alias, `pack.name`.
+ */
+alias: string | null, 
+/**
+ * The execution in StackStorm's web UI.
+ */
+web_url: string | null, 
+/**
+ * The execution's status when it was acknowledged.
+ */
+status: string | null, 
+/**
+ * The alias's `ack.enabled`: false when StackStorm would post no ack.
+ */
+shown: boolean, 
+/**
+ * `slack` or `teams`.
+ */
+origin: string | null, 
+/**
+ * The chat user's id on that service.
+ */
+chat_user: string | null, };
+
+export type StatusData = { status: string, };
+
+export type ResultData = { status: string, 
+/**
+ * The action, `pack.name`.
+ */
+action: string | null, web_url: string | null, 
+/**
+ * StackStorm's `result`, as it sent it.
+ */
+result: JsonValue, };
+
+export type AnnouncementData = { 
+/**
+ * The announcement of a result on screen (same execution): it replaces
+ * that result's text instead of adding a card.
+ */
+enriches: boolean, 
+/**
+ * The stream route it came on.
+ */
+route: string | null, 
+/**
+ * The channel StackStorm named (a destination reference, or free text).
+ */
+channel: JsonValue, 
+/**
+ * Why it is shown here rather than where it was addressed.
+ */
+note: string | null, 
+/**
+ * StackStorm's `extra` (Slack attachments and the like).
+ */
+extra: JsonValue, 
+/**
+ * The chat service it was also posted to.
+ */
+relayed: string | null, };
+
+export type NoteData = { 
+/**
+ * What happened, for the UI to react to (`forged_destination`, …).
+ */
+kind: string | null, 
+/**
+ * The reply the chat user was sent.
+ */
+reply: string | null, 
+/**
+ * The entry that was shared.
+ */
+shared: number | null, 
+/**
+ * `slack` or `teams`.
+ */
+origin: string | null, 
+/**
+ * The chat user's id on that service.
+ */
+chat_user: string | null, };
+
+export type ErrorData = { 
+/**
+ * The error's kind, as `IpcError` names them.
+ */
+kind: string | null, 
+/**
+ * The command's request, when it was a command that failed.
+ */
+request: string | null, 
+/**
+ * `slack` or `teams`.
+ */
+origin: string | null, 
+/**
+ * The chat user's id on that service.
+ */
+chat_user: string | null, };
+
 export type Entry = { id: number, 
 /**
  * RFC 3339, UTC, milliseconds.
  */
-ts: string, profile: string, kind: EntryKind, execution_id: string | null, text: string, data: JsonValue, };
+ts: string, profile: string, execution_id: string | null, text: string, } & ({ "kind": "command", "data": CommandData } | { "kind": "ack", "data": AckData } | { "kind": "status", "data": StatusData } | { "kind": "result", "data": ResultData } | { "kind": "announcement", "data": AnnouncementData } | { "kind": "note", "data": NoteData } | { "kind": "error", "data": ErrorData });
 
 export type SuggestionKind = "match" | "partial" | "fuzzy";
 

@@ -14,6 +14,7 @@ import {
   startDemo,
   suggestAliases,
 } from "./ipc";
+import { makeEntry } from "./entries";
 import { Palette } from "./palette";
 import { Pane } from "./pane";
 import { applyTheme, Settings } from "./settings";
@@ -35,15 +36,6 @@ function describe(s: ConnectionState): string {
   }
 }
 
-const note = (kind: Entry["kind"], text: string, data: Entry["data"] = null): Entry => ({
-  id: -1,
-  ts: new Date().toISOString(),
-  profile: "",
-  kind,
-  execution_id: null,
-  text,
-  data,
-});
 
 export async function start(doc: Document = document): Promise<void> {
   const status = doc.getElementById("status") as HTMLElement;
@@ -54,7 +46,7 @@ export async function start(doc: Document = document): Promise<void> {
   const showError = (e: unknown) => {
     const msg = isIpcError(e) ? e.message : String(e);
     const kind = isIpcError(e) ? e.kind : "error";
-    pane.add(note("error", msg, { kind }));
+    pane.add(makeEntry("error", msg, { kind }));
   };
   const settings = new Settings(doc, (p) => applyTheme(p.theme, doc));
   const share = new ShareMenu(doc, {
@@ -81,7 +73,7 @@ export async function start(doc: Document = document): Promise<void> {
         const byPack = new Map<string, string[]>();
         for (const s of all) byPack.set(s.pack, [...(byPack.get(s.pack) ?? []), s.display]);
         const text = [...byPack.entries()].sort().map(([p, ds]) => `${p}:\n  ${ds.join("\n  ")}`).join("\n");
-        pane.add(note("note", text));
+        pane.add(makeEntry("note", text));
       }, showError),
     hide: () => void hideWindow().catch(() => {}),
   });

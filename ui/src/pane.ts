@@ -1,5 +1,6 @@
 // The conversation. Everything from a server is set as text, never as HTML.
-import type { Entry } from "./types";
+import { makeEntry } from "./entries";
+import type { AckData, AnnouncementData, Entry, ResultData, Via } from "./types";
 
 const LONG = 12; // lines before a result collapses
 const RECENT_MS = 10_000; // a failed run's reply and its recorded error meet within this
@@ -31,10 +32,6 @@ function foldable(text: string, cls?: string): HTMLElement {
   const d = el("details", "long");
   d.append(el("summary", undefined, `${lines} lines`), body);
   return d;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 export class Pane {
@@ -97,7 +94,7 @@ export class Pane {
   addRunError(message: string, kind: string): void {
     const at = this.recordedErrors.get(message);
     if (at !== undefined && Date.now() - at < RECENT_MS) return;
-    const li = this.add({ id: -1, ts: new Date().toISOString(), profile: "", kind: "error", execution_id: null, text: message, data: { kind } });
+    const li = this.add(makeEntry("error", message, { kind }));
     if (li) this.pendingErrors.set(message, li);
   }
 
@@ -125,110 +122,9 @@ export class Pane {
   }
 
   add(entry: Entry, into?: DocumentFragment): HTMLElement | null {
-    if (entry.id >= 0) {
-      if (this.seen.has(entry.id)) return null;
-      this.seen.add(entry.id);
-      if (entry.kind === "error") {
-        // Only recent ones matter: the map stays as small as a burst of failures.
-        const now = Date.now();
-        for (const [text, at] of this.recordedErrors) if (now - at >= RECENT_MS) this.recordedErrors.delete(text);
-        this.recordedErrors.set(entry.text, now);
-        // The same failure, shown early by the reply: the recorded one,
-        // after its command, takes its place.
-        this.pendingErrors.get(entry.text)?.remove();
-        this.pendingErrors.delete(entry.text);
-      }
-    }
-    // A status change updates its ack's badge instead of adding a line.
-    if (entry.kind === "status" && entry.execution_id) {
-      const badge = this.statusOf.get(entry.execution_id);
-      if (badge) {
-        badge.textContent = entry.text;
-        badge.dataset.status = entry.text;
-        return null;
-      }
-    }
-    const data = isObject(entry.data) ? entry.data : {};
-    // StackStorm's announcement of a result already shown takes the place
-    // of that result's text (same execution): one text on the card, in the
-    // announcement's formatting, the raw result one click away.
-    if (entry.kind === "announcement" && data["enriches"] === true && entry.execution_id) {
-      const shown = this.bodyOf.get(entry.execution_id);
-      if (shown) {
-        const card = shown.closest("li") as HTMLElement;
-        // (A folded body's text is its <pre>'s, without the summary.)
-        const before = (shown.querySelector("pre") ?? shown).textContent ?? "";
-        const next = foldable(entry.text, "enrichment");
-        next.setAttribute("aria-label", "StackStorm's message");
-        shown.replaceWith(next);
-        this.bodyOf.set(entry.execution_id, next);
-        if (!card.querySelector("details.raw")) {
-          const raw = el("details", "raw");
-          raw.append(el("summary", undefined, "raw result"), el("pre", "body raw-result", before));
-          next.after(raw);
-        }
-        return null;
-      }
-    }
-    const li = el("li", `entry ${entry.kind}`);
-    li.dataset.kind = entry.kind;
-    if (entry.execution_id) li.dataset.execution = entry.execution_id;
-    const meta = el("div", "meta");
-    meta.append(el("time", "time", time(entry.ts)), el("span", "profile", entry.profile), el("span", "kind", entry.kind));
-    li.append(meta);
-    // Relayed conversations are marked with where they came from / went.
-    if (typeof data["origin"] === "string") {
-      const who = typeof data["chat_user"] === "string" ? ` · ${data["chat_user"]}` : "";
-      meta.append(el("span", "origin", `via ${data["origin"]}${who}`));
-      li.dataset.origin = data["origin"] as string;
-    }
-    if (typeof data["relayed"] === "string") meta.append(el("span", "origin", `→ ${data["relayed"]}`));
-
-    const note = typeof data["note"] === "string" ? (data["note"] as string) : null;
-    if (note) li.append(el("div", "note", `Shown here: ${note}`));
-
-    if (entry.kind === "result" || entry.kind === "announcement") {
-      const body = foldable(entry.text);
-      li.append(body);
-      const copy = el("button", "copy", "Copy");
-      copy.type = "button";
-      copy.setAttribute("aria-label", "Copy to clipboard");
-      copy.addEventListener("click", () => void navigator.clipboard?.writeText(entry.text));
-      li.append(copy);
-      const share = this.deps.share;
-      if (share && entry.id >= 0) {
-        const b = el("button", "share", "Share…");
-        b.type = "button";
-        b.setAttribute("aria-haspopup", "menu");
-        b.setAttribute("aria-label", "Share to Slack or Teams");
-        b.addEventListener("click", () => share(entry.id, b));
-        li.append(b);
-      }
-      if (entry.kind === "result" && entry.execution_id) {
-        this.resultOf.set(entry.execution_id, li);
-        this.bodyOf.set(entry.execution_id, body);
-        const a = this.link(data["web_url"]);
-        if (a) li.append(a);
-      }
-      if (typeof data["status"] === "string") {
-        li.dataset.status = data["status"] as string;
-        // The result also settles its ack's live status.
-        const badge = entry.execution_id ? this.statusOf.get(entry.execution_id) : undefined;
-        if (badge && entry.kind === "result") {
-          badge.textContent = data["status"] as string;
-          badge.dataset.status = data["status"] as string;
-        }
-      }
-    } else {
-      li.append(el("div", "body", entry.text));
-    }
-    if (entry.kind === "ack" && entry.execution_id) {
-      const badge = el("span", "badge", String(data["status"] ?? "requested"));
-      this.statusOf.set(entry.execution_id, badge);
-      li.append(badge);
-      const a = this.link(data["web_url"]);
-      if (a) li.append(a);
-    }
+    if (!this.admit(entry)) return null;
+    const li = this.render(entry);
+    if (!li) return null;
     if (into) {
       into.append(li);
       return li;
@@ -237,4 +133,161 @@ export class Pane {
     li.scrollIntoView?.({ block: "end" });
     return li;
   }
+
+  /** Whether `entry` is new here; keeps the failed-run bookkeeping. */
+  private admit(entry: Entry): boolean {
+    if (entry.id < 0) return true;
+    if (this.seen.has(entry.id)) return false;
+    this.seen.add(entry.id);
+    if (entry.kind === "error") {
+      // Only recent ones matter: the map stays as small as a burst of failures.
+      const now = Date.now();
+      for (const [text, at] of this.recordedErrors) if (now - at >= RECENT_MS) this.recordedErrors.delete(text);
+      this.recordedErrors.set(entry.text, now);
+      // The same failure, shown early by the reply: the recorded one,
+      // after its command, takes its place.
+      this.pendingErrors.get(entry.text)?.remove();
+      this.pendingErrors.delete(entry.text);
+    }
+    return true;
+  }
+
+  /**
+   * One card per kind. A new kind in the bindings fails the type check here
+   * until it has a card. `null`: the entry updated a card already shown.
+   */
+  private render(entry: Entry): HTMLElement | null {
+    switch (entry.kind) {
+      case "status":
+        return this.statusUpdate(entry.execution_id, entry.data.status) ? null : this.textCard(entry);
+      case "announcement":
+        if (entry.data.enriches && entry.execution_id && this.enrich(entry.execution_id, entry.text)) return null;
+        return this.announcementCard(entry, entry.data);
+      case "result":
+        return this.resultCard(entry, entry.data);
+      case "ack":
+        return this.ackCard(entry, entry.data);
+      case "command":
+      case "note":
+      case "error":
+        return this.textCard(entry, entry.data);
+      default:
+        return unknownKind(entry);
+    }
+  }
+
+  /** A status change moves its ack's badge instead of adding a line. */
+  private statusUpdate(executionId: string | null, status: string): boolean {
+    const badge = executionId ? this.statusOf.get(executionId) : undefined;
+    if (!badge) return false;
+    badge.textContent = status;
+    badge.dataset.status = status;
+    return true;
+  }
+
+  /**
+   * StackStorm's announcement of a result already shown takes the place of
+   * that result's text (same execution): one text on the card, in the
+   * announcement's formatting, the raw result one click away.
+   */
+  private enrich(executionId: string, text: string): boolean {
+    const shown = this.bodyOf.get(executionId);
+    if (!shown) return false;
+    const card = shown.closest("li") as HTMLElement;
+    // (A folded body's text is its <pre>'s, without the summary.)
+    const before = (shown.querySelector("pre") ?? shown).textContent ?? "";
+    const next = foldable(text, "enrichment");
+    next.setAttribute("aria-label", "StackStorm's message");
+    shown.replaceWith(next);
+    this.bodyOf.set(executionId, next);
+    if (!card.querySelector("details.raw")) {
+      const raw = el("details", "raw");
+      raw.append(el("summary", undefined, "raw result"), el("pre", "body raw-result", before));
+      next.after(raw);
+    }
+    return true;
+  }
+
+  /** The card's frame: time, profile, kind, and where a relayed entry came from. */
+  private card(entry: Entry, via?: Via): HTMLElement {
+    const li = el("li", `entry ${entry.kind}`);
+    li.dataset.kind = entry.kind;
+    if (entry.execution_id) li.dataset.execution = entry.execution_id;
+    const meta = el("div", "meta");
+    meta.append(el("time", "time", time(entry.ts)), el("span", "profile", entry.profile), el("span", "kind", entry.kind));
+    li.append(meta);
+    if (via?.origin) {
+      const who = via.chat_user ? ` · ${via.chat_user}` : "";
+      meta.append(el("span", "origin", `via ${via.origin}${who}`));
+      li.dataset.origin = via.origin;
+    }
+    return li;
+  }
+
+  private textCard(entry: Entry, via?: Via): HTMLElement {
+    const li = this.card(entry, via);
+    li.append(el("div", "body", entry.text));
+    return li;
+  }
+
+  /** Output (a result or an announcement): folded when long, copy, share. */
+  private outputCard(entry: Entry): { li: HTMLElement; body: HTMLElement } {
+    const li = this.card(entry);
+    const body = foldable(entry.text);
+    li.append(body);
+    const copy = el("button", "copy", "Copy");
+    copy.type = "button";
+    copy.setAttribute("aria-label", "Copy to clipboard");
+    copy.addEventListener("click", () => void navigator.clipboard?.writeText(entry.text));
+    li.append(copy);
+    const share = this.deps.share;
+    if (share && entry.id >= 0) {
+      const b = el("button", "share", "Share…");
+      b.type = "button";
+      b.setAttribute("aria-haspopup", "menu");
+      b.setAttribute("aria-label", "Share to Slack or Teams");
+      b.addEventListener("click", () => share(entry.id, b));
+      li.append(b);
+    }
+    return { li, body };
+  }
+
+  private announcementCard(entry: Entry, data: AnnouncementData): HTMLElement {
+    const { li, body } = this.outputCard(entry);
+    if (data.relayed) li.querySelector(".meta")?.append(el("span", "origin", `→ ${data.relayed}`));
+    if (data.note) body.before(el("div", "note", `Shown here: ${data.note}`));
+    return li;
+  }
+
+  private resultCard(entry: Entry, data: ResultData): HTMLElement {
+    const { li, body } = this.outputCard(entry);
+    if (entry.execution_id) {
+      this.resultOf.set(entry.execution_id, li);
+      this.bodyOf.set(entry.execution_id, body);
+      const a = this.link(data.web_url);
+      if (a) li.append(a);
+      // The result also settles its ack's live status.
+      this.statusUpdate(entry.execution_id, data.status);
+    }
+    li.dataset.status = data.status;
+    return li;
+  }
+
+  private ackCard(entry: Entry, data: AckData): HTMLElement {
+    const li = this.textCard(entry, data);
+    if (entry.execution_id) {
+      const badge = el("span", "badge", data.status ?? "requested");
+      this.statusOf.set(entry.execution_id, badge);
+      li.append(badge);
+      const a = this.link(data.web_url);
+      if (a) li.append(a);
+    }
+    return li;
+  }
+}
+
+function unknownKind(entry: never): null {
+  // Only reachable with a kind newer than this UI (from a newer history).
+  void entry;
+  return null;
 }

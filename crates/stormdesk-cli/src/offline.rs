@@ -112,7 +112,7 @@ pub fn history(out: &Out, search: Option<&str>, limit: usize) -> Result<ExitCode
         out.line(format!(
             "{} {:<12} {}{}",
             e.ts,
-            format!("{:?}", e.kind).to_lowercase(),
+            e.kind().as_str(),
             e.execution_id
                 .map(|i| format!("[{i}] "))
                 .unwrap_or_default(),

@@ -13,7 +13,10 @@ use stormdesk_client::model::Execution;
 use stormdesk_client::ClientError;
 use stormdesk_client::{AliasCache, CommandRequest};
 use stormdesk_client::{ConfigSources, Profile, Secret, St2Client};
-use stormdesk_history::{EntryKind, History, NewEntry};
+use stormdesk_history::{
+    AckData, AnnouncementData, CommandData, ErrorData, History, NewEntry, Payload, ResultData,
+    StatusData,
+};
 use stormdesk_routing::{source_context, Destination, Route};
 use stormdesk_sim::{PackSet, SimConfig, Simulator};
 use stormdesk_stream::{
@@ -198,14 +201,13 @@ impl Recorder {
         }
     }
 
-    pub fn record(&self, kind: EntryKind, execution_id: Option<&str>, text: &str, data: Value) {
+    pub fn record(&self, execution_id: Option<&str>, text: &str, payload: Payload) {
         if let Some(h) = &self.history {
             let e = NewEntry {
                 profile: self.profile.clone(),
-                kind,
                 execution_id: execution_id.map(str::to_string),
                 text: text.to_string(),
-                data,
+                payload,
             };
             if let Err(err) = h.append(&e) {
                 eprintln!("stormdesk-cli: warning: history: {err}");
@@ -266,10 +268,12 @@ pub async fn exec(
         source_context: Some(source_context(&request, &profile.name)),
     };
     rec.record(
-        EntryKind::Command,
         None,
         command,
-        json!({"request": request}),
+        Payload::Command(CommandData {
+            request: Some(request.clone()),
+            ..Default::default()
+        }),
     );
     let ran = match AliasCache::load(Arc::clone(client)).await {
         Ok(aliases) => client
@@ -282,10 +286,13 @@ pub async fn exec(
         Ok(r) => r,
         Err(e) => {
             rec.record(
-                EntryKind::Error,
                 None,
                 &e.to_string(),
-                json!({"kind": e.kind(), "request": request}),
+                Payload::Error(ErrorData {
+                    kind: Some(e.kind().into()),
+                    request: Some(request.clone()),
+                    ..Default::default()
+                }),
             );
             if let Some(s) = session {
                 s.stop().await;
@@ -312,11 +319,17 @@ pub async fn exec(
             (Some(m), false) => m.clone(),
             (None, _) => format!("details available at {url}"),
         };
+        // The link is the entry's, not part of its text (the pane shows it).
         rec.record(
-            EntryKind::Ack,
             Some(&r.execution.id),
-            &text,
-            json!({"alias": r.actionalias.reference(), "web_url": url}),
+            r.message.as_deref().unwrap_or("details available at"),
+            Payload::Ack(AckData {
+                alias: Some(r.actionalias.reference()),
+                web_url: r.execution.web_url.clone(),
+                status: Some(r.execution.status.clone()),
+                shown: ack_enabled,
+                ..Default::default()
+            }),
         );
         out.record(&json!({"event": "ack", "execution": r.execution.id, "alias": r.actionalias.reference(), "message": r.message, "web_url": url}));
         if ack_enabled {
@@ -373,10 +386,11 @@ pub async fn exec(
                     status,
                 } => {
                     rec.record(
-                        EntryKind::Status,
                         Some(&execution_id),
                         &status,
-                        json!({"status": status}),
+                        Payload::Status(StatusData {
+                            status: status.clone(),
+                        }),
                     );
                     out.record(
                         &json!({"event": "status", "execution": execution_id, "status": status}),
@@ -431,10 +445,14 @@ fn show_result(
         })
         .unwrap_or_else(|| e.result_text());
     rec.record(
-        EntryKind::Result,
         Some(&e.id),
         &text,
-        json!({"status": e.status, "action": e.action_ref(), "web_url": e.web_url}),
+        Payload::Result(ResultData {
+            status: e.status.clone(),
+            action: Some(e.action_ref().to_string()),
+            web_url: e.web_url.clone(),
+            result: e.result.clone(),
+        }),
     );
     out.record(&json!({"event": "result", "execution": e.id, "status": e.status, "result": e.result, "message": message}));
     out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
@@ -494,7 +512,13 @@ pub async fn listen(
                                 Route::To(d) => serde_json::to_value(&d).unwrap_or_default(),
                                 Route::Fallback { note } => json!({"kind": "pane", "note": note}),
                             };
-                            rec.record(EntryKind::Announcement, None, &payload.message, json!({"route": route, "destination": note}));
+                            rec.record(None, &payload.message, Payload::Announcement(AnnouncementData {
+                                route: Some(route.clone()),
+                                channel: payload.channel.clone(),
+                                note: note.get("note").and_then(Value::as_str).map(str::to_string),
+                                extra: payload.extra.clone(),
+                                ..Default::default()
+                            }));
                             out.record(&json!({"event": "announcement", "route": route, "message": payload.message, "channel": payload.channel, "destination": note}));
                             out.line(format!("[announcement {route}] {}", payload.message));
                             if let Some(n) = &notifier { n.notify(stormdesk_notify::notice_for_announcement(&route, &payload.message)).await; }

@@ -10,14 +10,13 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use stormdesk_client::config::{FileProfile, StormdeskFile};
 use stormdesk_client::{ConfigSources, Credentials, Profile, SecretSources};
-use stormdesk_history::EntryKind;
+use stormdesk_history::{NoteData, Payload, Via};
 use stormdesk_notify::Sink;
 use stormdesk_secrets::{profile_account, resolve_credentials, CredentialStore};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use serde_json::json;
 use stormdesk_relay::outbound::Delivered;
 use stormdesk_secrets::RelaySecret;
 
@@ -466,7 +465,7 @@ impl<S: Sink + Clone> Host<S> {
                     ));
                 };
                 if let Delivered::Pane { note } = relay
-                    .deliver(&route, &webhooks::text_of(&entry), &entry.data["extra"])
+                    .deliver(&route, &webhooks::text_of(&entry), entry.payload.extra())
                     .await
                     .map_err(relay_err)?
                 {
@@ -478,10 +477,14 @@ impl<S: Sink + Clone> Host<S> {
             }
         }
         desk.record(
-            EntryKind::Note,
             entry.execution_id.as_deref(),
             &format!("Shared to {}", chosen.label),
-            json!({"shared": entry_id, "origin": chosen.service}),
+            Payload::Note(NoteData {
+                kind: Some("shared".into()),
+                via: Via::chat(&chosen.service, None),
+                reply: None,
+                shared: Some(entry_id),
+            }),
         )
         .map_err(IpcError::from)?;
         Ok(chosen)
@@ -502,7 +505,9 @@ impl<S: Sink + Clone> Host<S> {
             Ok(Ok(missed)) => {
                 let full = missed.len() == CATCH_UP;
                 for entry in missed {
-                    self.forward(DeskEvent::Entry { entry });
+                    self.forward(DeskEvent::Entry {
+                        entry: Box::new(entry),
+                    });
                 }
                 if full {
                     // More than that: the pane reloads from history.
@@ -535,9 +540,9 @@ impl<S: Sink + Clone> Host<S> {
             *self.relay_links.lock().unwrap_or_else(|e| e.into_inner()) = links.clone();
         }
         if let DeskEvent::Entry { entry } = &ev {
-            if let (EntryKind::Result, Some(id)) = (entry.kind, &entry.execution_id) {
-                let status = entry.data["status"].as_str().unwrap_or("done").to_string();
-                let action = entry.data["action"].as_str().unwrap_or("result");
+            if let (Payload::Result(result), Some(id)) = (&entry.payload, &entry.execution_id) {
+                let status = result.status.clone();
+                let action = result.action.as_deref().unwrap_or("result");
                 let first = entry.text.lines().next().unwrap_or("").trim();
                 let mut label = format!("{action}: {first}");
                 if label.chars().count() > 60 {
@@ -554,12 +559,12 @@ impl<S: Sink + Clone> Host<S> {
                 drop(recent);
                 // Results the preferences name go to the webhooks too.
                 let level = self.prefs().relay.webhook_results;
-                if level.allows(entry.data["status"].as_str()) {
+                if level.allows(Some(&result.status)) {
                     if let Some(desk) = self.current() {
                         tokio::spawn(webhooks::post_result(
                             Arc::clone(&self.store),
                             desk,
-                            entry.clone(),
+                            (**entry).clone(),
                         ));
                     }
                 }

@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use stormdesk_client::config::AuthKind;
 use stormdesk_client::Secret;
-use stormdesk_history::{Entry, EntryKind};
+use stormdesk_history::{
+    AckData, AnnouncementData, CommandData, Entry, EntryKind, ErrorData, NoteData, ResultData,
+    StatusData, Via,
+};
 use stormdesk_relay::LinkState;
 use stormdesk_stream::ConnectionState;
 use ts_rs::{Config, TS};
@@ -173,6 +176,14 @@ pub fn bindings() -> String {
     let decls = [
         <serde_json::Value as TS>::decl(&cfg),
         EntryKind::decl(&cfg),
+        Via::decl(&cfg),
+        CommandData::decl(&cfg),
+        AckData::decl(&cfg),
+        StatusData::decl(&cfg),
+        ResultData::decl(&cfg),
+        AnnouncementData::decl(&cfg),
+        NoteData::decl(&cfg),
+        ErrorData::decl(&cfg),
         Entry::decl(&cfg),
         stormdesk_alias::SuggestionKind::decl(&cfg),
         stormdesk_alias::Next::decl(&cfg),

@@ -22,13 +22,16 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use stormdesk_alias::render::{alias_result_text, chatops_result};
 use stormdesk_alias::{Palette, Suggestion};
 use stormdesk_client::model::Execution;
 use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
 use stormdesk_client::{ClientError, Credentials, Profile, Secret, St2Client};
-use stormdesk_history::{Entry, EntryKind, History, HistoryError, NewEntry};
+use stormdesk_history::{
+    AckData, AnnouncementData, CommandData, Entry, ErrorData, History, HistoryError, NewEntry,
+    Payload, ResultData, StatusData,
+};
 use stormdesk_notify::{notice_for_announcement, notice_for_result, NotifierHandle, Sink};
 use stormdesk_routing::{source_context, Destination, Route};
 use stormdesk_sim::{SimConfig, Simulator};
@@ -69,7 +72,8 @@ impl DeskError {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DeskEvent {
     /// A new history entry (command, ack, status, result, announcement, note).
-    Entry { entry: Entry },
+    /// Boxed: every event in the channel's ring is as large as the largest.
+    Entry { entry: Box<Entry> },
     /// The stream's connection state changed.
     Connection { state: ConnectionState },
     /// A desk is running for this profile (after start-up or a switch).
@@ -204,8 +208,8 @@ impl AliasSource for Desk {
     }
 }
 
-fn web_url_of(e: &Execution) -> Value {
-    e.web_url.clone().map(Value::String).unwrap_or(Value::Null)
+fn web_url_of(e: &Execution) -> Option<String> {
+    e.web_url.clone()
 }
 
 impl Desk {
@@ -414,20 +418,18 @@ impl Desk {
     /// Record an entry (history first) and show it.
     pub fn record(
         &self,
-        kind: EntryKind,
         execution_id: Option<&str>,
         text: &str,
-        data: Value,
+        payload: Payload,
     ) -> Result<Entry, DeskError> {
         let entry = self.history.append(&NewEntry {
             profile: self.profile.name.clone(),
-            kind,
             execution_id: execution_id.map(str::to_string),
             text: text.to_string(),
-            data,
+            payload,
         })?;
         let _ = self.events.send(DeskEvent::Entry {
-            entry: entry.clone(),
+            entry: Box::new(entry.clone()),
         });
         Ok(entry)
     }
@@ -445,8 +447,14 @@ impl Desk {
             rand::random::<u64>(),
             rand::random::<u64>()
         );
-        let mut out =
-            vec![self.record(EntryKind::Command, None, text, json!({"request": request}))?];
+        let mut out = vec![self.record(
+            None,
+            text,
+            Payload::Command(CommandData {
+                request: Some(request.clone()),
+                ..Default::default()
+            }),
+        )?];
         self.control.expect(&request).await;
         let req = CommandRequest {
             command: text.to_string(),
@@ -466,10 +474,13 @@ impl Desk {
             Ok(r) => r,
             Err(e) => {
                 out.push(self.record(
-                    EntryKind::Error,
                     None,
                     &e.to_string(),
-                    json!({"kind": e.kind()}),
+                    Payload::Error(ErrorData {
+                        kind: Some(e.kind().into()),
+                        request: Some(request.clone()),
+                        ..Default::default()
+                    }),
                 )?);
                 return Err(e.into());
             }
@@ -482,10 +493,15 @@ impl Desk {
                 None => "details available at".to_string(),
             };
             out.push(self.record(
-                EntryKind::Ack,
                 Some(&r.execution.id),
                 &text,
-                json!({"alias": r.actionalias.reference(), "web_url": web_url_of(&r.execution), "status": r.execution.status, "shown": enabled}),
+                Payload::Ack(AckData {
+                    alias: Some(r.actionalias.reference()),
+                    web_url: web_url_of(&r.execution),
+                    status: Some(r.execution.status.clone()),
+                    shown: enabled,
+                    ..Default::default()
+                }),
             )?);
             self.control.track(&r.execution.id, Some(&request)).await;
         }
@@ -666,15 +682,14 @@ async fn deliver(
     profile: &str,
     d: Delivery,
 ) {
-    let (kind, execution_id, text, data, notice) = match d {
+    let (execution_id, text, payload, notice) = match d {
         Delivery::Status {
             execution_id,
             status,
         } => (
-            EntryKind::Status,
             Some(execution_id),
             status.clone(),
-            json!({"status": status}),
+            Payload::Status(StatusData { status }),
             None,
         ),
         Delivery::Result {
@@ -685,10 +700,14 @@ async fn deliver(
                 .allows_result(Some(execution.status.as_str()))
                 .then(|| notice_for_result(&execution, message.as_deref()));
             (
-                EntryKind::Result,
                 Some(execution.id.clone()),
                 text,
-                json!({"status": execution.status, "action": execution.action_ref(), "web_url": web_url_of(&execution), "result": execution.result}),
+                Payload::Result(ResultData {
+                    action: Some(execution.action_ref().to_string()),
+                    web_url: web_url_of(&execution),
+                    status: execution.status,
+                    result: execution.result,
+                }),
                 notice,
             )
         }
@@ -698,10 +717,12 @@ async fn deliver(
             execution_id,
             message,
         } => (
-            EntryKind::Announcement,
             Some(execution_id),
             message,
-            json!({"enriches": true}),
+            Payload::Announcement(AnnouncementData {
+                enriches: true,
+                ..Default::default()
+            }),
             None,
         ),
         Delivery::Announcement {
@@ -766,38 +787,39 @@ async fn deliver(
             let notice = (policy.announcements && !whisper_to_chat)
                 .then(|| notice_for_announcement(&route, &payload.message));
             (
-                EntryKind::Announcement,
                 None,
                 text,
-                json!({"route": route, "channel": payload.channel, "note": note, "extra": if whisper_to_chat { Value::Null } else { payload.extra.clone() }, "relayed": if relayed { chat.map(str::to_lowercase) } else { None }}),
+                Payload::Announcement(AnnouncementData {
+                    enriches: false,
+                    route: Some(route),
+                    channel: payload.channel,
+                    note,
+                    extra: if whisper_to_chat {
+                        Value::Null
+                    } else {
+                        payload.extra
+                    },
+                    relayed: relayed.then(|| chat.map(str::to_lowercase)).flatten(),
+                }),
                 notice,
             )
         }
     };
     let entry = NewEntry {
         profile: profile.to_string(),
-        kind,
         execution_id,
         text,
-        data,
+        payload,
     };
     match history.append(&entry) {
         Ok(e) => {
-            let _ = tx.send(DeskEvent::Entry { entry: e });
+            let _ = tx.send(DeskEvent::Entry { entry: Box::new(e) });
         }
         Err(err) => {
             // Still show it: losing the on-screen copy too would be worse.
             tracing::error!(error = %err, "history write failed");
             let _ = tx.send(DeskEvent::Entry {
-                entry: Entry {
-                    id: -1,
-                    ts: String::new(),
-                    profile: entry.profile,
-                    kind: entry.kind,
-                    execution_id: entry.execution_id,
-                    text: entry.text,
-                    data: entry.data,
-                },
+                entry: Box::new(Entry::unsaved(entry)),
             });
         }
     }

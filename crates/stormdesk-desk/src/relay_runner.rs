@@ -8,9 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use stormdesk_client::Secret;
-use stormdesk_history::EntryKind;
+use stormdesk_history::{AckData, CommandData, NoteData, Payload, Via};
 use stormdesk_relay::inbound::InboundPolicy;
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
@@ -197,10 +196,9 @@ pub async fn start(
         tasks.push(tokio::spawn(async move {
             if let Err(e) = socket_mode::run(api, app, tx, token, state).await {
                 let _ = d.record(
-                    EntryKind::Error,
                     None,
                     &e.to_string(),
-                    json!({"kind": e.kind(), "origin": "slack"}),
+                    Payload::error(e.kind(), Via::chat("slack", None)),
                 );
             }
         }));
@@ -223,10 +221,9 @@ pub async fn start(
                         }
                     });
                     let _ = d.record(
-                        EntryKind::Error,
                         None,
                         &format!("the Teams endpoint stopped: {e}"),
-                        json!({"kind": "relay", "origin": "teams"}),
+                        Payload::error("relay", Via::chat("teams", None)),
                     );
                 }
             }
@@ -315,27 +312,43 @@ pub async fn start(
                     }
                     RelayEvent::Ran { user_id, command, origin, execution_ids, acks } => {
                         d.track_relayed(&origin, &execution_ids).await;
-                        let kind = origin.service();
-                        let data = json!({"origin": kind, "chat_user": user_id});
-                        let mut r = d.record(EntryKind::Command, None, &command, json!({"origin": kind, "chat_user": user_id, "executions": execution_ids})).map(|_| ());
+                        let via = Via::chat(origin.service(), Some(&user_id));
+                        let mut r = d
+                            .record(
+                                None,
+                                &command,
+                                Payload::Command(CommandData {
+                                    request: None,
+                                    via: via.clone(),
+                                    executions: execution_ids,
+                                }),
+                            )
+                            .map(|_| ());
                         // The acks the chat saw, under their executions (as a
                         // pane command's acks are).
                         for (id, ack) in acks {
-                            r = r.and(d.record(EntryKind::Ack, Some(&id), &ack, data.clone()).map(|_| ()));
+                            let payload = Payload::Ack(AckData {
+                                via: via.clone(),
+                                ..Default::default()
+                            });
+                            r = r.and(d.record(Some(&id), &ack, payload).map(|_| ()));
                         }
                         r
                     }
                     RelayEvent::Refused { user_id, text, reply } => d.record(
-                        EntryKind::Note,
                         None,
                         &format!("Refused a command from {user_id}: {text}"),
-                        json!({"origin": origin_of(&user_id), "chat_user": user_id, "reply": reply}),
+                        Payload::Note(NoteData {
+                            kind: Some("refused".into()),
+                            via: Via::chat(origin_of(&user_id), Some(&user_id)),
+                            reply: Some(reply),
+                            shared: None,
+                        }),
                     ).map(|_| ()),
                     RelayEvent::Failed { user_id, command, error } => d.record(
-                        EntryKind::Error,
                         None,
                         &format!("{command}: {error}"),
-                        json!({"origin": origin_of(&user_id), "chat_user": user_id}),
+                        Payload::error("relay", Via::chat(origin_of(&user_id), Some(&user_id))),
                     ).map(|_| ()),
                 };
                 if let Err(e) = r {
@@ -362,10 +375,9 @@ pub async fn start(
                 };
                 if let stormdesk_routing::Route::Fallback { note } = &route {
                     let _ = d.record(
-                        EntryKind::Note,
                         None,
                         &format!("Not delivered to chat: {note}\n{}", o.message),
-                        json!({"kind": "forged_destination"}),
+                        Payload::note("forged_destination", Via::default()),
                     );
                     continue;
                 }
@@ -385,10 +397,9 @@ pub async fn start(
                 };
                 if let Some((e, kind)) = failed {
                     let _ = d.record(
-                        EntryKind::Note,
                         None,
                         &format!("Not delivered to chat: {e}\n{}", o.message),
-                        json!({"kind": kind}),
+                        Payload::note(kind, Via::default()),
                     );
                 }
             }

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
-use stormdesk_history::{Entry, EntryKind};
+use stormdesk_history::{Entry, Payload, Via};
 use stormdesk_secrets::{CredentialStore, RelaySecret};
 
 use crate::ipc::IpcError;
@@ -20,7 +19,7 @@ pub const WEBHOOKS: [(RelaySecret, &str); 2] = [
 /// What an entry says in chat: its text, and its web link if any.
 pub fn text_of(entry: &Entry) -> String {
     let mut text = entry.text.clone();
-    if let Some(url) = entry.data["web_url"].as_str() {
+    if let Some(url) = entry.payload.web_url() {
         text.push('\n');
         text.push_str(url);
     }
@@ -38,14 +37,17 @@ pub async fn post(
     match which {
         RelaySecret::SlackWebhook => {
             let url = crate::relay_runner::secret(store, which, "the Slack webhook").await?;
-            stormdesk_relay::slack::post_webhook(&url, &text, &entry.data["extra"])
+            stormdesk_relay::slack::post_webhook(&url, &text, entry.payload.extra())
                 .await
                 .map(|_| ())
                 .map_err(relay_err)
         }
         RelaySecret::TeamsWebhook => {
             let url = crate::relay_runner::secret(store, which, "the Teams webhook").await?;
-            let title = entry.data["action"].as_str().unwrap_or("Stormdesk");
+            let title = match &entry.payload {
+                Payload::Result(r) => r.action.as_deref().unwrap_or("Stormdesk"),
+                _ => "Stormdesk",
+            };
             stormdesk_relay::teams::post_webhook(&url, Some(title), &text)
                 .await
                 .map_err(relay_err)
@@ -73,10 +75,9 @@ pub async fn post_result(store: Arc<dyn CredentialStore>, desk: Arc<Desk>, entry
         }
         if let Err(e) = post(&store, which, &entry).await {
             let _ = desk.record(
-                EntryKind::Note,
                 entry.execution_id.as_deref(),
                 &format!("Not posted to the {service} webhook: {}", e.message),
-                json!({"kind": e.kind, "origin": service}),
+                Payload::note(&e.kind, Via::chat(service, None)),
             );
         }
     }

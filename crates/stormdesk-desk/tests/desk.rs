@@ -19,8 +19,8 @@ async fn until_result(
             .expect("events")
             .unwrap();
         if let DeskEvent::Entry { entry } = ev {
-            let done = entry.kind == EntryKind::Result;
-            seen.push(entry);
+            let done = entry.kind() == EntryKind::Result;
+            seen.push(*entry);
             if done {
                 return seen;
             }
@@ -41,16 +41,16 @@ async fn a_command_runs_to_its_result_and_everything_is_kept() {
     assert_eq!(s[0].alias_ref, "custom_linux.genpass");
 
     let acks = desk.run_command("genpass").await.unwrap();
-    assert_eq!(acks[0].kind, EntryKind::Command);
-    assert_eq!(acks[1].kind, EntryKind::Ack);
+    assert_eq!(acks[0].kind(), EntryKind::Command);
+    assert_eq!(acks[1].kind(), EntryKind::Ack);
     assert_eq!(acks[1].text, "Sekunde...");
     let seen = until_result(&mut rx).await;
-    let kinds: Vec<EntryKind> = seen.iter().map(|e| e.kind).collect();
+    let kinds: Vec<EntryKind> = seen.iter().map(|e| e.kind()).collect();
     assert_eq!(kinds.first(), Some(&EntryKind::Command));
     assert!(kinds.contains(&EntryKind::Status));
     let result = seen.last().unwrap();
     assert!(result.text.contains("kaffee_wolke_tasse_regen"));
-    assert_eq!(result.data["status"], "succeeded");
+    assert_eq!(result.data_json()["status"], "succeeded");
 
     // One notification for one result.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -91,17 +91,20 @@ async fn a_command_runs_to_its_result_and_everything_is_kept() {
     assert!(page.iter().any(|e| e.text.contains("kaffee_wolke")));
     assert!(page
         .iter()
-        .any(|e| e.kind == EntryKind::Error && e.text.contains("matched no patterns")));
+        .any(|e| e.kind() == EntryKind::Error && e.text.contains("matched no patterns")));
     let found = desk.search_history("quiet", 10).unwrap();
     assert_eq!(
         found
             .iter()
-            .filter(|e| e.kind == EntryKind::Command)
+            .filter(|e| e.kind() == EntryKind::Command)
             .count(),
         1
     );
     assert_eq!(
-        found.iter().filter(|e| e.kind == EntryKind::Result).count(),
+        found
+            .iter()
+            .filter(|e| e.kind() == EntryKind::Result)
+            .count(),
         1,
         "one result, not two: {found:?}"
     );
@@ -159,8 +162,8 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
         .unwrap()
         .into_iter()
         .filter(|e| {
-            e.kind == EntryKind::Announcement
-                && e.data["note"]
+            e.kind() == EntryKind::Announcement
+                && e.data_json()["note"]
                     .as_str()
                     .is_some_and(|n| n.contains("not keeping up"))
         })
@@ -199,7 +202,7 @@ async fn a_whisper_addressed_to_a_chat_is_never_posted_there() {
     assert!(
         !kept
             .iter()
-            .any(|e| e.text.contains("hunter2") || e.data.to_string().contains("hunter2")),
+            .any(|e| e.text.contains("hunter2") || e.data_json().to_string().contains("hunter2")),
         "{kept:?}"
     );
     assert!(kept

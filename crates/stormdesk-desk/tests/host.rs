@@ -366,10 +366,13 @@ async fn a_host_that_falls_behind_catches_up_from_history() {
     const N: u32 = 1100;
     for i in 0..N {
         desk.record(
-            stormdesk_history::EntryKind::Result,
             Some(&format!("burst-{i}")),
             &format!("done {i}"),
-            serde_json::json!({"status": "succeeded", "action": "core.local"}),
+            stormdesk_history::Payload::Result(stormdesk_history::ResultData {
+                status: "succeeded".into(),
+                action: Some("core.local".into()),
+                ..Default::default()
+            }),
         )
         .unwrap();
     }

@@ -113,7 +113,7 @@ async fn until<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>)
 
 fn entries_for<'a>(all: &'a [Entry], id: &str, kind: EntryKind) -> Vec<&'a Entry> {
     all.iter()
-        .filter(|e| e.kind == kind && e.execution_id.as_deref() == Some(id))
+        .filter(|e| e.kind() == kind && e.execution_id.as_deref() == Some(id))
         .collect()
 }
 
@@ -160,8 +160,8 @@ async fn a_palette_command_runs_to_one_result_one_notification_and_history() {
     assert_eq!(s[0].alias_ref, "stormdesk_conformance.conf_greet");
 
     let acks = desk.run_command("conf greet desk").await.unwrap();
-    assert_eq!(acks[0].kind, EntryKind::Command);
-    assert_eq!(acks[1].kind, EntryKind::Ack);
+    assert_eq!(acks[0].kind(), EntryKind::Command);
+    assert_eq!(acks[1].kind(), EntryKind::Ack);
     assert_eq!(
         acks[1].text,
         "Greeting desk (stormdesk_conformance.conf_greet)"
@@ -179,16 +179,16 @@ async fn a_palette_command_runs_to_one_result_one_notification_and_history() {
             if entry.execution_id.as_deref() != Some(id.as_str()) {
                 continue;
             }
-            match entry.kind {
+            match entry.kind() {
                 EntryKind::Status => statuses.push(entry.text.clone()),
-                EntryKind::Result => break entry,
+                EntryKind::Result => break *entry,
                 _ => {}
             }
         }
     };
     assert!(statuses.iter().any(|s| s == "running"), "{statuses:?}");
     assert_eq!(result.text, "Greeting done: hello desk");
-    assert_eq!(result.data["status"], "succeeded");
+    assert_eq!(result.data_json()["status"], "succeeded");
 
     let all = settle(&desk, &id).await;
     assert_eq!(entries_for(&all, &id, EntryKind::Result).len(), 1);
@@ -197,20 +197,20 @@ async fn a_palette_command_runs_to_one_result_one_notification_and_history() {
         // StackStorm's own text enriches the one result.
         assert_eq!(announcements.len(), 1, "{all:#?}");
         assert_eq!(announcements[0].text, "Greeting done: hello desk");
-        assert_eq!(announcements[0].data["enriches"], true);
+        assert_eq!(announcements[0].data_json()["enriches"], true);
     } else {
         assert!(announcements.is_empty(), "{announcements:#?}");
     }
     // The chatops pack's own executions are no results of ours.
     assert!(
-        all.iter().all(|e| !e.data["action"]
+        all.iter().all(|e| !e.data_json()["action"]
             .as_str()
             .unwrap_or("")
             .starts_with("chatops.")),
         "{all:#?}"
     );
     assert_eq!(
-        all.iter().filter(|e| e.kind == EntryKind::Result).count(),
+        all.iter().filter(|e| e.kind() == EntryKind::Result).count(),
         1
     );
     assert_eq!(notes.count("stormdesk_conformance.greet succeeded"), 1);
@@ -236,7 +236,10 @@ async fn a_workflow_notifies_once() {
     let acks = desk.run_command("conf flow amy").await.unwrap();
     let id = acks[1].execution_id.clone().unwrap();
     let all = settle(&desk, &id).await;
-    let results: Vec<_> = all.iter().filter(|e| e.kind == EntryKind::Result).collect();
+    let results: Vec<_> = all
+        .iter()
+        .filter(|e| e.kind() == EntryKind::Result)
+        .collect();
     assert_eq!(results.len(), 1, "{all:#?}");
     assert_eq!(results[0].execution_id.as_deref(), Some(id.as_str()));
     assert_eq!(
@@ -346,7 +349,7 @@ async fn st2api_down_is_a_clear_error_and_recovery_needs_nothing() {
     let all = desk.history_page(None, 50).unwrap();
     assert!(all
         .iter()
-        .any(|x| x.kind == EntryKind::Error && x.text.contains("unable to reach st2api")));
+        .any(|x| x.kind() == EntryKind::Error && x.text.contains("unable to reach st2api")));
     let acks = desk.run_command("conf greet again").await.unwrap();
     let id = acks[1].execution_id.clone().unwrap();
     let all = settle(&desk, &id).await;
@@ -511,7 +514,7 @@ async fn a_slack_thread_command_round_trips_through_real_stackstorm() {
     let desk = h.desk().unwrap();
     let all = desk.history_page(None, 100).unwrap();
     assert_eq!(
-        all.iter().filter(|e| e.kind == EntryKind::Result).count(),
+        all.iter().filter(|e| e.kind() == EntryKind::Result).count(),
         1,
         "{all:#?}"
     );

@@ -121,39 +121,39 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
     let entries = until("history", || {
         let e = desk.history_page(None, 100).unwrap();
         e.iter()
-            .any(|x| x.kind == EntryKind::Announcement)
+            .any(|x| x.kind() == EntryKind::Announcement)
             .then_some(e)
     })
     .await;
     let cmd = entries
         .iter()
-        .find(|e| e.kind == EntryKind::Command)
+        .find(|e| e.kind() == EntryKind::Command)
         .expect("the relayed command");
     assert_eq!(cmd.text, "genpass");
-    assert_eq!(cmd.data["origin"], "slack");
-    assert_eq!(cmd.data["chat_user"], "slack:U110FGZSQ");
+    assert_eq!(cmd.data_json()["origin"], "slack");
+    assert_eq!(cmd.data_json()["chat_user"], "slack:U110FGZSQ");
     let refused = entries
         .iter()
-        .find(|e| e.kind == EntryKind::Note)
+        .find(|e| e.kind() == EntryKind::Note)
         .expect("the refusal");
-    assert_eq!(refused.data["chat_user"], "slack:USTRANGER");
+    assert_eq!(refused.data_json()["chat_user"], "slack:USTRANGER");
     let ann = entries
         .iter()
-        .find(|e| e.kind == EntryKind::Announcement)
+        .find(|e| e.kind() == EntryKind::Announcement)
         .unwrap();
-    assert_eq!(ann.data["relayed"], "slack");
-    assert!(ann.data["note"].is_null());
+    assert_eq!(ann.data_json()["relayed"], "slack");
+    assert!(ann.data_json()["note"].is_null());
     // The ack the chat saw is in history too, under its execution.
     let ack = entries
         .iter()
-        .find(|e| e.kind == EntryKind::Ack)
+        .find(|e| e.kind() == EntryKind::Ack)
         .expect("the relayed command's ack");
     assert_eq!(ack.text, "Sekunde...");
     assert_eq!(
         ack.execution_id.as_deref(),
-        cmd.data["executions"][0].as_str()
+        cmd.data_json()["executions"][0].as_str()
     );
-    assert_eq!(ack.data["chat_user"], "slack:U110FGZSQ");
+    assert_eq!(ack.data_json()["chat_user"], "slack:U110FGZSQ");
 
     // The link is shown as connected (tray, status).
     until("Slack connected", || {
@@ -204,7 +204,7 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
     );
     let note = desk.history_page(None, 1).unwrap().pop().unwrap();
     assert_eq!(note.text, "Shared to Slack · #ops");
-    assert_eq!(note.data["shared"], result.id);
+    assert_eq!(note.data_json()["shared"], result.id);
 
     // A target that is not on the list, an entry that does not exist.
     let e = h
@@ -232,7 +232,7 @@ async fn a_result(desk: &stormdesk_desk::Desk) -> stormdesk_history::Entry {
         desk.history_page(None, 50)
             .unwrap()
             .into_iter()
-            .find(|e| e.kind == EntryKind::Result)
+            .find(|e| e.kind() == EntryKind::Result)
     })
     .await
 }
@@ -308,7 +308,7 @@ async fn results_are_shared_through_configured_webhooks_with_the_relay_off() {
     // Teams: an Adaptive Card titled with the action.
     let card = &bodies[1]["attachments"][0]["content"];
     assert_eq!(card["type"], "AdaptiveCard");
-    assert_eq!(card["body"][0]["text"], result.data["action"]);
+    assert_eq!(card["body"][0]["text"], result.data_json()["action"]);
     assert!(card["body"][1]["text"]
         .as_str()
         .unwrap()
@@ -332,7 +332,7 @@ async fn results_are_shared_through_configured_webhooks_with_the_relay_off() {
             .history_page(None, 100)
             .unwrap()
             .iter()
-            .filter(|e| e.kind == EntryKind::Result && e.data["action"] == "ops.ping")
+            .filter(|e| e.kind() == EntryKind::Result && e.data_json()["action"] == "ops.ping")
             .count();
         (n == 2).then_some(())
     })
@@ -603,7 +603,7 @@ async fn a_forged_chat_destination_from_stackstorm_is_never_posted_to() {
         let notes: Vec<_> = e
             .into_iter()
             .filter(|x| {
-                x.kind == EntryKind::Note && x.text.contains("not signed by this Stormdesk")
+                x.kind() == EntryKind::Note && x.text.contains("not signed by this Stormdesk")
             })
             .collect();
         (notes.len() >= 2).then_some(notes)

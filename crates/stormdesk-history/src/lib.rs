@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -31,70 +31,62 @@ pub enum HistoryError {
     Data(#[from] serde_json::Error),
 }
 
-/// What an entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    Command,
-    Ack,
-    Status,
-    Result,
-    Announcement,
-    /// Something Stormdesk itself wants the user to see (a misrouted
-    /// announcement, a refused relay command).
-    Note,
-    Error,
-}
+mod payload;
 
-impl EntryKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Command => "command",
-            EntryKind::Ack => "ack",
-            EntryKind::Status => "status",
-            EntryKind::Result => "result",
-            EntryKind::Announcement => "announcement",
-            EntryKind::Note => "note",
-            EntryKind::Error => "error",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "command" => EntryKind::Command,
-            "ack" => EntryKind::Ack,
-            "status" => EntryKind::Status,
-            "result" => EntryKind::Result,
-            "announcement" => EntryKind::Announcement,
-            "note" => EntryKind::Note,
-            _ => EntryKind::Error,
-        }
-    }
-}
+pub use payload::{
+    AckData, AnnouncementData, CommandData, EntryKind, ErrorData, NoteData, Payload, ResultData,
+    StatusData, Via,
+};
 
 /// An entry to write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewEntry {
     pub profile: String,
-    pub kind: EntryKind,
     pub execution_id: Option<String>,
     /// Plain text, as shown; searchable.
     pub text: String,
-    /// Structured detail (status, parameters, web_url, origin …).
-    pub data: serde_json::Value,
+    /// The entry's kind and what it carries besides the text.
+    pub payload: Payload,
 }
 
-/// An entry as stored.
+/// An entry as stored. On the wire (and in TypeScript) the payload is two
+/// fields, `kind` and `data`, the data's type following from the kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Entry {
     pub id: i64,
     /// RFC 3339, UTC, milliseconds.
     pub ts: String,
     pub profile: String,
-    pub kind: EntryKind,
     pub execution_id: Option<String>,
     pub text: String,
-    pub data: serde_json::Value,
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+impl Entry {
+    pub fn kind(&self) -> EntryKind {
+        self.payload.kind()
+    }
+
+    /// The data as the UI receives it, as JSON (tests read it by name).
+    pub fn data_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.payload)
+            .map(|mut v| v["data"].take())
+            .unwrap_or_default()
+    }
+
+    /// An entry that could not be written to history: shown anyway, with
+    /// no id (the UI does not offer to share or page it).
+    pub fn unsaved(e: NewEntry) -> Self {
+        Self {
+            id: -1,
+            ts: now(),
+            profile: e.profile,
+            execution_id: e.execution_id,
+            text: e.text,
+            payload: e.payload,
+        }
+    }
 }
 
 const SCHEMA: &str = "
@@ -199,20 +191,19 @@ impl History {
     /// Write an entry; when this returns, it is on disk.
     pub fn append(&self, e: &NewEntry) -> Result<Entry, HistoryError> {
         let ts = now();
-        let data = serde_json::to_string(&e.data)?;
+        let data = e.payload.data_json()?;
         let conn = self.conn();
         conn.execute(
             "INSERT INTO entries (ts, profile, kind, execution_id, text, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![ts, e.profile, e.kind.as_str(), e.execution_id, e.text, data],
+            params![ts, e.profile, e.payload.kind().as_str(), e.execution_id, e.text, data],
         )?;
         Ok(Entry {
             id: conn.last_insert_rowid(),
             ts,
             profile: e.profile.clone(),
-            kind: e.kind,
             execution_id: e.execution_id.clone(),
             text: e.text.clone(),
-            data: e.data.clone(),
+            payload: e.payload.clone(),
         })
     }
 
@@ -237,11 +228,10 @@ impl History {
                 id,
                 ts,
                 profile,
-                kind: EntryKind::parse(&kind),
                 execution_id,
                 text,
-                // A row written by a future version may hold anything: keep it readable.
-                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::String(data)),
+                // Rows of other versions may hold anything: kept readable.
+                payload: Payload::from_row(&kind, &data),
             });
         }
         Ok(out)
@@ -277,27 +267,6 @@ impl History {
             "SELECT e.id, e.ts, e.profile, e.kind, e.execution_id, e.text, e.data FROM entries_fts f JOIN entries e ON e.id = f.rowid WHERE entries_fts MATCH ?1 ORDER BY e.id DESC LIMIT ?2",
             &[&fts, &(limit as i64)],
         )
-    }
-
-    /// Every entry about one execution, in order.
-    pub fn for_execution(&self, execution_id: &str) -> Result<Vec<Entry>, HistoryError> {
-        self.rows(
-            "SELECT id, ts, profile, kind, execution_id, text, data FROM entries WHERE execution_id = ?1 ORDER BY id",
-            &[&execution_id],
-        )
-    }
-
-    /// Whether a result for this execution is already recorded.
-    pub fn has_result(&self, execution_id: &str) -> Result<bool, HistoryError> {
-        let conn = self.conn();
-        let found: Option<i64> = conn
-            .query_row(
-                "SELECT id FROM entries WHERE execution_id = ?1 AND kind = 'result' LIMIT 1",
-                [execution_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(found.is_some())
     }
 
     /// One entry by id.
@@ -538,10 +507,9 @@ mod tests {
     fn entry(kind: EntryKind, text: &str, exec: Option<&str>) -> NewEntry {
         NewEntry {
             profile: "p".into(),
-            kind,
             execution_id: exec.map(str::to_string),
             text: text.into(),
-            data: serde_json::json!({"k": 1}),
+            payload: Payload::from_row(kind.as_str(), r#"{"extra": {"k": 1}}"#),
         }
     }
 
@@ -612,8 +580,6 @@ mod tests {
         );
         // FTS syntax is plain text, not an error.
         assert!(h.search("\"unbalanced AND OR (", 5).is_ok());
-        assert!(h.has_result("e1").unwrap());
-        assert!(!h.has_result("e2").unwrap());
 
         assert_eq!(h.prune(None, Some(5)).unwrap(), 21);
         assert_eq!(h.count().unwrap(), 5);
@@ -640,8 +606,11 @@ mod tests {
         let h = History::open(&path).unwrap();
         let all = h.page(None, 10).unwrap();
         assert_eq!(all[0].text, "<script>alert(1)</script>");
-        assert_eq!(all[0].kind, EntryKind::Announcement);
-        assert_eq!(all[0].data, serde_json::json!({"k": 1}));
+        assert_eq!(all[0].kind(), EntryKind::Announcement);
+        let Payload::Announcement(a) = &all[0].payload else {
+            panic!("{:?}", all[0].payload)
+        };
+        assert_eq!(a.extra, serde_json::json!({"k": 1}));
     }
 
     #[test]

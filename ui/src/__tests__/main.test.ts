@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
+import { makeEntry, type DataOf, type EntryKind } from "../entries";
 import type { Entry } from "../types";
 
 (globalThis as { __STORMDESK_TEST__?: boolean }).__STORMDESK_TEST__ = true;
 
 import { body as html } from "./markup";
-const e = (id: number, kind: Entry["kind"], text: string): Entry => ({
-  id, ts: "2026-11-26T10:00:00.000Z", profile: "demo", kind, execution_id: null, text, data: {},
-});
+const e = <K extends EntryKind>(id: number, kind: K, text: string, data: Partial<DataOf<K>> = {}, execution_id: string | null = null): Entry =>
+  makeEntry(kind, text, data, { id, ts: "2026-11-26T10:00:00.000Z", profile: "demo", execution_id });
 
 describe("app start", () => {
   beforeEach(() => { document.body.innerHTML = html; });
@@ -48,7 +48,7 @@ describe("app start", () => {
         // and replies with the error; the two reach the UI in either order.
         const text = (args as { text: string }).text;
         const message = `Command "${text}" matched no patterns`;
-        const entries = [e(++id, "command", text), { ...e(++id, "error", message), data: { kind: "no_match" } }];
+        const entries = [e(++id, "command", text), e(++id, "error", message, { kind: "no_match" })];
         const send = () => Promise.all(entries.map((entry) => emit("desk-event", { type: "entry", entry })));
         if (eventsFirst) await send();
         else setTimeout(() => void send(), 5);
@@ -86,7 +86,7 @@ describe("app start", () => {
       }
       if (cmd === "load_history") {
         if (!configured) throw { kind: "not_configured", message: "no StackStorm server is configured yet" };
-        return [{ ...e(7, "result", "done"), execution_id: "x7", data: { status: "succeeded" } }];
+        return [e(7, "result", "done", { status: "succeeded" }, "x7")];
       }
       if (cmd === "start_demo") { configured = true; return null; }
       if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };

@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { Pane } from "../pane";
+import { makeEntry, type DataOf, type EntryKind } from "../entries";
 import type { Entry } from "../types";
 
-const entry = (over: Partial<Entry>): Entry => ({
-  id: 1, ts: "2026-11-26T10:00:00.000Z", profile: "demo", kind: "announcement",
-  execution_id: null, text: "", data: {}, ...over,
-});
+const entry = <K extends EntryKind>(
+  kind: K,
+  o: { id: number; text?: string; execution_id?: string | null; data?: Partial<DataOf<K>> },
+): Entry => makeEntry(kind, o.text ?? "", o.data, { id: o.id, ts: "2026-11-26T10:00:00.000Z", profile: "demo", execution_id: o.execution_id ?? null });
 
 describe("pane", () => {
   let root: HTMLOListElement;
@@ -18,8 +19,8 @@ describe("pane", () => {
 
   it("shows server text as text: no script, no image, no handler runs", () => {
     const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
-    pane.add(entry({ id: 1, kind: "announcement", text: evil }));
-    pane.add(entry({ id: 2, kind: "result", text: evil, execution_id: "e1", data: { status: "succeeded" } }));
+    pane.add(entry("announcement", { id: 1, text: evil }));
+    pane.add(entry("result", { id: 2, text: evil, execution_id: "e1", data: { status: "succeeded" } }));
     expect(root.querySelectorAll("script, img").length).toBe(0);
     const bodies = [...root.querySelectorAll(".body")].map((b) => b.textContent);
     expect(bodies).toEqual([evil, evil]);
@@ -27,31 +28,31 @@ describe("pane", () => {
   });
 
   it("shows an entry once, collapses long results, updates status in place", () => {
-    pane.add(entry({ id: 5, kind: "ack", execution_id: "e9", text: "Deploying", data: { status: "requested", web_url: "http://st2/#/history/e9" } }));
-    pane.add(entry({ id: 5, kind: "ack", execution_id: "e9", text: "Deploying" }));
-    pane.add(entry({ id: 6, kind: "status", execution_id: "e9", text: "running" }));
+    pane.add(entry("ack", { id: 5, execution_id: "e9", text: "Deploying", data: { status: "requested", web_url: "http://st2/#/history/e9" } }));
+    pane.add(entry("ack", { id: 5, execution_id: "e9", text: "Deploying" }));
+    pane.add(entry("status", { id: 6, execution_id: "e9", text: "running", data: { status: "running" } }));
     expect(root.children.length).toBe(1);
     expect(root.querySelector(".badge")?.textContent).toBe("running");
     expect(root.querySelector("a.link")?.getAttribute("rel")).toContain("noopener");
 
-    pane.add(entry({ id: 7, kind: "result", execution_id: "e9", data: { status: "failed" }, text: Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n") }));
+    pane.add(entry("result", { id: 7, execution_id: "e9", data: { status: "failed" }, text: Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n") }));
     expect(root.querySelector(".badge")?.textContent).toBe("failed");
     expect(root.querySelector("details summary")?.textContent).toBe("30 lines");
   });
 
   it("never links anything but http(s)", () => {
-    pane.add(entry({ id: 8, kind: "ack", execution_id: "e1", text: "x", data: { web_url: "javascript:alert(1)" } }));
+    pane.add(entry("ack", { id: 8, execution_id: "e1", text: "x", data: { web_url: "javascript:alert(1)" } }));
     expect(root.querySelector("a")).toBeNull();
   });
 
   it("shows a routing note for an announcement that had nowhere else to go", () => {
-    pane.add(entry({ id: 9, text: "hello", data: { note: "the channel is another chat bot's JSON identifier" } }));
+    pane.add(entry("announcement", { id: 9, text: "hello", data: { note: "the channel is another chat bot's JSON identifier" } }));
     expect(root.querySelector(".note")?.textContent).toContain("JSON identifier");
   });
 
   it("merges StackStorm's announcement of a result into that result's card", () => {
-    pane.add(entry({ id: 20, kind: "result", execution_id: "e20", text: "kaffee", data: { status: "succeeded" } }));
-    pane.add(entry({ id: 21, kind: "announcement", execution_id: "e20", text: "Your password: <b>kaffee</b>", data: { enriches: true } }));
+    pane.add(entry("result", { id: 20, execution_id: "e20", text: "kaffee", data: { status: "succeeded" } }));
+    pane.add(entry("announcement", { id: 21, execution_id: "e20", text: "Your password: <b>kaffee</b>", data: { enriches: true } }));
     expect(root.children.length).toBe(1);
     // One text on the card: StackStorm's message, as text; the raw result
     // folded away beneath it, not shown a second time.
@@ -65,20 +66,20 @@ describe("pane", () => {
     expect(raw.querySelector("summary")?.textContent).toBe("raw result");
     expect(raw.querySelector("pre")?.textContent).toBe("kaffee");
     // A second announcement for it replaces the message; the raw result stays one.
-    pane.add(entry({ id: 23, kind: "announcement", execution_id: "e20", text: "again", data: { enriches: true } }));
+    pane.add(entry("announcement", { id: 23, execution_id: "e20", text: "again", data: { enriches: true } }));
     expect(card.querySelectorAll("details.raw").length).toBe(1);
     expect([...card.querySelectorAll("pre.body")].filter((p) => !p.closest("details.raw")).map((p) => p.textContent)).toEqual(["again"]);
     expect(raw.querySelector("pre")?.textContent).toBe("kaffee");
     // Without its result on screen (say, after a search) it stands alone.
-    pane.add(entry({ id: 22, kind: "announcement", execution_id: "gone", text: "alone", data: { enriches: true } }));
+    pane.add(entry("announcement", { id: 22, execution_id: "gone", text: "alone", data: { enriches: true } }));
     expect(root.children.length).toBe(2);
   });
 
   it("keeps a long result's raw text whole when an announcement replaces it", () => {
     const long = Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n");
-    pane.add(entry({ id: 30, kind: "result", execution_id: "e30", text: long, data: { status: "succeeded" } }));
+    pane.add(entry("result", { id: 30, execution_id: "e30", text: long, data: { status: "succeeded" } }));
     expect(root.querySelector("details.long summary")?.textContent).toBe("30 lines");
-    pane.add(entry({ id: 31, kind: "announcement", execution_id: "e30", text: "done: 30 lines", data: { enriches: true } }));
+    pane.add(entry("announcement", { id: 31, execution_id: "e30", text: "done: 30 lines", data: { enriches: true } }));
     const card = root.children[0] as HTMLElement;
     expect(card.querySelector("details.long")).toBeNull();
     expect(card.querySelector("pre.enrichment")?.textContent).toBe("done: 30 lines");
@@ -88,7 +89,7 @@ describe("pane", () => {
   it("opens web links through the backend, never by navigating the webview", () => {
     const opened: string[] = [];
     pane = new Pane(root, { openLink: (u) => opened.push(u) });
-    pane.add(entry({ id: 30, kind: "result", execution_id: "e30", text: "ok", data: { status: "succeeded", web_url: "https://st2.example/#/history/e30" } }));
+    pane.add(entry("result", { id: 30, execution_id: "e30", text: "ok", data: { status: "succeeded", web_url: "https://st2.example/#/history/e30" } }));
     const a = root.querySelector("a.link") as HTMLAnchorElement;
     const ev = new MouseEvent("click", { bubbles: true, cancelable: true });
     a.dispatchEvent(ev);
@@ -97,8 +98,8 @@ describe("pane", () => {
   });
 
   it("focuses an execution's result when asked (notification Open, tray)", () => {
-    pane.add(entry({ id: 40, kind: "result", execution_id: "e40", text: "one", data: { status: "succeeded" } }));
-    pane.add(entry({ id: 41, kind: "result", execution_id: "e41", text: "two", data: { status: "failed" } }));
+    pane.add(entry("result", { id: 40, execution_id: "e40", text: "one", data: { status: "succeeded" } }));
+    pane.add(entry("result", { id: 41, execution_id: "e41", text: "two", data: { status: "failed" } }));
     expect(pane.focusExecution("e40")).toBe(true);
     const hl = root.querySelectorAll(".highlight");
     expect(hl.length).toBe(1);
@@ -108,23 +109,23 @@ describe("pane", () => {
   });
 
   it("scrolls back: older history goes above, once, with status merged into its ack", () => {
-    pane.add(entry({ id: 100, kind: "command", text: "newest" }));
+    pane.add(entry("command", { id: 100, text: "newest" }));
     expect(pane.oldestId()).toBe(100);
     const n = pane.addOlder([
-      entry({ id: 50, kind: "ack", execution_id: "old", text: "working", data: { status: "requested" } }),
-      entry({ id: 51, kind: "status", execution_id: "old", text: "running" }),
-      entry({ id: 100, kind: "command", text: "newest" }),
+      entry("ack", { id: 50, execution_id: "old", text: "working", data: { status: "requested" } }),
+      entry("status", { id: 51, execution_id: "old", text: "running", data: { status: "running" } }),
+      entry("command", { id: 100, text: "newest" }),
     ]);
     expect(n).toBe(2);
     expect([...root.children].map((li) => (li as HTMLElement).dataset.kind)).toEqual(["ack", "command"]);
     expect(root.querySelector(".badge")?.textContent).toBe("running");
     expect(pane.oldestId()).toBe(50);
-    expect(pane.addOlder([entry({ id: 50, kind: "ack", execution_id: "old", text: "working" })])).toBe(0);
+    expect(pane.addOlder([entry("ack", { id: 50, execution_id: "old", text: "working" })])).toBe(0);
   });
 
   it("marks relayed conversations with their origin", () => {
-    pane.add(entry({ id: 60, kind: "command", text: "genpass", data: { origin: "slack", chat_user: "slack:U110FGZSQ" } }));
-    pane.add(entry({ id: 61, kind: "announcement", text: "done", data: { relayed: "teams" } }));
+    pane.add(entry("command", { id: 60, text: "genpass", data: { origin: "slack", chat_user: "slack:U110FGZSQ" } }));
+    pane.add(entry("announcement", { id: 61, text: "done", data: { relayed: "teams" } }));
     const marks = [...root.querySelectorAll(".origin")].map((e) => e.textContent);
     expect(marks).toEqual(["via slack · slack:U110FGZSQ", "→ teams"]);
     expect((root.firstElementChild as HTMLElement).dataset.origin).toBe("slack");

@@ -1,20 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { makeEntry } from "../entries";
 import type { Entry, ShareTarget } from "../types";
 
 (globalThis as { __STORMDESK_TEST__?: boolean }).__STORMDESK_TEST__ = true;
 
 import { body as html } from "./markup";
 
-const result: Entry = {
-  id: 5,
-  ts: "2026-11-26T10:00:00.000Z",
-  profile: "demo",
-  kind: "result",
-  execution_id: "x5",
-  text: "kaffee_wolke",
-  data: { status: "succeeded" },
-};
+const result: Entry = makeEntry("result", "kaffee_wolke", { status: "succeeded" }, { id: 5, ts: "2026-11-26T10:00:00.000Z", profile: "demo", execution_id: "x5" });
 const targets: ShareTarget[] = [
   { id: "webhook:slack", label: "Slack webhook", service: "slack" },
   // A conversation's name comes from chat: it must stay text.

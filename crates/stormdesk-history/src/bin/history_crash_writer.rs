@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use stormdesk_history::{EntryKind, History, NewEntry};
+use stormdesk_history::{History, NewEntry, Payload, ResultData};
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -21,10 +21,13 @@ fn main() {
     for i in 0u64.. {
         let e = NewEntry {
             profile: "crash".into(),
-            kind: EntryKind::Result,
             execution_id: Some(format!("exec-{i}")),
             text: format!("result {i} {}", "x".repeat((i % 200) as usize)),
-            data: serde_json::json!({"i": i}),
+            payload: Payload::Result(ResultData {
+                status: "succeeded".into(),
+                result: serde_json::json!({"i": i}),
+                ..Default::default()
+            }),
         };
         match h.append(&e) {
             Ok(entry) => {

@@ -1,0 +1,323 @@
+//! What each kind of entry carries besides its text: one typed payload per
+//! kind, exported to TypeScript as a union on `kind`, so that the pane's
+//! every read of an entry's data is checked by `tsc`, and the app, the CLI
+//! and the relay cannot write different shapes for the same kind.
+//!
+//! Stored as `kind` + `data` columns. Rows written by older versions (or
+//! with fields this version does not know) stay readable: every field has a
+//! default, unknown fields are ignored, and a row whose data does not fit
+//! its kind at all keeps the text with an empty payload.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Which chat service relayed an entry, and for whom.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Via {
+    /// `slack` or `teams`.
+    pub origin: Option<String>,
+    /// The chat user's id on that service.
+    pub chat_user: Option<String>,
+}
+
+impl Via {
+    /// Relayed by `origin` (`slack`, `teams`), for `chat_user` if known.
+    pub fn chat(origin: &str, chat_user: Option<&str>) -> Self {
+        Self {
+            origin: Some(origin.into()),
+            chat_user: chat_user.map(str::to_string),
+        }
+    }
+}
+
+/// A command typed in the pane or the CLI, or relayed from a chat.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct CommandData {
+    /// The request id that ties this command's executions to it.
+    pub request: Option<String>,
+    #[serde(flatten)]
+    pub via: Via,
+    /// Executions a relayed command started (the chat saw their acks).
+    pub executions: Vec<String>,
+}
+
+/// StackStorm accepted a command and started an execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct AckData {
+    /// The action alias, `pack.name`.
+    pub alias: Option<String>,
+    /// The execution in StackStorm's web UI.
+    pub web_url: Option<String>,
+    /// The execution's status when it was acknowledged.
+    pub status: Option<String>,
+    /// The alias's `ack.enabled`: false when StackStorm would post no ack.
+    pub shown: bool,
+    #[serde(flatten)]
+    pub via: Via,
+}
+
+impl Default for AckData {
+    fn default() -> Self {
+        Self {
+            alias: None,
+            web_url: None,
+            status: None,
+            shown: true,
+            via: Via::default(),
+        }
+    }
+}
+
+/// An execution moved to a new status (the text is the status too).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct StatusData {
+    pub status: String,
+}
+
+/// An execution ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ResultData {
+    pub status: String,
+    /// The action, `pack.name`.
+    pub action: Option<String>,
+    pub web_url: Option<String>,
+    /// StackStorm's `result`, as it sent it.
+    pub result: Value,
+}
+
+/// A message StackStorm announced on the stream (chatops.post_message or
+/// a notify rule), or its formatting of a result already shown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct AnnouncementData {
+    /// The announcement of a result on screen (same execution): it replaces
+    /// that result's text instead of adding a card.
+    pub enriches: bool,
+    /// The stream route it came on.
+    pub route: Option<String>,
+    /// The channel StackStorm named (a destination reference, or free text).
+    pub channel: Value,
+    /// Why it is shown here rather than where it was addressed.
+    pub note: Option<String>,
+    /// StackStorm's `extra` (Slack attachments and the like).
+    pub extra: Value,
+    /// The chat service it was also posted to.
+    pub relayed: Option<String>,
+}
+
+/// Something Stormdesk itself tells the user (a refused relay command, a
+/// failed delivery, a share).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NoteData {
+    /// What happened, for the UI to react to (`forged_destination`, …).
+    pub kind: Option<String>,
+    #[serde(flatten)]
+    pub via: Via,
+    /// The reply the chat user was sent.
+    pub reply: Option<String>,
+    /// The entry that was shared.
+    pub shared: Option<i64>,
+}
+
+/// Something failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ErrorData {
+    /// The error's kind, as `IpcError` names them.
+    pub kind: Option<String>,
+    /// The command's request, when it was a command that failed.
+    pub request: Option<String>,
+    #[serde(flatten)]
+    pub via: Via,
+}
+
+/// An entry's kind and its data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Payload {
+    Command(CommandData),
+    Ack(AckData),
+    Status(StatusData),
+    Result(ResultData),
+    Announcement(AnnouncementData),
+    Note(NoteData),
+    Error(ErrorData),
+}
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Command,
+    Ack,
+    Status,
+    Result,
+    Announcement,
+    Note,
+    Error,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Command => "command",
+            EntryKind::Ack => "ack",
+            EntryKind::Status => "status",
+            EntryKind::Result => "result",
+            EntryKind::Announcement => "announcement",
+            EntryKind::Note => "note",
+            EntryKind::Error => "error",
+        }
+    }
+}
+
+impl Payload {
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            Payload::Command(_) => EntryKind::Command,
+            Payload::Ack(_) => EntryKind::Ack,
+            Payload::Status(_) => EntryKind::Status,
+            Payload::Result(_) => EntryKind::Result,
+            Payload::Announcement(_) => EntryKind::Announcement,
+            Payload::Note(_) => EntryKind::Note,
+            Payload::Error(_) => EntryKind::Error,
+        }
+    }
+
+    /// A note of `kind` (what happened), maybe about a chat.
+    pub fn note(kind: &str, via: Via) -> Self {
+        Payload::Note(NoteData {
+            kind: Some(kind.into()),
+            via,
+            ..Default::default()
+        })
+    }
+
+    /// An error of `kind` (as `IpcError` names it), maybe about a chat.
+    pub fn error(kind: &str, via: Via) -> Self {
+        Payload::Error(ErrorData {
+            kind: Some(kind.into()),
+            via,
+            ..Default::default()
+        })
+    }
+
+    /// The `data` column.
+    pub(crate) fn data_json(&self) -> Result<String, serde_json::Error> {
+        let data = match self {
+            Payload::Command(d) => serde_json::to_value(d),
+            Payload::Ack(d) => serde_json::to_value(d),
+            Payload::Status(d) => serde_json::to_value(d),
+            Payload::Result(d) => serde_json::to_value(d),
+            Payload::Announcement(d) => serde_json::to_value(d),
+            Payload::Note(d) => serde_json::to_value(d),
+            Payload::Error(d) => serde_json::to_value(d),
+        }?;
+        serde_json::to_string(&data)
+    }
+
+    /// From the `kind` and `data` columns, as leniently as the module says.
+    pub(crate) fn from_row(kind: &str, data: &str) -> Self {
+        let value: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+        let value = if value.is_object() {
+            value
+        } else {
+            Value::Object(Default::default())
+        };
+        let tagged = serde_json::json!({ "kind": kind, "data": value });
+        serde_json::from_value(tagged).unwrap_or_else(|_| match kind {
+            "command" => Payload::Command(Default::default()),
+            "ack" => Payload::Ack(Default::default()),
+            "status" => Payload::Status(Default::default()),
+            "result" => Payload::Result(Default::default()),
+            "announcement" => Payload::Announcement(Default::default()),
+            "note" => Payload::Note(Default::default()),
+            _ => Payload::Error(Default::default()),
+        })
+    }
+
+    /// The result's status, for a result.
+    pub fn status(&self) -> Option<&str> {
+        match self {
+            Payload::Result(r) => Some(&r.status),
+            Payload::Status(s) => Some(&s.status),
+            Payload::Ack(a) => a.status.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// StackStorm's `extra` of an announcement (Null otherwise).
+    pub fn extra(&self) -> &Value {
+        static NULL: Value = Value::Null;
+        match self {
+            Payload::Announcement(a) => &a.extra,
+            _ => &NULL,
+        }
+    }
+
+    /// The execution's page in StackStorm's web UI, when the entry has one.
+    pub fn web_url(&self) -> Option<&str> {
+        match self {
+            Payload::Ack(a) => a.web_url.as_deref(),
+            Payload::Result(r) => r.web_url.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_of_older_versions_and_odd_data_stay_readable() {
+        // The CLI once wrote an ack without `shown`; a result without a result.
+        let ack = Payload::from_row("ack", r#"{"alias":"p.a","web_url":"http://w/1"}"#);
+        assert_eq!(
+            ack,
+            Payload::Ack(AckData {
+                alias: Some("p.a".into()),
+                web_url: Some("http://w/1".into()),
+                shown: true,
+                ..Default::default()
+            })
+        );
+        // A field of the wrong type: the kind survives, with empty data.
+        let odd = Payload::from_row("result", r#"{"status": 3}"#);
+        assert_eq!(odd, Payload::Result(ResultData::default()));
+        // Not JSON at all, or not an object; an unknown kind.
+        assert_eq!(
+            Payload::from_row("status", "oops").kind(),
+            EntryKind::Status
+        );
+        assert_eq!(Payload::from_row("note", "[1]").kind(), EntryKind::Note);
+        assert_eq!(Payload::from_row("future", "{}").kind(), EntryKind::Error);
+        // Unknown fields are ignored.
+        let n = Payload::from_row("note", r#"{"kind":"relay","origin":"teams","new":1}"#);
+        let Payload::Note(n) = n else { panic!() };
+        assert_eq!(
+            (n.kind.as_deref(), n.via.origin.as_deref()),
+            (Some("relay"), Some("teams"))
+        );
+    }
+
+    #[test]
+    fn the_data_column_round_trips() {
+        let p = Payload::Announcement(AnnouncementData {
+            route: Some("chatops".into()),
+            extra: serde_json::json!({"slack": {"color": "good"}}),
+            ..Default::default()
+        });
+        assert_eq!(
+            Payload::from_row("announcement", &p.data_json().unwrap()),
+            p
+        );
+    }
+}
