@@ -155,11 +155,6 @@ fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
     include!("ipc_commands.rs")
 }
 
-/// The names the shell must register and the capability must allow.
-pub fn command_names() -> Vec<&'static str> {
-    command_sigs(&config()).iter().map(|c| c.name).collect()
-}
-
 fn config() -> Config {
     // History ids and counters fit in a JS number.
     Config::new().with_large_int("number")

@@ -380,23 +380,6 @@ impl Desk {
         self.events.subscribe()
     }
 
-    /// Reload aliases from the server (after a pack change).
-    pub async fn refresh_aliases(&self) -> Result<usize, DeskError> {
-        AliasSource::refresh(self).await?;
-        let rule = announcing_rule_of(&self.client, &self.profile.stream_route).await;
-        *self
-            .announcing_rule
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = rule;
-        Ok(self
-            .palette
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .index()
-            .aliases()
-            .len())
-    }
-
     /// Palette suggestions for the text typed so far (offline, per keystroke).
     pub fn suggest(&self, text: &str, limit: usize) -> Vec<Suggestion> {
         self.palette

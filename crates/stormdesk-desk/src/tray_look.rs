@@ -6,7 +6,7 @@ use stormdesk_stream::ConnectionState;
 
 use crate::ipc::RelayLinks;
 
-/// One of the icons under `icons/`.
+/// One of the tray's icons (the shell embeds each one's PNG).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrayIcon {
     /// Connected and listening (the app icon).
@@ -17,18 +17,6 @@ pub enum TrayIcon {
     Error,
     /// Notifications paused (wins over live: the user asked for quiet).
     Paused,
-}
-
-impl TrayIcon {
-    /// File name under `icons/`.
-    pub fn file(self) -> &'static str {
-        match self {
-            TrayIcon::Live => "32x32.png",
-            TrayIcon::Connecting => "tray-connecting.png",
-            TrayIcon::Error => "tray-error.png",
-            TrayIcon::Paused => "tray-paused.png",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
