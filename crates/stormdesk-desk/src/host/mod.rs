@@ -1,0 +1,381 @@
+//! The running app without a window: which desk runs (a profile or the
+//! demo), switching between them, profiles and their keyring secrets,
+//! preferences, unread and recent results, and which links may open.
+//! The Tauri shell holds one `Arc<Host>` and forwards its events.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use stormdesk_client::config::FileProfile;
+use stormdesk_client::{ConfigSources, Credentials, Profile, SecretSources};
+use stormdesk_notify::Sink;
+use stormdesk_secrets::{resolve_credentials, CredentialStore};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::ipc::{IpcError, RecentResult, RelayLinks, Status};
+use crate::prefs::Prefs;
+use crate::{Desk, DeskError, DeskEvent};
+
+mod forward;
+mod prefs;
+mod profiles;
+mod relay;
+mod share;
+
+const RECENT: usize = 5;
+pub const DEMO_PROFILE: &str = "demo";
+
+pub struct HostOptions {
+    pub sources: ConfigSources,
+    pub history_path: PathBuf,
+    /// `settings.toml`; `None` keeps preferences in memory only.
+    pub prefs_path: Option<PathBuf>,
+    /// Demo executions run this much faster (tests) or slower.
+    pub demo_time_scale: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartMode {
+    /// A configured profile if there is one, else the first-run choice.
+    Auto,
+    /// Straight into the built-in demo (`stormdesk --demo`).
+    Demo,
+}
+
+pub struct Host<S: Sink + Clone> {
+    opts: HostOptions,
+    store: Arc<dyn CredentialStore>,
+    sink: S,
+    events: broadcast::Sender<DeskEvent>,
+    desk: RwLock<Option<Arc<Desk>>>,
+    /// Serialises switches; holds the running desk's forwarder token.
+    switching: tokio::sync::Mutex<Option<CancellationToken>>,
+    prefs: RwLock<Prefs>,
+    paused: AtomicBool,
+    recent: Mutex<VecDeque<RecentResult>>,
+    unread: AtomicU32,
+    /// The relay of the running desk, if on.
+    relay: tokio::sync::Mutex<Option<crate::relay_runner::RunningRelay>>,
+    /// Its links' latest states (the tray and `status` read them).
+    relay_links: Mutex<RelayLinks>,
+    /// Why no desk runs (first run, a failed start), for `status`.
+    idle_reason: Mutex<Option<IpcError>>,
+    /// Entries passed on, for catching up after falling behind.
+    forwarded: Mutex<crate::forwarded::Forwarded>,
+}
+
+/// At most this many missed entries are passed on when catching up; the
+/// pane reloads from history beyond that.
+const CATCH_UP: usize = 2000;
+
+/// How many heard-from conversations the share list offers.
+const SHARE_TARGETS: usize = 20;
+
+/// A channel for host events, made before the sink so that the sink's
+/// "Open" action can send into it.
+pub fn event_channel() -> broadcast::Sender<DeskEvent> {
+    broadcast::channel(1024).0
+}
+
+impl<S: Sink + Clone> Host<S> {
+    pub fn new(
+        opts: HostOptions,
+        store: Arc<dyn CredentialStore>,
+        sink: S,
+        events: broadcast::Sender<DeskEvent>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            opts,
+            store,
+            sink,
+            events,
+            desk: RwLock::new(None),
+            switching: tokio::sync::Mutex::new(None),
+            prefs: RwLock::new(Prefs::default()),
+            paused: AtomicBool::new(false),
+            recent: Mutex::new(VecDeque::new()),
+            unread: AtomicU32::new(0),
+            relay: tokio::sync::Mutex::new(None),
+            relay_links: Mutex::new(RelayLinks::default()),
+            idle_reason: Mutex::new(Some(IpcError::starting())),
+            forwarded: Mutex::default(),
+        })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, ev: DeskEvent) {
+        let _ = self.events.send(ev);
+    }
+
+    /// Show an error that happened away from a command (a tray action).
+    pub fn report(&self, error: IpcError) {
+        self.emit(DeskEvent::Failed { error });
+    }
+
+    fn set_idle(&self, why: Option<IpcError>) {
+        *self.idle_reason.lock().unwrap_or_else(|e| e.into_inner()) = why;
+    }
+
+    /// Load preferences, then start as `mode` says. Never fails: what went
+    /// wrong is an event, and the app keeps running to let the user fix it.
+    pub async fn start(self: &Arc<Self>, mode: StartMode) {
+        if let Some(path) = &self.opts.prefs_path {
+            match Prefs::load(path) {
+                Ok(p) => *self.prefs.write().unwrap_or_else(|e| e.into_inner()) = p,
+                Err(e) => self.emit(DeskEvent::Failed {
+                    error: IpcError::new(
+                        "settings",
+                        format!("{e}; using default settings until you save them"),
+                    ),
+                }),
+            }
+        }
+        let result = match mode {
+            StartMode::Demo => self.start_demo().await.map(|_| ()),
+            StartMode::Auto => match self.opts.sources.load(None) {
+                Ok((p, _)) if p.base_url.is_some() || p.api_url.is_some() => {
+                    self.switch_profile(Some(&p.name)).await.map(|_| ())
+                }
+                Ok(_) => {
+                    self.first_run(None);
+                    Ok(())
+                }
+                Err(e) => {
+                    let e = IpcError::from(DeskError::from(e));
+                    self.first_run(Some(e.message.clone()));
+                    Err(e)
+                }
+            },
+        };
+        if let Err(error) = result {
+            if self.current().is_none() {
+                self.set_idle(Some(error.clone()));
+            }
+            self.emit(DeskEvent::Failed { error });
+        }
+    }
+
+    fn first_run(&self, reason: Option<String>) {
+        self.set_idle(Some(IpcError::new(
+            "not_configured",
+            "no StackStorm server is configured yet: try the demo or connect one in Settings",
+        )));
+        self.emit(DeskEvent::FirstRun { reason });
+    }
+
+    /// The running desk, or why there is none.
+    pub fn desk(&self) -> Result<Arc<Desk>, IpcError> {
+        if let Some(d) = self.current() {
+            return Ok(d);
+        }
+        Err(self
+            .idle_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(IpcError::starting))
+    }
+
+    fn current(&self) -> Option<Arc<Desk>> {
+        self.desk.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn status(&self) -> Result<Status, IpcError> {
+        let desk = self.desk()?;
+        Ok(Status {
+            profile: desk.profile().name.clone(),
+            demo: desk.is_demo(),
+            base_url: desk.profile().base_url.clone(),
+            notifications_paused: self.paused.load(Ordering::Relaxed),
+            connection: desk.connection_state(),
+            unread: self.unread.load(Ordering::Relaxed),
+            relay: self.relay_links(),
+            stream_route: desk.profile().stream_route.clone(),
+            announcing_rule: desk.announcing_rule(),
+            transport_warning: desk
+                .profile()
+                .endpoints()
+                .ok()
+                .and_then(|e| stormdesk_client::config::plain_http_warning(&e.api)),
+        })
+    }
+
+    /// The built-in simulator with the demo packs, on loopback.
+    pub async fn start_demo(self: &Arc<Self>) -> Result<Status, IpcError> {
+        let desk = Desk::start_demo(
+            &self.opts.history_path,
+            self.sink.clone(),
+            self.opts.demo_time_scale,
+        )
+        .await?;
+        self.install(desk).await;
+        self.status()
+    }
+
+    /// Switch to a configured profile (`None`: the default one). On failure
+    /// the desk that was running keeps running.
+    pub async fn switch_profile(self: &Arc<Self>, name: Option<&str>) -> Result<Status, IpcError> {
+        if name == Some(DEMO_PROFILE) {
+            return self.start_demo().await;
+        }
+        let (profile, env) = self.opts.sources.load(name).map_err(DeskError::from)?;
+        if profile.base_url.is_none() && profile.api_url.is_none() {
+            return Err(DeskError::Input(format!(
+                "profile \"{}\" has no StackStorm URL: set one in Settings",
+                profile.name
+            ))
+            .into());
+        }
+        let creds = self.credentials(&profile, env).await?;
+        let desk = Desk::start(profile, creds, &self.opts.history_path, self.sink.clone()).await?;
+        self.install(desk).await;
+        self.status()
+    }
+
+    async fn credentials(
+        &self,
+        profile: &Profile,
+        env: SecretSources,
+    ) -> Result<Credentials, IpcError> {
+        let store = Arc::clone(&self.store);
+        let p = profile.clone();
+        // Keyring calls block (D-Bus round trips, maybe an unlock prompt).
+        blocking("keyring", move || {
+            resolve_credentials(&p, env, store.as_ref())
+        })
+        .await
+    }
+
+    /// Make `desk` the running one: stop the previous, forward its events,
+    /// apply preferences, announce it.
+    async fn install(self: &Arc<Self>, desk: Desk) {
+        let mut forwarder = self.switching.lock().await;
+        if let Some(token) = forwarder.take() {
+            token.cancel();
+        }
+        if let Some(r) = self.relay.lock().await.take() {
+            r.stop().await;
+        }
+        let previous = self.desk.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(old) = previous {
+            old.stop().await;
+        }
+        let desk = Arc::new(desk);
+        desk.set_notifications_paused(self.paused.load(Ordering::Relaxed));
+        desk.set_notify_policy(self.policy());
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.unread.store(0, Ordering::Relaxed);
+        let token = CancellationToken::new();
+        let mut rx = desk.subscribe();
+        // What history holds now was not missed.
+        if let Ok(last) = desk.history_page(None, 1) {
+            if let Some(e) = last.last() {
+                self.forwarded
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .start_after(e.id);
+            }
+        }
+        let host = Arc::clone(self);
+        let stop = token.clone();
+        tokio::spawn(async move {
+            loop {
+                let ev = tokio::select! {
+                    _ = stop.cancelled() => break,
+                    ev = rx.recv() => ev,
+                };
+                match ev {
+                    Ok(ev) => host.forward(ev),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(
+                            missed = n,
+                            "fell behind the desk's events; catching up from history"
+                        );
+                        host.catch_up().await;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        *forwarder = Some(token);
+        *self.desk.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&desk));
+        self.set_idle(None);
+        self.emit(DeskEvent::Ready {
+            profile: desk.profile().name.clone(),
+            demo: desk.is_demo(),
+        });
+        self.emit(DeskEvent::Connection {
+            state: desk.connection_state(),
+        });
+        drop(forwarder);
+        self.restart_relay().await;
+    }
+
+    /// Links open only to the running profile's StackStorm web UI (the
+    /// execution links in acks and results), over http(s).
+    pub fn check_link(&self, url: &str) -> Result<Url, IpcError> {
+        let desk = self.desk()?;
+        let url = Url::parse(url).map_err(|e| DeskError::Input(format!("not a link: {e}")))?;
+        let endpoints = desk.profile().endpoints().map_err(DeskError::from)?;
+        let web = endpoints.web.unwrap_or(endpoints.api);
+        let same_host = url.host_str().is_some() && url.host_str() == web.host_str();
+        if !matches!(url.scheme(), "http" | "https") || !same_host {
+            return Err(IpcError::new(
+                "link",
+                format!(
+                    "only links to the StackStorm web UI ({}) open from Stormdesk",
+                    web.host_str().unwrap_or("?")
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    /// Stop the running desk (quit).
+    pub async fn shutdown(&self) {
+        if let Some(r) = self.relay.lock().await.take() {
+            r.stop().await;
+        }
+        if let Some(t) = self.switching.lock().await.take() {
+            t.cancel();
+        }
+        let d = self.desk.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(d) = d {
+            d.stop().await;
+        }
+    }
+}
+
+/// Blocking work off the async runtime: keyring calls (D-Bus round trips,
+/// maybe an unlock prompt) and history queries. `what` names the error
+/// kind of a task that died.
+async fn blocking<T, E>(
+    what: &'static str,
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, IpcError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    DeskError: From<E>,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| IpcError::new(what, format!("{what} task failed: {e}")))?
+        .map_err(|e| DeskError::from(e).into())
+}
+
+fn profile_from(name: &str, f: &FileProfile) -> Profile {
+    let mut p = Profile::new(name);
+    f.apply(&mut p);
+    p
+}

@@ -1,0 +1,181 @@
+//! Profiles in Settings: listed with whether a secret is stored, saved
+//! (after the server accepted the credentials) and removed.
+
+use super::profile_from;
+use super::DEMO_PROFILE;
+use super::{blocking, Host};
+use crate::ipc::IpcError;
+use crate::ipc::ProfileForm;
+use crate::ipc::ProfileSummary;
+use crate::Desk;
+use crate::DeskError;
+use std::sync::Arc;
+use stormdesk_client::config::StormdeskFile;
+use stormdesk_client::Credentials;
+use stormdesk_client::SecretSources;
+use stormdesk_notify::Sink;
+use stormdesk_secrets::profile_account;
+
+impl<S: Sink + Clone> Host<S> {
+    /// Profiles in the config file (plus the one in use), with whether a
+    /// secret is stored for each. Never the secret.
+    pub async fn list_profiles(&self) -> Result<Vec<ProfileSummary>, IpcError> {
+        let file = self.read_file()?;
+        let current = self.current().map(|d| d.profile().name.clone());
+        let mut names: Vec<String> = file.profiles.keys().cloned().collect();
+        if let Ok((p, _)) = self.opts.sources.load(None) {
+            if (p.base_url.is_some() || p.api_url.is_some()) && !names.contains(&p.name) {
+                names.push(p.name);
+            }
+        }
+        let mut out = Vec::new();
+        for name in names {
+            let Ok((p, env)) = self.opts.sources.load(Some(&name)) else {
+                continue;
+            };
+            let store = Arc::clone(&self.store);
+            let account = profile_account(&name);
+            let in_keyring = tokio::task::spawn_blocking(move || store.get(&account))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+                .is_some();
+            out.push(ProfileSummary {
+                current: current.as_deref() == Some(name.as_str()),
+                has_secret: in_keyring
+                    || env.token.is_some()
+                    || env.api_key.is_some()
+                    || env.password.is_some(),
+                name: p.name,
+                base_url: p.base_url,
+                auth: p.auth,
+                username: p.username,
+                stream_route: p.stream_route,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Forget a profile: its entry in config.toml and its secret in the
+    /// keyring. Not the running one (switch away first), so what runs never
+    /// loses its footing. History keeps what that profile did.
+    pub async fn remove_profile(&self, name: &str) -> Result<Vec<ProfileSummary>, IpcError> {
+        if self.current().is_some_and(|d| d.profile().name == name) {
+            return Err(IpcError::new(
+                "input",
+                format!("\"{name}\" is in use: switch to another profile (or the demo) first"),
+            ));
+        }
+        let mut file = self.read_file()?;
+        if file.profiles.remove(name).is_none() {
+            return Err(IpcError::new(
+                "input",
+                format!("there is no profile \"{name}\" in the config file"),
+            ));
+        }
+        if file.default_profile.as_deref() == Some(name) {
+            file.default_profile = None;
+        }
+        let Some(path) = self.opts.sources.stormdesk_file.clone() else {
+            return Err(DeskError::Input("no config directory on this system".into()).into());
+        };
+        file.write(&path).map_err(DeskError::from)?;
+        let store = Arc::clone(&self.store);
+        let account = profile_account(name);
+        blocking("keyring", move || store.delete(&account)).await?;
+        self.list_profiles().await
+    }
+
+    pub(super) fn read_file(&self) -> Result<StormdeskFile, IpcError> {
+        match &self.opts.sources.stormdesk_file {
+            Some(p) if p.exists() => Ok(StormdeskFile::read(p).map_err(DeskError::from)?),
+            _ => Ok(StormdeskFile::default()),
+        }
+    }
+
+    /// Save a profile from Settings: the server must accept the
+    /// credentials first; then the secret goes to the keyring, the rest to
+    /// the config file (as the default profile), and the app switches to it.
+    pub async fn save_profile(
+        self: &Arc<Self>,
+        form: ProfileForm,
+    ) -> Result<ProfileSummary, IpcError> {
+        let name = form.name.trim().to_string();
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !name_ok || name == DEMO_PROFILE {
+            return Err(DeskError::Input(format!(
+                "\"{name}\" cannot be a profile name: use letters, digits, - _ . (and not \"demo\")"
+            ))
+            .into());
+        }
+        let url = stormdesk_client::config::check_server_url(&form.base_url)
+            .map_err(|e| DeskError::Input(e.to_string().replace("configuration: ", "")))?;
+        let Some(path) = self.opts.sources.stormdesk_file.clone() else {
+            return Err(DeskError::Input("no config directory on this system".into()).into());
+        };
+        let mut file = self.read_file()?;
+        let mut entry = file.profiles.get(&name).cloned().unwrap_or_default();
+        entry.base_url = Some(url.as_str().trim_end_matches('/').to_string());
+        entry.auth = Some(form.auth);
+        entry.username = form.username.clone().filter(|u| !u.trim().is_empty());
+        entry.stream_route = form.stream_route.clone().filter(|r| !r.trim().is_empty());
+        entry.insecure = form.insecure.then_some(true);
+        let profile = profile_from(&name, &entry);
+        let secret = form.secret.clone().filter(|s| !s.is_empty());
+        let creds = match &secret {
+            Some(s) => match form.auth {
+                stormdesk_client::AuthKind::Password => Credentials::Password {
+                    username: entry
+                        .username
+                        .clone()
+                        .ok_or_else(|| DeskError::Input("a password needs a username".into()))?,
+                    password: s.clone(),
+                },
+                stormdesk_client::AuthKind::ApiKey => Credentials::ApiKey(s.clone()),
+                stormdesk_client::AuthKind::Token => Credentials::Token(s.clone()),
+            },
+            None => self.credentials(&profile, SecretSources::default()).await?,
+        };
+        // Connecting proves the server and the secret; nothing is stored
+        // before that, so a typo never reaches the keyring or the file.
+        let desk = Desk::start(
+            profile.clone(),
+            creds,
+            &self.opts.history_path,
+            self.sink.clone(),
+        )
+        .await?;
+        if let Some(s) = secret {
+            let store = Arc::clone(&self.store);
+            let account = profile_account(&name);
+            let stored = tokio::task::spawn_blocking(move || store.set(&account, &s))
+                .await
+                .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?;
+            if let Err(e) = stored {
+                desk.stop().await;
+                return Err(DeskError::from(e).into());
+            }
+        }
+        file.profiles.insert(name.clone(), entry);
+        file.default_profile = Some(name.clone());
+        if let Err(e) = file.write(&path) {
+            desk.stop().await;
+            return Err(DeskError::from(e).into());
+        }
+        self.install(desk).await;
+        Ok(ProfileSummary {
+            name,
+            base_url: profile.base_url,
+            auth: profile.auth,
+            username: profile.username,
+            stream_route: profile.stream_route,
+            has_secret: true,
+            current: true,
+        })
+    }
+}
