@@ -2,6 +2,7 @@
 //! Windows Run key), started hidden in the tray.
 
 use stormdesk_desk::ipc::IpcError;
+use stormdesk_desk::ErrorKind;
 use tauri::AppHandle;
 use tauri_plugin_autostart::ManagerExt;
 
@@ -34,5 +35,8 @@ pub fn reconcile(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
 }
 
 fn refused(e: impl std::fmt::Display) -> IpcError {
-    IpcError::new("autostart", format!("cannot change start at login: {e}"))
+    IpcError::new(
+        ErrorKind::Autostart,
+        format!("cannot change start at login: {e}"),
+    )
 }

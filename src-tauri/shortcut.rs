@@ -1,6 +1,7 @@
 //! The global shortcut that summons the palette.
 
 use stormdesk_desk::ipc::IpcError;
+use stormdesk_desk::ErrorKind;
 use tauri::AppHandle;
 use tauri_plugin_global_shortcut::GlobalShortcutExt;
 
@@ -8,7 +9,7 @@ use tauri_plugin_global_shortcut::GlobalShortcutExt;
 pub fn register(app: &AppHandle, shortcut: &str) -> Result<(), IpcError> {
     app.global_shortcut().register(shortcut).map_err(|e| {
         IpcError::new(
-            "shortcut",
+            ErrorKind::Shortcut,
             format!("cannot use {shortcut} as the shortcut: {e}"),
         )
     })

@@ -1,5 +1,6 @@
 use stormdesk_alias::Suggestion;
 use stormdesk_desk::ipc::IpcError;
+use stormdesk_desk::ErrorKind;
 use tauri::AppHandle;
 
 use crate::state::host;
@@ -15,5 +16,5 @@ pub async fn suggest_aliases(
     let desk = host(&app).desk()?;
     tauri::async_runtime::spawn_blocking(move || desk.suggest(&text, limit as usize))
         .await
-        .map_err(|e| IpcError::new("internal", format!("suggestions failed: {e}")))
+        .map_err(|e| IpcError::new(ErrorKind::Internal, format!("suggestions failed: {e}")))
 }

@@ -158,7 +158,9 @@ export type ConnectionState = { "state": "connecting", attempt: number, } | { "s
 
 export type AuthKind = "password" | "api_key" | "token";
 
-export type IpcError = { kind: string, message: string, };
+export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "no_match" | "ambiguous" | "alias_disabled" | "server" | "malformed" | "redirect" | "timeout" | "config" | "no_credentials" | "keyring_locked" | "keyring_unavailable" | "keyring" | "history" | "input" | "demo" | "starting" | "not_configured" | "settings" | "link" | "share" | "shortcut" | "autostart" | "relay" | "relay_refused" | "relay_rate_limited" | "relay_unreachable" | "relay_malformed" | "relay_unauthorized" | "not_allowed" | "internal";
+
+export type IpcError = { kind: ErrorKind, message: string, };
 
 export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, relay: RelayLinks, 
 /**

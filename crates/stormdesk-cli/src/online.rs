@@ -289,7 +289,7 @@ pub async fn exec(
                 None,
                 &e.to_string(),
                 Payload::Error(ErrorData {
-                    kind: Some(e.kind().into()),
+                    kind: Some(e.kind().as_str().into()),
                     request: Some(request.clone()),
                     ..Default::default()
                 }),

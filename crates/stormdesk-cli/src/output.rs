@@ -27,7 +27,7 @@ impl CliError {
     pub fn kind(&self) -> &'static str {
         match self {
             CliError::Usage(_) => "usage",
-            CliError::Client(e) => e.kind(),
+            CliError::Client(e) => e.kind().as_str(),
             CliError::Keyring(_) => "keyring",
             CliError::NoMatch(_) => "no_match",
             CliError::Failed(_) => "failed",

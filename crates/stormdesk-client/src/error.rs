@@ -1,5 +1,7 @@
 use thiserror::Error;
 
+use crate::ErrorKind;
+
 /// What can go wrong talking to StackStorm, each with a message a person can
 /// act on. No variant ever carries a secret.
 #[derive(Debug, Error)]
@@ -44,21 +46,21 @@ pub enum ClientError {
 
 impl ClientError {
     /// A short machine-readable name, for `--json` output and the IPC `{kind}`.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            ClientError::Unreachable { .. } => "unreachable",
-            ClientError::Tls { .. } => "tls",
-            ClientError::Unauthorized(_) => "unauthorized",
-            ClientError::NotFound(_) => "not_found",
-            ClientError::NoMatch { .. } => "no_match",
-            ClientError::Ambiguous { .. } => "ambiguous",
-            ClientError::AliasDisabled(_) => "alias_disabled",
-            ClientError::Server { .. } => "server",
-            ClientError::Malformed { .. } => "malformed",
-            ClientError::Redirect { .. } => "redirect",
-            ClientError::Timeout { .. } => "timeout",
-            ClientError::Config(_) => "config",
-            ClientError::NoCredentials(_) => "no_credentials",
+            ClientError::Unreachable { .. } => ErrorKind::Unreachable,
+            ClientError::Tls { .. } => ErrorKind::Tls,
+            ClientError::Unauthorized(_) => ErrorKind::Unauthorized,
+            ClientError::NotFound(_) => ErrorKind::NotFound,
+            ClientError::NoMatch { .. } => ErrorKind::NoMatch,
+            ClientError::Ambiguous { .. } => ErrorKind::Ambiguous,
+            ClientError::AliasDisabled(_) => ErrorKind::AliasDisabled,
+            ClientError::Server { .. } => ErrorKind::Server,
+            ClientError::Malformed { .. } => ErrorKind::Malformed,
+            ClientError::Redirect { .. } => ErrorKind::Redirect,
+            ClientError::Timeout { .. } => ErrorKind::Timeout,
+            ClientError::Config(_) => ErrorKind::Config,
+            ClientError::NoCredentials(_) => ErrorKind::NoCredentials,
         }
     }
 }

@@ -6,6 +6,7 @@ mod client;
 pub mod command;
 pub mod config;
 mod error;
+mod error_kind;
 pub mod model;
 mod secret;
 
@@ -13,6 +14,7 @@ pub use client::{join, ClientOptions, Credentials, St2Client};
 pub use command::{match_command, AliasCache, AliasSource, CommandRequest, MatchedAlias};
 pub use config::{AuthKind, ConfigSources, Endpoints, Profile, SecretSources};
 pub use error::ClientError;
+pub use error_kind::ErrorKind;
 pub use secret::Secret;
 
 /// An open event-stream response (see [`St2Client::open_stream`]).

@@ -14,36 +14,36 @@ use stormdesk_stream::ConnectionState;
 use ts_rs::{Config, TS};
 
 use crate::prefs::{NotifyLevel, Prefs, RelayPrefs, Theme};
-use crate::{DeskError, DeskEvent};
+use crate::{DeskError, DeskEvent, ErrorKind};
 
 /// The one error type that crosses IPC: `{kind, message}`, so the UI can
 /// react to the kind (`no_credentials` → open settings, …).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 pub struct IpcError {
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
 impl From<DeskError> for IpcError {
     fn from(e: DeskError) -> Self {
         Self {
-            kind: e.kind().to_string(),
+            kind: e.kind(),
             message: e.to_string(),
         }
     }
 }
 
 impl IpcError {
-    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            kind: kind.into(),
+            kind,
             message: message.into(),
         }
     }
 
     pub fn starting() -> Self {
         Self::new(
-            "starting",
+            ErrorKind::Starting,
             "Stormdesk is still connecting; try again in a moment",
         )
     }
@@ -185,6 +185,7 @@ pub fn bindings() -> String {
         stormdesk_alias::Suggestion::decl(&cfg),
         ConnectionState::decl(&cfg),
         AuthKind::decl(&cfg),
+        ErrorKind::decl(&cfg),
         IpcError::decl(&cfg),
         Status::decl(&cfg),
         ProfileSummary::decl(&cfg),

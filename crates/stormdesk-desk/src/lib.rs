@@ -9,6 +9,8 @@
 // `ipc_commands.rs` names types by their crate path, also from inside.
 extern crate self as stormdesk_desk;
 
+pub use stormdesk_client::ErrorKind;
+
 mod forwarded;
 pub mod host;
 pub mod ipc;
@@ -56,12 +58,12 @@ pub enum DeskError {
 }
 
 impl DeskError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             DeskError::Client(e) => e.kind(),
-            DeskError::History(_) => "history",
-            DeskError::Input(_) => "input",
-            DeskError::Demo(_) => "demo",
+            DeskError::History(_) => ErrorKind::History,
+            DeskError::Input(_) => ErrorKind::Input,
+            DeskError::Demo(_) => ErrorKind::Demo,
             DeskError::Secrets(e) => e.kind(),
         }
     }
@@ -460,7 +462,7 @@ impl Desk {
                     None,
                     &e.to_string(),
                     Payload::Error(ErrorData {
-                        kind: Some(e.kind().into()),
+                        kind: Some(e.kind().as_str().into()),
                         request: Some(request.clone()),
                         ..Default::default()
                     }),

@@ -4,6 +4,7 @@
 //! command lands in history with the chat user who sent it. A task set you
 //! hold a handle to, stopped by its cancellation token.
 
+use crate::ErrorKind;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -101,11 +102,11 @@ pub(crate) async fn secret(
     let store = Arc::clone(store);
     let got = tokio::task::spawn_blocking(move || store.get(&which.account()))
         .await
-        .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?
+        .map_err(|e| IpcError::new(ErrorKind::Keyring, format!("keyring task failed: {e}")))?
         .map_err(|e| IpcError::new(e.kind(), e.to_string()))?;
     got.ok_or_else(|| {
         IpcError::new(
-            "relay",
+            ErrorKind::Relay,
             format!(
                 "{what} is on but its {} is not in the keyring: add it in Settings ▸ Relay, or `stormdesk-cli relay-secret {}`",
                 which.name().replace('-', " "),
@@ -148,7 +149,7 @@ pub async fn start(
             .filter(|s| !s.is_empty())
             .ok_or_else(|| {
                 IpcError::new(
-                    "relay",
+                    ErrorKind::Relay,
                     "Teams is on but no bot app id is set (relay.teams_app_id)",
                 )
             })?;
@@ -160,13 +161,13 @@ pub async fn start(
         relay.teams = Some(TeamsBot::new(&token_url, &app_id, password));
         let addr: std::net::SocketAddr = prefs.teams_listen.parse().map_err(|e| {
             IpcError::new(
-                "relay",
+                ErrorKind::Relay,
                 format!("relay.teams_listen \"{}\": {e}", prefs.teams_listen),
             )
         })?;
         let listener = teams_endpoint::bind(addr).await.map_err(|e| {
             IpcError::new(
-                "relay",
+                ErrorKind::Relay,
                 format!("the Teams endpoint cannot listen on {addr}: {e}"),
             )
         })?;
@@ -180,7 +181,7 @@ pub async fn start(
         let store = Arc::clone(store);
         tokio::task::spawn_blocking(move || stormdesk_secrets::destination_key(store.as_ref()))
             .await
-            .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?
+            .map_err(|e| IpcError::new(ErrorKind::Keyring, format!("keyring task failed: {e}")))?
             .map_err(|e| IpcError::new(e.kind(), e.to_string()))?
     };
     let relay = Arc::new(relay);
@@ -198,7 +199,7 @@ pub async fn start(
                 let _ = d.record(
                     None,
                     &e.to_string(),
-                    Payload::error(e.kind(), Via::chat("slack", None)),
+                    Payload::error(e.kind().as_str(), Via::chat("slack", None)),
                 );
             }
         }));
@@ -392,14 +393,14 @@ pub async fn start(
                     Ok(Err(e)) => Some((e.to_string(), e.kind())),
                     Err(_) => Some((
                         format!("no answer within {} s", DELIVER_WITHIN.as_secs()),
-                        "relay_unreachable",
+                        ErrorKind::RelayUnreachable,
                     )),
                 };
                 if let Some((e, kind)) = failed {
                     let _ = d.record(
                         None,
                         &format!("Not delivered to chat: {e}\n{}", o.message),
-                        Payload::note(kind, Via::default()),
+                        Payload::note(kind.as_str(), Via::default()),
                     );
                 }
             }

@@ -2,6 +2,7 @@
 //! preferences name (`relay.webhook_results`), posted to the webhook URLs
 //! kept in the keyring. They need no bot and no running relay.
 
+use crate::ErrorKind;
 use std::sync::Arc;
 
 use stormdesk_history::{Entry, Payload, Via};
@@ -53,7 +54,7 @@ pub async fn post(
                 .map_err(relay_err)
         }
         other => Err(IpcError::new(
-            "input",
+            ErrorKind::Input,
             format!("{} is not a webhook", other.name()),
         )),
     }
@@ -77,7 +78,7 @@ pub async fn post_result(store: Arc<dyn CredentialStore>, desk: Arc<Desk>, entry
             let _ = desk.record(
                 entry.execution_id.as_deref(),
                 &format!("Not posted to the {service} webhook: {}", e.message),
-                Payload::note(&e.kind, Via::chat(service, None)),
+                Payload::note(e.kind.as_str(), Via::chat(service, None)),
             );
         }
     }

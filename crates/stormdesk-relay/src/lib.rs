@@ -100,14 +100,15 @@ pub enum RelayError {
 }
 
 impl RelayError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> stormdesk_client::ErrorKind {
+        use stormdesk_client::ErrorKind;
         match self {
-            RelayError::Refused { .. } => "relay_refused",
-            RelayError::RateLimited { .. } => "relay_rate_limited",
-            RelayError::Unreachable { .. } => "relay_unreachable",
-            RelayError::Malformed { .. } => "relay_malformed",
-            RelayError::NotAllowed(_) => "not_allowed",
-            RelayError::Unauthorized(_) => "relay_unauthorized",
+            RelayError::Refused { .. } => ErrorKind::RelayRefused,
+            RelayError::RateLimited { .. } => ErrorKind::RelayRateLimited,
+            RelayError::Unreachable { .. } => ErrorKind::RelayUnreachable,
+            RelayError::Malformed { .. } => ErrorKind::RelayMalformed,
+            RelayError::NotAllowed(_) => ErrorKind::NotAllowed,
+            RelayError::Unauthorized(_) => ErrorKind::RelayUnauthorized,
             RelayError::StackStorm(e) => e.kind(),
         }
     }

@@ -30,12 +30,15 @@ pub enum SecretsError {
 }
 
 impl SecretsError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> stormdesk_client::ErrorKind {
+        use stormdesk_client::ErrorKind;
         match self {
-            SecretsError::Locked(_) => "keyring_locked",
-            SecretsError::Unavailable(_) => "keyring_unavailable",
-            SecretsError::Invalid(_) => "keyring",
-            SecretsError::NoCredentials(_) | SecretsError::NoUsername(_) => "no_credentials",
+            SecretsError::Locked(_) => ErrorKind::KeyringLocked,
+            SecretsError::Unavailable(_) => ErrorKind::KeyringUnavailable,
+            SecretsError::Invalid(_) => ErrorKind::Keyring,
+            SecretsError::NoCredentials(_) | SecretsError::NoUsername(_) => {
+                ErrorKind::NoCredentials
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! preferences, unread and recent results, and which links may open.
 //! The Tauri shell holds one `Arc<Host>` and forwards its events.
 
+use crate::ErrorKind;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -131,7 +132,7 @@ impl<S: Sink + Clone> Host<S> {
                 Ok(p) => *self.prefs.write().unwrap_or_else(|e| e.into_inner()) = p,
                 Err(e) => self.emit(DeskEvent::Failed {
                     error: IpcError::new(
-                        "settings",
+                        ErrorKind::Settings,
                         format!("{e}; using default settings until you save them"),
                     ),
                 }),
@@ -164,7 +165,7 @@ impl<S: Sink + Clone> Host<S> {
 
     fn first_run(&self, reason: Option<String>) {
         self.set_idle(Some(IpcError::new(
-            "not_configured",
+            ErrorKind::NotConfigured,
             "no StackStorm server is configured yet: try the demo or connect one in Settings",
         )));
         self.emit(DeskEvent::FirstRun { reason });
@@ -247,7 +248,7 @@ impl<S: Sink + Clone> Host<S> {
         let store = Arc::clone(&self.store);
         let p = profile.clone();
         // Keyring calls block (D-Bus round trips, maybe an unlock prompt).
-        blocking("keyring", move || {
+        blocking(ErrorKind::Keyring, move || {
             resolve_credentials(&p, env, store.as_ref())
         })
         .await
@@ -331,7 +332,7 @@ impl<S: Sink + Clone> Host<S> {
         let same_host = url.host_str().is_some() && url.host_str() == web.host_str();
         if !matches!(url.scheme(), "http" | "https") || !same_host {
             return Err(IpcError::new(
-                "link",
+                ErrorKind::Link,
                 format!(
                     "only links to the StackStorm web UI ({}) open from Stormdesk",
                     web.host_str().unwrap_or("?")
@@ -360,7 +361,7 @@ impl<S: Sink + Clone> Host<S> {
 /// maybe an unlock prompt) and history queries. `what` names the error
 /// kind of a task that died.
 async fn blocking<T, E>(
-    what: &'static str,
+    what: ErrorKind,
     f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, IpcError>
 where

@@ -9,6 +9,7 @@ use crate::ipc::ProfileForm;
 use crate::ipc::ProfileSummary;
 use crate::Desk;
 use crate::DeskError;
+use crate::ErrorKind;
 use std::sync::Arc;
 use stormdesk_client::config::StormdeskFile;
 use stormdesk_client::Credentials;
@@ -63,14 +64,14 @@ impl<S: Sink + Clone> Host<S> {
     pub async fn remove_profile(&self, name: &str) -> Result<Vec<ProfileSummary>, IpcError> {
         if self.current().is_some_and(|d| d.profile().name == name) {
             return Err(IpcError::new(
-                "input",
+                ErrorKind::Input,
                 format!("\"{name}\" is in use: switch to another profile (or the demo) first"),
             ));
         }
         let mut file = self.read_file()?;
         if file.profiles.remove(name).is_none() {
             return Err(IpcError::new(
-                "input",
+                ErrorKind::Input,
                 format!("there is no profile \"{name}\" in the config file"),
             ));
         }
@@ -83,7 +84,7 @@ impl<S: Sink + Clone> Host<S> {
         file.write(&path).map_err(DeskError::from)?;
         let store = Arc::clone(&self.store);
         let account = profile_account(name);
-        blocking("keyring", move || store.delete(&account)).await?;
+        blocking(ErrorKind::Keyring, move || store.delete(&account)).await?;
         self.list_profiles().await
     }
 
@@ -155,7 +156,9 @@ impl<S: Sink + Clone> Host<S> {
             let account = profile_account(&name);
             let stored = tokio::task::spawn_blocking(move || store.set(&account, &s))
                 .await
-                .map_err(|e| IpcError::new("keyring", format!("keyring task failed: {e}")))?;
+                .map_err(|e| {
+                    IpcError::new(ErrorKind::Keyring, format!("keyring task failed: {e}"))
+                })?;
             if let Err(e) = stored {
                 desk.stop().await;
                 return Err(DeskError::from(e).into());

@@ -4,6 +4,7 @@ use super::{blocking, Host};
 use crate::ipc::IpcError;
 use crate::ipc::RelayLinks;
 use crate::DeskEvent;
+use crate::ErrorKind;
 use std::sync::Arc;
 use stormdesk_notify::Sink;
 
@@ -49,7 +50,7 @@ impl<S: Sink + Clone> Host<S> {
     ) -> Result<bool, IpcError> {
         let which = stormdesk_secrets::RelaySecret::parse(name).ok_or_else(|| {
             IpcError::new(
-                "input",
+                ErrorKind::Input,
                 format!(
                     "\"{name}\" is not a relay secret (one of: {})",
                     stormdesk_secrets::RelaySecret::ALL
@@ -61,10 +62,10 @@ impl<S: Sink + Clone> Host<S> {
         if !secret.is_empty() {
             which
                 .check(secret.expose())
-                .map_err(|m| IpcError::new("input", m))?;
+                .map_err(|m| IpcError::new(ErrorKind::Input, m))?;
         }
         let store = Arc::clone(&self.store);
-        blocking("keyring", move || {
+        blocking(ErrorKind::Keyring, move || {
             if secret.is_empty() {
                 store.delete(&which.account()).map(|_| ())
             } else {

@@ -6,6 +6,7 @@ use crate::ipc::IpcError;
 use crate::ipc::ShareTarget;
 use crate::relay_runner::service_name;
 use crate::webhooks;
+use crate::ErrorKind;
 use stormdesk_history::NoteData;
 use stormdesk_history::Payload;
 use stormdesk_history::Via;
@@ -32,7 +33,10 @@ impl<S: Sink + Clone> Host<S> {
             }
         }
         let history = desk.history();
-        let known = blocking("history", move || history.conversations(SHARE_TARGETS)).await?;
+        let known = blocking(ErrorKind::History, move || {
+            history.conversations(SHARE_TARGETS)
+        })
+        .await?;
         out.extend(
             known
                 .into_iter()
@@ -56,16 +60,19 @@ impl<S: Sink + Clone> Host<S> {
     pub async fn forget_share_target(&self, target: &str) -> Result<Vec<ShareTarget>, IpcError> {
         if target.starts_with("webhook:") {
             return Err(IpcError::new(
-                "input",
+                ErrorKind::Input,
                 "a webhook is removed by clearing its URL in Settings ▸ Relay",
             ));
         }
         let history = self.desk()?.history();
         let reference = target.to_string();
-        let known = blocking("history", move || history.forget_conversation(&reference)).await?;
+        let known = blocking(ErrorKind::History, move || {
+            history.forget_conversation(&reference)
+        })
+        .await?;
         if !known {
             return Err(IpcError::new(
-                "input",
+                ErrorKind::Input,
                 "that conversation is not on the share list",
             ));
         }
@@ -77,10 +84,13 @@ impl<S: Sink + Clone> Host<S> {
     pub async fn share_entry(&self, entry_id: i64, target: &str) -> Result<ShareTarget, IpcError> {
         let desk = self.desk()?;
         let history = desk.history();
-        let entry = blocking("history", move || history.get(entry_id))
+        let entry = blocking(ErrorKind::History, move || history.get(entry_id))
             .await?
             .ok_or_else(|| {
-                IpcError::new("input", format!("there is no history entry {entry_id}"))
+                IpcError::new(
+                    ErrorKind::Input,
+                    format!("there is no history entry {entry_id}"),
+                )
             })?;
         let chosen = self
             .share_targets()
@@ -89,7 +99,7 @@ impl<S: Sink + Clone> Host<S> {
             .find(|t| t.id == target)
             .ok_or_else(|| {
                 IpcError::new(
-                    "share",
+                    ErrorKind::Share,
                     "that conversation or webhook is not available: turn its service on in Settings ▸ Relay",
                 )
             })?;
@@ -108,7 +118,7 @@ impl<S: Sink + Clone> Host<S> {
                 let relay = self.relay.lock().await.as_ref().map(|r| r.relay());
                 let Some(relay) = relay else {
                     return Err(IpcError::new(
-                        "share",
+                        ErrorKind::Share,
                         format!(
                             "{} is not connected: check Settings ▸ Relay",
                             service_name(&chosen.service)
@@ -121,7 +131,7 @@ impl<S: Sink + Clone> Host<S> {
                     .map_err(relay_err)?
                 {
                     return Err(IpcError::new(
-                        "share",
+                        ErrorKind::Share,
                         note.unwrap_or_else(|| "not a chat conversation".into()),
                     ));
                 }
