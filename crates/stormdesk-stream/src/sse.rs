@@ -1,8 +1,10 @@
 //! An incremental decoder for `text/event-stream` as st2stream writes it.
 //!
-//! Written here rather than taken from an SSE client crate because the
-//! watchdog must see StackStorm's blank-line heartbeats, which SSE clients
-//! swallow, and because StackStorm sends no ids (nothing to resume from).
+//! Written here rather than taken from an SSE client crate so that the
+//! stream rides the API client's one HTTP stack (its CA file, insecure flag,
+//! proxy and renewed token), with heartbeats counted; StackStorm sends no
+//! ids, so a client's resume support has nothing to use. The decision and
+//! its evidence: docs/architecture.md ("The stream transport is our own").
 
 /// One unit of the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
