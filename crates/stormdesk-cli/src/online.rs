@@ -11,13 +11,11 @@ use std::sync::Arc;
 use stormdesk_alias::render::alias_result_text;
 use stormdesk_client::model::Execution;
 use stormdesk_client::ClientError;
+use stormdesk_client::{new_request_id, Ack};
 use stormdesk_client::{AliasCache, CommandRequest};
 use stormdesk_client::{ConfigSources, Profile, Secret, St2Client};
-use stormdesk_history::{
-    AckData, AnnouncementData, CommandData, ErrorData, History, NewEntry, Payload, ResultData,
-    StatusData,
-};
-use stormdesk_routing::{source_context, Destination, Route};
+use stormdesk_history::{AnnouncementData, History, NewEntry, Payload, Via};
+use stormdesk_routing::Route;
 use stormdesk_sim::{PackSet, SimConfig, Simulator};
 use stormdesk_stream::{
     ConnectionState, Delivery, ListenerConfig, ListenerEvent, StreamEvent, StreamSession,
@@ -216,14 +214,6 @@ impl Recorder {
     }
 }
 
-fn new_request_id() -> String {
-    format!(
-        "{:016x}{:016x}",
-        rand::random::<u64>(),
-        rand::random::<u64>()
-    )
-}
-
 pub async fn exec(
     out: &Out,
     client: &Arc<St2Client>,
@@ -254,27 +244,8 @@ pub async fn exec(
     } else {
         None
     };
-    let req = CommandRequest {
-        command: command.to_string(),
-        user: profile
-            .username
-            .clone()
-            .unwrap_or_else(|| "stormdesk".into()),
-        source_channel: Destination::Pane {
-            profile: profile.name.clone(),
-        }
-        .encode(),
-        notification_route: Some(profile.stream_route.clone()),
-        source_context: Some(source_context(&request, &profile.name)),
-    };
-    rec.record(
-        None,
-        command,
-        Payload::Command(CommandData {
-            request: Some(request.clone()),
-            ..Default::default()
-        }),
-    );
+    let req = CommandRequest::from_desk(command, profile, &request);
+    rec.record(None, command, Payload::command(&request));
     let ran = match AliasCache::load(Arc::clone(client)).await {
         Ok(aliases) => client
             .run_command(&aliases, &req)
@@ -288,11 +259,7 @@ pub async fn exec(
             rec.record(
                 None,
                 &e.to_string(),
-                Payload::Error(ErrorData {
-                    kind: Some(e.kind().as_str().into()),
-                    request: Some(request.clone()),
-                    ..Default::default()
-                }),
+                Payload::command_failed(e.kind().as_str(), &request),
             );
             if let Some(s) = session {
                 s.stop().await;
@@ -302,38 +269,16 @@ pub async fn exec(
     };
     let mut waiting: Vec<String> = Vec::new();
     for r in &results {
-        let ack = &r.actionalias.ack;
-        let ack_enabled = ack
-            .as_ref()
-            .and_then(|a| a.get("enabled"))
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
-        let append_url = ack
-            .as_ref()
-            .and_then(|a| a.get("append_url"))
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
-        let url = r.execution.web_url.clone().unwrap_or_default();
-        let text = match (&r.message, append_url) {
-            (Some(m), true) => format!("{m}\n  {url}"),
-            (Some(m), false) => m.clone(),
-            (None, _) => format!("details available at {url}"),
-        };
+        let ack = Ack::of(r);
         // The link is the entry's, not part of its text (the pane shows it).
         rec.record(
-            Some(&r.execution.id),
-            r.message.as_deref().unwrap_or("details available at"),
-            Payload::Ack(AckData {
-                alias: Some(r.actionalias.reference()),
-                web_url: r.execution.web_url.clone(),
-                status: Some(r.execution.status.clone()),
-                shown: ack_enabled,
-                ..Default::default()
-            }),
+            Some(&ack.execution_id),
+            ack.text(),
+            Payload::ack(&ack, Via::default()),
         );
-        out.record(&json!({"event": "ack", "execution": r.execution.id, "alias": r.actionalias.reference(), "message": r.message, "web_url": url}));
-        if ack_enabled {
-            out.line(text);
+        out.record(&json!({"event": "ack", "execution": r.execution.id, "alias": ack.alias, "message": r.message, "web_url": ack.web_url.clone().unwrap_or_default()}));
+        if ack.shown {
+            out.line(ack.with_link());
         }
         if let Some(s) = &session {
             s.track(&r.execution.id, Some(&request)).await;
@@ -385,13 +330,7 @@ pub async fn exec(
                     execution_id,
                     status,
                 } => {
-                    rec.record(
-                        Some(&execution_id),
-                        &status,
-                        Payload::Status(StatusData {
-                            status: status.clone(),
-                        }),
-                    );
+                    rec.record(Some(&execution_id), &status, Payload::status(&status));
                     out.record(
                         &json!({"event": "status", "execution": execution_id, "status": status}),
                     );
@@ -444,16 +383,7 @@ fn show_result(
                 .and_then(|x| alias_result_text(&aliases.index(), &x))
         })
         .unwrap_or_else(|| e.result_text());
-    rec.record(
-        Some(&e.id),
-        &text,
-        Payload::Result(ResultData {
-            status: e.status.clone(),
-            action: Some(e.action_ref().to_string()),
-            web_url: e.web_url.clone(),
-            result: e.result.clone(),
-        }),
-    );
+    rec.record(Some(&e.id), &text, Payload::result(e));
     out.record(&json!({"event": "result", "execution": e.id, "status": e.status, "result": e.result, "message": message}));
     out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
     if !text.is_empty() {

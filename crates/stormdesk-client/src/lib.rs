@@ -8,6 +8,7 @@ pub mod config;
 mod error;
 mod error_kind;
 pub mod model;
+pub mod run;
 mod secret;
 
 pub use client::{join, ClientOptions, Credentials, St2Client};
@@ -15,6 +16,7 @@ pub use command::{match_command, AliasCache, AliasSource, CommandRequest, Matche
 pub use config::{AuthKind, ConfigSources, Endpoints, Profile, SecretSources};
 pub use error::ClientError;
 pub use error_kind::ErrorKind;
+pub use run::{new_request_id, Ack};
 pub use secret::Secret;
 
 /// An open event-stream response (see [`St2Client::open_stream`]).

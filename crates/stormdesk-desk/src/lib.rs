@@ -27,15 +27,12 @@ use serde::Serialize;
 use serde_json::Value;
 use stormdesk_alias::render::{alias_result_text, chatops_result};
 use stormdesk_alias::{Palette, Suggestion};
-use stormdesk_client::model::Execution;
+use stormdesk_client::{new_request_id, Ack};
 use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
 use stormdesk_client::{ClientError, Credentials, Profile, Secret, St2Client};
-use stormdesk_history::{
-    AckData, AnnouncementData, CommandData, Entry, ErrorData, History, HistoryError, NewEntry,
-    Payload, ResultData, StatusData,
-};
+use stormdesk_history::{AnnouncementData, Entry, History, HistoryError, NewEntry, Payload, Via};
 use stormdesk_notify::{notice_for_announcement, notice_for_result, NotifierHandle, Sink};
-use stormdesk_routing::{source_context, Destination, Route};
+use stormdesk_routing::{Destination, Route};
 use stormdesk_sim::{SimConfig, Simulator};
 use stormdesk_stream::{ConnectionState, Delivery, ListenerConfig, SessionControl, StreamSession};
 use tokio::sync::broadcast;
@@ -208,10 +205,6 @@ impl AliasSource for Desk {
         *self.palette.write().unwrap_or_else(|e| e.into_inner()) = Palette::new(aliases);
         Ok(())
     }
-}
-
-fn web_url_of(e: &Execution) -> Option<String> {
-    e.web_url.clone()
 }
 
 impl Desk {
@@ -427,68 +420,29 @@ impl Desk {
         if text.is_empty() {
             return Err(DeskError::Input("type a command first".into()));
         }
-        let request = format!(
-            "{:016x}{:016x}",
-            rand::random::<u64>(),
-            rand::random::<u64>()
-        );
-        let mut out = vec![self.record(
-            None,
-            text,
-            Payload::Command(CommandData {
-                request: Some(request.clone()),
-                ..Default::default()
-            }),
-        )?];
+        let request = new_request_id();
+        let mut out = vec![self.record(None, text, Payload::command(&request))?];
         self.control.expect(&request).await;
-        let req = CommandRequest {
-            command: text.to_string(),
-            user: self
-                .profile
-                .username
-                .clone()
-                .unwrap_or_else(|| "stormdesk".into()),
-            source_channel: Destination::Pane {
-                profile: self.profile.name.clone(),
-            }
-            .encode(),
-            notification_route: Some(self.profile.stream_route.clone()),
-            source_context: Some(source_context(&request, &self.profile.name)),
-        };
+        let req = CommandRequest::from_desk(text, &self.profile, &request);
         let results = match self.client.run_command(self, &req).await {
             Ok(r) => r,
             Err(e) => {
                 out.push(self.record(
                     None,
                     &e.to_string(),
-                    Payload::Error(ErrorData {
-                        kind: Some(e.kind().as_str().into()),
-                        request: Some(request.clone()),
-                        ..Default::default()
-                    }),
+                    Payload::command_failed(e.kind().as_str(), &request),
                 )?);
                 return Err(e.into());
             }
         };
-        for r in results {
-            let ack = r.actionalias.ack.clone().unwrap_or(Value::Null);
-            let enabled = ack.get("enabled").and_then(Value::as_bool).unwrap_or(true);
-            let text = match &r.message {
-                Some(m) => m.clone(),
-                None => "details available at".to_string(),
-            };
+        for r in &results {
+            let ack = Ack::of(r);
             out.push(self.record(
-                Some(&r.execution.id),
-                &text,
-                Payload::Ack(AckData {
-                    alias: Some(r.actionalias.reference()),
-                    web_url: web_url_of(&r.execution),
-                    status: Some(r.execution.status.clone()),
-                    shown: enabled,
-                    ..Default::default()
-                }),
+                Some(&ack.execution_id),
+                ack.text(),
+                Payload::ack(&ack, Via::default()),
             )?);
-            self.control.track(&r.execution.id, Some(&request)).await;
+            self.control.track(&ack.execution_id, Some(&request)).await;
         }
         Ok(out)
     }
@@ -674,7 +628,7 @@ async fn deliver(
         } => (
             Some(execution_id),
             status.clone(),
-            Payload::Status(StatusData { status }),
+            Payload::status(&status),
             None,
         ),
         Delivery::Result {
@@ -687,12 +641,7 @@ async fn deliver(
             (
                 Some(execution.id.clone()),
                 text,
-                Payload::Result(ResultData {
-                    action: Some(execution.action_ref().to_string()),
-                    web_url: web_url_of(&execution),
-                    status: execution.status,
-                    result: execution.result,
-                }),
+                Payload::result(&execution),
                 notice,
             )
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use stormdesk_client::Secret;
-use stormdesk_history::{AckData, CommandData, NoteData, Payload, Via};
+use stormdesk_history::{CommandData, NoteData, Payload, Via};
 use stormdesk_relay::inbound::InboundPolicy;
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
@@ -325,14 +325,12 @@ pub async fn start(
                                 }),
                             )
                             .map(|_| ());
-                        // The acks the chat saw, under their executions (as a
-                        // pane command's acks are).
-                        for (id, ack) in acks {
-                            let payload = Payload::Ack(AckData {
-                                via: via.clone(),
-                                ..Default::default()
-                            });
-                            r = r.and(d.record(Some(&id), &ack, payload).map(|_| ()));
+                        // The acks, under their executions, as a pane
+                        // command's are: their status then moves with the
+                        // stream like the pane's.
+                        for ack in &acks {
+                            let payload = Payload::ack(ack, via.clone());
+                            r = r.and(d.record(Some(&ack.execution_id), ack.text(), payload).map(|_| ()));
                         }
                         r
                     }

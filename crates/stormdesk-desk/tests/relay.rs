@@ -154,6 +154,18 @@ async fn slack_commands_run_through_the_desk_and_are_kept_with_their_chat_user()
         cmd.data_json()["executions"][0].as_str()
     );
     assert_eq!(ack.data_json()["chat_user"], "slack:U110FGZSQ");
+    // Like a pane command's ack: its alias, link and status, so its badge
+    // starts where StackStorm was and moves with the stream.
+    assert_eq!(ack.data_json()["alias"], "custom_linux.genpass", "{ack:?}");
+    assert!(ack.data_json()["status"].is_string(), "{ack:?}");
+    assert!(ack.data_json()["web_url"].is_string(), "{ack:?}");
+    let id = ack.execution_id.clone();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.kind() == EntryKind::Result && e.execution_id == id),
+        "the relayed execution's result is tracked into history"
+    );
 
     // The link is shown as connected (tray, status).
     until("Slack connected", || {

@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use stormdesk_client::model::Execution;
+use stormdesk_client::Ack;
 use ts_rs::TS;
 
 /// Which chat service relayed an entry, and for whom.
@@ -191,6 +193,51 @@ impl Payload {
         }
     }
 
+    /// A command typed by the desk's own user (pane, CLI), tied to `request`.
+    pub fn command(request: &str) -> Self {
+        Payload::Command(CommandData {
+            request: Some(request.into()),
+            ..Default::default()
+        })
+    }
+
+    /// StackStorm's ack of one execution (`via` a chat when relayed).
+    pub fn ack(ack: &Ack, via: Via) -> Self {
+        Payload::Ack(AckData {
+            alias: Some(ack.alias.clone()),
+            web_url: ack.web_url.clone(),
+            status: Some(ack.status.clone()),
+            shown: ack.shown,
+            via,
+        })
+    }
+
+    /// An execution moved to `status`.
+    pub fn status(status: &str) -> Self {
+        Payload::Status(StatusData {
+            status: status.into(),
+        })
+    }
+
+    /// An execution ended.
+    pub fn result(e: &Execution) -> Self {
+        Payload::Result(ResultData {
+            status: e.status.clone(),
+            action: Some(e.action_ref().to_string()),
+            web_url: e.web_url.clone(),
+            result: e.result.clone(),
+        })
+    }
+
+    /// A command of request `request` failed before it ran.
+    pub fn command_failed(kind: &str, request: &str) -> Self {
+        Payload::Error(ErrorData {
+            kind: Some(kind.into()),
+            request: Some(request.into()),
+            via: Via::default(),
+        })
+    }
+
     /// A note of `kind` (what happened), maybe about a chat.
     pub fn note(kind: &str, via: Via) -> Self {
         Payload::Note(NoteData {
@@ -241,16 +288,6 @@ impl Payload {
             "note" => Payload::Note(Default::default()),
             _ => Payload::Error(Default::default()),
         })
-    }
-
-    /// The result's status, for a result.
-    pub fn status(&self) -> Option<&str> {
-        match self {
-            Payload::Result(r) => Some(&r.status),
-            Payload::Status(s) => Some(&s.status),
-            Payload::Ack(a) => a.status.as_deref(),
-            _ => None,
-        }
     }
 
     /// StackStorm's `extra` of an announcement (Null otherwise).

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use stormdesk_client::{AliasCache, St2Client};
+use stormdesk_client::{Ack, AliasCache, St2Client};
 use stormdesk_routing::{Destination, DestinationKey, Route};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -32,8 +32,9 @@ pub enum RelayEvent {
         command: String,
         origin: Destination,
         execution_ids: Vec<String>,
-        /// (execution id, ack text) for each ack posted to the chat.
-        acks: Vec<(String, String)>,
+        /// StackStorm's ack of each execution; those `shown` were posted to
+        /// the chat.
+        acks: Vec<Ack>,
     },
     Refused {
         user_id: String,
@@ -143,18 +144,12 @@ async fn handle(
         Decision::Run { command } => {
             match run_loaded(client, aliases, &msg, &command, route, key).await {
                 Ok(results) => {
-                    let mut acks = Vec::new();
-                    for r in &results {
-                        let shown = r
-                            .actionalias
-                            .ack
-                            .as_ref()
-                            .and_then(|a| a.get("enabled"))
-                            .and_then(Value::as_bool)
-                            .unwrap_or(true);
-                        if let (true, Some(ack)) = (shown, &r.message) {
-                            reply(relay, &msg.origin, ack).await;
-                            acks.push((r.execution.id.clone(), ack.clone()));
+                    let acks: Vec<Ack> = results.iter().map(Ack::of).collect();
+                    for ack in &acks {
+                        // As hubot and errbot do: StackStorm's words, unless the
+                        // alias turned its ack off.
+                        if let (true, Some(words)) = (ack.shown, &ack.message) {
+                            reply(relay, &msg.origin, words).await;
                         }
                     }
                     Some(RelayEvent::Ran {

@@ -127,9 +127,13 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
     };
     assert_eq!(command, "genpass");
     assert_eq!(execution_ids.len(), 1);
+    let reported: Vec<_> = acks
+        .iter()
+        .map(|a| (a.execution_id.clone(), a.message.clone(), a.shown))
+        .collect();
     assert_eq!(
-        acks,
-        vec![(execution_ids[0].clone(), "Sekunde...".to_string())],
+        reported,
+        vec![(execution_ids[0].clone(), Some("Sekunde...".to_string()), true)],
         "the ack posted to chat is reported (for history)"
     );
     // The joined channel, then both messages heard from their channel
