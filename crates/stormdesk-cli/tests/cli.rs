@@ -530,6 +530,28 @@ async fn exec_and_listen_write_history_that_survives_and_is_searchable() {
     for k in ["command", "result", "announcement"] {
         assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
     }
+    // The ack is kept in the app's shape: its words as text, its link as
+    // data (the pane shows the link once, beside the words).
+    let mut h = cli(home.path());
+    h.args(["--json", "history", "--limit", "20"]);
+    let o = run(h).await;
+    let ack = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["kind"] == "ack")
+        .expect("the ack in history");
+    assert!(
+        !ack["text"].as_str().unwrap().contains("/#/history/"),
+        "{ack}"
+    );
+    assert!(
+        ack["data"]["web_url"]
+            .as_str()
+            .is_some_and(|u| u.contains("/#/history/")),
+        "{ack}"
+    );
+    assert_eq!(ack["data"]["shown"], true, "{ack}");
+    assert!(ack["data"]["alias"].is_string(), "{ack}");
 }
 
 #[tokio::test]
