@@ -116,7 +116,7 @@ pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
             let host = std::sync::Arc::clone(&app.state::<AppState>().host);
-            let profiles = host.list_profiles().await.unwrap_or_default();
+            let profiles = host.known_profiles().await;
             let current = host.status().ok().map(|s| (s.profile, s.demo));
             let recent = host.recent_results();
             let Some(tray) = app.tray_by_id(TRAY_ID) else {

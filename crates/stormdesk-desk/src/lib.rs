@@ -9,8 +9,12 @@
 // `ipc_commands.rs` names types by their crate path, also from inside.
 extern crate self as stormdesk_desk;
 
+pub use events::{event_channel, next_event, DeskEvent};
 pub use stormdesk_client::ErrorKind;
 
+use events::Events;
+
+mod events;
 mod forwarded;
 pub mod host;
 pub mod ipc;
@@ -23,7 +27,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::Value;
 use stormdesk_alias::render::{alias_result_text, chatops_result};
 use stormdesk_alias::{Palette, Suggestion};
@@ -63,51 +66,6 @@ impl DeskError {
             DeskError::Demo(_) => ErrorKind::Demo,
             DeskError::Secrets(e) => e.kind(),
         }
-    }
-}
-
-/// Everything the backend tells the UI, in one enum (one event name).
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum DeskEvent {
-    /// A new history entry (command, ack, status, result, announcement, note).
-    /// Boxed: every event in the channel's ring is as large as the largest.
-    Entry { entry: Box<Entry> },
-    /// The stream's connection state changed.
-    Connection { state: ConnectionState },
-    /// A desk is running for this profile (after start-up or a switch).
-    Ready { profile: String, demo: bool },
-    /// Starting or switching failed; the previous desk (if any) is gone.
-    Failed { error: ipc::IpcError },
-    /// Nothing is configured: offer the demo or a connection form.
-    FirstRun { reason: Option<String> },
-    /// Show this execution's result (notification "Open", tray "recent").
-    Open { execution_id: String },
-    /// The global shortcut: show the pane with the palette focused.
-    Summon,
-    /// The tray's "Settings…": show the settings view.
-    ShowSettings,
-    /// Results not yet seen (the tray shows the count).
-    Unread { count: u32 },
-    /// Do-not-disturb changed (from the tray or the pane).
-    Paused { paused: bool },
-    /// The relay's links to Slack and Teams changed.
-    Relay { links: ipc::RelayLinks },
-    /// The UI fell this many events behind and they were dropped: reload
-    /// the pane from history, which has them all.
-    Missed { count: u32 },
-}
-
-/// The next event for a listener (the UI, the tray): a listener that fell
-/// behind is told how much it missed, as [`DeskEvent::Missed`], and goes
-/// on; `None` once the sender is gone.
-pub async fn next_event(rx: &mut broadcast::Receiver<DeskEvent>) -> Option<DeskEvent> {
-    match rx.recv().await {
-        Ok(ev) => Some(ev),
-        Err(broadcast::error::RecvError::Lagged(n)) => Some(DeskEvent::Missed {
-            count: u32::try_from(n).unwrap_or(u32::MAX),
-        }),
-        Err(broadcast::error::RecvError::Closed) => None,
     }
 }
 
@@ -174,7 +132,7 @@ pub struct Desk {
     palette: Arc<RwLock<Palette>>,
     history: Arc<History>,
     control: SessionControl,
-    events: broadcast::Sender<DeskEvent>,
+    events: Events,
     notifier: Arc<NotifierHandle>,
     policy: Arc<RwLock<NotifyPolicy>>,
     /// Where Slack/Teams-addressed announcements go while a relay runs.
@@ -252,7 +210,7 @@ impl Desk {
         let history = Arc::new(History::open(history_path)?);
         let aliases = client.list_aliases().await?;
         let palette = Arc::new(RwLock::new(Palette::new(aliases)));
-        let (events, _) = broadcast::channel(1024);
+        let events = Events::new();
         let notifier = Arc::new(stormdesk_notify::spawn(sink));
         let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
         let outbox: Outbox = Arc::default();
@@ -281,7 +239,7 @@ impl Desk {
                         r = state.changed() => {
                             if r.is_err() { break; }
                             let st = state.borrow().clone();
-                            let _ = tx.send(DeskEvent::Connection { state: st });
+                            tx.send(DeskEvent::Connection { state: st });
                         }
                     }
                 }
@@ -375,6 +333,11 @@ impl Desk {
         self.events.subscribe()
     }
 
+    /// Speak into the host's one channel from now on (see [`events`]).
+    pub fn attach_events(&self, channel: broadcast::Sender<DeskEvent>) {
+        self.events.attach(channel);
+    }
+
     /// Palette suggestions for the text typed so far (offline, per keystroke).
     pub fn suggest(&self, text: &str, limit: usize) -> Vec<Suggestion> {
         self.palette
@@ -390,7 +353,7 @@ impl Desk {
 
     /// Tell the UI something that is not a history entry.
     pub(crate) fn emit(&self, ev: DeskEvent) {
-        let _ = self.events.send(ev);
+        self.events.send(ev);
     }
 
     /// Record an entry (history first) and show it.
@@ -406,7 +369,7 @@ impl Desk {
             text: text.to_string(),
             payload,
         })?;
-        let _ = self.events.send(DeskEvent::Entry {
+        self.events.send(DeskEvent::Entry {
             entry: Box::new(entry.clone()),
         });
         Ok(entry)
@@ -614,7 +577,7 @@ fn with_alias_format(palette: &RwLock<Palette>, d: Delivery) -> Delivery {
 
 async fn deliver(
     history: &History,
-    tx: &broadcast::Sender<DeskEvent>,
+    tx: &Events,
     notifier: &NotifierHandle,
     policy: NotifyPolicy,
     outbox: Option<&tokio::sync::mpsc::Sender<Outgoing>>,
@@ -747,12 +710,12 @@ async fn deliver(
     };
     match history.append(&entry) {
         Ok(e) => {
-            let _ = tx.send(DeskEvent::Entry { entry: Box::new(e) });
+            tx.send(DeskEvent::Entry { entry: Box::new(e) });
         }
         Err(err) => {
             // Still show it: losing the on-screen copy too would be worse.
             tracing::error!(error = %err, "history write failed");
-            let _ = tx.send(DeskEvent::Entry {
+            tx.send(DeskEvent::Entry {
                 entry: Box::new(Entry::unsaved(entry)),
             });
         }

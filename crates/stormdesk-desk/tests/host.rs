@@ -218,6 +218,19 @@ async fn a_profile_is_removed_from_the_file_and_the_keyring_but_never_while_in_u
     let e = host.remove_profile("nope").await.unwrap_err();
     assert_eq!(e.kind, "input");
 
+    // The tray asks for the profiles on every result: the keyring is read
+    // once, not each time, and a change is seen at once.
+    let names = |p: Vec<stormdesk_desk::ipc::ProfileSummary>| {
+        p.into_iter().map(|p| p.name).collect::<Vec<_>>()
+    };
+    let listed = names(host.known_profiles().await);
+    let reads = f.store.reads();
+    for _ in 0..20 {
+        assert_eq!(names(host.known_profiles().await), listed);
+    }
+    assert_eq!(f.store.reads(), reads, "the tray's list is cached");
+    assert!(listed.contains(&"old".to_string()), "{listed:?}");
+
     let left = host.remove_profile("old").await.unwrap();
     assert_eq!(
         left.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
@@ -228,6 +241,11 @@ async fn a_profile_is_removed_from_the_file_and_the_keyring_but_never_while_in_u
     assert!(!text.contains("[profiles.old]"), "{text}");
     assert!(text.contains("[profiles.work]"), "{text}");
     assert!(text.contains("default_profile = \"work\""), "{text}");
+    assert_eq!(
+        names(host.known_profiles().await),
+        ["work"],
+        "a removal is seen"
+    );
     // The running desk did not notice.
     assert_eq!(
         host.desk()

@@ -133,7 +133,11 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
         .collect();
     assert_eq!(
         reported,
-        vec![(execution_ids[0].clone(), Some("Sekunde...".to_string()), true)],
+        vec![(
+            execution_ids[0].clone(),
+            Some("Sekunde...".to_string()),
+            true
+        )],
         "the ack posted to chat is reported (for history)"
     );
     // The joined channel, then both messages heard from their channel

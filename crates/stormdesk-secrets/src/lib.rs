@@ -266,10 +266,20 @@ impl CredentialStore for KeyringStore {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     entries: Mutex<HashMap<String, Secret>>,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl MemoryStore {
+    /// How many times a secret was read (a keyring round trip, for real).
+    pub fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl CredentialStore for MemoryStore {
     fn get(&self, account: &str) -> Result<Option<Secret>, SecretsError> {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(self
             .entries
             .lock()

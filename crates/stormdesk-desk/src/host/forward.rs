@@ -1,6 +1,6 @@
-//! The desk's events on their way to the UI: each entry once, results
-//! counted as unread and kept as recent, catching up from history after
-//! falling behind.
+//! The host's ledger, one consumer of the one event channel: results
+//! counted as unread and kept as recent (each once, caught up from history
+//! after falling behind), posted to the result webhooks; relay link states.
 
 use super::Host;
 use super::CATCH_UP;
@@ -10,14 +10,44 @@ use crate::webhooks;
 use crate::DeskEvent;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use stormdesk_history::Payload;
+use stormdesk_history::{Entry, Payload, ResultData};
+use tokio_util::sync::CancellationToken;
+
+use super::blocking;
+use crate::{next_event, ErrorKind};
 use stormdesk_notify::Sink;
 
 impl<S: Sink + Clone> Host<S> {
-    /// After falling behind the desk's events: pass on the entries missed
-    /// (history has them all: results still reach the tray, the unread
-    /// count and the webhooks) and the current connection state.
-    pub(super) async fn catch_up(&self) {
+    /// The ledger: the host's consumer of the one event channel, until
+    /// `stop`. It keeps what the tray and `status` read (unread count,
+    /// recent results, relay links) and posts results to the webhooks; when
+    /// it falls behind it catches up from history, which has every entry.
+    pub(super) fn spawn_ledger(self: &Arc<Self>, stop: CancellationToken) {
+        let host = Arc::clone(self);
+        let mut rx = self.events.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let ev = tokio::select! {
+                    _ = stop.cancelled() => break,
+                    ev = next_event(&mut rx) => ev,
+                };
+                match ev {
+                    Some(DeskEvent::Missed { count }) => {
+                        tracing::warn!(
+                            missed = count,
+                            "the ledger fell behind; catching up from history"
+                        );
+                        host.catch_up().await;
+                    }
+                    Some(ev) => host.keep(&ev),
+                    None => break,
+                }
+            }
+        });
+    }
+
+    /// Entries the ledger missed, from history (each once).
+    async fn catch_up(&self) {
         let Some(desk) = self.current() else { return };
         let after = self
             .forwarded
@@ -25,80 +55,73 @@ impl<S: Sink + Clone> Host<S> {
             .unwrap_or_else(|e| e.into_inner())
             .newest();
         let history = desk.history();
-        match tokio::task::spawn_blocking(move || history.after(after, CATCH_UP)).await {
-            Ok(Ok(missed)) => {
-                let full = missed.len() == CATCH_UP;
+        match blocking(ErrorKind::History, move || history.after(after, CATCH_UP)).await {
+            Ok(missed) => {
                 for entry in missed {
-                    self.forward(DeskEvent::Entry {
+                    self.keep(&DeskEvent::Entry {
                         entry: Box::new(entry),
                     });
                 }
-                if full {
-                    // More than that: the pane reloads from history.
-                    self.emit(DeskEvent::Missed { count: u32::MAX });
-                }
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "catching up from history failed"),
-            Err(e) => tracing::error!(error = %e, "catching up from history failed"),
+            Err(e) => tracing::error!(error = %e.message, "catching up from history failed"),
         }
-        self.emit(DeskEvent::Connection {
-            state: desk.connection_state(),
-        });
     }
 
-    pub(super) fn forward(&self, ev: DeskEvent) {
-        if let DeskEvent::Entry { entry } = &ev {
-            // Once each: catching up may meet entries still queued. (An
-            // entry history could not keep has no id, and is not repeated.)
-            if entry.id >= 0
-                && !self
-                    .forwarded
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .first_time(entry.id)
-            {
-                return;
+    /// One event into the ledger.
+    fn keep(&self, ev: &DeskEvent) {
+        match ev {
+            DeskEvent::Relay { links } => {
+                *self.relay_links.lock().unwrap_or_else(|e| e.into_inner()) = links.clone();
+            }
+            DeskEvent::Entry { entry } => {
+                // Once each: catching up may meet entries still queued. (An
+                // entry history could not keep has no id, and is not repeated.)
+                if entry.id >= 0
+                    && !self
+                        .forwarded
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .first_time(entry.id)
+                {
+                    return;
+                }
+                if let (Payload::Result(result), Some(id)) = (&entry.payload, &entry.execution_id) {
+                    self.keep_result(entry, result, id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn keep_result(&self, entry: &Entry, result: &ResultData, id: &str) {
+        let action = result.action.as_deref().unwrap_or("result");
+        let first = entry.text.lines().next().unwrap_or("").trim();
+        let mut label = format!("{action}: {first}");
+        if label.chars().count() > 60 {
+            label = label.chars().take(59).collect::<String>() + "…";
+        }
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.retain(|r| r.execution_id != id);
+        recent.push_front(RecentResult {
+            execution_id: id.to_string(),
+            label,
+            status: result.status.clone(),
+        });
+        recent.truncate(RECENT);
+        drop(recent);
+        // Results the preferences name go to the webhooks too.
+        let level = self.prefs().relay.webhook_results;
+        if level.allows(Some(&result.status)) {
+            if let Some(desk) = self.current() {
+                tokio::spawn(webhooks::post_result(
+                    Arc::clone(&self.store),
+                    desk,
+                    entry.clone(),
+                ));
             }
         }
-        if let DeskEvent::Relay { links } = &ev {
-            *self.relay_links.lock().unwrap_or_else(|e| e.into_inner()) = links.clone();
-        }
-        if let DeskEvent::Entry { entry } = &ev {
-            if let (Payload::Result(result), Some(id)) = (&entry.payload, &entry.execution_id) {
-                let status = result.status.clone();
-                let action = result.action.as_deref().unwrap_or("result");
-                let first = entry.text.lines().next().unwrap_or("").trim();
-                let mut label = format!("{action}: {first}");
-                if label.chars().count() > 60 {
-                    label = label.chars().take(59).collect::<String>() + "…";
-                }
-                let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-                recent.retain(|r| &r.execution_id != id);
-                recent.push_front(RecentResult {
-                    execution_id: id.clone(),
-                    label,
-                    status,
-                });
-                recent.truncate(RECENT);
-                drop(recent);
-                // Results the preferences name go to the webhooks too.
-                let level = self.prefs().relay.webhook_results;
-                if level.allows(Some(&result.status)) {
-                    if let Some(desk) = self.current() {
-                        tokio::spawn(webhooks::post_result(
-                            Arc::clone(&self.store),
-                            desk,
-                            (**entry).clone(),
-                        ));
-                    }
-                }
-                let n = self.unread.fetch_add(1, Ordering::Relaxed) + 1;
-                self.emit(ev);
-                self.emit(DeskEvent::Unread { count: n });
-                return;
-            }
-        }
-        self.emit(ev);
+        let n = self.unread.fetch_add(1, Ordering::Relaxed) + 1;
+        self.emit(DeskEvent::Unread { count: n });
     }
 
     /// The last results, newest first (the tray's "recent results").

@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::ipc::{IpcError, RecentResult, RelayLinks, Status};
+use crate::ipc::{IpcError, ProfileSummary, RecentResult, RelayLinks, Status};
 use crate::prefs::Prefs;
 use crate::{Desk, DeskError, DeskEvent};
 
@@ -67,6 +67,10 @@ pub struct Host<S: Sink + Clone> {
     idle_reason: Mutex<Option<IpcError>>,
     /// Entries passed on, for catching up after falling behind.
     forwarded: Mutex<crate::forwarded::Forwarded>,
+    /// The profiles as last listed, for the tray's menu (rebuilt on every
+    /// result): reading config.toml and the keyring each time cost a D-Bus
+    /// round trip per profile. Dropped when profiles change.
+    profiles: Mutex<Option<Vec<ProfileSummary>>>,
 }
 
 /// At most this many missed entries are passed on when catching up; the
@@ -76,11 +80,7 @@ const CATCH_UP: usize = 2000;
 /// How many heard-from conversations the share list offers.
 const SHARE_TARGETS: usize = 20;
 
-/// A channel for host events, made before the sink so that the sink's
-/// "Open" action can send into it.
-pub fn event_channel() -> broadcast::Sender<DeskEvent> {
-    broadcast::channel(1024).0
-}
+pub use crate::event_channel;
 
 impl<S: Sink + Clone> Host<S> {
     pub fn new(
@@ -104,6 +104,7 @@ impl<S: Sink + Clone> Host<S> {
             relay_links: Mutex::new(RelayLinks::default()),
             idle_reason: Mutex::new(Some(IpcError::starting())),
             forwarded: Mutex::default(),
+            profiles: Mutex::default(),
         })
     }
 
@@ -277,7 +278,6 @@ impl<S: Sink + Clone> Host<S> {
             .clear();
         self.unread.store(0, Ordering::Relaxed);
         let token = CancellationToken::new();
-        let mut rx = desk.subscribe();
         // What history holds now was not missed.
         if let Ok(last) = desk.history_page(None, 1) {
             if let Some(e) = last.last() {
@@ -287,27 +287,10 @@ impl<S: Sink + Clone> Host<S> {
                     .start_after(e.id);
             }
         }
-        let host = Arc::clone(self);
-        let stop = token.clone();
-        tokio::spawn(async move {
-            loop {
-                let ev = tokio::select! {
-                    _ = stop.cancelled() => break,
-                    ev = rx.recv() => ev,
-                };
-                match ev {
-                    Ok(ev) => host.forward(ev),
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(
-                            missed = n,
-                            "fell behind the desk's events; catching up from history"
-                        );
-                        host.catch_up().await;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        });
+        self.forget_profiles();
+        // The ledger listens before the desk speaks into the channel.
+        self.spawn_ledger(token.clone());
+        desk.attach_events(self.events.clone());
         *forwarder = Some(token);
         *self.desk.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&desk));
         self.set_idle(None);

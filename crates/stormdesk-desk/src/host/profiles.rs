@@ -55,7 +55,27 @@ impl<S: Sink + Clone> Host<S> {
                 stream_route: p.stream_route,
             });
         }
+        *self.profiles.lock().unwrap_or_else(|e| e.into_inner()) = Some(out.clone());
         Ok(out)
+    }
+
+    /// The profiles as last listed (listing them the first time): for the
+    /// tray, which asks on every result.
+    pub async fn known_profiles(&self) -> Vec<ProfileSummary> {
+        let known = self
+            .profiles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match known {
+            Some(p) => p,
+            None => self.list_profiles().await.unwrap_or_default(),
+        }
+    }
+
+    /// Profiles changed (saved, removed, switched): list them afresh.
+    pub(super) fn forget_profiles(&self) {
+        *self.profiles.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Forget a profile: its entry in config.toml and its secret in the
@@ -82,6 +102,7 @@ impl<S: Sink + Clone> Host<S> {
             return Err(DeskError::Input("no config directory on this system".into()).into());
         };
         file.write(&path).map_err(DeskError::from)?;
+        self.forget_profiles();
         let store = Arc::clone(&self.store);
         let account = profile_account(name);
         blocking(ErrorKind::Keyring, move || store.delete(&account)).await?;

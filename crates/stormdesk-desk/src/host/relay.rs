@@ -20,7 +20,8 @@ impl<S: Sink + Clone> Host<S> {
             return;
         };
         // Off until the new links say otherwise.
-        self.forward(DeskEvent::Relay {
+        *self.relay_links.lock().unwrap_or_else(|e| e.into_inner()) = RelayLinks::default();
+        self.emit(DeskEvent::Relay {
             links: RelayLinks::default(),
         });
         let prefs = self.prefs().relay;
