@@ -38,12 +38,15 @@ pub enum RelayEvent {
     },
     Refused {
         user_id: String,
+        /// The conversation it came from.
+        origin: Destination,
         text: String,
         reply: String,
     },
     /// StackStorm or the chat service failed; the user was told if possible.
     Failed {
         user_id: String,
+        origin: Destination,
         command: String,
         error: String,
     },
@@ -137,6 +140,7 @@ async fn handle(
             reply(relay, &msg.origin, &r).await;
             Some(RelayEvent::Refused {
                 user_id: msg.user_id,
+                origin: msg.origin,
                 text: msg.text,
                 reply: r,
             })
@@ -164,6 +168,7 @@ async fn handle(
                     reply(relay, &msg.origin, &chat_reply_for(&e)).await;
                     Some(RelayEvent::Failed {
                         user_id: msg.user_id,
+                        origin: msg.origin,
                         command,
                         error: e.to_string(),
                     })
