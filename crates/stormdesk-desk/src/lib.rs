@@ -295,7 +295,7 @@ impl Desk {
                         }
                     }
                     let d = with_alias_format(&palette, d);
-                    deliver(&history, &tx, &notifier, pol, out.as_ref(), &name, d).await;
+                    present(&history, &tx, &notifier, pol, out.as_ref(), &name, d).await;
                 }
                 session.stop().await;
             }));
@@ -575,7 +575,7 @@ fn with_alias_format(palette: &RwLock<Palette>, d: Delivery) -> Delivery {
     }
 }
 
-async fn deliver(
+async fn present(
     history: &History,
     tx: &Events,
     notifier: &NotifierHandle,

@@ -11,7 +11,7 @@ use crate::RelayError;
 
 /// Where a message ended up.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivered {
+pub enum PostedTo {
     Slack(Vec<Posted>),
     Teams(Vec<String>),
     /// Shown in the pane; the note says why, if it was meant elsewhere.
@@ -28,33 +28,33 @@ pub struct Relay {
 }
 
 impl Relay {
-    pub async fn deliver(
+    pub async fn post(
         &self,
         route: &Route,
         message: &str,
         extra: &Value,
-    ) -> Result<Delivered, RelayError> {
+    ) -> Result<PostedTo, RelayError> {
         match route {
-            Route::Fallback { note } => Ok(Delivered::Pane {
+            Route::Fallback { note } => Ok(PostedTo::Pane {
                 note: Some(note.clone()),
             }),
-            Route::To(Destination::Pane { .. }) => Ok(Delivered::Pane { note: None }),
+            Route::To(Destination::Pane { .. }) => Ok(PostedTo::Pane { note: None }),
             Route::To(Destination::Slack {
                 channel, thread_ts, ..
             }) => match &self.slack {
-                Some(s) => Ok(Delivered::Slack(
+                Some(s) => Ok(PostedTo::Slack(
                     s.post_message(channel, thread_ts.as_deref(), message, extra)
                         .await?,
                 )),
-                None => Ok(Delivered::Pane {
+                None => Ok(PostedTo::Pane {
                     note: Some(format!(
                         "meant for Slack channel {channel}, but Slack is not connected"
                     )),
                 }),
             },
             Route::To(Destination::Teams(r)) => match &self.teams {
-                Some(t) => Ok(Delivered::Teams(t.send(r, message).await?)),
-                None => Ok(Delivered::Pane {
+                Some(t) => Ok(PostedTo::Teams(t.send(r, message).await?)),
+                None => Ok(PostedTo::Pane {
                     note: Some("meant for a Teams conversation, but Teams is not connected".into()),
                 }),
             },

@@ -118,7 +118,7 @@ impl RelayService {
 
 async fn reply(relay: &Relay, origin: &Destination, text: &str) {
     if let Err(e) = relay
-        .deliver(&Route::To(origin.clone()), text, &Value::Null)
+        .post(&Route::To(origin.clone()), text, &Value::Null)
         .await
     {
         tracing::warn!(error = %e, "relay reply not delivered");

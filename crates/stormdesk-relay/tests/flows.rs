@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use stormdesk_client::{AliasCache, Secret};
 use stormdesk_relay::inbound::{decide, run, Decision, InboundMessage, InboundPolicy};
-use stormdesk_relay::outbound::{Delivered, Relay};
+use stormdesk_relay::outbound::{PostedTo, Relay};
 use stormdesk_relay::slack::{post_webhook, SlackClient};
 use stormdesk_relay::teams::{reference_from_activity, TeamsBot};
 use stormdesk_routing::{decode, Destination, Route};
@@ -206,7 +206,7 @@ async fn slack_message_runs_and_ack_and_result_land_in_its_thread() {
     let ack = results[0].message.clone().unwrap();
     assert_eq!(ack, "Sekunde...");
     relay
-        .deliver(&Route::To(msg.origin.clone()), &ack, &Value::Null)
+        .post(&Route::To(msg.origin.clone()), &ack, &Value::Null)
         .await
         .unwrap();
 
@@ -216,8 +216,7 @@ async fn slack_message_runs_and_ack_and_result_land_in_its_thread() {
         Route::To(msg.origin.clone()),
         "the result is addressed to the thread"
     );
-    let Delivered::Slack(posted) = relay.deliver(&destination, &message, &extra).await.unwrap()
-    else {
+    let PostedTo::Slack(posted) = relay.post(&destination, &message, &extra).await.unwrap() else {
         panic!("delivered to Slack")
     };
     assert_eq!(posted[0].channel, "C110T9SMT");
@@ -297,7 +296,7 @@ async fn teams_activity_runs_and_the_reply_finds_its_conversation() {
         .unwrap();
     let ack = results[0].message.clone().unwrap();
     relay
-        .deliver(&Route::To(msg.origin.clone()), &ack, &Value::Null)
+        .post(&Route::To(msg.origin.clone()), &ack, &Value::Null)
         .await
         .unwrap();
 
@@ -307,7 +306,7 @@ async fn teams_activity_runs_and_the_reply_finds_its_conversation() {
         destination,
         Route::To(Destination::Teams(reference.clone()))
     );
-    let Delivered::Teams(ids) = relay.deliver(&destination, &message, &extra).await.unwrap() else {
+    let PostedTo::Teams(ids) = relay.post(&destination, &message, &extra).await.unwrap() else {
         panic!("delivered to Teams")
     };
     assert_eq!(ids.len(), 1);
@@ -346,8 +345,8 @@ async fn teams_activity_runs_and_the_reply_finds_its_conversation() {
     let seed_channel = json!(format!(
         "{{\"id\": \"{SEED_USER}\", \"name\": \"FirstName Surname\"}}"
     ));
-    let Delivered::Pane { note: Some(note) } = relay
-        .deliver(&decode(Some(&seed_channel)), "x", &Value::Null)
+    let PostedTo::Pane { note: Some(note) } = relay
+        .post(&decode(Some(&seed_channel)), "x", &Value::Null)
         .await
         .unwrap()
     else {
@@ -386,7 +385,7 @@ async fn a_user_not_on_the_allow_list_is_refused_and_nothing_runs() {
         panic!("refused")
     };
     relay
-        .deliver(&Route::To(msg.origin.clone()), &reply, &Value::Null)
+        .post(&Route::To(msg.origin.clone()), &reply, &Value::Null)
         .await
         .unwrap();
     let calls = fake.seen("/api/chat.postMessage");

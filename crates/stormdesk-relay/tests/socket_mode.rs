@@ -183,7 +183,7 @@ async fn a_socket_mode_message_runs_and_ack_and_result_go_to_its_thread() {
             break (payload.message.clone(), payload.extra.clone(), destination);
         }
     };
-    relay.deliver(&destination, &message, &extra).await.unwrap();
+    relay.post(&destination, &message, &extra).await.unwrap();
 
     let s = common::until("three posts and four acks", || {
         let s = fake.record.lock().unwrap();

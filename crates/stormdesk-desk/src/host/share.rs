@@ -11,7 +11,7 @@ use stormdesk_history::NoteData;
 use stormdesk_history::Payload;
 use stormdesk_history::Via;
 use stormdesk_notify::Sink;
-use stormdesk_relay::outbound::Delivered;
+use stormdesk_relay::outbound::PostedTo;
 use stormdesk_secrets::RelaySecret;
 
 impl<S: Sink + Clone> Host<S> {
@@ -125,8 +125,8 @@ impl<S: Sink + Clone> Host<S> {
                         ),
                     ));
                 };
-                if let Delivered::Pane { note } = relay
-                    .deliver(&route, &webhooks::text_of(&entry), entry.payload.extra())
+                if let PostedTo::Pane { note } = relay
+                    .post(&route, &webhooks::text_of(&entry), entry.payload.extra())
                     .await
                     .map_err(relay_err)?
                 {

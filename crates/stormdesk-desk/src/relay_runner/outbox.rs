@@ -47,7 +47,7 @@ pub(super) fn spawn(
             }
             // One dead chat service holds the queue for a bounded time.
             let sent =
-                tokio::time::timeout(DELIVER_WITHIN, relay.deliver(&route, &o.message, &o.extra))
+                tokio::time::timeout(DELIVER_WITHIN, relay.post(&route, &o.message, &o.extra))
                     .await;
             let failed = match sent {
                 Ok(Ok(_)) => None,
