@@ -34,7 +34,7 @@ use stormdesk_client::{new_request_id, Ack};
 use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
 use stormdesk_client::{ClientError, Credentials, Profile, Secret, St2Client};
 use stormdesk_history::{AnnouncementData, Entry, History, HistoryError, NewEntry, Payload, Via};
-use stormdesk_notify::{notice_for_announcement, notice_for_result, NotifierHandle, Sink};
+use stormdesk_notify::{notice_for_announcement, notice_for_result, Notice, NotifierHandle, Sink};
 use stormdesk_routing::{Destination, Route};
 use stormdesk_sim::{SimConfig, Simulator};
 use stormdesk_stream::{ConnectionState, Delivery, ListenerConfig, SessionControl, StreamSession};
@@ -626,81 +626,7 @@ async fn present(
             route,
             payload,
             destination,
-        } => {
-            let chat = match &destination {
-                Route::To(Destination::Slack { .. }) => Some("Slack"),
-                Route::To(Destination::Teams(_)) => Some("Teams"),
-                _ => None,
-            };
-            let mut full = None;
-            // A whisper is for one person: never posted into a
-            // conversation everyone there reads.
-            if chat.is_some() && payload.whisper {
-                full = Some(format!(
-                    "a whisper for {}: not posted to the conversation, where everyone would read it",
-                    payload.user.as_str().unwrap_or("someone")
-                ));
-            }
-            let relayed = match (chat, outbox) {
-                (Some(_), Some(tx)) if full.is_none() => {
-                    let sent = to_outbox(
-                        tx,
-                        Outgoing {
-                            destination: destination.clone(),
-                            message: payload.message.clone(),
-                            extra: payload.extra.clone(),
-                            channel: Some(payload.channel.clone()),
-                        },
-                    );
-                    full = sent.err();
-                    full.is_none()
-                }
-                _ => false,
-            };
-            let note = match &destination {
-                _ if relayed => None,
-                _ if full.is_some() => {
-                    full.map(|n| n.lines().next().unwrap_or_default().to_string())
-                }
-                Route::To(Destination::Pane { profile: p }) if p == profile => None,
-                Route::To(other) => Some(format!(
-                    "meant for {}",
-                    serde_json::to_value(other)
-                        .map(|v| v["kind"].to_string())
-                        .unwrap_or_default()
-                )),
-                Route::Fallback { note } => Some(note.clone()),
-            };
-            // Nor is a chat user's whisper shown to the desk's owner.
-            let whisper_to_chat = chat.is_some() && payload.whisper;
-            let text = if whisper_to_chat {
-                format!(
-                    "A whisper for {} was not posted: it stays private.",
-                    payload.user.as_str().unwrap_or("someone")
-                )
-            } else {
-                payload.message.clone()
-            };
-            let notice = (policy.announcements && !whisper_to_chat)
-                .then(|| notice_for_announcement(&route, &payload.message));
-            (
-                None,
-                text,
-                Payload::Announcement(AnnouncementData {
-                    enriches: false,
-                    route: Some(route),
-                    channel: payload.channel,
-                    note,
-                    extra: if whisper_to_chat {
-                        Value::Null
-                    } else {
-                        payload.extra
-                    },
-                    relayed: relayed.then(|| chat.map(str::to_lowercase)).flatten(),
-                }),
-                notice,
-            )
-        }
+        } => announcement(policy, outbox, profile, route, payload, destination),
     };
     let entry = NewEntry {
         profile: profile.to_string(),
@@ -723,4 +649,88 @@ async fn present(
     if let Some(n) = notice {
         notifier.notify(n).await;
     }
+}
+
+/// An announcement: relayed to its chat when addressed to one (and the relay
+/// runs), shown in the pane with a note when it had nowhere else to go; a
+/// whisper for a chat user is neither posted nor shown.
+fn announcement(
+    policy: NotifyPolicy,
+    outbox: Option<&tokio::sync::mpsc::Sender<Outgoing>>,
+    profile: &str,
+    route: String,
+    payload: Box<stormdesk_stream::Announcement>,
+    destination: Route,
+) -> (Option<String>, String, Payload, Option<Notice>) {
+    let chat = match &destination {
+        Route::To(Destination::Slack { .. }) => Some("Slack"),
+        Route::To(Destination::Teams(_)) => Some("Teams"),
+        _ => None,
+    };
+    let mut full = None;
+    // A whisper is for one person: never posted into a
+    // conversation everyone there reads.
+    if chat.is_some() && payload.whisper {
+        full = Some(format!(
+            "a whisper for {}: not posted to the conversation, where everyone would read it",
+            payload.user.as_str().unwrap_or("someone")
+        ));
+    }
+    let relayed = match (chat, outbox) {
+        (Some(_), Some(tx)) if full.is_none() => {
+            let sent = to_outbox(
+                tx,
+                Outgoing {
+                    destination: destination.clone(),
+                    message: payload.message.clone(),
+                    extra: payload.extra.clone(),
+                    channel: Some(payload.channel.clone()),
+                },
+            );
+            full = sent.err();
+            full.is_none()
+        }
+        _ => false,
+    };
+    let note = match &destination {
+        _ if relayed => None,
+        _ if full.is_some() => full.map(|n| n.lines().next().unwrap_or_default().to_string()),
+        Route::To(Destination::Pane { profile: p }) if p == profile => None,
+        Route::To(other) => Some(format!(
+            "meant for {}",
+            serde_json::to_value(other)
+                .map(|v| v["kind"].to_string())
+                .unwrap_or_default()
+        )),
+        Route::Fallback { note } => Some(note.clone()),
+    };
+    // Nor is a chat user's whisper shown to the desk's owner.
+    let whisper_to_chat = chat.is_some() && payload.whisper;
+    let text = if whisper_to_chat {
+        format!(
+            "A whisper for {} was not posted: it stays private.",
+            payload.user.as_str().unwrap_or("someone")
+        )
+    } else {
+        payload.message.clone()
+    };
+    let notice = (policy.announcements && !whisper_to_chat)
+        .then(|| notice_for_announcement(&route, &payload.message));
+    (
+        None,
+        text,
+        Payload::Announcement(AnnouncementData {
+            enriches: false,
+            route: Some(route),
+            channel: payload.channel,
+            note,
+            extra: if whisper_to_chat {
+                Value::Null
+            } else {
+                payload.extra
+            },
+            relayed: relayed.then(|| chat.map(str::to_lowercase)).flatten(),
+        }),
+        notice,
+    )
 }
