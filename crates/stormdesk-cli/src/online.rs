@@ -291,8 +291,47 @@ pub async fn exec(
         }
     }
     let mut failed = Vec::new();
-    if let Some(mut s) = session.take() {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+    if let Some(s) = session.take() {
+        let follow = Follow {
+            out,
+            rec: &rec,
+            client,
+            aliases: &aliases,
+        };
+        follow
+            .until_done(s, waiting, Duration::from_secs(timeout), &mut failed)
+            .await?;
+    }
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(CliError::Failed(format!(
+            "execution did not succeed: {}",
+            failed.join(", ")
+        )))
+    }
+}
+
+/// Following `exec --wait`'s executions to their results.
+struct Follow<'a> {
+    out: &'a Out,
+    rec: &'a Recorder,
+    client: &'a Arc<St2Client>,
+    aliases: &'a AliasCache,
+}
+
+impl Follow<'_> {
+    /// Over the stream first; while it stays down, by polling (backfill by
+    /// hand). Failed executions are added to `failed`.
+    async fn until_done(
+        &self,
+        mut s: StreamSession,
+        mut waiting: Vec<String>,
+        timeout: Duration,
+        failed: &mut Vec<String>,
+    ) -> Result<(), CliError> {
+        let (out, rec, client, aliases) = (self.out, self.rec, self.client, self.aliases);
+        let deadline = tokio::time::Instant::now() + timeout;
         let mut polled = false;
         while !waiting.is_empty() {
             // Stream first; if it stays down, poll (backfill by hand).
@@ -318,7 +357,7 @@ pub async fn exec(
                             let e = client.get_execution(&id).await?;
                             if e.is_final() {
                                 waiting.retain(|w| *w != id);
-                                show_result(out, &rec, &e, None, &aliases, &mut failed);
+                                show_result(out, rec, &e, None, aliases, failed);
                             }
                         }
                     }
@@ -340,28 +379,14 @@ pub async fn exec(
                 } => {
                     if waiting.contains(&execution.id) {
                         waiting.retain(|w| *w != execution.id);
-                        show_result(
-                            out,
-                            &rec,
-                            &execution,
-                            message.as_deref(),
-                            &aliases,
-                            &mut failed,
-                        );
+                        show_result(out, rec, &execution, message.as_deref(), aliases, failed);
                     }
                 }
                 Delivery::ResultMessage { .. } | Delivery::Announcement { .. } => {}
             }
         }
         s.stop().await;
-    }
-    if failed.is_empty() {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        Err(CliError::Failed(format!(
-            "execution did not succeed: {}",
-            failed.join(", ")
-        )))
+        Ok(())
     }
 }
 
