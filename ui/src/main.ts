@@ -19,7 +19,7 @@ import { Palette } from "./palette";
 import { Pane } from "./pane";
 import { applyTheme, Settings } from "./settings";
 import { ShareMenu } from "./share";
-import { isIpcError, type ConnectionState, type Entry } from "./types";
+import { isIpcError, type ConnectionState, type DeskEvent, type Entry, type Suggestion } from "./types";
 
 function describe(s: ConnectionState): string {
   switch (s.state) {
@@ -37,175 +37,215 @@ function describe(s: ConnectionState): string {
 }
 
 
-export async function start(doc: Document = document): Promise<void> {
-  const status = doc.getElementById("status") as HTMLElement;
-  const search = doc.getElementById("search") as HTMLInputElement;
-  const input = doc.getElementById("command") as HTMLInputElement;
-  const welcome = doc.getElementById("welcome") as HTMLElement;
+/** The pane's window: its parts, and what each event and control does. */
+class App {
+  readonly status: HTMLElement;
+  readonly search: HTMLInputElement;
+  readonly input: HTMLInputElement;
+  readonly welcome: HTMLElement;
+  readonly settings: Settings;
+  readonly pane: Pane;
+  readonly palette: Palette;
+  /** An execution to show once history has loaded (notification "Open"). */
+  private pendingOpen: string | null = null;
 
-  const showError = (e: unknown) => {
+  constructor(private doc: Document) {
+    this.status = doc.getElementById("status") as HTMLElement;
+    this.search = doc.getElementById("search") as HTMLInputElement;
+    this.input = doc.getElementById("command") as HTMLInputElement;
+    this.welcome = doc.getElementById("welcome") as HTMLElement;
+    this.settings = new Settings(doc, (p) => applyTheme(p.theme, doc));
+    const share = new ShareMenu(doc, {
+      list: listShareTargets,
+      share: shareEntry,
+      forget: forgetShareTarget,
+      openSettings: () => void this.settings.open(),
+    });
+    this.pane = new Pane(doc.getElementById("pane") as HTMLOListElement, {
+      openLink: (url) => void openLink(url).catch((e) => this.showError(e)),
+      share: (id, button) => void share.open(id, button),
+    });
+    this.palette = new Palette(this.input, doc.getElementById("suggestions") as HTMLUListElement, {
+      suggest: (t) => suggestAliases(t).catch(() => []),
+      run: (t) =>
+        runCommand(t).then(
+          (entries) => entries.forEach((e) => this.pane.add(e)),
+          (e) => (isIpcError(e) ? this.pane.addRunError(e.message, e.kind) : this.showError(e)),
+        ),
+      help: () => suggestAliases("", 50).then((all) => this.showHelp(all), (e) => this.showError(e)),
+      hide: () => void hideWindow().catch(() => {}),
+    });
+  }
+
+  showError(e: unknown): void {
     const msg = isIpcError(e) ? e.message : String(e);
     const kind = isIpcError(e) ? e.kind : "error";
-    pane.add(makeEntry("error", msg, { kind }));
-  };
-  const settings = new Settings(doc, (p) => applyTheme(p.theme, doc));
-  const share = new ShareMenu(doc, {
-    list: listShareTargets,
-    share: shareEntry,
-    forget: forgetShareTarget,
-    openSettings: () => void settings.open(),
-  });
-  const pane = new Pane(doc.getElementById("pane") as HTMLOListElement, {
-    openLink: (url) => void openLink(url).catch(showError),
-    share: (id, button) => void share.open(id, button),
-  });
-  let pendingOpen: string | null = null;
+    this.pane.add(makeEntry("error", msg, { kind }));
+  }
 
-  const palette = new Palette(input, doc.getElementById("suggestions") as HTMLUListElement, {
-    suggest: (t) => suggestAliases(t).catch(() => []),
-    run: (t) =>
-      runCommand(t).then(
-        (entries) => entries.forEach((e) => pane.add(e)),
-        (e) => (isIpcError(e) ? pane.addRunError(e.message, e.kind) : showError(e)),
-      ),
-    help: () =>
-      suggestAliases("", 50).then((all) => {
-        const byPack = new Map<string, string[]>();
-        for (const s of all) byPack.set(s.pack, [...(byPack.get(s.pack) ?? []), s.display]);
-        const text = [...byPack.entries()].sort().map(([p, ds]) => `${p}:\n  ${ds.join("\n  ")}`).join("\n");
-        pane.add(makeEntry("note", text));
-      }, showError),
-    hide: () => void hideWindow().catch(() => {}),
-  });
+  setStatus(text: string, state: string): void {
+    this.status.textContent = text;
+    this.status.dataset.state = state;
+  }
 
-  const loadAll = async () => {
+  /** Aliases by pack, as a note in the pane (`?`). */
+  private showHelp(all: Suggestion[]): void {
+    const byPack = new Map<string, string[]>();
+    for (const s of all) byPack.set(s.pack, [...(byPack.get(s.pack) ?? []), s.display]);
+    const text = [...byPack.entries()].sort().map(([p, ds]) => `${p}:\n  ${ds.join("\n  ")}`).join("\n");
+    this.pane.add(makeEntry("note", text));
+  }
+
+  /** The pane from history (the newest page), the palette's history too. */
+  async loadAll(): Promise<void> {
     try {
       const entries: Entry[] = await loadHistory(null, 200);
-      pane.clear();
-      entries.forEach((e) => pane.add(e));
-      palette.setHistory(entries.filter((e) => e.kind === "command").map((e) => e.text));
-      if (pendingOpen && pane.focusExecution(pendingOpen)) pendingOpen = null;
+      this.pane.clear();
+      entries.forEach((e) => this.pane.add(e));
+      this.palette.setHistory(entries.filter((e) => e.kind === "command").map((e) => e.text));
+      if (this.pendingOpen && this.pane.focusExecution(this.pendingOpen)) this.pendingOpen = null;
     } catch (e) {
-      if (!(isIpcError(e) && ["starting", "not_configured"].includes(e.kind))) showError(e);
+      if (!(isIpcError(e) && ["starting", "not_configured"].includes(e.kind))) this.showError(e);
     }
-  };
+  }
 
-  // Scrolling to the top loads the page of history before it.
-  const paneEl = doc.getElementById("pane") as HTMLOListElement;
-  let loadingOlder = false;
-  paneEl.addEventListener("scroll", async () => {
-    if (paneEl.scrollTop > 40 || loadingOlder || search.value.trim() !== "") return;
-    const oldest = pane.oldestId();
-    if (oldest === null) return;
-    loadingOlder = true;
-    try {
-      pane.addOlder(await loadHistory(oldest, 100));
-    } catch (e) {
-      showError(e);
-    } finally {
-      loadingOlder = false;
-    }
-  });
+  /** Status line and Settings from the backend's current status. */
+  async syncStatus(): Promise<void> {
+    const st = await getStatus();
+    this.setStatus(describe(st.connection), st.connection.state);
+    this.settings.showLinks(st.relay);
+    this.settings.showAnnouncements(st);
+  }
 
-  const setStatus = (text: string, state: string) => {
-    status.textContent = text;
-    status.dataset.state = state;
-  };
-
-  await onDeskEvent((ev) => {
+  /** One backend event. Every kind is handled: a new one fails `tsc` here. */
+  onEvent(ev: DeskEvent): void {
     switch (ev.type) {
       case "entry":
-        pane.add(ev.entry);
-        if (!doc.hidden && doc.hasFocus()) void markRead().catch(() => {});
+        this.pane.add(ev.entry);
+        if (!this.doc.hidden && this.doc.hasFocus()) void markRead().catch(() => {});
         break;
       case "connection":
-        setStatus(describe(ev.state), ev.state.state);
+        this.setStatus(describe(ev.state), ev.state.state);
         break;
       case "ready":
-        welcome.hidden = true;
-        setStatus(ev.demo ? "ready (demo server)" : `ready (${ev.profile})`, "ready");
-        void loadAll();
+        this.welcome.hidden = true;
+        this.setStatus(ev.demo ? "ready (demo server)" : `ready (${ev.profile})`, "ready");
+        void this.loadAll();
         break;
       case "failed":
-        showError(ev.error);
-        if (ev.error.kind === "no_credentials" || ev.error.kind === "unauthorized") void settings.open();
+        this.showError(ev.error);
+        if (ev.error.kind === "no_credentials" || ev.error.kind === "unauthorized") void this.settings.open();
         break;
-      case "first_run": {
-        setStatus("not configured", "idle");
-        welcome.hidden = false;
-        const reason = doc.getElementById("welcome-reason") as HTMLElement;
-        reason.hidden = ev.reason === null;
-        reason.textContent = ev.reason ?? "";
-        (doc.getElementById("try-demo") as HTMLButtonElement).focus();
+      case "first_run":
+        this.showWelcome(ev.reason);
         break;
-      }
       case "open":
-        if (!pane.focusExecution(ev.execution_id)) pendingOpen = ev.execution_id;
+        if (!this.pane.focusExecution(ev.execution_id)) this.pendingOpen = ev.execution_id;
         void markRead().catch(() => {});
         break;
       case "summon":
-        if (settings.isOpen) settings.close();
-        input.focus();
-        input.select();
+        if (this.settings.isOpen) this.settings.close();
+        this.input.focus();
+        this.input.select();
         break;
       case "show_settings":
-        void settings.open();
+        void this.settings.open();
         break;
       case "relay":
-        settings.showLinks(ev.links);
+        this.settings.showLinks(ev.links);
         break;
       case "missed":
         // Events were dropped on the way here; history has them all.
-        void loadAll();
-        void getStatus().then((st) => {
-          setStatus(describe(st.connection), st.connection.state);
-          settings.showLinks(st.relay);
-          settings.showAnnouncements(st);
-        }, () => {});
+        void this.loadAll();
+        void this.syncStatus().catch(() => {});
         break;
       case "unread":
       case "paused":
         break;
+      default:
+        unhandled(ev);
     }
-  });
+  }
 
-  doc.getElementById("try-demo")?.addEventListener("click", async () => {
-    setStatus("starting the demo…", "connecting");
-    try {
-      await startDemo();
-      welcome.hidden = true;
-      input.focus();
-    } catch (e) {
-      showError(e);
-    }
-  });
-  doc.getElementById("connect")?.addEventListener("click", () => void settings.open());
-  doc.getElementById("open-settings")?.addEventListener("click", () => void settings.open());
-  doc.addEventListener("keydown", (e) => {
-    if ((e.ctrlKey || e.metaKey) && e.key === ",") {
-      e.preventDefault();
-      void settings.open();
-    }
-  });
-  // Seeing the pane reads what is in it.
-  const seen = () => {
-    if (!doc.hidden) void markRead().catch(() => {});
-  };
-  doc.addEventListener("visibilitychange", seen);
-  doc.defaultView?.addEventListener("focus", seen);
+  private showWelcome(reason: string | null): void {
+    this.setStatus("not configured", "idle");
+    this.welcome.hidden = false;
+    const why = this.doc.getElementById("welcome-reason") as HTMLElement;
+    why.hidden = reason === null;
+    why.textContent = reason ?? "";
+    (this.doc.getElementById("try-demo") as HTMLButtonElement).focus();
+  }
 
-  search.addEventListener("input", async () => {
-    const q = search.value.trim();
-    if (q === "") return loadAll();
+  /** Buttons, keys, search, scrolling back, and reading what is seen. */
+  bindControls(): void {
+    const doc = this.doc;
+    doc.getElementById("try-demo")?.addEventListener("click", async () => {
+      this.setStatus("starting the demo…", "connecting");
+      try {
+        await startDemo();
+        this.welcome.hidden = true;
+        this.input.focus();
+      } catch (e) {
+        this.showError(e);
+      }
+    });
+    doc.getElementById("connect")?.addEventListener("click", () => void this.settings.open());
+    doc.getElementById("open-settings")?.addEventListener("click", () => void this.settings.open());
+    doc.addEventListener("keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === ",") {
+        e.preventDefault();
+        void this.settings.open();
+      }
+    });
+    // Seeing the pane reads what is in it.
+    const seen = () => {
+      if (!doc.hidden) void markRead().catch(() => {});
+    };
+    doc.addEventListener("visibilitychange", seen);
+    doc.defaultView?.addEventListener("focus", seen);
+    this.search.addEventListener("input", () => void this.searchHistory());
+    this.bindScrollBack(doc.getElementById("pane") as HTMLOListElement);
+  }
+
+  private async searchHistory(): Promise<void> {
+    const q = this.search.value.trim();
+    if (q === "") return this.loadAll();
     try {
       const found = await searchHistory(q);
-      pane.clear();
-      found.reverse().forEach((e) => pane.add(e));
+      this.pane.clear();
+      found.reverse().forEach((e) => this.pane.add(e));
     } catch (e) {
-      showError(e);
+      this.showError(e);
     }
-  });
+  }
 
+  /** Scrolling to the top loads the page of history before it. */
+  private bindScrollBack(paneEl: HTMLOListElement): void {
+    let loadingOlder = false;
+    paneEl.addEventListener("scroll", async () => {
+      if (paneEl.scrollTop > 40 || loadingOlder || this.search.value.trim() !== "") return;
+      const oldest = this.pane.oldestId();
+      if (oldest === null) return;
+      loadingOlder = true;
+      try {
+        this.pane.addOlder(await loadHistory(oldest, 100));
+      } catch (e) {
+        this.showError(e);
+      } finally {
+        loadingOlder = false;
+      }
+    });
+  }
+}
+
+function unhandled(ev: never): void {
+  void ev;
+}
+
+export async function start(doc: Document = document): Promise<void> {
+  const app = new App(doc);
+  await onDeskEvent((ev) => app.onEvent(ev));
+  app.bindControls();
   try {
     applyTheme((await getPrefs()).theme, doc);
   } catch {
@@ -213,18 +253,15 @@ export async function start(doc: Document = document): Promise<void> {
   }
   // The desk may have become ready before this page listened.
   try {
-    const st = await getStatus();
-    setStatus(describe(st.connection), st.connection.state);
-    settings.showLinks(st.relay);
-    settings.showAnnouncements(st);
+    await app.syncStatus();
   } catch (e) {
     if (isIpcError(e) && e.kind === "not_configured") {
-      setStatus("not configured", "idle");
-      welcome.hidden = false;
+      app.setStatus("not configured", "idle");
+      app.welcome.hidden = false;
     }
   }
-  await loadAll();
-  if (welcome.hidden) input.focus();
+  await app.loadAll();
+  if (app.welcome.hidden) app.input.focus();
 }
 
 if (typeof window !== "undefined" && !(globalThis as { __STORMDESK_TEST__?: boolean }).__STORMDESK_TEST__) {
