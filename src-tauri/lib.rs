@@ -20,7 +20,7 @@ use stormdesk_secrets::{CredentialStore, KeyringStore};
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 use tauri_plugin_global_shortcut::ShortcutState;
 
-use crate::state::AppState;
+use crate::state::{AppHost, AppState};
 
 /// The one event name the UI listens to; payloads are `DeskEvent`s.
 pub const DESK_EVENT: &str = "desk-event";
@@ -183,38 +183,13 @@ pub fn run() {
                     let _ = w.hide();
                 }
             }
-            let handle = app.handle().clone();
-            let mut rx = events.subscribe();
-            tauri::async_runtime::spawn(async move {
-                // Falling behind is told to the UI (it reloads from
-                // history), never the end of the events.
-                while let Some(ev) = stormdesk_desk::next_event(&mut rx).await {
-                    if matches!(ev, DeskEvent::Open { .. }) {
-                        show_main(&handle);
-                    }
-                    tray::on_event(&handle, &ev);
-                    let _ = handle.emit(DESK_EVENT, &ev);
-                }
-            });
+            spawn_event_consumers(app.handle().clone(), events.subscribe());
             let mode = if args.demo {
                 StartMode::Demo
             } else {
                 StartMode::Auto
             };
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                host.start(mode).await;
-                let prefs = host.prefs();
-                if let Err(e) = autostart::reconcile(&handle, prefs.start_at_login) {
-                    tracing::warn!(message = %e.message, "start at login");
-                }
-                let shortcut = prefs.shortcut;
-                // A refused shortcut leaves the app usable from the tray.
-                if let Err(e) = shortcut::register(&handle, &shortcut) {
-                    tracing::warn!(message = %e.message, "global shortcut");
-                }
-                tracing::info!("desk ready");
-            });
+            tauri::async_runtime::spawn(start_host(app.handle().clone(), host, mode));
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -230,6 +205,35 @@ pub fn run() {
         eprintln!("stormdesk: {e}");
         std::process::exit(1);
     }
+}
+
+/// The shell's consumers of the one event channel: the tray and the UI.
+/// Falling behind is told to the UI (it reloads from history), never the
+/// end of the events.
+fn spawn_event_consumers(handle: AppHandle, mut rx: tokio::sync::broadcast::Receiver<DeskEvent>) {
+    tauri::async_runtime::spawn(async move {
+        while let Some(ev) = stormdesk_desk::next_event(&mut rx).await {
+            if matches!(ev, DeskEvent::Open { .. }) {
+                show_main(&handle);
+            }
+            tray::on_event(&handle, &ev);
+            let _ = handle.emit(DESK_EVENT, &ev);
+        }
+    });
+}
+
+/// Start the host, then apply what only the shell can: start at login
+/// and the global shortcut (a refused one leaves the tray usable).
+async fn start_host(handle: AppHandle, host: Arc<AppHost>, mode: StartMode) {
+    host.start(mode).await;
+    let prefs = host.prefs();
+    if let Err(e) = autostart::reconcile(&handle, prefs.start_at_login) {
+        tracing::warn!(message = %e.message, "start at login");
+    }
+    if let Err(e) = shortcut::register(&handle, &prefs.shortcut) {
+        tracing::warn!(message = %e.message, "global shortcut");
+    }
+    tracing::info!("desk ready");
 }
 
 #[cfg(test)]
