@@ -219,7 +219,7 @@ impl Desk {
             announcing_rule_of(&client, &profile.stream_route).await,
         ));
         let cancel = CancellationToken::new();
-        let mut session = StreamSession::start(
+        let session = StreamSession::start(
             Arc::clone(&client),
             ListenerConfig::for_route(&profile.stream_route),
         );
@@ -227,79 +227,30 @@ impl Desk {
         let connection = session.state();
         let mut tasks = Vec::new();
 
-        // Connection state → UI.
-        {
-            let mut state = session.state();
-            let tx = events.clone();
-            let token = cancel.clone();
-            tasks.push(tokio::spawn(async move {
-                loop {
-                    tokio::select! {
-                        _ = token.cancelled() => break,
-                        r = state.changed() => {
-                            if r.is_err() { break; }
-                            let st = state.borrow().clone();
-                            tx.send(DeskEvent::Connection { state: st });
-                        }
-                    }
-                }
-            }));
-        }
+        tasks.push(spawn_connection_events(
+            session.state(),
+            events.clone(),
+            cancel.clone(),
+        ));
         // Deliveries → history → UI → notification.
-        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
-        {
-            let history = Arc::clone(&history);
-            let tx = events.clone();
-            let notifier = Arc::clone(&notifier);
-            let policy = Arc::clone(&policy);
-            let outbox = Arc::clone(&outbox);
-            let name = profile.name.clone();
-            let own_route = profile.stream_route.clone();
-            let me = profile
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let presenter = Presenter {
+            history: Arc::clone(&history),
+            events: events.clone(),
+            notifier: Arc::clone(&notifier),
+            policy: Arc::clone(&policy),
+            outbox: Arc::clone(&outbox),
+            profile: profile.name.clone(),
+            own_route: profile.stream_route.clone(),
+            me: profile
                 .username
                 .clone()
-                .unwrap_or_else(|| "stormdesk".into());
-            let palette = Arc::clone(&palette);
-            let relayed = Arc::clone(&relayed);
-            let announcing = Arc::clone(&announcing_rule);
-            tasks.push(tokio::spawn(async move {
-                loop {
-                    let d = tokio::select! {
-                        _ = &mut stop_rx => break,
-                        d = session.next() => match d { Some(d) => d, None => break },
-                    };
-                    let pol = *policy.read().unwrap_or_else(|e| e.into_inner());
-                    let out = outbox.read().unwrap_or_else(|e| e.into_inner()).clone();
-                    if let Some(tx) = out.as_ref() {
-                        let announced = announcing
-                            .read()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .is_some();
-                        reply_to_chat(&relayed, &palette, announced, tx, &d).await;
-                    }
-                    // Others' results (heard on the shared route) and
-                    // whispers to others never reach this pane; a chat
-                    // destination is the relay's to check (signature).
-                    if let Delivery::Announcement {
-                        route,
-                        payload,
-                        destination,
-                    } = &d
-                    {
-                        let chat = matches!(
-                            destination,
-                            Route::To(Destination::Slack { .. } | Destination::Teams(_))
-                        );
-                        if !chat && !payload.is_for(route, &own_route, Some(&me)) {
-                            continue;
-                        }
-                    }
-                    let d = with_alias_format(&palette, d);
-                    present(&history, &tx, &notifier, pol, out.as_ref(), &name, d).await;
-                }
-                session.stop().await;
-            }));
-        }
+                .unwrap_or_else(|| "stormdesk".into()),
+            palette: Arc::clone(&palette),
+            relayed: Arc::clone(&relayed),
+            announcing: Arc::clone(&announcing_rule),
+        };
+        tasks.push(presenter.spawn(session, stop_rx));
         Ok(Self {
             profile,
             client,
@@ -572,6 +523,109 @@ fn with_alias_format(palette: &RwLock<Palette>, d: Delivery) -> Delivery {
             }
         }
         other => other,
+    }
+}
+
+/// Connection state → UI, until `cancel`.
+fn spawn_connection_events(
+    mut state: tokio::sync::watch::Receiver<ConnectionState>,
+    events: Events,
+    cancel: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                r = state.changed() => {
+                    if r.is_err() { break; }
+                    let st = state.borrow().clone();
+                    events.send(DeskEvent::Connection { state: st });
+                }
+            }
+        }
+    })
+}
+
+/// The delivery task's share of the desk.
+struct Presenter {
+    history: Arc<History>,
+    events: Events,
+    notifier: Arc<NotifierHandle>,
+    policy: Arc<RwLock<NotifyPolicy>>,
+    outbox: Outbox,
+    profile: String,
+    own_route: String,
+    /// The StackStorm user this desk runs as (whispers to it are its own).
+    me: String,
+    palette: Arc<RwLock<Palette>>,
+    relayed: Relayed,
+    announcing: Arc<RwLock<Option<String>>>,
+}
+
+impl Presenter {
+    /// Take the session's deliveries until `stop`, then stop the session.
+    fn spawn(
+        self,
+        mut session: StreamSession,
+        mut stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                let d = tokio::select! {
+                    _ = &mut stop => break,
+                    d = session.next() => match d { Some(d) => d, None => break },
+                };
+                self.take(d).await;
+            }
+            session.stop().await;
+        })
+    }
+
+    /// One delivery: answered in its chat when relayed, then history → UI
+    /// → notification.
+    async fn take(&self, d: Delivery) {
+        let pol = *self.policy.read().unwrap_or_else(|e| e.into_inner());
+        let out = self
+            .outbox
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(tx) = out.as_ref() {
+            let announced = self
+                .announcing
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some();
+            reply_to_chat(&self.relayed, &self.palette, announced, tx, &d).await;
+        }
+        // Others' results (heard on the shared route) and whispers to others
+        // never reach this pane; a chat destination is the relay's to check
+        // (signature).
+        if let Delivery::Announcement {
+            route,
+            payload,
+            destination,
+        } = &d
+        {
+            let chat = matches!(
+                destination,
+                Route::To(Destination::Slack { .. } | Destination::Teams(_))
+            );
+            if !chat && !payload.is_for(route, &self.own_route, Some(&self.me)) {
+                return;
+            }
+        }
+        let d = with_alias_format(&self.palette, d);
+        present(
+            &self.history,
+            &self.events,
+            &self.notifier,
+            pol,
+            out.as_ref(),
+            &self.profile,
+            d,
+        )
+        .await;
     }
 }
 
