@@ -607,10 +607,7 @@ impl Presenter {
             destination,
         } = &d
         {
-            let chat = matches!(
-                destination,
-                Route::To(Destination::Slack { .. } | Destination::Teams(_))
-            );
+            let chat = matches!(destination, Route::To(d) if d.is_chat());
             if !chat && !payload.is_for(route, &self.own_route, Some(&self.me)) {
                 return;
             }
@@ -717,8 +714,7 @@ fn announcement(
     destination: Route,
 ) -> (Option<String>, String, Payload, Option<Notice>) {
     let chat = match &destination {
-        Route::To(Destination::Slack { .. }) => Some("Slack"),
-        Route::To(Destination::Teams(_)) => Some("Teams"),
+        Route::To(d) if d.is_chat() => Some(relay_runner::service_name(d.service())),
         _ => None,
     };
     let mut full = None;

@@ -168,6 +168,15 @@ impl Prefs {
 }
 
 impl RelayPrefs {
+    /// Whether the chat service named `service` (`slack`, `teams`) is on.
+    pub fn service_on(&self, service: &str) -> bool {
+        match service {
+            "slack" => self.slack,
+            "teams" => self.teams,
+            _ => false,
+        }
+    }
+
     /// The service URLs a change from the UI may set: the services' own
     /// hosts (and sovereign clouds) over https, or this machine. The bot
     /// and app tokens go to these; a compromised page must not be able to

@@ -164,6 +164,11 @@ impl Destination {
         }
     }
 
+    /// A chat service's conversation (the relay's), not a desk's pane.
+    pub fn is_chat(&self) -> bool {
+        !matches!(self, Destination::Pane { .. })
+    }
+
     /// `pane`, `slack` or `teams`.
     pub fn service(&self) -> &'static str {
         match self {

@@ -40,11 +40,7 @@ impl<S: Sink + Clone> Host<S> {
         out.extend(
             known
                 .into_iter()
-                .filter(|c| match c.service.as_str() {
-                    "slack" => prefs.slack,
-                    "teams" => prefs.teams,
-                    _ => false,
-                })
+                .filter(|c| prefs.service_on(&c.service))
                 .map(|c| ShareTarget {
                     id: c.reference,
                     label: c.label,
