@@ -6,7 +6,7 @@
 //! consumer subscribes to the same channel and follows one lag policy: a
 //! consumer that falls behind gets [`DeskEvent::Missed`] from [`next_event`]
 //! and resynchronises from history, which has every entry. The consumers:
-//! - the host's ledger (`host/forward.rs`): unread count, recent results,
+//! - the host's ledger (`host/ledger.rs`): unread count, recent results,
 //!   result webhooks, relay link states;
 //! - the shell: the UI (one Tauri event, `desk-event`) and the tray.
 

@@ -21,7 +21,7 @@ use crate::ipc::{IpcError, ProfileSummary, RecentResult, RelayLinks, Status};
 use crate::prefs::Prefs;
 use crate::{Desk, DeskError, DeskEvent};
 
-mod forward;
+mod ledger;
 mod prefs;
 mod profiles;
 mod relay;
