@@ -784,3 +784,21 @@ fn announcement(
         notice,
     )
 }
+
+/// Blocking work off the async runtime: keyring calls (D-Bus round trips,
+/// maybe an unlock prompt) and history queries. `what` names the error
+/// kind of a task that died.
+pub(crate) async fn blocking<T, E>(
+    what: ErrorKind,
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ipc::IpcError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    DeskError: From<E>,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ipc::IpcError::new(what, format!("{what} task failed: {e}")))?
+        .map_err(|e| DeskError::from(e).into())
+}

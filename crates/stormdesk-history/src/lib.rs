@@ -70,9 +70,7 @@ impl Entry {
 
     /// The data as the UI receives it, as JSON (tests read it by name).
     pub fn data_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.payload)
-            .map(|mut v| v["data"].take())
-            .unwrap_or_default()
+        self.payload.data()
     }
 
     /// An entry that could not be written to history: shown anyway, with

@@ -258,16 +258,14 @@ impl Payload {
 
     /// The `data` column.
     pub(crate) fn data_json(&self) -> Result<String, serde_json::Error> {
-        let data = match self {
-            Payload::Command(d) => serde_json::to_value(d),
-            Payload::Ack(d) => serde_json::to_value(d),
-            Payload::Status(d) => serde_json::to_value(d),
-            Payload::Result(d) => serde_json::to_value(d),
-            Payload::Announcement(d) => serde_json::to_value(d),
-            Payload::Note(d) => serde_json::to_value(d),
-            Payload::Error(d) => serde_json::to_value(d),
-        }?;
-        serde_json::to_string(&data)
+        serde_json::to_string(&self.data())
+    }
+
+    /// The data alone, as the `data` field of the wire format says it.
+    pub fn data(&self) -> Value {
+        serde_json::to_value(self)
+            .map(|mut v| v["data"].take())
+            .unwrap_or_default()
     }
 
     /// From the `kind` and `data` columns, as leniently as the module says.

@@ -340,23 +340,7 @@ impl<S: Sink + Clone> Host<S> {
     }
 }
 
-/// Blocking work off the async runtime: keyring calls (D-Bus round trips,
-/// maybe an unlock prompt) and history queries. `what` names the error
-/// kind of a task that died.
-async fn blocking<T, E>(
-    what: ErrorKind,
-    f: impl FnOnce() -> Result<T, E> + Send + 'static,
-) -> Result<T, IpcError>
-where
-    T: Send + 'static,
-    E: Send + 'static,
-    DeskError: From<E>,
-{
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| IpcError::new(what, format!("{what} task failed: {e}")))?
-        .map_err(|e| DeskError::from(e).into())
-}
+pub(crate) use crate::blocking;
 
 fn profile_from(name: &str, f: &FileProfile) -> Profile {
     let mut p = Profile::new(name);

@@ -86,7 +86,7 @@ pub(crate) async fn secret(
     what: &str,
 ) -> Result<Secret, IpcError> {
     let store = Arc::clone(store);
-    let got = blocking_keyring(move || store.get(&which.account())).await?;
+    let got = crate::blocking(ErrorKind::Keyring, move || store.get(&which.account())).await?;
     got.ok_or_else(|| {
         IpcError::new(
             ErrorKind::Relay,
@@ -115,7 +115,10 @@ pub async fn start(
     let mut teams = Teams::prepare(prefs, store).await?;
     let key = {
         let store = Arc::clone(store);
-        blocking_keyring(move || stormdesk_secrets::destination_key(store.as_ref())).await?
+        crate::blocking(ErrorKind::Keyring, move || {
+            stormdesk_secrets::destination_key(store.as_ref())
+        })
+        .await?
     };
     let mut relay = Relay::default();
     if let Some(s) = &mut slack {
@@ -176,14 +179,4 @@ pub async fn start(
         service: Some(service),
         relay,
     }))
-}
-
-/// Keyring work off the runtime, its failure an `IpcError`.
-pub(crate) async fn blocking_keyring<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, stormdesk_secrets::SecretsError> + Send + 'static,
-) -> Result<T, IpcError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| IpcError::new(ErrorKind::Keyring, format!("keyring task failed: {e}")))?
-        .map_err(|e| IpcError::new(e.kind(), e.to_string()))
 }
