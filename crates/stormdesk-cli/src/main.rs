@@ -1,11 +1,13 @@
 //! `stormdesk-cli`: Stormdesk without a window.
 //!
-//! Exit codes: 0 ok; 1 no match, several matches, or a failed execution;
+//! Exit codes: 0 ok; 1 no match, several matches, a failed execution, or
+//! StackStorm refused (cancel a finished execution, an answer it rejects);
 //! 2 usage, configuration or connection error. Errors are one line on stderr.
 
 mod account;
 mod offline;
 mod online;
+mod operator;
 mod output;
 
 use std::net::SocketAddr;
@@ -118,6 +120,11 @@ enum Command {
         #[command(subcommand)]
         command: ExecutionCommand,
     },
+    /// Inquiries: the approvals (core.ask) workflows wait for.
+    Inquiry {
+        #[command(subcommand)]
+        command: InquiryCommand,
+    },
     /// Offline alias tools for pack authors.
     Alias {
         #[command(subcommand)]
@@ -150,6 +157,36 @@ enum Command {
 enum ExecutionCommand {
     /// Show one execution.
     Get { id: String },
+    /// Cancel a running execution (a finished one cannot be; StackStorm says so).
+    Cancel { id: String },
+    /// Pause a running workflow (orquesta); its running tasks finish first.
+    Pause { id: String },
+    /// Resume a paused workflow.
+    Resume { id: String },
+    /// Run an execution's action again, with the same parameters except
+    /// those given as key=value (read as the action types them).
+    Rerun {
+        id: String,
+        #[arg(num_args = 0..)]
+        parameters: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum InquiryCommand {
+    /// The inquiries waiting for an answer, with their fields.
+    List,
+    /// Answer an inquiry: key=value per field (yes/no for booleans), or
+    /// --answer with the whole answer as JSON. Checked against its schema
+    /// first. (Not --json: that is every command's machine-readable output.)
+    Respond {
+        id: String,
+        /// The answer as a JSON object, e.g. '{"approved": true}'.
+        #[arg(long, conflicts_with = "fields")]
+        answer: Option<String>,
+        #[arg(num_args = 0.., required_unless_present = "answer")]
+        fields: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -309,11 +346,29 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             online::listen(out, &client, &profile, notify).await
         }
         Command::History { search, limit } => offline::history(out, search.as_deref(), limit),
-        Command::Execution {
-            command: ExecutionCommand::Get { id },
-        } => {
+        Command::Execution { command } => {
             let client = ctx.client().await?;
-            online::execution_get(out, &client, &id).await
+            let (id, verb) = match command {
+                ExecutionCommand::Get { id } => {
+                    return online::execution_get(out, &client, &id).await
+                }
+                ExecutionCommand::Cancel { id } => (id, operator::ControlVerb::Cancel),
+                ExecutionCommand::Pause { id } => (id, operator::ControlVerb::Pause),
+                ExecutionCommand::Resume { id } => (id, operator::ControlVerb::Resume),
+                ExecutionCommand::Rerun { id, parameters } => {
+                    (id, operator::ControlVerb::Rerun(parameters))
+                }
+            };
+            operator::execution_control(out, &client, &id, verb).await
+        }
+        Command::Inquiry { command } => {
+            let client = ctx.client().await?;
+            match command {
+                InquiryCommand::List => operator::inquiry_list(out, &client).await,
+                InquiryCommand::Respond { id, answer, fields } => {
+                    operator::inquiry_respond(out, &client, &id, answer.as_deref(), &fields).await
+                }
+            }
         }
         Command::Alias {
             command: AliasCommand::Test { format, command },

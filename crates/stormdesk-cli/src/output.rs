@@ -40,7 +40,8 @@ impl CliError {
             CliError::Client(
                 ClientError::NoMatch { .. }
                 | ClientError::Ambiguous { .. }
-                | ClientError::AliasDisabled(_),
+                | ClientError::AliasDisabled(_)
+                | ClientError::Refused { .. },
             ) => 1,
             _ => 2,
         }

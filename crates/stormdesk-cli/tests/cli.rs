@@ -713,3 +713,32 @@ async fn escape_sequences_in_server_text_never_reach_the_terminal() {
         text(&o.stdout)
     );
 }
+
+/// Cancel, pause, resume, re-run and inquiries on the simulator, with the
+/// conformance pack at real speed: the scenario `real_st2.rs` runs on real
+/// StackStorm.
+#[tokio::test]
+async fn operator_commands_control_executions_and_answer_inquiries() {
+    let packs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/real-st2/packs");
+    let sim = Simulator::start(SimConfig {
+        packs: stormdesk_sim::packs::PackSet::load_dir(&packs).unwrap(),
+        time_scale: 1.0,
+        api_keys: vec![(KEY.into(), "st2admin".into())],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (url, home_path) = (sim.base_url(), home.path().to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        common::operator::operator_scenario(&|args: &[&str]| {
+            let mut c = cli(&home_path);
+            c.env("ST2_BASE_URL", &url)
+                .env("ST2_API_KEY", KEY)
+                .args(args);
+            c.output().expect("binary runs")
+        })
+    })
+    .await
+    .unwrap();
+}

@@ -455,3 +455,15 @@ fn listen_and_history() {
         "{h}"
     );
 }
+
+/// Cancel, pause, resume, re-run and inquiries on real StackStorm (the same
+/// scenario `cli.rs` runs on the simulator).
+#[test]
+fn operator_commands_control_executions_and_answer_inquiries() {
+    if pack_present() {
+        return; // once is enough: the stormdesk pack changes nothing here
+    }
+    let home = tempfile::tempdir().unwrap();
+    let token = token();
+    common::operator::operator_scenario(&|args: &[&str]| with_token(home.path(), &token, args));
+}

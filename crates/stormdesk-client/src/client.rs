@@ -447,7 +447,7 @@ pub fn join(base: &Url, path: &str) -> Url {
     u
 }
 
-fn encode(segment: &str) -> String {
+pub(crate) fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
 }
 
@@ -524,7 +524,10 @@ fn without_query(url: &Url) -> String {
     u.to_string()
 }
 
-async fn read_json<T: DeserializeOwned>(resp: Response, what: &str) -> Result<T, ClientError> {
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    resp: Response,
+    what: &str,
+) -> Result<T, ClientError> {
     let url = resp.url().clone();
     let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
     serde_json::from_slice(&bytes).map_err(|e| ClientError::Malformed {

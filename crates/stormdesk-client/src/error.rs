@@ -30,6 +30,8 @@ pub enum ClientError {
     AliasDisabled(String),
     #[error("StackStorm answered {status}: {faultstring}")]
     Server { status: u16, faultstring: String },
+    #[error("StackStorm refused to {what}: {reason}")]
+    Refused { what: String, reason: String },
     #[error("StackStorm sent a response Stormdesk cannot read ({what}): {detail}")]
     Malformed { what: String, detail: String },
     /// A redirect that would carry the credentials off the StackStorm
@@ -56,6 +58,7 @@ impl ClientError {
             ClientError::Ambiguous { .. } => ErrorKind::Ambiguous,
             ClientError::AliasDisabled(_) => ErrorKind::AliasDisabled,
             ClientError::Server { .. } => ErrorKind::Server,
+            ClientError::Refused { .. } => ErrorKind::Refused,
             ClientError::Malformed { .. } => ErrorKind::Malformed,
             ClientError::Redirect { .. } => ErrorKind::Redirect,
             ClientError::Timeout { .. } => ErrorKind::Timeout,

@@ -39,6 +39,9 @@ error_kinds! {
     AliasDisabled => "alias_disabled",
     /// StackStorm answered with a 5xx or an unexpected error.
     Server => "server",
+    /// StackStorm would not do what was asked (cancel a finished execution,
+    /// an answer its inquiry's schema rejects); its reason is the message.
+    Refused => "refused",
     /// A response that is not what StackStorm's API describes.
     Malformed => "malformed",
     Redirect => "redirect",

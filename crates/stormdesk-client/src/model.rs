@@ -107,6 +107,26 @@ pub struct Execution {
     pub other: Map<String, Value>,
 }
 
+/// `GET /api/v1/inquiries` → an approval a workflow waits for (`core.ask`).
+/// Its id is the `core.ask` execution's; that execution's `context.parent`
+/// is the paused workflow.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct Inquiry {
+    pub id: String,
+    #[serde(default)]
+    pub route: String,
+    /// Minutes until StackStorm's garbage collector expires it.
+    #[serde(default)]
+    pub ttl: Option<u64>,
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The JSON schema an answer must pass.
+    #[serde(default)]
+    pub schema: Value,
+}
+
 /// Statuses after which an execution never changes again.
 pub const FINAL_STATUSES: [&str; 5] = ["succeeded", "failed", "timeout", "abandoned", "canceled"];
 

@@ -102,7 +102,15 @@ pub fn router(app: App) -> Router {
         .route("/aliasexecution/match_and_execute", post(match_and_execute))
         .route("/rules", get(list_rules))
         .route("/executions", get(list_executions))
-        .route("/executions/{id}", get(get_execution))
+        .route(
+            "/executions/{id}",
+            get(get_execution)
+                .delete(cancel_execution)
+                .put(update_execution),
+        )
+        .route("/executions/{id}/re_run", post(rerun_execution))
+        .route("/inquiries", get(list_inquiries))
+        .route("/inquiries/{id}", get(get_inquiry).put(respond_inquiry))
         .route("/executions/{id}/output", get(execution_output))
         .route("/executions/{id}/children", get(execution_children));
     let stream = Router::new().route("/stream", get(stream));
@@ -532,6 +540,90 @@ async fn get_execution(
 ) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     Ok(Json(find_execution(&app, &id)?))
+}
+
+/// `DELETE /executions/{id}`: cancel.
+async fn cancel_execution(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = requester(&app, &headers, &q)?;
+    Ok(Json(app.state.control(&id, "canceling", &user)?))
+}
+
+/// `PUT /executions/{id}` with `{"status": "pausing" | "resuming"}` (the
+/// only updates an operator makes).
+async fn update_execution(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let user = requester(&app, &headers, &q)?;
+    let body = body_object(&body)?;
+    let status = body.get("status").and_then(Value::as_str).unwrap_or("");
+    Ok(Json(app.state.control(&id, status, &user)?))
+}
+
+/// `POST /executions/{id}/re_run` with `{parameters?}`.
+async fn rerun_execution(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let user = requester(&app, &headers, &q)?;
+    let body = body_object(&body)?;
+    let params = match body.get("parameters") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(p)) => p.clone(),
+        Some(other) => {
+            return Err(ApiError::new(
+                400,
+                format!("{other} is not of type 'object'"),
+            ))
+        }
+    };
+    let exec = app.state.rerun(&id, params, &user)?;
+    Ok((StatusCode::CREATED, Json(exec)).into_response())
+}
+
+async fn list_inquiries(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    let limit = q_int(&q, "limit", 20)?.max(0) as usize;
+    let all: Vec<Value> = app.state.inquiries().into_iter().take(limit).collect();
+    Ok(Json(Value::Array(all)))
+}
+
+async fn get_inquiry(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    app.state.inquiry(&id).map(Json)
+}
+
+/// `PUT /inquiries/{id}` with `{id, response}`.
+async fn respond_inquiry(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    requester(&app, &headers, &q)?;
+    let body = body_object(&body)?;
+    Ok(Json(app.state.respond(&id, &body)?))
 }
 
 /// Simulated workflows run no child tasks; the st2 CLI asks anyway.

@@ -9,6 +9,7 @@
 //! # Ok(()) }
 //! ```
 
+mod control;
 mod http;
 pub mod packs;
 pub mod state;

@@ -20,6 +20,10 @@ pub struct Simulation {
     pub duration_ms: String,
     pub status: Option<String>,
     pub result: Map<String, Value>,
+    /// An approval (`core.ask`) the action waits for once running:
+    /// `{schema, route, ttl, users, roles}`; templates see the parameters.
+    /// The answer is the template variable `answer` afterwards.
+    pub ask: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +189,7 @@ fn simulation(sim: &Value) -> Simulation {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default(),
+        ask: sim.get("ask").filter(|a| a.is_object()).cloned(),
     }
 }
 

@@ -86,6 +86,9 @@ pub struct SimState {
     index: AliasIndex,
     tokens: Mutex<HashMap<String, TokenInfo>>,
     executions: Mutex<Executions>,
+    /// Executions still running, with what the operator asked of each.
+    pub(crate) runs: Mutex<HashMap<String, crate::control::Run>>,
+    pub(crate) inquiries: Mutex<HashMap<String, crate::control::PendingInquiry>>,
     events: broadcast::Sender<StreamEvent>,
     pub faults: Faults,
     base_url: RwLock<String>,
@@ -121,6 +124,8 @@ impl SimState {
             index,
             tokens: Mutex::new(HashMap::new()),
             executions: Mutex::new(Executions::default()),
+            runs: Mutex::new(HashMap::new()),
+            inquiries: Mutex::new(HashMap::new()),
             events: broadcast::channel(4096).0,
             faults: Faults::new(),
             base_url: RwLock::new(String::new()),
@@ -158,6 +163,10 @@ impl SimState {
             name: name.to_string(),
             data: data.to_string(),
         });
+    }
+
+    pub(crate) fn new_execution_id(&self) -> String {
+        self.new_id()
     }
 
     fn new_id(&self) -> String {
@@ -287,6 +296,15 @@ impl SimState {
             .collect()
     }
 
+    pub(crate) fn action(&self, reference: &str) -> Option<Action> {
+        self.packs.actions.get(reference).cloned()
+    }
+
+    pub(crate) fn store_and_publish(&self, exec: &Value, event: &str) {
+        self.store(exec);
+        self.publish(event, exec);
+    }
+
     fn store(&self, exec: &Value) {
         let id = exec["id"].as_str().unwrap_or_default().to_string();
         let mut ex = self.executions.lock().expect("lock");
@@ -407,7 +425,7 @@ impl SimState {
     }
 
     /// Create an execution and simulate it to its end in the background.
-    fn schedule(
+    pub(crate) fn schedule(
         self: &Arc<Self>,
         action: &Action,
         params: Params,
@@ -438,14 +456,32 @@ impl SimState {
             "web_url": web_url,
         });
         self.store(&exec);
+        let (ctl, rx) = tokio::sync::watch::channel(crate::control::Ctl::Run);
+        self.runs.lock().expect("lock").insert(
+            id.clone(),
+            crate::control::Run {
+                ctl,
+                runner: action.runner_type.clone(),
+            },
+        );
         self.publish("st2.execution__create", &exec);
         let me = Arc::clone(self);
         let action = action.clone();
-        tokio::spawn(async move { me.simulate(exec, action, now).await });
+        tokio::spawn(async move {
+            let id = exec["id"].as_str().unwrap_or_default().to_string();
+            me.simulate(exec, action, now, rx).await;
+            me.runs.lock().expect("lock").remove(&id);
+        });
         self.execution(&id).unwrap_or(Value::Null)
     }
 
-    async fn simulate(self: Arc<Self>, mut exec: Value, action: Action, started: OffsetDateTime) {
+    async fn simulate(
+        &self,
+        mut exec: Value,
+        action: Action,
+        started: OffsetDateTime,
+        mut ctl: tokio::sync::watch::Receiver<crate::control::Ctl>,
+    ) {
         // The action's parameters with its defaults filled in.
         let mut ctx = Map::new();
         for (k, spec) in &action.parameters {
@@ -456,22 +492,36 @@ impl SimState {
         if let Some(p) = exec["parameters"].as_object() {
             ctx.extend(p.clone());
         }
-        let ctx = Value::Object(ctx);
         let sim = &action.simulation;
-        let duration_ms: u64 = render::render_lenient(&sim.duration_ms, &ctx)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(500);
+        let duration_ms: u64 =
+            render::render_lenient(&sim.duration_ms, &Value::Object(ctx.clone()))
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(500);
         let total = Duration::from_secs_f64(duration_ms as f64 / 1000.0 * self.config.time_scale);
         let step = total / 10;
 
         for status in ["scheduled", "running"] {
-            if self.pause(step).await.is_err() {
+            if self.wait(&mut exec, &mut ctl, step).await.is_err() {
                 return;
             }
             self.update(&mut exec, status);
         }
-        if self.pause(total.saturating_sub(step * 2)).await.is_err() {
+        if let Some(ask) = &sim.ask {
+            let vars = Value::Object(ctx.clone());
+            match self.ask(&mut exec, &mut ctl, ask, &vars).await {
+                Ok(answer) => {
+                    ctx.insert("answer".into(), Value::Object(answer));
+                }
+                Err(_) => return,
+            }
+        }
+        let ctx = Value::Object(ctx);
+        if self
+            .wait(&mut exec, &mut ctl, total.saturating_sub(step * 2))
+            .await
+            .is_err()
+        {
             return;
         }
         let status = sim
@@ -515,14 +565,7 @@ impl SimState {
         self.announce(&exec);
     }
 
-    async fn pause(&self, d: Duration) -> Result<(), ()> {
-        tokio::select! {
-            _ = tokio::time::sleep(d) => Ok(()),
-            _ = self.lifetime.cancelled() => Err(()),
-        }
-    }
-
-    fn update(&self, exec: &mut Value, status: &str) {
+    pub(crate) fn update(&self, exec: &mut Value, status: &str) {
         exec["status"] = json!(status);
         if let Some(log) = exec["log"].as_array_mut() {
             log.push(json!({"timestamp": timestamp(OffsetDateTime::now_utc()), "status": status}));
@@ -652,7 +695,7 @@ pub fn alias_error(e: AliasError) -> ApiError {
 
 /// `action_param_utils.cast_params` plus the required-parameter check, in
 /// StackStorm's words.
-fn cast_params(action: &Action, params: Params) -> Result<Params, ApiError> {
+pub(crate) fn cast_params(action: &Action, params: Params) -> Result<Params, ApiError> {
     let mut out = Params::new();
     for (k, v) in params {
         let ty = action
