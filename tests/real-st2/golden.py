@@ -76,6 +76,11 @@ EXCHANGES = [
     ("executions: limit 0", "GET", "/api/v1/executions?limit=0", None, "token", []),
     ("executions of an action", "GET", "/api/v1/executions?action=stormdesk_conformance.greet&limit=1", None, "token", []),
     ("execution output", "GET", "/api/v1/executions/{exec}/output", None, "token", ["text"]),
+    ("cancel: unknown execution", "DELETE", "/api/v1/executions/000000000000000000000000", None, "token", []),
+    ("pause: unknown execution", "PUT", "/api/v1/executions/000000000000000000000000", {"status": "pausing"}, "token", []),
+    ("re-run: unknown execution", "POST", "/api/v1/executions/000000000000000000000000/re_run", {}, "token", []),
+    ("inquiry: unknown", "GET", "/api/v1/inquiries/000000000000000000000000", None, "token", []),
+    ("inquiry answer: no id", "PUT", "/api/v1/inquiries/000000000000000000000000", {"response": {}}, "token", []),
     ("notify rules", "GET", "/api/v1/rules?trigger_type=" + TRIGGER + "&pack=chatops", None, "token", []),
 ]
 

@@ -8,6 +8,8 @@ use serde_json::Value;
 use stormdesk_sim::{SimConfig, Simulator};
 
 mod common;
+#[path = "common/operator.rs"]
+mod operator;
 use common::{cli, text};
 
 const KEY: &str = "cli-test-key";
@@ -731,7 +733,7 @@ async fn operator_commands_control_executions_and_answer_inquiries() {
     let home = tempfile::tempdir().unwrap();
     let (url, home_path) = (sim.base_url(), home.path().to_path_buf());
     tokio::task::spawn_blocking(move || {
-        common::operator::operator_scenario(&|args: &[&str]| {
+        operator::operator_scenario(&|args: &[&str]| {
             let mut c = cli(&home_path);
             c.env("ST2_BASE_URL", &url)
                 .env("ST2_API_KEY", KEY)

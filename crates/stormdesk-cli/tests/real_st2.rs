@@ -12,6 +12,8 @@ use std::process::{Command, Output, Stdio};
 use serde_json::{json, Value};
 
 mod common;
+#[path = "common/operator.rs"]
+mod operator;
 use common::text;
 
 const USER: &str = "st2admin";
@@ -465,5 +467,5 @@ fn operator_commands_control_executions_and_answer_inquiries() {
     }
     let home = tempfile::tempdir().unwrap();
     let token = token();
-    common::operator::operator_scenario(&|args: &[&str]| with_token(home.path(), &token, args));
+    operator::operator_scenario(&|args: &[&str]| with_token(home.path(), &token, args));
 }

@@ -19,5 +19,3 @@ pub fn cli(home: &Path) -> Command {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
-
-pub mod operator;

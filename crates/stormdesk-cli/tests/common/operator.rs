@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::text;
+use crate::common::text;
 
 /// `cli(args)` runs `stormdesk-cli` against the server under test.
 pub fn operator_scenario(cli: &dyn Fn(&[&str]) -> Output) {
