@@ -6,6 +6,7 @@
 //! command: a declared command without one, or one without a declaration
 //! (unused, `-D warnings`), fails the build.
 
+pub mod control_execution;
 pub mod forget_share_target;
 pub mod get_prefs;
 pub mod get_status;

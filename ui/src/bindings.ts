@@ -158,7 +158,7 @@ export type ConnectionState = { "state": "connecting", attempt: number, } | { "s
 
 export type AuthKind = "password" | "api_key" | "token";
 
-export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "no_match" | "ambiguous" | "alias_disabled" | "server" | "malformed" | "redirect" | "timeout" | "config" | "no_credentials" | "keyring_locked" | "keyring_unavailable" | "keyring" | "history" | "input" | "demo" | "starting" | "not_configured" | "settings" | "link" | "share" | "shortcut" | "autostart" | "relay" | "relay_refused" | "relay_rate_limited" | "relay_unreachable" | "relay_malformed" | "relay_unauthorized" | "not_allowed" | "internal";
+export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "no_match" | "ambiguous" | "alias_disabled" | "server" | "refused" | "malformed" | "redirect" | "timeout" | "config" | "no_credentials" | "keyring_locked" | "keyring_unavailable" | "keyring" | "history" | "input" | "demo" | "starting" | "not_configured" | "settings" | "link" | "share" | "shortcut" | "autostart" | "relay" | "relay_refused" | "relay_rate_limited" | "relay_unreachable" | "relay_malformed" | "relay_unauthorized" | "not_allowed" | "internal";
 
 export type IpcError = { kind: ErrorKind, message: string, };
 
@@ -183,6 +183,8 @@ export type ProfileForm = { name: string, base_url: string, auth: AuthKind, user
  * Empty or absent: keep the secret already in the keyring.
  */
 secret: string | null, stream_route: string | null, insecure: boolean, };
+
+export type ExecutionControl = "cancel" | "pause" | "resume" | "rerun";
 
 export type RecentResult = { execution_id: string, label: string, status: string, };
 
@@ -255,6 +257,7 @@ export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connecti
 export interface Commands {
   suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };
   run_command: { args: { text: string }; returns: Array<Entry> };
+  control_execution: { args: { execution_id: string; control: ExecutionControl }; returns: Array<Entry> };
   load_history: { args: { before: number | null; limit: number }; returns: Array<Entry> };
   search_history: { args: { query: string; limit: number }; returns: Array<Entry> };
   set_notifications_paused: { args: { paused: boolean }; returns: boolean };
@@ -276,4 +279,4 @@ export interface Commands {
   forget_share_target: { args: { target: string }; returns: Array<ShareTarget> };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "run_command", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "run_command", "control_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;

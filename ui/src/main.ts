@@ -1,4 +1,5 @@
 import {
+  controlExecution,
   getPrefs,
   hideWindow,
   getStatus,
@@ -64,6 +65,7 @@ class App {
     this.pane = new Pane(doc.getElementById("pane") as HTMLOListElement, {
       openLink: (url) => void openLink(url).catch((e) => this.showError(e)),
       share: (id, button) => void share.open(id, button),
+      control: controlExecution,
     });
     this.palette = new Palette(this.input, doc.getElementById("suggestions") as HTMLUListElement, {
       suggest: (t) => suggestAliases(t).catch(() => []),

@@ -1,6 +1,6 @@
 // The conversation. Everything from a server is set as text, never as HTML.
 import { makeEntry } from "./entries";
-import type { AckData, AnnouncementData, Entry, ResultData, Via } from "./types";
+import type { AckData, AnnouncementData, Entry, ExecutionControl, ResultData, Via } from "./types";
 
 const LONG = 12; // lines before a result collapses
 const RECENT_MS = 10_000; // a failed run's reply and its recorded error meet within this
@@ -22,7 +22,12 @@ export interface PaneDeps {
   openLink: (url: string) => void;
   /** "Share…" on a result or announcement (history id, the button). */
   share?: (entryId: number, button: HTMLButtonElement) => void;
+  /** Cancel (while it runs) or re-run (once it ended) an execution. */
+  control?: (executionId: string, control: ExecutionControl) => Promise<Entry[]>;
 }
+
+/** Statuses after which an execution never changes (StackStorm's). */
+const FINAL = new Set(["succeeded", "failed", "timeout", "abandoned", "canceled"]);
 
 /** Output as text: a block, folded behind "N lines" when long. */
 function foldable(text: string, cls?: string): HTMLElement {
@@ -37,6 +42,8 @@ function foldable(text: string, cls?: string): HTMLElement {
 export class Pane {
   private seen = new Set<number>();
   private statusOf = new Map<string, HTMLElement>();
+  /** The Cancel button of an execution still running. */
+  private cancelOf = new Map<string, HTMLButtonElement>();
   private resultOf = new Map<string, HTMLElement>();
   /** A failed run's error shown before the desk's recorded one arrived (by text). */
   private pendingErrors = new Map<string, HTMLElement>();
@@ -182,7 +189,43 @@ export class Pane {
     if (!badge) return false;
     badge.textContent = status;
     badge.dataset.status = status;
+    if (executionId && FINAL.has(status)) {
+      this.cancelOf.get(executionId)?.remove();
+      this.cancelOf.delete(executionId);
+    }
     return true;
+  }
+
+  /**
+   * A control on the card: busy while StackStorm answers; its entries join
+   * the pane; a refusal is shown on the card with StackStorm's reason.
+   */
+  private controlButton(li: HTMLElement, executionId: string, control: ExecutionControl, label: string): HTMLButtonElement | null {
+    const run = this.deps.control;
+    if (!run) return null;
+    const b = el("button", `control ${control}`, label);
+    b.type = "button";
+    b.dataset.control = control;
+    b.setAttribute("aria-label", `${label} execution ${executionId}`);
+    b.addEventListener("click", () => {
+      b.disabled = true;
+      li.querySelector(".control-error")?.remove();
+      run(executionId, control).then(
+        (entries) => {
+          entries.forEach((e) => this.add(e));
+          b.disabled = false;
+        },
+        (e: unknown) => {
+          const message = typeof e === "object" && e && "message" in e ? String(e.message) : String(e);
+          const err = el("div", "control-error", message);
+          err.setAttribute("role", "alert");
+          b.after(err);
+          b.disabled = false;
+        },
+      );
+    });
+    li.append(b);
+    return b;
   }
 
   /**
@@ -268,6 +311,7 @@ export class Pane {
       if (a) li.append(a);
       // The result also settles its ack's live status.
       this.statusUpdate(entry.execution_id, data.status);
+      this.controlButton(li, entry.execution_id, "rerun", "Re-run");
     }
     li.dataset.status = data.status;
     return li;
@@ -276,11 +320,17 @@ export class Pane {
   private ackCard(entry: Entry, data: AckData): HTMLElement {
     const li = this.textCard(entry, data);
     if (entry.execution_id) {
-      const badge = el("span", "badge", data.status ?? "requested");
+      const status = data.status ?? "requested";
+      const badge = el("span", "badge", status);
+      badge.dataset.status = status;
       this.statusOf.set(entry.execution_id, badge);
       li.append(badge);
       const a = this.link(data.web_url);
       if (a) li.append(a);
+      if (!FINAL.has(status)) {
+        const cancel = this.controlButton(li, entry.execution_id, "cancel", "Cancel");
+        if (cancel) this.cancelOf.set(entry.execution_id, cancel);
+      }
     }
     return li;
   }

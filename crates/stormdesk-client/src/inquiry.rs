@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 /// What kind of value a field takes.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", content = "choices", rename_all = "snake_case")]
-#[ts(export)]
 pub enum FieldType {
     String,
     Boolean,
@@ -26,7 +25,6 @@ pub enum FieldType {
 
 /// One field of an inquiry's form.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-#[ts(export)]
 pub struct Field {
     pub name: String,
     #[serde(flatten)]

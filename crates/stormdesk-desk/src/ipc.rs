@@ -81,6 +81,17 @@ pub struct ProfileSummary {
     pub current: bool,
 }
 
+/// What the pane, the tray or a notification asks of an execution.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutionControl {
+    Cancel,
+    Pause,
+    Resume,
+    /// Again, with the same parameters.
+    Rerun,
+}
+
 /// The Settings form for a profile. The secret goes straight to the
 /// keyring (after the server accepted it) and is never sent back.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -191,6 +202,7 @@ pub fn bindings() -> String {
         ProfileSummary::decl(&cfg),
         <Secret as TS>::decl(&cfg),
         ProfileForm::decl(&cfg),
+        ExecutionControl::decl(&cfg),
         RecentResult::decl(&cfg),
         LinkState::decl(&cfg),
         RelayLinks::decl(&cfg),

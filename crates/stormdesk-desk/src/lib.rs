@@ -30,7 +30,7 @@ use std::time::Duration;
 use serde_json::Value;
 use stormdesk_alias::render::{alias_result_text, chatops_result};
 use stormdesk_alias::{Palette, Suggestion};
-use stormdesk_client::{new_request_id, Ack};
+use stormdesk_client::{new_request_id, Ack, Control};
 use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
 use stormdesk_client::{ClientError, Credentials, Profile, Secret, St2Client};
 use stormdesk_history::{AnnouncementData, Entry, History, HistoryError, NewEntry, Payload, Via};
@@ -359,6 +359,47 @@ impl Desk {
             self.control.track(&ack.execution_id, Some(&request)).await;
         }
         Ok(out)
+    }
+
+    /// Cancel, pause, resume or re-run an execution (a card's menu, the
+    /// tray, a notification). The status StackStorm answers moves the card;
+    /// a re-run is a new execution, acknowledged and followed like a
+    /// command's. StackStorm's refusal comes back with its reason.
+    pub async fn control_execution(
+        &self,
+        execution_id: &str,
+        control: ipc::ExecutionControl,
+    ) -> Result<Vec<Entry>, DeskError> {
+        use ipc::ExecutionControl as C;
+        let control = match control {
+            C::Cancel => Control::Cancel,
+            C::Pause => Control::Pause,
+            C::Resume => Control::Resume,
+            C::Rerun => Control::Rerun(Default::default()),
+        };
+        let e = self
+            .client
+            .control_execution(execution_id, &control)
+            .await?;
+        let entry = match control {
+            Control::Rerun(_) => {
+                let ack = Ack {
+                    execution_id: e.id.clone(),
+                    alias: e.action_ref().to_string(),
+                    status: e.status.clone(),
+                    web_url: e.web_url.clone(),
+                    message: None,
+                    shown: true,
+                    append_url: false,
+                };
+                let text = format!("Re-run of {execution_id}: {}", e.action_ref());
+                let entry = self.record(Some(&e.id), &text, Payload::ack(&ack, Via::default()))?;
+                self.control.track(&e.id, None).await;
+                entry
+            }
+            _ => self.record(Some(&e.id), &e.status, Payload::status(&e.status))?,
+        };
+        Ok(vec![entry])
     }
 
     /// One page of history, oldest first.

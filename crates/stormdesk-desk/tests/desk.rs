@@ -211,3 +211,63 @@ async fn a_whisper_addressed_to_a_chat_is_never_posted_there() {
     desk.stop().await;
     sim.shutdown().await;
 }
+
+/// From a card: cancel a running execution (its status moves, its result
+/// says canceled), re-run a finished one (a new execution, followed to its
+/// result), and a refusal carries StackStorm's reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executions_are_cancelled_and_rerun_from_the_desk() {
+    use stormdesk_desk::ipc::ExecutionControl;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 1.0)
+        .await
+        .unwrap();
+    let mut rx = desk.subscribe();
+
+    let acks = desk.run_command("sleep 20").await.unwrap();
+    let sleeping = acks[1].execution_id.clone().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let moved = desk
+        .control_execution(&sleeping, ExecutionControl::Cancel)
+        .await
+        .unwrap();
+    assert_eq!(moved[0].kind(), EntryKind::Status);
+    assert_eq!(moved[0].text, "canceling");
+    let seen = until_result(&mut rx).await;
+    let result = seen.last().unwrap();
+    assert_eq!(result.execution_id.as_deref(), Some(sleeping.as_str()));
+    assert_eq!(result.data_json()["status"], "canceled");
+
+    // Once it ended it can run again: a new execution, followed likewise.
+    let e = desk
+        .control_execution(&sleeping, ExecutionControl::Rerun)
+        .await
+        .unwrap();
+    let again = e[0].execution_id.clone().unwrap();
+    assert_ne!(again, sleeping);
+    assert_eq!(e[0].kind(), EntryKind::Ack);
+    assert!(
+        e[0].text.starts_with(&format!("Re-run of {sleeping}")),
+        "{}",
+        e[0].text
+    );
+    desk.control_execution(&again, ExecutionControl::Cancel)
+        .await
+        .unwrap();
+    let seen = until_result(&mut rx).await;
+    assert_eq!(
+        seen.last().unwrap().execution_id.as_deref(),
+        Some(again.as_str())
+    );
+    // A finished one cannot be paused: StackStorm's words come back.
+    let refused = desk
+        .control_execution(&again, ExecutionControl::Pause)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), "refused");
+    assert!(
+        refused.to_string().contains("already in completed state"),
+        "{refused}"
+    );
+    desk.stop().await;
+}

@@ -139,4 +139,57 @@ describe("app start", () => {
     expect(document.getElementById("status")!.dataset.state).toBe("connecting");
     expect(document.getElementById("relay-links")!.textContent).toContain("Slack: connected");
   });
+
+  it("cancels a running execution and re-runs a finished one from their cards, showing a refusal as text", async () => {
+    const calls: unknown[] = [];
+    let refuse = false;
+    mockIPC((cmd, args) => {
+      if (cmd === "load_history") {
+        return [
+          e(1, "ack", "Sleeping", { status: "running" }, "run1"),
+          e(2, "ack", "Greeting", { status: "succeeded" }, "done1"),
+          e(3, "result", "hello", { status: "succeeded" }, "done1"),
+        ];
+      }
+      if (cmd === "control_execution") {
+        calls.push(args);
+        if (refuse) throw { kind: "refused", message: "StackStorm refused to re-run execution done1: <b>no</b>" };
+        const { control } = args as { control: string };
+        if (control === "cancel") return [e(10, "status", "canceling", { status: "canceling" }, "run1")];
+        return [e(11, "ack", "Re-run of done1: core.echo", { status: "requested" }, "new1")];
+      }
+      if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
+      return [];
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const card = (id: string, kind: string) => document.querySelector(`#pane li[data-execution="${id}"][data-kind="${kind}"]`) as HTMLElement;
+    // Only the running execution offers Cancel; only a result offers Re-run.
+    expect(card("run1", "ack").querySelector("button.cancel")).not.toBeNull();
+    expect(card("done1", "ack").querySelector("button.cancel")).toBeNull();
+    (card("run1", "ack").querySelector("button.cancel") as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls[0]).toEqual({ execution_id: "run1", control: "cancel" });
+    expect(card("run1", "ack").querySelector(".badge")!.textContent).toBe("canceling");
+    // Its end (from the stream) takes the Cancel button away.
+    await emit("desk-event", { type: "entry", entry: e(12, "result", "canceled by st2admin", { status: "canceled" }, "run1") });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(card("run1", "ack").querySelector(".badge")!.textContent).toBe("canceled");
+    expect(card("run1", "ack").querySelector("button.cancel")).toBeNull();
+
+    const rerun = card("done1", "result").querySelector("button.rerun") as HTMLButtonElement;
+    rerun.click();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls[1]).toEqual({ execution_id: "done1", control: "rerun" });
+    expect(card("new1", "ack").querySelector("button.cancel")).not.toBeNull();
+
+    refuse = true;
+    rerun.click();
+    await new Promise((r) => setTimeout(r, 10));
+    const alert = card("done1", "result").querySelector("[role=alert]")!;
+    expect(alert.textContent).toBe("StackStorm refused to re-run execution done1: <b>no</b>");
+    expect(alert.querySelector("b")).toBeNull();
+    expect(rerun.disabled).toBe(false);
+  });
 });
