@@ -248,6 +248,19 @@ async function allOfIt() {
   const shownTexts = await js(sid, "const c = [...document.querySelectorAll('#pane .entry.result')].find((e) => e.querySelector('.enrichment')); return c ? [...c.querySelectorAll('pre.body')].filter((p) => !p.closest('details.raw')).length + ':' + (c.querySelector('details.raw pre') ? 'raw' : 'no raw') : 'no enriched card'");
   check("the enriched card shows one text, the raw result folded beneath it", shownTexts === "1:raw", shownTexts);
 
+  // A running execution is cancelled from its card: the badge moves to
+  // canceled and the Cancel button goes; its result card offers Re-run.
+  await typeInto(sid, "#command", "sleep 30\uE007");
+  const cancelOn = await until("a Cancel button on the running sleep", async () =>
+    js(sid, "const c = [...document.querySelectorAll('#pane .entry.ack')].find((e) => e.querySelector('button.cancel')); return c ? c.dataset.execution : null"));
+  await click(sid, `#pane .entry.ack[data-execution="${cancelOn}"] button.cancel`);
+  const canceled = await until("the canceled status", async () => {
+    const b = await js(sid, "return document.querySelector(`#pane .entry.ack[data-execution=\"${arguments[0]}\"] .badge`)?.textContent ?? null", [cancelOn]);
+    return b === "canceled" ? b : null;
+  });
+  const leftover = await js(sid, "return [...document.querySelectorAll(`#pane [data-execution=\"${arguments[0]}\"] button.cancel`)].length + ':' + [...document.querySelectorAll(`#pane .entry.result[data-execution=\"${arguments[0]}\"] button.rerun`)].length", [cancelOn]);
+  check("a running execution is cancelled from its card", canceled === "canceled" && leftover === "0:1", `${canceled} ${leftover}`);
+
   // The IPC boundary refuses links that are not the StackStorm web UI.
   const refused = await invoke(sid, "open_link", { url: "https://evil.example/#/history/x" });
   check("links to other hosts are refused over IPC", refused?.err?.kind === "link", JSON.stringify(refused));
