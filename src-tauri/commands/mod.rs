@@ -18,6 +18,7 @@ pub mod open_link;
 pub mod recent_results;
 pub mod relay_secrets_stored;
 pub mod remove_profile;
+pub mod respond_inquiry;
 pub mod run_command;
 pub mod save_prefs;
 pub mod save_profile;

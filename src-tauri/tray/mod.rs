@@ -142,6 +142,7 @@ fn update_look(app: &AppHandle) {
         host.notifications_paused(),
         status.as_ref().map_or(0, |s| s.unread),
     )
+    .with_inquiries(status.as_ref().map_or(0, |s| s.inquiries))
     .with_relay(&host.relay_links());
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         if let Ok(i) = icon(look.icon) {

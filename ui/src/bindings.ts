@@ -3,7 +3,7 @@
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
-export type EntryKind = "command" | "ack" | "status" | "result" | "announcement" | "note" | "error";
+export type EntryKind = "command" | "ack" | "status" | "result" | "announcement" | "note" | "error" | "inquiry";
 
 export type Via = { 
 /**
@@ -120,6 +120,32 @@ origin: string | null,
  */
 chat_user: string | null, };
 
+export type FieldType = { "type": "string" } | { "type": "boolean" } | { "type": "integer" } | { "type": "number" } | { "type": "choice", "choices": Array<string> } | { "type": "json" };
+
+export type Field = { name: string, required: boolean, description: string | null, default: unknown, } & ({ "type": "string" } | { "type": "boolean" } | { "type": "integer" } | { "type": "number" } | { "type": "choice", "choices": Array<string> } | { "type": "json" });
+
+export type InquiryData = { 
+/**
+ * The paused workflow.
+ */
+parent: string | null, route: string, 
+/**
+ * Minutes StackStorm keeps it open.
+ */
+ttl: number | null, 
+/**
+ * Who may answer (none listed: anyone allowed to see it).
+ */
+users: Array<string>, roles: Array<string>, 
+/**
+ * The answer's form, from the inquiry's JSON schema.
+ */
+fields: Array<Field>, 
+/**
+ * The schema itself, as StackStorm sent it.
+ */
+schema: JsonValue, };
+
 export type ErrorData = { 
 /**
  * The error's kind, as `IpcError` names them.
@@ -142,7 +168,7 @@ export type Entry = { id: number,
 /**
  * RFC 3339, UTC, milliseconds.
  */
-ts: string, profile: string, execution_id: string | null, text: string, } & ({ "kind": "command", "data": CommandData } | { "kind": "ack", "data": AckData } | { "kind": "status", "data": StatusData } | { "kind": "result", "data": ResultData } | { "kind": "announcement", "data": AnnouncementData } | { "kind": "note", "data": NoteData } | { "kind": "error", "data": ErrorData });
+ts: string, profile: string, execution_id: string | null, text: string, } & ({ "kind": "command", "data": CommandData } | { "kind": "ack", "data": AckData } | { "kind": "status", "data": StatusData } | { "kind": "result", "data": ResultData } | { "kind": "announcement", "data": AnnouncementData } | { "kind": "note", "data": NoteData } | { "kind": "error", "data": ErrorData } | { "kind": "inquiry", "data": InquiryData });
 
 export type SuggestionKind = "match" | "partial" | "fuzzy";
 
@@ -162,7 +188,11 @@ export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "
 
 export type IpcError = { kind: ErrorKind, message: string, };
 
-export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, relay: RelayLinks, 
+export type Status = { profile: string, demo: boolean, base_url: string | null, notifications_paused: boolean, connection: ConnectionState, unread: number, 
+/**
+ * Inquiries waiting for an answer.
+ */
+inquiries: number, relay: RelayLinks, 
 /**
  * The stream route results are announced on, and the server's notify
  * rule for it (the stormdesk pack's), if it has one.
@@ -257,6 +287,7 @@ export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connecti
 export interface Commands {
   suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };
   run_command: { args: { text: string }; returns: Array<Entry> };
+  respond_inquiry: { args: { inquiry_id: string; response: JsonValue }; returns: Array<Entry> };
   control_execution: { args: { execution_id: string; control: ExecutionControl }; returns: Array<Entry> };
   load_history: { args: { before: number | null; limit: number }; returns: Array<Entry> };
   search_history: { args: { query: string; limit: number }; returns: Array<Entry> };
@@ -279,4 +310,4 @@ export interface Commands {
   forget_share_target: { args: { target: string }; returns: Array<ShareTarget> };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "run_command", "control_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "run_command", "respond_inquiry", "control_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;

@@ -15,6 +15,7 @@ const EMPTY: { [K in EntryKind]: DataOf<K> } = {
   announcement: { enriches: false, route: null, channel: null, note: null, extra: null, relayed: null },
   note: { kind: null, reply: null, shared: null, ...via },
   error: { kind: null, request: null, ...via },
+  inquiry: { parent: null, route: "", ttl: null, users: [], roles: [], fields: [], schema: null },
 };
 
 /** An entry of `kind`; not from history (id -1) unless `rest` says so. */

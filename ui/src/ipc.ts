@@ -2,7 +2,7 @@
 // generated `Commands` map, so a renamed argument fails the type check.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { Commands, DeskEvent, ExecutionControl, Prefs, ProfileForm } from "./types";
+import type { Commands, DeskEvent, ExecutionControl, JsonValue, Prefs, ProfileForm } from "./types";
 
 export const DESK_EVENT = "desk-event";
 
@@ -14,6 +14,8 @@ export const suggestAliases = (text: string, limit = 8) => call("suggest_aliases
 export const runCommand = (text: string) => call("run_command", { text });
 export const controlExecution = (executionId: string, control: ExecutionControl) =>
   call("control_execution", { execution_id: executionId, control });
+export const respondInquiry = (inquiryId: string, response: { [key in string]: JsonValue }) =>
+  call("respond_inquiry", { inquiry_id: inquiryId, response });
 export const loadHistory = (before: number | null = null, limit = 100) => call("load_history", { before, limit });
 export const searchHistory = (query: string, limit = 100) => call("search_history", { query, limit });
 export const setNotificationsPaused = (paused: boolean) => call("set_notifications_paused", { paused });

@@ -1,5 +1,6 @@
 import {
   controlExecution,
+  respondInquiry,
   getPrefs,
   hideWindow,
   getStatus,
@@ -66,6 +67,7 @@ class App {
       openLink: (url) => void openLink(url).catch((e) => this.showError(e)),
       share: (id, button) => void share.open(id, button),
       control: controlExecution,
+      respond: respondInquiry,
     });
     this.palette = new Palette(this.input, doc.getElementById("suggestions") as HTMLUListElement, {
       suggest: (t) => suggestAliases(t).catch(() => []),

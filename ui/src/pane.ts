@@ -1,6 +1,6 @@
 // The conversation. Everything from a server is set as text, never as HTML.
 import { makeEntry } from "./entries";
-import type { AckData, AnnouncementData, Entry, ExecutionControl, ResultData, Via } from "./types";
+import type { AckData, AnnouncementData, Entry, ExecutionControl, Field, InquiryData, JsonValue, NoteData, ResultData, Via } from "./types";
 
 const LONG = 12; // lines before a result collapses
 const RECENT_MS = 10_000; // a failed run's reply and its recorded error meet within this
@@ -24,6 +24,39 @@ export interface PaneDeps {
   share?: (entryId: number, button: HTMLButtonElement) => void;
   /** Cancel (while it runs) or re-run (once it ended) an execution. */
   control?: (executionId: string, control: ExecutionControl) => Promise<Entry[]>;
+  /** Send an inquiry's answer (checked here first, then by StackStorm). */
+  respond?: (inquiryId: string, answer: { [key in string]: JsonValue }) => Promise<Entry[]>;
+}
+
+/** Notes that close an inquiry's card (the desk's names). */
+const INQUIRY_CLOSERS = new Set(["inquiry_answered", "inquiry_closed"]);
+
+/** One field's value from its control, or why it cannot be sent. */
+export function readField(f: Field, raw: string): { value?: JsonValue; error?: string } {
+  const text = raw.trim();
+  if (text === "") return f.required ? { error: "required" } : {};
+  switch (f.type) {
+    case "boolean":
+      return text === "yes" ? { value: true } : text === "no" ? { value: false } : { error: "choose yes or no" };
+    case "integer": {
+      const n = Number(text);
+      return Number.isInteger(n) ? { value: n } : { error: "a whole number" };
+    }
+    case "number": {
+      const n = Number(text);
+      return Number.isFinite(n) ? { value: n } : { error: "a number" };
+    }
+    case "choice":
+      return f.choices.includes(text) ? { value: text } : { error: `one of ${f.choices.join(", ")}` };
+    case "json":
+      try {
+        return { value: JSON.parse(text) as JsonValue };
+      } catch {
+        return { error: "JSON" };
+      }
+    case "string":
+      return { value: raw };
+  }
 }
 
 /** Statuses after which an execution never changes (StackStorm's). */
@@ -42,6 +75,8 @@ function foldable(text: string, cls?: string): HTMLElement {
 export class Pane {
   private seen = new Set<number>();
   private statusOf = new Map<string, HTMLElement>();
+  /** An inquiry's card, until it is answered or closed. */
+  private inquiryOf = new Map<string, HTMLElement>();
   /** The Cancel button of an execution still running. */
   private cancelOf = new Map<string, HTMLButtonElement>();
   private resultOf = new Map<string, HTMLElement>();
@@ -174,8 +209,12 @@ export class Pane {
         return this.resultCard(entry, entry.data);
       case "ack":
         return this.ackCard(entry, entry.data);
-      case "command":
+      case "inquiry":
+        return this.inquiryCard(entry, entry.data);
       case "note":
+        if (entry.execution_id && this.closeInquiry(entry.execution_id, entry.data, entry.text)) return null;
+        return this.textCard(entry, entry.data);
+      case "command":
       case "error":
         return this.textCard(entry, entry.data);
       default:
@@ -315,6 +354,99 @@ export class Pane {
     }
     li.dataset.status = data.status;
     return li;
+  }
+
+  /**
+   * A workflow waits for an answer: the question, who may answer, when it
+   * expires, and a form built from its schema. Everything shown is text.
+   */
+  private inquiryCard(entry: Entry, data: InquiryData): HTMLElement {
+    const li = this.card(entry);
+    li.append(el("div", "asked", "Approval needed"), el("div", "body", entry.text));
+    const who = [...data.users.map((u) => `user ${u}`), ...data.roles.map((r) => `role ${r}`)];
+    const facts = [`may answer: ${who.length ? who.join(", ") : "anyone"}`];
+    if (data.ttl) {
+      const at = new Date(new Date(entry.ts).getTime() + data.ttl * 60_000);
+      if (!Number.isNaN(at.getTime())) facts.push(`${at.getTime() < Date.now() ? "expired" : "expires"} ${at.toLocaleTimeString()}`);
+    }
+    li.append(el("div", "facts", facts.join(" · ")));
+    const id = entry.execution_id;
+    const respond = this.deps.respond;
+    if (!id || !respond) return li;
+    const form = el("form", "inquiry-form");
+    form.noValidate = true;
+    const controls: Array<{ f: Field; input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement; error: HTMLElement }> = [];
+    for (const f of data.fields) {
+      const row = el("label", "field");
+      const name = el("span", "name", `${f.description ?? f.name}${f.required ? " *" : ""}`);
+      let input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+      if (f.type === "boolean" || f.type === "choice") {
+        const sel = el("select");
+        const options = f.type === "boolean" ? [["", "—"], ["yes", "Yes"], ["no", "No"]] : [["", "—"], ...f.choices.map((c) => [c, c])];
+        for (const [value, label] of options) {
+          const o = el("option", undefined, label);
+          o.value = value;
+          sel.append(o);
+        }
+        input = sel;
+      } else if (f.type === "json") {
+        input = el("textarea");
+      } else {
+        const i = el("input");
+        i.type = f.type === "string" ? "text" : "number";
+        if (f.type === "integer") i.step = "1";
+        input = i;
+      }
+      input.name = f.name;
+      if (f.default !== null && f.default !== undefined) {
+        input.value = f.type === "boolean" ? (f.default ? "yes" : "no") : typeof f.default === "string" ? f.default : JSON.stringify(f.default);
+      }
+      const error = el("span", "field-error");
+      row.append(name, input, error);
+      form.append(row);
+      controls.push({ f, input, error });
+    }
+    const send = el("button", "answer", "Answer");
+    send.type = "submit";
+    const status = el("div", "control-error");
+    status.setAttribute("role", "alert");
+    form.append(send, status);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const answer: { [key in string]: JsonValue } = {};
+      let bad = false;
+      for (const { f, input, error } of controls) {
+        const r = readField(f, input.value);
+        error.textContent = r.error ?? "";
+        if (r.error) bad = true;
+        else if (r.value !== undefined) answer[f.name] = r.value;
+      }
+      status.textContent = "";
+      if (bad) return;
+      send.disabled = true;
+      respond(id, answer).then(
+        (entries) => entries.forEach((e) => this.add(e)),
+        (e: unknown) => {
+          status.textContent = typeof e === "object" && e && "message" in e ? String(e.message) : String(e);
+          send.disabled = false;
+        },
+      );
+    });
+    li.append(form);
+    this.inquiryOf.set(id, li);
+    return li;
+  }
+
+  /** An answer (from here or elsewhere) closes the inquiry's card. */
+  private closeInquiry(id: string, data: NoteData, text: string): boolean {
+    if (!data.kind || !INQUIRY_CLOSERS.has(data.kind)) return false;
+    const li = this.inquiryOf.get(id);
+    if (!li) return false;
+    li.querySelector("form")?.remove();
+    li.dataset.closed = data.kind;
+    li.append(el("div", "answered", text));
+    this.inquiryOf.delete(id);
+    return true;
   }
 
   private ackCard(entry: Entry, data: AckData): HTMLElement {

@@ -382,7 +382,22 @@ impl Follow<'_> {
                         show_result(out, rec, &execution, message.as_deref(), aliases, failed);
                     }
                 }
-                Delivery::ResultMessage { .. } | Delivery::Announcement { .. } => {}
+                // The workflow waited on is asking: say how to answer.
+                Delivery::Inquiry { inquiry, parent }
+                    if parent.as_ref().is_some_and(|p| waiting.contains(p)) =>
+                {
+                    out.line(format!(
+                        "waiting for an answer: stormdesk-cli inquiry respond {} key=value … (stormdesk-cli inquiry list shows the fields)",
+                        inquiry.id
+                    ));
+                    out.record(
+                        &json!({"event": "inquiry", "inquiry": inquiry, "execution": parent}),
+                    );
+                }
+                Delivery::Inquiry { .. }
+                | Delivery::InquiryClosed { .. }
+                | Delivery::ResultMessage { .. }
+                | Delivery::Announcement { .. } => {}
             }
         }
         s.stop().await;

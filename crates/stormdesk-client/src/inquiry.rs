@@ -6,11 +6,11 @@
 //! (`"required": true` on the property, as `core.ask`'s default does); the
 //! draft-4 list (`"required": ["a"]` on the object) is read too.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// What kind of value a field takes.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "type", content = "choices", rename_all = "snake_case")]
 pub enum FieldType {
     String,
@@ -24,7 +24,7 @@ pub enum FieldType {
 }
 
 /// One field of an inquiry's form.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Field {
     pub name: String,
     #[serde(flatten)]
@@ -211,6 +211,19 @@ mod tests {
             fields(&json!({"required": ["a"], "properties": {"a": {"type": ["number", "null"]}}}));
         assert!(f[0].required);
         assert_eq!(f[0].kind, FieldType::Number);
+    }
+
+    #[test]
+    fn fields_survive_a_trip_through_json() {
+        // History keeps them; the UI builds its form from them.
+        let f = fields(&schema());
+        let text = serde_json::to_string(&f).unwrap();
+        assert!(
+            text.contains(r#""type":"choice","choices":["red","green","blue"]"#),
+            "{text}"
+        );
+        let back: Vec<Field> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, f);
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct Status {
     pub notifications_paused: bool,
     pub connection: ConnectionState,
     pub unread: u32,
+    /// Inquiries waiting for an answer.
+    pub inquiries: u32,
     pub relay: RelayLinks,
     /// The stream route results are announced on, and the server's notify
     /// rule for it (the stormdesk pack's), if it has one.
@@ -189,6 +191,9 @@ pub fn bindings() -> String {
         ResultData::decl(&cfg),
         AnnouncementData::decl(&cfg),
         NoteData::decl(&cfg),
+        stormdesk_client::inquiry::FieldType::decl(&cfg),
+        stormdesk_client::inquiry::Field::decl(&cfg),
+        stormdesk_history::InquiryData::decl(&cfg),
         ErrorData::decl(&cfg),
         Entry::decl(&cfg),
         stormdesk_alias::SuggestionKind::decl(&cfg),

@@ -10,6 +10,7 @@
 ipc_commands! {
     suggest_aliases(text: String, limit: u32) -> Vec<stormdesk_alias::Suggestion>;
     run_command(text: String) -> Vec<stormdesk_history::Entry>;
+    respond_inquiry(inquiry_id: String, response: serde_json::Value) -> Vec<stormdesk_history::Entry>;
     control_execution(execution_id: String, control: stormdesk_desk::ipc::ExecutionControl) -> Vec<stormdesk_history::Entry>;
     load_history(before: Option<i64>, limit: u32) -> Vec<stormdesk_history::Entry>;
     search_history(query: String, limit: u32) -> Vec<stormdesk_history::Entry>;

@@ -17,6 +17,7 @@ use events::Events;
 mod events;
 mod forwarded;
 pub mod host;
+pub mod inquiries;
 pub mod ipc;
 pub mod prefs;
 pub mod relay_runner;
@@ -147,6 +148,8 @@ pub struct Desk {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     session_stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     connection: tokio::sync::watch::Receiver<ConnectionState>,
+    /// Inquiries waiting for an answer.
+    waiting: inquiries::Waiting,
     /// Keeps the demo server alive for as long as the desk.
     _demo: Option<Simulator>,
 }
@@ -215,6 +218,7 @@ impl Desk {
         let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
         let outbox: Outbox = Arc::default();
         let relayed: Relayed = Arc::default();
+        let waiting: inquiries::Waiting = Arc::default();
         let announcing_rule = Arc::new(RwLock::new(
             announcing_rule_of(&client, &profile.stream_route).await,
         ));
@@ -249,6 +253,7 @@ impl Desk {
             palette: Arc::clone(&palette),
             relayed: Arc::clone(&relayed),
             announcing: Arc::clone(&announcing_rule),
+            waiting: Arc::clone(&waiting),
         };
         tasks.push(presenter.spawn(session, stop_rx));
         Ok(Self {
@@ -267,6 +272,7 @@ impl Desk {
             tasks: Mutex::new(tasks),
             session_stop: Mutex::new(Some(stop_tx)),
             connection,
+            waiting,
             _demo: demo,
         })
     }
@@ -601,6 +607,7 @@ struct Presenter {
     palette: Arc<RwLock<Palette>>,
     relayed: Relayed,
     announcing: Arc<RwLock<Option<String>>>,
+    waiting: inquiries::Waiting,
 }
 
 impl Presenter {
@@ -661,6 +668,7 @@ impl Presenter {
             pol,
             out.as_ref(),
             &self.profile,
+            &self.waiting,
             d,
         )
         .await;
@@ -674,9 +682,48 @@ async fn present(
     policy: NotifyPolicy,
     outbox: Option<&tokio::sync::mpsc::Sender<Outgoing>>,
     profile: &str,
+    waiting: &inquiries::Waiting,
     d: Delivery,
 ) {
-    let (execution_id, text, payload, notice) = match d {
+    let Some((execution_id, text, payload, notice)) =
+        shown(history, waiting, policy, outbox, profile, d)
+    else {
+        return;
+    };
+    let entry = NewEntry {
+        profile: profile.to_string(),
+        execution_id,
+        text,
+        payload,
+    };
+    match history.append(&entry) {
+        Ok(e) => {
+            tx.send(DeskEvent::Entry { entry: Box::new(e) });
+        }
+        Err(err) => {
+            // Still show it: losing the on-screen copy too would be worse.
+            tracing::error!(error = %err, "history write failed");
+            tx.send(DeskEvent::Entry {
+                entry: Box::new(Entry::unsaved(entry)),
+            });
+        }
+    }
+    if let Some(n) = notice {
+        notifier.notify(n).await;
+    }
+}
+
+/// The entry (and notice) a delivery becomes; None when there is nothing to
+/// show (an inquiry shown already).
+fn shown(
+    history: &History,
+    waiting: &inquiries::Waiting,
+    policy: NotifyPolicy,
+    outbox: Option<&tokio::sync::mpsc::Sender<Outgoing>>,
+    profile: &str,
+    d: Delivery,
+) -> Option<(Option<String>, String, Payload, Option<Notice>)> {
+    Some(match d {
         Delivery::Status {
             execution_id,
             status,
@@ -719,28 +766,13 @@ async fn present(
             payload,
             destination,
         } => announcement(policy, outbox, profile, route, payload, destination),
-    };
-    let entry = NewEntry {
-        profile: profile.to_string(),
-        execution_id,
-        text,
-        payload,
-    };
-    match history.append(&entry) {
-        Ok(e) => {
-            tx.send(DeskEvent::Entry { entry: Box::new(e) });
+        Delivery::Inquiry { inquiry, parent } => {
+            return inquiries::arrived(history, waiting, &inquiry, parent.as_deref())
         }
-        Err(err) => {
-            // Still show it: losing the on-screen copy too would be worse.
-            tracing::error!(error = %err, "history write failed");
-            tx.send(DeskEvent::Entry {
-                entry: Box::new(Entry::unsaved(entry)),
-            });
+        Delivery::InquiryClosed { inquiry_id, status } => {
+            return inquiries::closed(history, waiting, &inquiry_id, &status)
         }
-    }
-    if let Some(n) = notice {
-        notifier.notify(n).await;
-    }
+    })
 }
 
 /// An announcement: relayed to its chat when addressed to one (and the relay

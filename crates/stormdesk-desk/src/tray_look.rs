@@ -83,6 +83,23 @@ pub fn relay_lines(links: &RelayLinks) -> Vec<String> {
 }
 
 impl TrayLook {
+    /// The tooltip also says how many approvals wait; the title counts them
+    /// with the unread results ("2 · 1?": two unread, one approval).
+    pub fn with_inquiries(mut self, waiting: u32) -> Self {
+        if waiting > 0 {
+            self.tooltip.push_str(&format!(
+                " · {waiting} approval{} waiting",
+                if waiting == 1 { "" } else { "s" }
+            ));
+            let asked = format!("{}?", waiting.min(99));
+            self.title = Some(match self.title.take() {
+                Some(unread) => format!("{unread} · {asked}"),
+                None => asked,
+            });
+        }
+        self
+    }
+
     /// The tooltip also says how the relay's links are.
     pub fn with_relay(mut self, links: &RelayLinks) -> Self {
         for line in relay_lines(links) {
@@ -96,6 +113,25 @@ impl TrayLook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn approvals_waiting_are_in_the_tooltip_and_the_title() {
+        let live = ConnectionState::Live;
+        let look = tray_look(Some("prod"), Some(&live), false, 2).with_inquiries(1);
+        assert_eq!(look.title.as_deref(), Some("2 · 1?"));
+        assert!(
+            look.tooltip
+                .ends_with("2 unread results · 1 approval waiting"),
+            "{}",
+            look.tooltip
+        );
+        let look = tray_look(Some("prod"), Some(&live), false, 0).with_inquiries(3);
+        assert_eq!(look.title.as_deref(), Some("3?"));
+        assert_eq!(
+            tray_look(None, None, false, 0).with_inquiries(0).title,
+            None
+        );
+    }
 
     #[test]
     fn relay_links_that_are_on_show_in_words() {

@@ -34,8 +34,8 @@ pub enum HistoryError {
 mod payload;
 
 pub use payload::{
-    AckData, AnnouncementData, CommandData, EntryKind, ErrorData, NoteData, Payload, ResultData,
-    StatusData, Via,
+    AckData, AnnouncementData, CommandData, EntryKind, ErrorData, InquiryData, NoteData, Payload,
+    ResultData, StatusData, Via,
 };
 
 /// An entry to write.
@@ -275,6 +275,14 @@ impl History {
                 &[&id],
             )?
             .pop())
+    }
+
+    /// The entries of one execution (or inquiry), oldest first.
+    pub fn of_execution(&self, execution_id: &str) -> Result<Vec<Entry>, HistoryError> {
+        self.rows(
+            "SELECT id, ts, profile, kind, execution_id, text, data FROM entries WHERE execution_id = ?1 ORDER BY id",
+            &[&execution_id],
+        )
     }
 
     /// Remember (or refresh) a conversation the relay heard from.

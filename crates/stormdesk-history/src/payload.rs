@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use stormdesk_client::model::Execution;
+use stormdesk_client::model::{Execution, Inquiry};
 use stormdesk_client::Ack;
 use ts_rs::TS;
 
@@ -113,6 +113,25 @@ pub struct AnnouncementData {
     pub relayed: Option<String>,
 }
 
+/// A workflow waits for a person's answer (`core.ask`). The entry's
+/// execution id is the inquiry's id; its text is the question.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct InquiryData {
+    /// The paused workflow.
+    pub parent: Option<String>,
+    pub route: String,
+    /// Minutes StackStorm keeps it open.
+    pub ttl: Option<u64>,
+    /// Who may answer (none listed: anyone allowed to see it).
+    pub users: Vec<String>,
+    pub roles: Vec<String>,
+    /// The answer's form, from the inquiry's JSON schema.
+    pub fields: Vec<stormdesk_client::inquiry::Field>,
+    /// The schema itself, as StackStorm sent it.
+    pub schema: Value,
+}
+
 /// Something Stormdesk itself tells the user (a refused relay command, a
 /// failed delivery, a share).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -151,6 +170,7 @@ pub enum Payload {
     Announcement(AnnouncementData),
     Note(NoteData),
     Error(ErrorData),
+    Inquiry(InquiryData),
 }
 
 /// What an entry records.
@@ -164,6 +184,7 @@ pub enum EntryKind {
     Announcement,
     Note,
     Error,
+    Inquiry,
 }
 
 impl EntryKind {
@@ -176,6 +197,7 @@ impl EntryKind {
             EntryKind::Announcement => "announcement",
             EntryKind::Note => "note",
             EntryKind::Error => "error",
+            EntryKind::Inquiry => "inquiry",
         }
     }
 }
@@ -190,7 +212,21 @@ impl Payload {
             Payload::Announcement(_) => EntryKind::Announcement,
             Payload::Note(_) => EntryKind::Note,
             Payload::Error(_) => EntryKind::Error,
+            Payload::Inquiry(_) => EntryKind::Inquiry,
         }
+    }
+
+    /// An inquiry waiting for an answer; `parent` is the paused workflow.
+    pub fn inquiry(i: &Inquiry, parent: Option<&str>) -> Self {
+        Payload::Inquiry(InquiryData {
+            parent: parent.map(str::to_string),
+            route: i.route.clone(),
+            ttl: i.ttl,
+            users: i.users.clone(),
+            roles: i.roles.clone(),
+            fields: stormdesk_client::inquiry::fields(&i.schema),
+            schema: i.schema.clone(),
+        })
     }
 
     /// A command typed by the desk's own user (pane, CLI), tied to `request`.
@@ -284,6 +320,7 @@ impl Payload {
             "result" => Payload::Result(Default::default()),
             "announcement" => Payload::Announcement(Default::default()),
             "note" => Payload::Note(Default::default()),
+            "inquiry" => Payload::Inquiry(Default::default()),
             _ => Payload::Error(Default::default()),
         })
     }

@@ -12,12 +12,15 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde::Serialize;
-use stormdesk_client::model::Execution;
+use stormdesk_client::model::{Execution, Inquiry};
 use stormdesk_client::St2Client;
 use stormdesk_routing::{decode as decode_route, request_id, Route};
 
 use crate::event::{Announcement, StreamEvent};
 use crate::listener::ListenerEvent;
+
+/// The action whose executions are inquiries.
+const INQUIRY_ACTION: &str = "core.ask";
 
 /// What consumers (history, notifier, pane, relay) receive.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,6 +44,17 @@ pub enum Delivery {
         execution_id: String,
         status: String,
     },
+    /// A workflow waits for an answer (`core.ask`): seen on the stream, or
+    /// listed after a (re)connect. Delivered once per inquiry.
+    Inquiry {
+        inquiry: Box<Inquiry>,
+        /// The paused workflow, when known (the stream says; a listing
+        /// does not).
+        parent: Option<String>,
+    },
+    /// An inquiry this tracker delivered is no longer waiting: answered
+    /// (here or anywhere else), expired, or its workflow cancelled.
+    InquiryClosed { inquiry_id: String, status: String },
     /// An announcement that is not a reply to one of our requests.
     Announcement {
         route: String,
@@ -58,6 +72,9 @@ pub struct Tracker {
     tracked: HashMap<String, Option<String>>,
     by_request: HashMap<String, Vec<String>>,
     delivered: HashSet<String>,
+    /// Inquiries delivered, and those of them still waiting.
+    inquiries_seen: HashSet<String>,
+    inquiries_open: HashSet<String>,
     last_status: HashMap<String, String>,
     /// Announcement text that arrived before its execution's end.
     pending_message: HashMap<String, String>,
@@ -174,6 +191,11 @@ impl Tracker {
     /// Handle one stream event (pure: no I/O).
     pub fn handle_event(&mut self, ev: StreamEvent) -> Vec<Delivery> {
         match ev {
+            StreamEvent::ExecutionCreate(e) | StreamEvent::ExecutionUpdate(e)
+                if e.action_ref() == INQUIRY_ACTION =>
+            {
+                self.inquiry_event(&e).into_iter().collect()
+            }
             StreamEvent::ExecutionCreate(e) | StreamEvent::ExecutionUpdate(e) => {
                 if !self.tracked.contains_key(&e.id) {
                     if self.delivered.contains(&e.id) {
@@ -252,13 +274,55 @@ impl Tracker {
         }
     }
 
-    /// Fetch every outstanding execution and deliver those that ended.
+    /// A `core.ask` execution: `pending` is an inquiry to show (its result
+    /// is the inquiry: schema, users, roles, route, ttl); a final status
+    /// closes one shown.
+    fn inquiry_event(&mut self, e: &Execution) -> Option<Delivery> {
+        if e.status == "pending" {
+            let mut body = e.result.clone();
+            body["id"] = e.id.clone().into();
+            let inquiry: Inquiry = serde_json::from_value(body).ok()?;
+            let parent = e.context["parent"]["execution_id"]
+                .as_str()
+                .map(str::to_string);
+            return self.new_inquiry(inquiry, parent);
+        }
+        if e.is_final() && self.inquiries_open.remove(&e.id) {
+            return Some(Delivery::InquiryClosed {
+                inquiry_id: e.id.clone(),
+                status: e.status.clone(),
+            });
+        }
+        None
+    }
+
+    fn new_inquiry(&mut self, inquiry: Inquiry, parent: Option<String>) -> Option<Delivery> {
+        if !self.inquiries_seen.insert(inquiry.id.clone()) {
+            return None;
+        }
+        self.inquiries_open.insert(inquiry.id.clone());
+        Some(Delivery::Inquiry {
+            inquiry: Box::new(inquiry),
+            parent,
+        })
+    }
+
+    /// Fetch every outstanding execution and deliver those that ended, and
+    /// every inquiry waiting (none is missed while the stream was down).
     pub async fn backfill(&mut self) -> Vec<Delivery> {
         let Some(client) = self.client.clone() else {
             return vec![];
         };
-        let ids: Vec<String> = self.tracked.keys().cloned().collect();
         let mut out = Vec::new();
+        match client.list_inquiries().await {
+            Ok(waiting) => {
+                for i in waiting {
+                    out.extend(self.new_inquiry(i, None));
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "listing inquiries failed"),
+        }
+        let ids: Vec<String> = self.tracked.keys().cloned().collect();
         for id in ids {
             match client.get_execution(&id).await {
                 Ok(e) => out.extend(self.finish(e)),
@@ -278,6 +342,42 @@ mod tests {
         StreamEvent::ExecutionUpdate(Box::new(
             serde_json::from_value(serde_json::json!({"id": id, "status": status})).unwrap(),
         ))
+    }
+
+    #[test]
+    fn a_pending_ask_is_an_inquiry_once_and_its_end_closes_it() {
+        let ask = |status: &str| {
+            StreamEvent::ExecutionUpdate(Box::new(
+                serde_json::from_value(serde_json::json!({
+                    "id": "q1", "status": status, "action": {"ref": "core.ask"},
+                    "context": {"parent": {"execution_id": "wf1"}},
+                    "result": {"schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
+                               "roles": [], "users": ["ann"], "route": "ops", "ttl": 60}
+                }))
+                .unwrap(),
+            ))
+        };
+        let mut t = Tracker::new(None);
+        assert!(t.handle_event(ask("running")).is_empty());
+        let d = t.handle_event(ask("pending"));
+        match &d[..] {
+            [Delivery::Inquiry { inquiry, parent }] => {
+                assert_eq!(inquiry.id, "q1");
+                assert_eq!(inquiry.users, ["ann"]);
+                assert_eq!(inquiry.route, "ops");
+                assert_eq!(parent.as_deref(), Some("wf1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(t.handle_event(ask("pending")).is_empty(), "once");
+        assert_eq!(
+            t.handle_event(ask("succeeded")),
+            vec![Delivery::InquiryClosed {
+                inquiry_id: "q1".into(),
+                status: "succeeded".into()
+            }]
+        );
+        assert!(t.handle_event(ask("succeeded")).is_empty());
     }
 
     #[test]

@@ -192,4 +192,63 @@ describe("app start", () => {
     expect(alert.querySelector("b")).toBeNull();
     expect(rerun.disabled).toBe(false);
   });
+
+  it("answers an inquiry from its form: checked first, StackStorm's refusal shown, closed once answered", async () => {
+    const sent: unknown[] = [];
+    let refuse = true;
+    const fields = [
+      { name: "approved", type: "boolean", required: true, description: "Deploy <b>web</b>?", default: null },
+      { name: "copies", type: "integer", required: false, description: "How many copies", default: 1 },
+      { name: "colour", type: "choice", choices: ["red", "green"], required: false, description: null, default: null },
+    ];
+    mockIPC((cmd, args) => {
+      if (cmd === "load_history") {
+        return [e(1, "inquiry", "Deploy <b>web</b>?", { fields, users: [], roles: ["ops"], ttl: 60, route: "stormdesk" } as never, "q1")];
+      }
+      if (cmd === "respond_inquiry") {
+        sent.push(args);
+        if (refuse) throw { kind: "refused", message: "StackStorm refused to accept the answer to inquiry q1: has already been responded to." };
+        return [e(2, "note", "Answered: approved=yes, copies=2, colour=green", { kind: "inquiry_answered" }, "q1")];
+      }
+      if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
+      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
+      return [];
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const card = document.querySelector('#pane li[data-kind="inquiry"]') as HTMLElement;
+    expect(card.querySelector(".body")!.textContent).toBe("Deploy <b>web</b>?");
+    expect(card.querySelector("b")).toBeNull();
+    expect(card.querySelector(".facts")!.textContent).toContain("may answer: role ops");
+    const form = card.querySelector("form")!;
+    const field = (n: string) => form.querySelector(`[name="${n}"]`) as HTMLInputElement | HTMLSelectElement;
+    expect([...(field("approved") as HTMLSelectElement).options].map((o) => o.value)).toEqual(["", "yes", "no"]);
+    expect(field("copies").value).toBe("1");
+    const submit = () => form.dispatchEvent(new Event("submit", { cancelable: true }));
+    const errors = () => [...form.querySelectorAll(".field-error")].map((x) => x.textContent);
+
+    // Nothing leaves before the form is right.
+    submit();
+    expect(errors()).toEqual(["required", "", ""]);
+    field("approved").value = "yes";
+    field("copies").value = "2.5";
+    submit();
+    expect(errors()).toEqual(["", "a whole number", ""]);
+    expect(sent).toEqual([]);
+
+    field("copies").value = "2";
+    field("colour").value = "green";
+    submit();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent[0]).toEqual({ inquiry_id: "q1", response: { approved: true, copies: 2, colour: "green" } });
+    expect(card.querySelector("[role=alert]")!.textContent).toContain("has already been responded to");
+    expect(card.querySelector("form")).not.toBeNull();
+
+    refuse = false;
+    submit();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(card.querySelector("form")).toBeNull();
+    expect(card.dataset.closed).toBe("inquiry_answered");
+    expect(card.querySelector(".answered")!.textContent).toBe("Answered: approved=yes, copies=2, colour=green");
+  });
 });

@@ -198,6 +198,7 @@ impl<S: Sink + Clone> Host<S> {
             notifications_paused: self.paused.load(Ordering::Relaxed),
             connection: desk.connection_state(),
             unread: self.unread.load(Ordering::Relaxed),
+            inquiries: desk.inquiries_waiting() as u32,
             relay: self.relay_links(),
             stream_route: desk.profile().stream_route.clone(),
             announcing_rule: desk.announcing_rule(),
