@@ -118,6 +118,12 @@ impl Desk {
         inquiry::check_answer(&inquiry::fields(&asked.schema), &answer)
             .map_err(|why| DeskError::Input(format!("not sent: {why}")))?;
         let accepted = self.client.respond_inquiry(inquiry_id, &answer).await?;
+        // The workflow goes on: follow it to its result, also when it was
+        // started before a restart (the stream named its parent; a listing
+        // does not, the inquiry's own execution does).
+        if let Some(parent) = self.parent_of(inquiry_id).await {
+            self.control.track(&parent, None).await;
+        }
         self.waiting
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -128,6 +134,21 @@ impl Desk {
             Payload::note(ANSWERED, Via::default()),
         )?;
         Ok(vec![entry])
+    }
+
+    async fn parent_of(&self, inquiry_id: &str) -> Option<String> {
+        let shown = self.history.of_execution(inquiry_id).unwrap_or_default();
+        let known = shown.iter().find_map(|e| match &e.payload {
+            Payload::Inquiry(d) => d.parent.clone(),
+            _ => None,
+        });
+        if known.is_some() {
+            return known;
+        }
+        let ask = self.client.get_execution(inquiry_id).await.ok()?;
+        ask.context["parent"]["execution_id"]
+            .as_str()
+            .map(str::to_string)
     }
 
     /// How many inquiries wait for an answer.

@@ -661,55 +661,43 @@ impl Presenter {
             }
         }
         let d = with_alias_format(&self.palette, d);
-        present(
-            &self.history,
-            &self.events,
-            &self.notifier,
-            pol,
-            out.as_ref(),
-            &self.profile,
-            &self.waiting,
-            d,
-        )
-        .await;
+        self.present(pol, out.as_ref(), d).await;
     }
-}
 
-async fn present(
-    history: &History,
-    tx: &Events,
-    notifier: &NotifierHandle,
-    policy: NotifyPolicy,
-    outbox: Option<&tokio::sync::mpsc::Sender<Outgoing>>,
-    profile: &str,
-    waiting: &inquiries::Waiting,
-    d: Delivery,
-) {
-    let Some((execution_id, text, payload, notice)) =
-        shown(history, waiting, policy, outbox, profile, d)
-    else {
-        return;
-    };
-    let entry = NewEntry {
-        profile: profile.to_string(),
-        execution_id,
-        text,
-        payload,
-    };
-    match history.append(&entry) {
-        Ok(e) => {
-            tx.send(DeskEvent::Entry { entry: Box::new(e) });
+    /// History, then the UI, then the notification.
+    async fn present(
+        &self,
+        policy: NotifyPolicy,
+        outbox: Option<&tokio::sync::mpsc::Sender<Outgoing>>,
+        d: Delivery,
+    ) {
+        let (history, tx, profile) = (&self.history, &self.events, self.profile.as_str());
+        let Some((execution_id, text, payload, notice)) =
+            shown(history, &self.waiting, policy, outbox, profile, d)
+        else {
+            return;
+        };
+        let entry = NewEntry {
+            profile: profile.to_string(),
+            execution_id,
+            text,
+            payload,
+        };
+        match history.append(&entry) {
+            Ok(e) => {
+                tx.send(DeskEvent::Entry { entry: Box::new(e) });
+            }
+            Err(err) => {
+                // Still show it: losing the on-screen copy too would be worse.
+                tracing::error!(error = %err, "history write failed");
+                tx.send(DeskEvent::Entry {
+                    entry: Box::new(Entry::unsaved(entry)),
+                });
+            }
         }
-        Err(err) => {
-            // Still show it: losing the on-screen copy too would be worse.
-            tracing::error!(error = %err, "history write failed");
-            tx.send(DeskEvent::Entry {
-                entry: Box::new(Entry::unsaved(entry)),
-            });
+        if let Some(n) = notice {
+            self.notifier.notify(n).await;
         }
-    }
-    if let Some(n) = notice {
-        notifier.notify(n).await;
     }
 }
 

@@ -271,3 +271,106 @@ async fn executions_are_cancelled_and_rerun_from_the_desk() {
     );
     desk.stop().await;
 }
+
+/// A workflow's approval (core.ask) on the desk: shown once as a card with
+/// its form (once across a restart too), counted while it waits, checked
+/// before it is sent, answered, and the workflow's result follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inquiry_is_shown_once_answered_from_the_desk_and_its_workflow_finishes() {
+    use stormdesk_history::Payload;
+    let packs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/real-st2/packs");
+    let sim = stormdesk_sim::Simulator::start(stormdesk_sim::SimConfig {
+        packs: stormdesk_sim::packs::PackSet::load_dir(&packs).unwrap(),
+        time_scale: 0.2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let start = || async {
+        let (profile, creds) = stormdesk_client::Profile::with_password(
+            "approvals",
+            &sim.base_url(),
+            stormdesk_sim::DEMO_USER,
+            stormdesk_client::Secret::new(stormdesk_sim::DEMO_PASSWORD),
+        );
+        Desk::start(profile, creds, &db, Recorder::default())
+            .await
+            .unwrap()
+    };
+    let inquiry_of = |ev: DeskEvent| match ev {
+        DeskEvent::Entry { entry } if entry.kind() == EntryKind::Inquiry => Some(*entry),
+        _ => None,
+    };
+    let desk = start().await;
+    let mut rx = desk.subscribe();
+    let acks = desk.run_command("conf approve web").await.unwrap();
+    let workflow = acks[1].execution_id.clone().unwrap();
+    let asked = loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an inquiry")
+            .unwrap();
+        if let Some(e) = inquiry_of(ev) {
+            break e;
+        }
+    };
+    assert_eq!(asked.text, "Deploy web?");
+    let Payload::Inquiry(data) = &asked.payload else {
+        panic!("{asked:?}")
+    };
+    assert_eq!(data.parent.as_deref(), Some(workflow.as_str()));
+    let names: Vec<&str> = data.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["approved", "reason", "copies", "colour"]);
+    assert_eq!(desk.inquiries_waiting(), 1);
+    let inquiry = asked.execution_id.clone().unwrap();
+
+    // A restart lists it again: still waiting, not shown twice.
+    desk.stop().await;
+    let desk = start().await;
+    let mut rx = desk.subscribe();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(desk.inquiries_waiting(), 1);
+    let shown: Vec<_> = desk
+        .history_page(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind() == EntryKind::Inquiry)
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+
+    let wrong = desk
+        .respond_inquiry(&inquiry, serde_json::json!({"approved": "yes"}))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.kind(), "input");
+    assert!(wrong.to_string().contains("approved"), "{wrong}");
+    let answered = desk
+        .respond_inquiry(
+            &inquiry,
+            serde_json::json!({"approved": true, "colour": "blue"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answered[0].text, "Answered: approved=yes, colour=blue");
+    assert_eq!(desk.inquiries_waiting(), 0);
+    let seen = until_result(&mut rx).await;
+    let result = seen.last().unwrap();
+    assert_eq!(result.execution_id.as_deref(), Some(workflow.as_str()));
+    assert_eq!(
+        result.data_json()["result"]["output"]["answer"],
+        serde_json::json!({"approved": true, "colour": "blue"}),
+        "as answered: real StackStorm fills in no defaults"
+    );
+    // Answered here: the inquiry's end adds nothing more.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let closing = desk
+        .history_page(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.execution_id.as_deref() == Some(inquiry.as_str()))
+        .count();
+    assert_eq!(closing, 2, "the inquiry and its answer");
+    desk.stop().await;
+}

@@ -173,8 +173,11 @@ impl SimState {
         if inquiry.answer.is_none() {
             return Err(already_answered(id));
         }
-        let mut response = response.clone();
-        validate(&inquiry.body["schema"], &mut response).map_err(|why| {
+        // Judged with the schema's defaults filled in (as StackStorm's
+        // message shows), kept as sent: real StackStorm's workflow sees
+        // only what was answered.
+        let response = response.clone();
+        validate(&inquiry.body["schema"], &mut response.clone()).map_err(|why| {
             ApiError::new(
                 400,
                 format!("Response for inquiry \"{id}\" did not pass schema validation. {why}"),
@@ -317,8 +320,8 @@ fn canceled_result(user: &str) -> Value {
 }
 
 /// StackStorm's check of an answer (jsonschema, draft 3 `required: true` as
-/// `core.ask` writes it, or draft 4's list), with its wording; defaults are
-/// filled in as StackStorm fills them.
+/// `core.ask` writes it, or draft 4's list), with its wording; the schema's
+/// defaults are filled into `answer` first, as StackStorm judges it.
 fn validate(schema: &Value, answer: &mut Map<String, Value>) -> Result<(), String> {
     let Some(props) = schema.get("properties").and_then(Value::as_object) else {
         return Ok(());

@@ -111,6 +111,11 @@ impl Tracker {
         if self.delivered.contains(execution_id) {
             return vec![];
         }
+        // Tracked already (by its command): following it again changes
+        // nothing, and keeps the request its announcement is matched by.
+        if request.is_none() && self.tracked.contains_key(execution_id) {
+            return vec![];
+        }
         self.tracked
             .insert(execution_id.to_string(), request.map(str::to_string));
         if let Some(r) = request {

@@ -286,7 +286,8 @@ async fn a_result_and_its_announcement_make_one_result() {
                 assert_eq!(execution_id, id);
                 messages.push(message);
             }
-            Delivery::Status { .. } => {}
+            Delivery::Status { .. } | Delivery::Inquiry { .. } | Delivery::InquiryClosed { .. } => {
+            }
             Delivery::Announcement { .. } => {
                 panic!("our own announcement must not show up as a foreign one")
             }
