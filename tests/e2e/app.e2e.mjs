@@ -261,6 +261,24 @@ async function allOfIt() {
   const leftover = await js(sid, "return [...document.querySelectorAll(`#pane [data-execution=\"${arguments[0]}\"] button.cancel`)].length + ':' + [...document.querySelectorAll(`#pane .entry.result[data-execution=\"${arguments[0]}\"] button.rerun`)].length", [cancelOn]);
   check("a running execution is cancelled from its card", canceled === "canceled" && leftover === "0:1", `${canceled} ${leftover}`);
 
+  // An approval: the workflow's inquiry shows as a card with its form; the
+  // tray counts it; answered from the card, the workflow finishes.
+  await typeInto(sid, "#command", "release web 1.4\uE007");
+  const question = await until("the inquiry card", async () =>
+    (await texts(sid, '#pane .entry.inquiry .body'))[0] ?? null);
+  const waitingBefore = (await invoke(sid, "get_status", {}))?.ok?.inquiries;
+  await screenshot(sid, "inquiry-card.png");
+  await js(sid, "const s = document.querySelector('#pane .entry.inquiry select[name=approved]'); s.value = 'yes'; s.dispatchEvent(new Event('change'));");
+  await typeInto(sid, '#pane .entry.inquiry input[name=note]', "e2e");
+  await click(sid, "#pane .entry.inquiry button.answer");
+  const released = await until("the approved workflow's result", async () =>
+    (await texts(sid, "#pane .entry.result .body")).find((t) => t.includes("released web")) ?? null);
+  const closed = await js(sid, "const c = document.querySelector('#pane .entry.inquiry'); return c.dataset.closed + ':' + (c.querySelector('form') ? 'form' : 'no form')");
+  const waitingAfter = (await invoke(sid, "get_status", {}))?.ok?.inquiries;
+  check("an inquiry is answered from its card and its workflow finishes",
+    question === "Release web 1.4 to production?" && waitingBefore === 1 && released === "released web 1.4 (now): e2e" && closed === "inquiry_answered:no form" && waitingAfter === 0,
+    `${question} | ${waitingBefore} | ${released} | ${closed} | ${waitingAfter}`);
+
   // The IPC boundary refuses links that are not the StackStorm web UI.
   const refused = await invoke(sid, "open_link", { url: "https://evil.example/#/history/x" });
   check("links to other hosts are refused over IPC", refused?.err?.kind === "link", JSON.stringify(refused));
