@@ -14,9 +14,16 @@ use stormdesk_notify::{plain_body, Notice, Urgency};
 
 use crate::{Desk, DeskError};
 
-/// The inquiries waiting for an answer (ids), shared by the delivery task
-/// and the desk.
-pub type Waiting = Arc<Mutex<BTreeSet<String>>>;
+/// The inquiries waiting for an answer, and those this desk is answering
+/// (their end on the stream can beat the reply to our answer), shared by
+/// the delivery task and the desk.
+pub type Waiting = Arc<Mutex<Inquiries>>;
+
+#[derive(Debug, Default)]
+pub struct Inquiries {
+    waiting: BTreeSet<String>,
+    answering: BTreeSet<String>,
+}
 
 /// Note kinds that close an inquiry's card.
 pub const ANSWERED: &str = "inquiry_answered";
@@ -50,6 +57,7 @@ pub fn arrived(
     waiting
         .lock()
         .unwrap_or_else(|e| e.into_inner())
+        .waiting
         .insert(inquiry.id.clone());
     if shown.iter().any(|e| e.kind() == EntryKind::Inquiry) {
         return None;
@@ -77,12 +85,13 @@ pub fn closed(
     inquiry_id: &str,
     status: &str,
 ) -> Option<(Option<String>, String, Payload, Option<Notice>)> {
-    waiting
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(inquiry_id);
+    let ours = {
+        let mut w = waiting.lock().unwrap_or_else(|e| e.into_inner());
+        w.waiting.remove(inquiry_id);
+        w.answering.contains(inquiry_id)
+    };
     let shown = history.of_execution(inquiry_id).unwrap_or_default();
-    if shown.iter().any(closes) {
+    if ours || shown.iter().any(closes) {
         return None;
     }
     let text = match status {
@@ -117,23 +126,50 @@ impl Desk {
         let asked = self.client.get_inquiry(inquiry_id).await?;
         inquiry::check_answer(&inquiry::fields(&asked.schema), &answer)
             .map_err(|why| DeskError::Input(format!("not sent: {why}")))?;
-        let accepted = self.client.respond_inquiry(inquiry_id, &answer).await?;
+        let parent = self.parent_of(inquiry_id).await;
+        if let Some(parent) = &parent {
+            self.until_paused(parent).await;
+        }
+        self.answering(inquiry_id, true);
+        let accepted = self.client.respond_inquiry(inquiry_id, &answer).await;
+        self.answering(inquiry_id, false);
+        if accepted.is_err() && self.client.get_inquiry(inquiry_id).await.is_ok() {
+            // Refused, and still open: it waits as before.
+            self.waiting
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .waiting
+                .insert(inquiry_id.to_string());
+        }
+        let accepted = accepted?;
         // The workflow goes on: follow it to its result, also when it was
         // started before a restart (the stream named its parent; a listing
         // does not, the inquiry's own execution does).
-        if let Some(parent) = self.parent_of(inquiry_id).await {
+        if let Some(parent) = parent {
             self.control.track(&parent, None).await;
         }
-        self.waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(inquiry_id);
         let entry = self.record(
             Some(inquiry_id),
             &format!("Answered: {}", describe(&accepted)),
             Payload::note(ANSWERED, Via::default()),
         )?;
         Ok(vec![entry])
+    }
+
+    /// Real StackStorm resumes a workflow on an answer only once the
+    /// workflow is paused; an answer in the moment between its inquiry
+    /// showing and the pause (seen: 170 ms) is accepted and the workflow
+    /// stays paused for good. A person is rarely that quick; a script or a
+    /// pre-filled form can be. So wait for the pause, briefly.
+    async fn until_paused(&self, workflow: &str) {
+        for _ in 0..50 {
+            match self.client.get_execution(workflow).await {
+                Ok(e) if matches!(e.status.as_str(), "requested" | "scheduled" | "running") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                _ => return,
+            }
+        }
     }
 
     async fn parent_of(&self, inquiry_id: &str) -> Option<String> {
@@ -151,9 +187,26 @@ impl Desk {
             .map(str::to_string)
     }
 
+    /// While our answer is in flight, the inquiry's end on the stream is
+    /// ours (not "answered elsewhere"); it is no longer waiting unless
+    /// StackStorm refused the answer.
+    fn answering(&self, inquiry_id: &str, now: bool) {
+        let mut w = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        if now {
+            w.answering.insert(inquiry_id.to_string());
+            w.waiting.remove(inquiry_id);
+        } else {
+            w.answering.remove(inquiry_id);
+        }
+    }
+
     /// How many inquiries wait for an answer.
     pub fn inquiries_waiting(&self) -> usize {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .waiting
+            .len()
     }
 }
 

@@ -251,6 +251,108 @@ async fn a_workflow_notifies_once() {
     desk.stop().await;
 }
 
+/// The operator's desk on real StackStorm: a workflow's approval (core.ask)
+/// arrives from the stream as one card with its form and one "Approval
+/// needed" notification; answered from the desk, the workflow finishes with
+/// that answer; a second answer is refused with StackStorm's reason. A
+/// running execution is cancelled from the desk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inquiry_is_answered_and_an_execution_cancelled_from_the_desk() {
+    use stormdesk_desk::ipc::ExecutionControl;
+    use stormdesk_history::Payload;
+    if pack_present() {
+        return; // the stormdesk pack changes nothing here: once is enough
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let notes = NotifyLog::start(dir.path()).await;
+    let desk = desk(dir.path()).await;
+    let what = format!("desk-{}", std::process::id());
+    let acks = desk
+        .run_command(&format!("conf approve {what}"))
+        .await
+        .unwrap();
+    let workflow = acks[1].execution_id.clone().unwrap();
+    let asked = until("the inquiry", Duration::from_secs(60), || {
+        desk.history_page(None, 500)
+            .unwrap()
+            .into_iter()
+            .find(|e| matches!(&e.payload, Payload::Inquiry(d) if d.parent.as_deref() == Some(workflow.as_str())))
+    })
+    .await;
+    assert_eq!(asked.text, format!("Deploy {what}?"));
+    let Payload::Inquiry(data) = &asked.payload else {
+        unreachable!()
+    };
+    let names: Vec<&str> = data.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["approved", "reason", "copies", "colour"]);
+    assert_eq!((data.route.as_str(), data.ttl), ("stormdesk", Some(60)));
+    // (Others may wait too: the server lists every pending inquiry.)
+    let waiting = desk.inquiries_waiting();
+    assert!(waiting >= 1);
+    let inquiry = asked.execution_id.clone().unwrap();
+    until("the approval notification", Duration::from_secs(10), || {
+        (notes.count(&format!("Deploy {what}?")) == 1).then_some(())
+    })
+    .await;
+
+    let wrong = desk
+        .respond_inquiry(&inquiry, json!({"reason": "no answer"}))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.kind(), "input", "{wrong}");
+    let answered = desk
+        .respond_inquiry(&inquiry, json!({"approved": true, "copies": 3}))
+        .await
+        .unwrap();
+    assert_eq!(answered[0].text, "Answered: approved=yes, copies=3");
+    assert_eq!(desk.inquiries_waiting(), waiting - 1);
+    let all = settle(&desk, &workflow).await;
+    let result = entries_for(&all, &workflow, EntryKind::Result)[0];
+    assert_eq!(result.data_json()["status"], "succeeded", "{result:?}");
+    assert_eq!(
+        result.data_json()["result"]["output"]["answer"],
+        json!({"approved": true, "copies": 3})
+    );
+    // One card, one answer: the inquiry's end adds no third entry.
+    assert_eq!(
+        all.iter()
+            .filter(|e| e.execution_id.as_deref() == Some(inquiry.as_str()))
+            .count(),
+        2
+    );
+    let again = desk
+        .respond_inquiry(&inquiry, json!({"approved": false}))
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind(), "refused");
+    assert!(
+        again.to_string().contains("has already been responded to"),
+        "{again}"
+    );
+    assert_eq!(notes.count(&format!("Deploy {what}?")), 1);
+
+    // Cancel from the desk: canceling now, canceled as its result.
+    let acks = desk.run_command("conf slow desk-cancel 30").await.unwrap();
+    let slow = acks[1].execution_id.clone().unwrap();
+    until("running", Duration::from_secs(30), || {
+        let all = desk.history_page(None, 500).unwrap();
+        entries_for(&all, &slow, EntryKind::Status)
+            .iter()
+            .any(|e| e.text == "running")
+            .then_some(())
+    })
+    .await;
+    let moved = desk
+        .control_execution(&slow, ExecutionControl::Cancel)
+        .await
+        .unwrap();
+    assert_eq!(moved[0].text, "canceling");
+    let all = settle(&desk, &slow).await;
+    let result = entries_for(&all, &slow, EntryKind::Result)[0];
+    assert_eq!(result.data_json()["status"], "canceled");
+    desk.stop().await;
+}
+
 /// With the stormdesk pack, the chatops default message StackStorm posts
 /// for an alias without `result.format` has the same lines as the one
 /// Stormdesk builds itself when nothing is announced.
