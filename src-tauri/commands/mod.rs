@@ -16,6 +16,7 @@ pub mod load_history;
 pub mod mark_read;
 pub mod open_link;
 pub mod recent_results;
+pub mod refresh_aliases;
 pub mod relay_secrets_stored;
 pub mod remove_profile;
 pub mod respond_inquiry;

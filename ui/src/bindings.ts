@@ -286,6 +286,7 @@ export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "connecti
 
 export interface Commands {
   suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };
+  refresh_aliases: { args: {}; returns: number };
   run_command: { args: { text: string }; returns: Array<Entry> };
   respond_inquiry: { args: { inquiry_id: string; response: JsonValue }; returns: Array<Entry> };
   control_execution: { args: { execution_id: string; control: ExecutionControl }; returns: Array<Entry> };
@@ -310,4 +311,4 @@ export interface Commands {
   forget_share_target: { args: { target: string }; returns: Array<ShareTarget> };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "run_command", "respond_inquiry", "control_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "refresh_aliases", "run_command", "respond_inquiry", "control_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;

@@ -11,6 +11,7 @@ export function call<K extends keyof Commands>(cmd: K, args: Commands[K]["args"]
 }
 
 export const suggestAliases = (text: string, limit = 8) => call("suggest_aliases", { text, limit });
+export const refreshAliases = () => call("refresh_aliases", {});
 export const runCommand = (text: string) => call("run_command", { text });
 export const controlExecution = (executionId: string, control: ExecutionControl) =>
   call("control_execution", { execution_id: executionId, control });

@@ -1,5 +1,6 @@
 import {
   controlExecution,
+  refreshAliases,
   respondInquiry,
   getPrefs,
   hideWindow,
@@ -22,6 +23,9 @@ import { Pane } from "./pane";
 import { applyTheme, Settings } from "./settings";
 import { ShareMenu } from "./share";
 import { isIpcError, type ConnectionState, type DeskEvent, type Entry, type Suggestion } from "./types";
+
+/** Focus refreshes the aliases at most this often. */
+const ALIAS_FOCUS_MS = 30_000;
 
 function describe(s: ConnectionState): string {
   switch (s.state) {
@@ -207,6 +211,15 @@ class App {
     };
     doc.addEventListener("visibilitychange", seen);
     doc.defaultView?.addEventListener("focus", seen);
+    // Aliases added on the server since: the palette has them when the
+    // window comes back (at most once in ALIAS_FOCUS_MS; the desk also
+    // refreshes every few minutes on its own).
+    let lastRefresh = Date.now();
+    doc.defaultView?.addEventListener("focus", () => {
+      if (Date.now() - lastRefresh < ALIAS_FOCUS_MS) return;
+      lastRefresh = Date.now();
+      void refreshAliases().catch(() => {});
+    });
     this.search.addEventListener("input", () => void this.searchHistory());
     this.bindScrollBack(doc.getElementById("pane") as HTMLOListElement);
   }

@@ -9,6 +9,7 @@
 // Adding a command: a line here, then `src-tauri/commands/<name>.rs`.
 ipc_commands! {
     suggest_aliases(text: String, limit: u32) -> Vec<stormdesk_alias::Suggestion>;
+    refresh_aliases() -> u32;
     run_command(text: String) -> Vec<stormdesk_history::Entry>;
     respond_inquiry(inquiry_id: String, response: serde_json::Value) -> Vec<stormdesk_history::Entry>;
     control_execution(execution_id: String, control: stormdesk_desk::ipc::ExecutionControl) -> Vec<stormdesk_history::Entry>;

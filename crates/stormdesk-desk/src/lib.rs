@@ -162,10 +162,37 @@ impl AliasSource for Desk {
     }
 
     async fn refresh(&self) -> Result<(), ClientError> {
-        let aliases = self.client.list_aliases().await?;
-        *self.palette.write().unwrap_or_else(|e| e.into_inner()) = Palette::new(aliases);
-        Ok(())
+        refresh_palette(&self.client, &self.palette)
+            .await
+            .map(|_| ())
     }
+}
+
+/// How often the palette asks the server for its aliases (besides when the
+/// window gains focus and when a command matches none).
+const ALIAS_REFRESH: Duration = Duration::from_secs(300);
+
+/// Fetch the aliases; rebuild the palette only when they changed (the
+/// palette is read on every keystroke: a swap, never a rebuild in place).
+/// Returns how many aliases there are.
+async fn refresh_palette(
+    client: &St2Client,
+    palette: &RwLock<Palette>,
+) -> Result<usize, ClientError> {
+    let aliases = client.list_aliases().await?;
+    let n = aliases.len();
+    let same = palette
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .index()
+        .aliases()
+        == aliases.as_slice();
+    if !same {
+        let fresh = Palette::new(aliases);
+        *palette.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        tracing::info!(aliases = n, "aliases changed on the server");
+    }
+    Ok(n)
 }
 
 impl Desk {
@@ -234,6 +261,11 @@ impl Desk {
         tasks.push(spawn_connection_events(
             session.state(),
             events.clone(),
+            cancel.clone(),
+        ));
+        tasks.push(spawn_alias_refresh(
+            Arc::clone(&client),
+            Arc::clone(&palette),
             cancel.clone(),
         ));
         // Deliveries → history → UI → notification.
@@ -408,6 +440,12 @@ impl Desk {
         Ok(vec![entry])
     }
 
+    /// Ask the server for its aliases now (the window gained focus): the
+    /// palette has the new ones from the next keystroke. Returns how many.
+    pub async fn refresh_aliases(&self) -> Result<usize, DeskError> {
+        Ok(refresh_palette(&self.client, &self.palette).await?)
+    }
+
     /// One page of history, oldest first.
     pub fn history_page(&self, before: Option<i64>, limit: usize) -> Result<Vec<Entry>, DeskError> {
         Ok(self.history.page(before, limit.clamp(1, 500))?)
@@ -490,6 +528,25 @@ impl Desk {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }
     }
+}
+
+/// Refresh the palette's aliases every [`ALIAS_REFRESH`] until `cancel`.
+fn spawn_alias_refresh(
+    client: Arc<St2Client>,
+    palette: Arc<RwLock<Palette>>,
+    cancel: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(ALIAS_REFRESH) => {}
+            }
+            if let Err(e) = refresh_palette(&client, &palette).await {
+                tracing::warn!(error = %e, "alias refresh failed; the palette keeps the aliases it has");
+            }
+        }
+    })
 }
 
 /// Which rule announces results on `route` (None also when the server

@@ -374,3 +374,27 @@ async fn an_inquiry_is_shown_once_answered_from_the_desk_and_its_workflow_finish
     assert_eq!(closing, 2, "the inquiry and its answer");
     desk.stop().await;
 }
+
+/// An alias registered on the server after start-up reaches the palette
+/// when the desk refreshes (the window gaining focus asks for it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aliases_added_on_the_server_reach_the_palette_on_refresh() {
+    let (sim, _dir, desk) = desk_on_own_sim("fresh").await;
+    let before = desk.refresh_aliases().await.unwrap();
+    assert!(desk
+        .suggest("shout", 5)
+        .iter()
+        .all(|s| s.alias_ref != "ops.shout"));
+    let alias: stormdesk_alias::Alias = serde_json::from_value(serde_json::json!({
+        "name": "shout", "pack": "ops", "action_ref": "ops.echo", "enabled": true,
+        "description": "Say it loudly", "formats": ["shout {{message}}"]
+    }))
+    .unwrap();
+    sim.state().add_alias(alias);
+    assert_eq!(desk.refresh_aliases().await.unwrap(), before + 1);
+    let s = desk.suggest("shout", 5);
+    assert_eq!(s[0].alias_ref, "ops.shout", "{s:?}");
+    let acks = desk.run_command("shout hello").await.unwrap();
+    assert_eq!(acks[1].data_json()["alias"], "ops.shout");
+    desk.stop().await;
+}

@@ -319,8 +319,8 @@ async fn list_aliases(
 ) -> Result<Response, ApiError> {
     requester(&app, &headers, &q)?;
     let paging = q_paging(&q)?;
-    let all: Vec<Value> = app
-        .state
+    let index = app.state.index();
+    let all: Vec<Value> = index
         .aliases()
         .iter()
         .filter(|a| q_get(&q, "pack").is_none_or(|p| a.pack == p))
@@ -341,6 +341,7 @@ async fn get_alias(
 ) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     app.state
+        .index()
         .aliases()
         .iter()
         .find(|a| {
@@ -367,11 +368,8 @@ async fn match_alias(
         .get("command")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::new(400, "'command' is a required property"))?;
-    let m = app
-        .state
-        .index()
-        .match_command(command)
-        .map_err(alias_error)?;
+    let index = app.state.index();
+    let m = index.match_command(command).map_err(alias_error)?;
     Ok(Json(json!({
         "actionalias": SimState::alias_json(m.alias),
         "display": m.display,
@@ -396,7 +394,8 @@ async fn alias_help(
     let offset = q_int(&q, "offset", 0)?;
     let mut count = 0i64;
     let mut matches = Vec::new();
-    for alias in app.state.aliases() {
+    let index = app.state.index();
+    for alias in index.aliases() {
         if !alias.enabled || pack.is_some_and(|p| p != alias.pack) {
             continue;
         }
@@ -448,11 +447,8 @@ async fn match_and_execute(
     let body = body_object(&body)?;
     MATCH_AND_EXECUTE.check(&body)?;
     let command = body["command"].as_str().unwrap_or_default();
-    let m = app
-        .state
-        .index()
-        .match_command(command)
-        .map_err(alias_error)?;
+    let index = app.state.index();
+    let m = index.match_command(command).map_err(alias_error)?;
     let mut payload = Map::new();
     payload.insert("name".into(), json!(m.alias.name));
     payload.insert("format".into(), json!(m.representation));

@@ -83,7 +83,7 @@ impl Faults {
 pub struct SimState {
     pub config: SimConfig,
     packs: PackSet,
-    index: AliasIndex,
+    index: RwLock<Arc<AliasIndex>>,
     tokens: Mutex<HashMap<String, TokenInfo>>,
     executions: Mutex<Executions>,
     /// Executions still running, with what the operator asked of each.
@@ -117,7 +117,7 @@ pub fn timestamp(t: OffsetDateTime) -> String {
 impl SimState {
     pub fn new(config: SimConfig) -> Arc<Self> {
         let packs = config.packs.clone();
-        let index = AliasIndex::new(packs.aliases.clone());
+        let index = RwLock::new(Arc::new(AliasIndex::new(packs.aliases.clone())));
         Arc::new(Self {
             config,
             packs,
@@ -260,12 +260,18 @@ impl SimState {
 
     // ---- aliases ----
 
-    pub fn aliases(&self) -> &[Alias] {
-        self.index.aliases()
+    /// The aliases now (a registration replaces them, as `st2ctl reload`).
+    pub fn index(&self) -> Arc<AliasIndex> {
+        Arc::clone(&self.index.read().expect("lock"))
     }
 
-    pub fn index(&self) -> &AliasIndex {
-        &self.index
+    /// Register one more alias, as `POST /api/v1/packs/register` would after
+    /// a pack gained its file (tests: the desk must pick it up).
+    pub fn add_alias(&self, alias: Alias) {
+        let mut index = self.index.write().expect("lock");
+        let mut all = index.aliases().to_vec();
+        all.push(alias);
+        *index = Arc::new(AliasIndex::new(all));
     }
 
     /// An alias as `ActionAliasAPI` shows it: `ack`, `result`, `extra` and
@@ -328,8 +334,8 @@ impl SimState {
         }
         let format = payload.get("format").and_then(Value::as_str).unwrap_or("");
         let command = payload.get("command").and_then(Value::as_str).unwrap_or("");
-        let alias = self
-            .index
+        let index = self.index();
+        let alias = index
             .aliases()
             .iter()
             .find(|a| a.name == name)
@@ -664,9 +670,10 @@ impl SimState {
             return;
         };
         let data = &on_complete["data"];
+        let index = self.index();
         let alias = exec["context"]["action_alias_ref"]["name"]
             .as_str()
-            .and_then(|n| self.index.aliases().iter().find(|a| a.name == n));
+            .and_then(|n| index.aliases().iter().find(|a| a.name == n));
         let (message, extra) = match chatops_result(alias, exec) {
             ResultMessage::Disabled => return,
             ResultMessage::Formatted { text, extra } | ResultMessage::Default { text, extra } => {
