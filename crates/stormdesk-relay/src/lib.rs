@@ -95,6 +95,10 @@ pub enum RelayError {
     /// The command was not run: who or what was refused, in words.
     #[error("{0}")]
     NotAllowed(String),
+    /// What the chat user typed cannot be sent as it is (an inquiry answer
+    /// its form rejects), in words.
+    #[error("{0}")]
+    Input(String),
     #[error(transparent)]
     StackStorm(#[from] stormdesk_client::ClientError),
 }
@@ -108,6 +112,7 @@ impl RelayError {
             RelayError::Unreachable { .. } => ErrorKind::RelayUnreachable,
             RelayError::Malformed { .. } => ErrorKind::RelayMalformed,
             RelayError::NotAllowed(_) => ErrorKind::NotAllowed,
+            RelayError::Input(_) => ErrorKind::Input,
             RelayError::Unauthorized(_) => ErrorKind::RelayUnauthorized,
             RelayError::StackStorm(e) => e.kind(),
         }

@@ -43,6 +43,14 @@ pub enum RelayEvent {
         text: String,
         reply: String,
     },
+    /// An allow-listed chat user answered an inquiry (`!st2 respond ID
+    /// key=value …`); StackStorm accepted `answer`.
+    Answered {
+        user_id: String,
+        origin: Destination,
+        inquiry_id: String,
+        answer: serde_json::Map<String, Value>,
+    },
     /// StackStorm or the chat service failed; the user was told if possible.
     Failed {
         user_id: String,
@@ -145,6 +153,30 @@ async fn handle(
                 reply: r,
             })
         }
+        Decision::Run { command } if inquiry_answer(&command).is_some() => {
+            let (id, pairs) = inquiry_answer(&command).unwrap_or_default();
+            match answer_inquiry(client, id, &pairs).await {
+                Ok(answer) => {
+                    let words = format!("Answered inquiry {id}: {}", Value::Object(answer.clone()));
+                    reply(relay, &msg.origin, &words).await;
+                    Some(RelayEvent::Answered {
+                        user_id: msg.user_id,
+                        origin: msg.origin,
+                        inquiry_id: id.to_string(),
+                        answer,
+                    })
+                }
+                Err(e) => {
+                    reply(relay, &msg.origin, &chat_reply_for(&e)).await;
+                    Some(RelayEvent::Failed {
+                        user_id: msg.user_id,
+                        origin: msg.origin,
+                        command,
+                        error: e.to_string(),
+                    })
+                }
+            }
+        }
         Decision::Run { command } => {
             match run_loaded(client, aliases, &msg, &command, route, key).await {
                 Ok(results) => {
@@ -178,6 +210,36 @@ async fn handle(
     }
 }
 
+/// `respond ID key=value …`, where ID is a StackStorm id (24 hex digits):
+/// an inquiry's answer, not a command (an alias "respond …" with other
+/// words still runs as one).
+fn inquiry_answer(command: &str) -> Option<(&str, Vec<String>)> {
+    let mut words = command.split_whitespace();
+    if words.next()? != "respond" {
+        return None;
+    }
+    let id = words.next()?;
+    if id.len() != 24 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some((id, words.map(str::to_string).collect()))
+}
+
+/// The answer, read as the inquiry's fields type it, checked, then sent.
+async fn answer_inquiry(
+    client: &St2Client,
+    id: &str,
+    pairs: &[String],
+) -> Result<serde_json::Map<String, Value>, crate::RelayError> {
+    use stormdesk_client::inquiry;
+    let asked = client.get_inquiry(id).await?;
+    let answer =
+        inquiry::answer_from_pairs(&inquiry::fields(&asked.schema), pairs).map_err(|why| {
+            crate::RelayError::Input(format!("answer to inquiry {id} not sent: {why}"))
+        })?;
+    Ok(client.respond_inquiry(id, &answer).await?)
+}
+
 /// What a chat is told when a command fails. StackStorm's own words about
 /// the command (no match, ambiguity, a disabled alias, a refused parameter)
 /// help the person who typed it; anything about the desk itself (URLs,
@@ -185,9 +247,9 @@ async fn handle(
 pub fn chat_reply_for(e: &crate::RelayError) -> String {
     use stormdesk_client::ClientError as C;
     match e {
-        crate::RelayError::NotAllowed(m) => m.clone(),
+        crate::RelayError::NotAllowed(m) | crate::RelayError::Input(m) => m.clone(),
         crate::RelayError::StackStorm(
-            c @ (C::NoMatch { .. } | C::Ambiguous { .. } | C::AliasDisabled(_)),
+            c @ (C::NoMatch { .. } | C::Ambiguous { .. } | C::AliasDisabled(_) | C::Refused { .. }),
         ) => c.to_string(),
         crate::RelayError::StackStorm(C::Server { status, faultstring })
             if (400..500).contains(status) && *status != 401 && *status != 403 =>

@@ -519,3 +519,134 @@ async fn a_revoked_teams_token_is_renewed_once_and_webhooks_get_an_adaptive_card
         "<b>done</b>"
     );
 }
+
+/// `!st2 respond ID key=value …` from Slack: a stranger is refused, a wrong
+/// answer is explained and not sent, an allow-listed user's answer is sent
+/// to StackStorm, reported with who gave it, and the workflow goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowed_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
+    use stormdesk_relay::inbound::Inbound;
+    use stormdesk_relay::service::{RelayEvent, RelayService};
+    let fake = Fake::start().await;
+    let (sim, client) = stackstorm().await;
+    let relay = Arc::new(Relay {
+        slack: Some(SlackClient::new(
+            &format!("{}/api", fake.url),
+            Secret::new("xoxb-relay-test"),
+        )),
+        teams: None,
+    });
+    let (in_tx, in_rx) = tokio::sync::mpsc::channel(8);
+    let (ev_tx, mut ev_rx) = tokio::sync::mpsc::channel(8);
+    let service = RelayService::spawn(
+        Arc::clone(&client),
+        relay,
+        allow(&["slack:U110FGZSQ"]),
+        ROUTE.into(),
+        key(),
+        in_rx,
+        ev_tx,
+    );
+    let say = |user: &str, text: &str| {
+        let mut m = seed_slack_message();
+        m.user_id = user.into();
+        m.text = text.into();
+        Inbound::Message(m)
+    };
+    async fn next(rx: &mut tokio::sync::mpsc::Receiver<RelayEvent>) -> RelayEvent {
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(15), rx.recv())
+                .await
+                .expect("a relay event")
+                .expect("relay running");
+            if !matches!(ev, RelayEvent::Heard { .. }) {
+                return ev;
+            }
+        }
+    }
+
+    in_tx
+        .send(say("slack:U110FGZSQ", "!st2 release web 2.0"))
+        .await
+        .unwrap();
+    let RelayEvent::Ran { execution_ids, .. } = next(&mut ev_rx).await else {
+        panic!("the release runs")
+    };
+    let workflow = execution_ids[0].clone();
+    let mut inquiry = None;
+    for _ in 0..100 {
+        if let Some(i) = client.list_inquiries().await.unwrap().pop() {
+            inquiry = Some(i.id);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let id = inquiry.expect("the release asks for approval");
+
+    in_tx
+        .send(say(
+            "slack:USTRANGER",
+            &format!("!st2 respond {id} approved=yes"),
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut ev_rx).await, RelayEvent::Refused { .. }));
+    in_tx
+        .send(say(
+            "slack:U110FGZSQ",
+            &format!("!st2 respond {id} approved=maybe"),
+        ))
+        .await
+        .unwrap();
+    let RelayEvent::Failed { error, .. } = next(&mut ev_rx).await else {
+        panic!("a wrong answer is not sent")
+    };
+    assert!(error.contains("not sent: approved"), "{error}");
+    in_tx
+        .send(say(
+            "slack:U110FGZSQ",
+            &format!("!st2 respond {id} approved=yes note=from-slack"),
+        ))
+        .await
+        .unwrap();
+    let RelayEvent::Answered {
+        user_id,
+        inquiry_id,
+        answer,
+        ..
+    } = next(&mut ev_rx).await
+    else {
+        panic!("the answer is sent")
+    };
+    assert_eq!(
+        (user_id.as_str(), inquiry_id.as_str()),
+        ("slack:U110FGZSQ", id.as_str())
+    );
+    assert_eq!(
+        Value::Object(answer),
+        json!({"approved": true, "note": "from-slack"})
+    );
+    let done = client
+        .wait_for_execution(&workflow, Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(done.result["output"], "released web 2.0 (now): from-slack");
+
+    let said: Vec<String> = fake
+        .seen("/api/chat.postMessage")
+        .iter()
+        .map(|c| c.json()["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(said.iter().any(|t| t.contains("not allowed")), "{said:?}");
+    assert!(
+        said.iter().any(|t| t.contains("not sent: approved")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|t| t.starts_with(&format!("Answered inquiry {id}"))),
+        "{said:?}"
+    );
+    service.stop().await;
+    sim.shutdown().await;
+}

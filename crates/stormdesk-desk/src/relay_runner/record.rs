@@ -103,6 +103,25 @@ impl Book {
                 let text = format!("Refused a command from {user_id}: {text}");
                 self.desk.record(None, &text, payload).map(|_| ())
             }
+            // Kept with who answered; it closes the inquiry's card.
+            RelayEvent::Answered {
+                user_id,
+                origin,
+                inquiry_id,
+                answer,
+            } => {
+                let payload = Payload::note(
+                    crate::inquiries::ANSWERED,
+                    Via::chat(origin.service(), Some(&user_id)),
+                );
+                let text = format!(
+                    "Answered by {user_id}: {}",
+                    serde_json::Value::Object(answer)
+                );
+                self.desk
+                    .record(Some(&inquiry_id), &text, payload)
+                    .map(|_| ())
+            }
             RelayEvent::Failed {
                 user_id,
                 origin,
