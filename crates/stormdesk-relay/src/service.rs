@@ -166,15 +166,7 @@ async fn handle(
                         answer,
                     })
                 }
-                Err(e) => {
-                    reply(relay, &msg.origin, &chat_reply_for(&e)).await;
-                    Some(RelayEvent::Failed {
-                        user_id: msg.user_id,
-                        origin: msg.origin,
-                        command,
-                        error: e.to_string(),
-                    })
-                }
+                Err(e) => Some(failed(relay, msg, command, &e).await),
             }
         }
         Decision::Run { command } => {
@@ -196,17 +188,25 @@ async fn handle(
                         acks,
                     })
                 }
-                Err(e) => {
-                    reply(relay, &msg.origin, &chat_reply_for(&e)).await;
-                    Some(RelayEvent::Failed {
-                        user_id: msg.user_id,
-                        origin: msg.origin,
-                        command,
-                        error: e.to_string(),
-                    })
-                }
+                Err(e) => Some(failed(relay, msg, command, &e).await),
             }
         }
+    }
+}
+
+/// The chat is told what it may know of `e`; history gets all of it.
+async fn failed(
+    relay: &Relay,
+    msg: InboundMessage,
+    command: String,
+    e: &crate::RelayError,
+) -> RelayEvent {
+    reply(relay, &msg.origin, &chat_reply_for(e)).await;
+    RelayEvent::Failed {
+        user_id: msg.user_id,
+        origin: msg.origin,
+        command,
+        error: e.to_string(),
     }
 }
 

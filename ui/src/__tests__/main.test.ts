@@ -10,6 +10,13 @@ import { body as html } from "./markup";
 const e = <K extends EntryKind>(id: number, kind: K, text: string, data: Partial<DataOf<K>> = {}, execution_id: string | null = null): Entry =>
   makeEntry(kind, text, data, { id, ts: "2026-11-26T10:00:00.000Z", profile: "demo", execution_id });
 
+/** What every started app asks for: its status and preferences. */
+const basics = (cmd: string): unknown => {
+  if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
+  if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
+  return [];
+};
+
 describe("app start", () => {
   beforeEach(() => { document.body.innerHTML = html; });
   afterEach(() => clearMocks());
@@ -158,9 +165,7 @@ describe("app start", () => {
         if (control === "cancel") return [e(10, "status", "canceling", { status: "canceling" }, "run1")];
         return [e(11, "ack", "Re-run of done1: core.echo", { status: "requested" }, "new1")];
       }
-      if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
-      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
-      return [];
+      return basics(cmd);
     }, { shouldMockEvents: true });
     const { start } = await import("../main");
     await start(document);
@@ -210,9 +215,7 @@ describe("app start", () => {
         if (refuse) throw { kind: "refused", message: "StackStorm refused to accept the answer to inquiry q1: has already been responded to." };
         return [e(2, "note", "Answered: approved=yes, copies=2, colour=green", { kind: "inquiry_answered" }, "q1")];
       }
-      if (cmd === "get_status") return { profile: "demo", demo: true, base_url: null, notifications_paused: false, connection: { state: "live" }, unread: 0 };
-      if (cmd === "get_prefs") return { shortcut: "Alt+K", theme: "dark", notify_results: "all", notify_announcements: true, start_at_login: false, relay: null };
-      return [];
+      return basics(cmd);
     }, { shouldMockEvents: true });
     const { start } = await import("../main");
     await start(document);
