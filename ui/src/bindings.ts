@@ -51,6 +51,10 @@ status: string | null,
  */
 shown: boolean, 
 /**
+ * A workflow: it can be paused and resumed.
+ */
+workflow: boolean, 
+/**
  * `slack` or `teams`.
  */
 origin: string | null, 

@@ -9,7 +9,7 @@ export type DataOf<K extends EntryKind> = Extract<Entry, { kind: K }>["data"];
 const via = { origin: null, chat_user: null };
 const EMPTY: { [K in EntryKind]: DataOf<K> } = {
   command: { request: null, executions: [], ...via },
-  ack: { alias: null, web_url: null, status: null, shown: true, ...via },
+  ack: { alias: null, web_url: null, status: null, shown: true, workflow: false, ...via },
   status: { status: "" },
   result: { status: "", action: null, web_url: null, result: null },
   announcement: { enriches: false, route: null, channel: null, note: null, extra: null, relayed: null },

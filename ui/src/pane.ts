@@ -79,6 +79,8 @@ export class Pane {
   private inquiryOf = new Map<string, HTMLElement>();
   /** The Cancel button of an execution still running. */
   private cancelOf = new Map<string, HTMLButtonElement>();
+  /** A running workflow's Pause and Resume (one shown at a time). */
+  private pausingOf = new Map<string, { pause: HTMLButtonElement; resume: HTMLButtonElement }>();
   private resultOf = new Map<string, HTMLElement>();
   /** A failed run's error shown before the desk's recorded one arrived (by text). */
   private pendingErrors = new Map<string, HTMLElement>();
@@ -228,11 +230,26 @@ export class Pane {
     if (!badge) return false;
     badge.textContent = status;
     badge.dataset.status = status;
-    if (executionId && FINAL.has(status)) {
+    if (executionId) this.showControls(executionId, status);
+    return true;
+  }
+
+  /** Which controls an execution's card offers in `status`. */
+  private showControls(executionId: string, status: string): void {
+    const wf = this.pausingOf.get(executionId);
+    if (FINAL.has(status)) {
       this.cancelOf.get(executionId)?.remove();
       this.cancelOf.delete(executionId);
+      wf?.pause.remove();
+      wf?.resume.remove();
+      this.pausingOf.delete(executionId);
+      return;
     }
-    return true;
+    if (wf) {
+      const paused = status === "paused" || status === "pausing";
+      wf.pause.hidden = paused;
+      wf.resume.hidden = !paused;
+    }
   }
 
   /**
@@ -462,6 +479,12 @@ export class Pane {
       if (!FINAL.has(status)) {
         const cancel = this.controlButton(li, entry.execution_id, "cancel", "Cancel");
         if (cancel) this.cancelOf.set(entry.execution_id, cancel);
+        if (data.workflow) {
+          const pause = this.controlButton(li, entry.execution_id, "pause", "Pause");
+          const resume = this.controlButton(li, entry.execution_id, "resume", "Resume");
+          if (pause && resume) this.pausingOf.set(entry.execution_id, { pause, resume });
+        }
+        this.showControls(entry.execution_id, status);
       }
     }
     return li;

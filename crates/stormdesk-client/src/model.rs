@@ -139,6 +139,18 @@ impl Execution {
         self.status == "succeeded"
     }
 
+    /// Run by a workflow runner: pause and resume apply.
+    pub fn workflow(&self) -> bool {
+        let runner = self
+            .other
+            .get("runner")
+            .and_then(|r| r.get("name"))
+            .or_else(|| self.action.get("runner_type"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        crate::run::PAUSABLE_RUNNERS.contains(&runner)
+    }
+
     pub fn action_ref(&self) -> &str {
         self.action.get("ref").and_then(Value::as_str).unwrap_or("")
     }

@@ -54,7 +54,12 @@ pub struct Ack {
     pub message: Option<String>,
     pub shown: bool,
     pub append_url: bool,
+    /// A workflow (orquesta, action-chain): it can be paused and resumed.
+    pub workflow: bool,
 }
+
+/// Runners whose executions StackStorm can pause and resume.
+pub const PAUSABLE_RUNNERS: [&str; 2] = ["orquesta", "action-chain"];
 
 impl Ack {
     pub fn of(r: &AliasExecutionResult) -> Self {
@@ -74,6 +79,7 @@ impl Ack {
             message: r.message.clone(),
             shown: flag("enabled"),
             append_url: flag("append_url"),
+            workflow: r.execution.workflow(),
         }
     }
 

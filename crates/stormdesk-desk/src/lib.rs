@@ -429,6 +429,7 @@ impl Desk {
                     message: None,
                     shown: true,
                     append_url: false,
+                    workflow: e.workflow(),
                 };
                 let text = format!("Re-run of {execution_id}: {}", e.action_ref());
                 let entry = self.record(Some(&e.id), &text, Payload::ack(&ack, Via::default()))?;

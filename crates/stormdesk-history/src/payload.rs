@@ -58,6 +58,8 @@ pub struct AckData {
     pub status: Option<String>,
     /// The alias's `ack.enabled`: false when StackStorm would post no ack.
     pub shown: bool,
+    /// A workflow: it can be paused and resumed.
+    pub workflow: bool,
     #[serde(flatten)]
     pub via: Via,
 }
@@ -69,6 +71,7 @@ impl Default for AckData {
             web_url: None,
             status: None,
             shown: true,
+            workflow: false,
             via: Via::default(),
         }
     }
@@ -244,6 +247,7 @@ impl Payload {
             web_url: ack.web_url.clone(),
             status: Some(ack.status.clone()),
             shown: ack.shown,
+            workflow: ack.workflow,
             via,
         })
     }

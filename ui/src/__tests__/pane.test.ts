@@ -130,4 +130,24 @@ describe("pane", () => {
     expect(marks).toEqual(["via slack · slack:U110FGZSQ", "→ teams"]);
     expect((root.firstElementChild as HTMLElement).dataset.origin).toBe("slack");
   });
+
+  it("offers Pause on a running workflow, Resume once paused, and nothing once it ended", async () => {
+    const asked: string[] = [];
+    pane = new Pane(root, { openLink: () => {}, control: async (id, c) => (asked.push(`${id}:${c}`), []) });
+    pane.add(entry("ack", { id: 1, execution_id: "wf", text: "Releasing", data: { status: "running", workflow: true } }));
+    pane.add(entry("ack", { id: 2, execution_id: "sh", text: "Sleeping", data: { status: "running", workflow: false } }));
+    const shown = (id: string) =>
+      [...root.querySelectorAll(`li[data-execution="${id}"][data-kind="ack"] button.control`)].filter((b) => !(b as HTMLButtonElement).hidden).map((b) => b.textContent);
+    expect(shown("wf")).toEqual(["Cancel", "Pause"]);
+    expect(shown("sh")).toEqual(["Cancel"]);
+    (root.querySelector('li[data-execution="wf"] button.pause') as HTMLButtonElement).click();
+    await Promise.resolve();
+    expect(asked).toEqual(["wf:pause"]);
+    pane.add(entry("status", { id: 3, execution_id: "wf", text: "paused", data: { status: "paused" } }));
+    expect(shown("wf")).toEqual(["Cancel", "Resume"]);
+    pane.add(entry("status", { id: 4, execution_id: "wf", text: "running", data: { status: "running" } }));
+    expect(shown("wf")).toEqual(["Cancel", "Pause"]);
+    pane.add(entry("result", { id: 5, execution_id: "wf", text: "done", data: { status: "succeeded" } }));
+    expect(shown("wf")).toEqual([]);
+  });
 });
