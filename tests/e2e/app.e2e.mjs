@@ -248,6 +248,20 @@ async function allOfIt() {
   const shownTexts = await js(sid, "const c = [...document.querySelectorAll('#pane .entry.result')].find((e) => e.querySelector('.enrichment')); return c ? [...c.querySelectorAll('pre.body')].filter((p) => !p.closest('details.raw')).length + ':' + (c.querySelector('details.raw pre') ? 'raw' : 'no raw') : 'no enriched card'");
   check("the enriched card shows one text, the raw result folded beneath it", shownTexts === "1:raw", shownTexts);
 
+  // The help view: `?` lists every alias by pack; filtered, Enter puts the
+  // format in the palette with its first parameter selected.
+  await typeInto(sid, "#command", "?\uE007");
+  await until("the help view", async () => (await js(sid, "return !document.getElementById('help').hidden")) || null);
+  const packs = await texts(sid, "#help .pack");
+  await screenshot(sid, "help-view.png");
+  await typeInto(sid, "#help input", "deploy an app");
+  await typeInto(sid, "#help input", "\uE007");
+  const chosen = await until("the format in the palette", async () =>
+    js(sid, "const i = document.getElementById('command'); return document.activeElement === i && i.value ? i.value + '|' + i.value.slice(i.selectionStart, i.selectionEnd) : null"));
+  check("? opens the help view; Enter puts a format in the palette, first parameter selected",
+    packs.includes("ops") && packs.includes("custom_linux") && chosen === "deploy app to staging|app", `${JSON.stringify(packs)} ${chosen}`);
+  await js(sid, "const i = document.getElementById('command'); i.value = ''; i.dispatchEvent(new Event('input'));");
+
   // A running execution is cancelled from its card: the badge moves to
   // canceled and the Cancel button goes; its result card offers Re-run.
   await typeInto(sid, "#command", "sleep 30\uE007");

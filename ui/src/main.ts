@@ -19,13 +19,16 @@ import {
 } from "./ipc";
 import { makeEntry } from "./entries";
 import { Palette } from "./palette";
+import { HelpView } from "./help";
 import { Pane } from "./pane";
 import { applyTheme, Settings } from "./settings";
 import { ShareMenu } from "./share";
-import { isIpcError, type ConnectionState, type DeskEvent, type Entry, type Suggestion } from "./types";
+import { isIpcError, type ConnectionState, type DeskEvent, type Entry } from "./types";
 
 /** Focus refreshes the aliases at most this often. */
 const ALIAS_FOCUS_MS = 30_000;
+/** The help view lists up to this many aliases. */
+const HELP_LIMIT = 5000;
 
 function describe(s: ConnectionState): string {
   switch (s.state) {
@@ -52,6 +55,7 @@ class App {
   readonly settings: Settings;
   readonly pane: Pane;
   readonly palette: Palette;
+  readonly help: HelpView;
   /** An execution to show once history has loaded (notification "Open"). */
   private pendingOpen: string | null = null;
 
@@ -73,6 +77,15 @@ class App {
       control: controlExecution,
       respond: respondInquiry,
     });
+    this.help = new HelpView(doc, {
+      list: () => suggestAliases("", HELP_LIMIT),
+      choose: (text, start, end) => {
+        if (text) this.input.value = text;
+        this.input.focus();
+        this.input.setSelectionRange(start, end);
+        if (text) this.input.dispatchEvent(new Event("input"));
+      },
+    });
     this.palette = new Palette(this.input, doc.getElementById("suggestions") as HTMLUListElement, {
       suggest: (t) => suggestAliases(t).catch(() => []),
       run: (t) =>
@@ -80,7 +93,7 @@ class App {
           (entries) => entries.forEach((e) => this.pane.add(e)),
           (e) => (isIpcError(e) ? this.pane.addRunError(e.message, e.kind) : this.showError(e)),
         ),
-      help: () => suggestAliases("", 50).then((all) => this.showHelp(all), (e) => this.showError(e)),
+      help: () => void this.help.open().catch((e) => this.showError(e)),
       hide: () => void hideWindow().catch(() => {}),
     });
   }
@@ -96,13 +109,6 @@ class App {
     this.status.dataset.state = state;
   }
 
-  /** Aliases by pack, as a note in the pane (`?`). */
-  private showHelp(all: Suggestion[]): void {
-    const byPack = new Map<string, string[]>();
-    for (const s of all) byPack.set(s.pack, [...(byPack.get(s.pack) ?? []), s.display]);
-    const text = [...byPack.entries()].sort().map(([p, ds]) => `${p}:\n  ${ds.join("\n  ")}`).join("\n");
-    this.pane.add(makeEntry("note", text));
-  }
 
   /** The pane from history (the newest page), the palette's history too. */
   async loadAll(): Promise<void> {
