@@ -153,23 +153,11 @@ async fn handle(
                 reply: r,
             })
         }
-        Decision::Run { command } if inquiry_answer(&command).is_some() => {
-            let (id, pairs) = inquiry_answer(&command).unwrap_or_default();
-            match answer_inquiry(client, id, &pairs).await {
-                Ok(answer) => {
-                    let words = format!("Answered inquiry {id}: {}", Value::Object(answer.clone()));
-                    reply(relay, &msg.origin, &words).await;
-                    Some(RelayEvent::Answered {
-                        user_id: msg.user_id,
-                        origin: msg.origin,
-                        inquiry_id: id.to_string(),
-                        answer,
-                    })
-                }
-                Err(e) => Some(failed(relay, msg, command, &e).await),
-            }
-        }
         Decision::Run { command } => {
+            if let Some((id, pairs)) = inquiry_answer(&command) {
+                let id = id.to_string();
+                return Some(answered(client, relay, msg, command, &id, &pairs).await);
+            }
             match run_loaded(client, aliases, &msg, &command, route, key).await {
                 Ok(results) => {
                     let acks: Vec<Ack> = results.iter().map(Ack::of).collect();
@@ -191,6 +179,30 @@ async fn handle(
                 Err(e) => Some(failed(relay, msg, command, &e).await),
             }
         }
+    }
+}
+
+/// `!st2 respond …`: the answer sent, told in the chat, reported.
+async fn answered(
+    client: &St2Client,
+    relay: &Relay,
+    msg: InboundMessage,
+    command: String,
+    id: &str,
+    pairs: &[String],
+) -> RelayEvent {
+    match answer_inquiry(client, id, pairs).await {
+        Ok(answer) => {
+            let words = format!("Answered inquiry {id}: {}", Value::Object(answer.clone()));
+            reply(relay, &msg.origin, &words).await;
+            RelayEvent::Answered {
+                user_id: msg.user_id,
+                origin: msg.origin,
+                inquiry_id: id.to_string(),
+                answer,
+            }
+        }
+        Err(e) => failed(relay, msg, command, &e).await,
     }
 }
 
