@@ -131,17 +131,21 @@ impl Desk {
             self.until_paused(parent).await;
         }
         self.answering(inquiry_id, true);
-        let accepted = self.client.respond_inquiry(inquiry_id, &answer).await;
-        self.answering(inquiry_id, false);
-        if accepted.is_err() && self.client.get_inquiry(inquiry_id).await.is_ok() {
-            // Refused, and still open: it waits as before.
-            self.waiting
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .waiting
-                .insert(inquiry_id.to_string());
-        }
-        let accepted = accepted?;
+        let accepted = match self.client.respond_inquiry(inquiry_id, &answer).await {
+            Ok(a) => a,
+            Err(e) => {
+                self.answering(inquiry_id, false);
+                if self.client.get_inquiry(inquiry_id).await.is_ok() {
+                    // Refused, and still open: it waits as before.
+                    self.waiting
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .waiting
+                        .insert(inquiry_id.to_string());
+                }
+                return Err(e.into());
+            }
+        };
         // The workflow goes on: follow it to its result, also when it was
         // started before a restart (the stream named its parent; a listing
         // does not, the inquiry's own execution does).
@@ -152,7 +156,11 @@ impl Desk {
             Some(inquiry_id),
             &format!("Answered: {}", describe(&accepted)),
             Payload::note(ANSWERED, Via::default()),
-        )?;
+        );
+        // Ours until our note is in history: the stream's end of the ask,
+        // seen in between, must not read as "answered elsewhere".
+        self.answering(inquiry_id, false);
+        let entry = entry?;
         Ok(vec![entry])
     }
 
