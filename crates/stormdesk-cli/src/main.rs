@@ -62,6 +62,10 @@ enum Command {
         /// Follow the execution to its end and print the result.
         #[arg(long)]
         wait: bool,
+        /// Print the output live as the action prints it, and a workflow's
+        /// tasks as they start and end (implies --wait).
+        #[arg(long)]
+        tail: bool,
         /// Give up waiting after this many seconds.
         #[arg(long, default_value_t = 600)]
         timeout: u64,
@@ -316,11 +320,17 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
         }
         Command::Exec {
             wait,
+            tail,
             timeout,
             command,
         } => {
             let (client, profile) = ctx.client_and_profile().await?;
-            online::exec(out, &client, &profile, &command.join(" "), wait, timeout).await
+            let follow = match (wait, tail) {
+                (_, true) => online::Following::Tail,
+                (true, false) => online::Following::Wait,
+                (false, false) => online::Following::No,
+            };
+            online::exec(out, &client, &profile, &command.join(" "), follow, timeout).await
         }
         Command::Login {
             url,

@@ -18,9 +18,11 @@ use stormdesk_history::{AnnouncementData, History, NewEntry, Payload, Via};
 use stormdesk_routing::Route;
 use stormdesk_sim::{PackSet, SimConfig, Simulator};
 use stormdesk_stream::{
-    ConnectionState, Delivery, ListenerConfig, ListenerEvent, StreamEvent, StreamSession,
+    follow_output, ConnectionState, Delivery, ListenerConfig, ListenerEvent, OutputChunk,
+    StreamEvent, StreamSession,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
 
 use crate::output::{CliError, Out};
 
@@ -214,14 +216,26 @@ impl Recorder {
     }
 }
 
+/// How far `exec` follows what it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Following {
+    /// Print the acks and return.
+    No,
+    /// Wait for the results (`--wait`).
+    Wait,
+    /// Also print the output live and a workflow's tasks (`--tail`).
+    Tail,
+}
+
 pub async fn exec(
     out: &Out,
     client: &Arc<St2Client>,
     profile: &Profile,
     command: &str,
-    wait: bool,
+    following: Following,
     timeout: u64,
 ) -> Result<ExitCode, CliError> {
+    let wait = following != Following::No;
     let command = command.trim();
     if command.is_empty() {
         return Err(CliError::Usage("no command given".into()));
@@ -297,6 +311,7 @@ pub async fn exec(
             rec: &rec,
             client,
             aliases: &aliases,
+            tail: following == Following::Tail,
         };
         follow
             .until_done(s, waiting, Duration::from_secs(timeout), &mut failed)
@@ -318,6 +333,86 @@ struct Follow<'a> {
     rec: &'a Recorder,
     client: &'a Arc<St2Client>,
     aliases: &'a AliasCache,
+    tail: bool,
+}
+
+/// The live output of the executions `--tail` follows: one task each, all
+/// chunks into one channel.
+struct Tails {
+    rx: tokio::sync::mpsc::Receiver<OutputChunk>,
+    tasks: std::collections::HashMap<String, tokio::task::JoinHandle<()>>,
+    cancel: CancellationToken,
+    /// Executions some output was printed for.
+    printed: std::collections::HashSet<String>,
+}
+
+impl Tails {
+    fn start(client: &Arc<St2Client>, ids: &[String]) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let cancel = CancellationToken::new();
+        let tasks = ids
+            .iter()
+            .map(|id| {
+                let (client, tx, cancel, id2) =
+                    (Arc::clone(client), tx.clone(), cancel.clone(), id.clone());
+                let task = tokio::spawn(async move {
+                    if let Err(e) = follow_output(client, &id2, tx, cancel).await {
+                        eprintln!("stormdesk-cli: warning: no live output: {e}");
+                    }
+                });
+                (id.clone(), task)
+            })
+            .collect();
+        Self {
+            rx,
+            tasks,
+            cancel,
+            printed: Default::default(),
+        }
+    }
+
+    /// The next chunk; never, once every follower ended.
+    async fn next(&mut self) -> OutputChunk {
+        match self.rx.recv().await {
+            Some(c) => c,
+            None => std::future::pending().await,
+        }
+    }
+
+    fn print(&mut self, out: &Out, c: &OutputChunk) {
+        self.printed.insert(c.execution_id.clone());
+        out.output(&c.output_type, &c.data);
+        out.record(&json!({"event": "output", "execution": c.execution_id, "output_type": c.output_type, "data": c.data}));
+    }
+
+    /// Before `id`'s result: what it printed last (its output stream ends
+    /// just after its final status), up to a moment's wait. Whether it
+    /// printed anything.
+    async fn finish(&mut self, id: &str, out: &Out) -> bool {
+        let Some(mut task) = self.tasks.remove(id) else {
+            return self.printed.contains(id);
+        };
+        let until = tokio::time::sleep(Duration::from_secs(2));
+        tokio::pin!(until);
+        loop {
+            tokio::select! {
+                c = self.rx.recv() => match c {
+                    Some(c) => self.print(out, &c),
+                    None => break,
+                },
+                _ = &mut task => break,
+                _ = &mut until => { task.abort(); break }
+            }
+        }
+        while let Ok(c) = self.rx.try_recv() {
+            self.print(out, &c);
+        }
+        self.printed.contains(id)
+    }
+
+    fn stop(self) {
+        self.cancel.cancel();
+    }
 }
 
 impl Follow<'_> {
@@ -333,17 +428,35 @@ impl Follow<'_> {
         let (out, rec, client, aliases) = (self.out, self.rec, self.client, self.aliases);
         let deadline = tokio::time::Instant::now() + timeout;
         let mut polled = false;
+        let mut tails = self.tail.then(|| Tails::start(client, &waiting));
         while !waiting.is_empty() {
             // Stream first; if it stays down, poll (backfill by hand).
             let next = tokio::time::timeout_at(
                 deadline.min(tokio::time::Instant::now() + Duration::from_secs(5)),
-                s.next(),
+                async {
+                    match tails.as_mut() {
+                        Some(t) => tokio::select! {
+                            d = s.next() => Ok(d),
+                            c = t.next() => Err(c),
+                        },
+                        None => Ok(s.next().await),
+                    }
+                },
             )
             .await;
             let delivery = match next {
-                Ok(Some(d)) => d,
-                Ok(None) => break,
+                Ok(Err(chunk)) => {
+                    if let Some(t) = tails.as_mut() {
+                        t.print(out, &chunk);
+                    }
+                    continue;
+                }
+                Ok(Ok(Some(d))) => d,
+                Ok(Ok(None)) => break,
                 Err(_) if tokio::time::Instant::now() >= deadline => {
+                    if let Some(t) = tails {
+                        t.stop();
+                    }
                     s.stop().await;
                     return Err(ClientError::Timeout {
                         url: format!("execution {}", waiting.join(", ")),
@@ -357,7 +470,11 @@ impl Follow<'_> {
                             let e = client.get_execution(&id).await?;
                             if e.is_final() {
                                 waiting.retain(|w| *w != id);
-                                show_result(out, rec, &e, None, aliases, failed);
+                                let streamed = match tails.as_mut() {
+                                    Some(t) => t.finish(&id, out).await,
+                                    None => false,
+                                };
+                                show_result(out, rec, &e, None, aliases, streamed, failed);
                             }
                         }
                     }
@@ -379,7 +496,19 @@ impl Follow<'_> {
                 } => {
                     if waiting.contains(&execution.id) {
                         waiting.retain(|w| *w != execution.id);
-                        show_result(out, rec, &execution, message.as_deref(), aliases, failed);
+                        let streamed = match tails.as_mut() {
+                            Some(t) => t.finish(&execution.id, out).await,
+                            None => false,
+                        };
+                        show_result(
+                            out,
+                            rec,
+                            &execution,
+                            message.as_deref(),
+                            aliases,
+                            streamed,
+                            failed,
+                        );
                     }
                 }
                 // The workflow waited on is asking: say how to answer.
@@ -394,11 +523,25 @@ impl Follow<'_> {
                         &json!({"event": "inquiry", "inquiry": inquiry, "execution": parent}),
                     );
                 }
+                Delivery::Task {
+                    workflow_id,
+                    execution_id,
+                    task,
+                    status,
+                } => {
+                    if self.tail {
+                        out.line(format!("task {task}: {status}"));
+                    }
+                    out.record(&json!({"event": "task", "execution": workflow_id, "task_execution": execution_id, "task": task, "status": status}));
+                }
                 Delivery::Inquiry { .. }
                 | Delivery::InquiryClosed { .. }
                 | Delivery::ResultMessage { .. }
                 | Delivery::Announcement { .. } => {}
             }
+        }
+        if let Some(t) = tails {
+            t.stop();
         }
         s.stop().await;
         Ok(())
@@ -411,6 +554,7 @@ fn show_result(
     e: &Execution,
     message: Option<&str>,
     aliases: &AliasCache,
+    streamed: bool,
     failed: &mut Vec<String>,
 ) {
     // The announcement's text, else the alias's result.format rendered here
@@ -426,7 +570,8 @@ fn show_result(
     rec.record(Some(&e.id), &text, Payload::result(e));
     out.record(&json!({"event": "result", "execution": e.id, "status": e.status, "result": e.result, "message": message}));
     out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
-    if !text.is_empty() {
+    // The raw output was just printed live: not again.
+    if !text.is_empty() && !(streamed && text == e.result_text()) {
         out.line(text.trim_end());
     }
     if !e.succeeded() {
@@ -602,7 +747,8 @@ pub async fn shell(
                     client,
                     profile,
                     cmd.strip_prefix("!st2 ").unwrap_or(cmd),
-                    true,
+                    // A person at a prompt sees the output as it comes.
+                    Following::Tail,
                     600,
                 )
                 .await

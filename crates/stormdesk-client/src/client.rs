@@ -239,6 +239,17 @@ impl St2Client {
         self.send_with(Method::GET, url, None, None, None).await
     }
 
+    /// `GET {stream}/executions/{id}/output`: one execution's output as
+    /// `st2.execution.output__create` events, what was printed so far first,
+    /// then live, ending with an `EOF` event once it finished or paused.
+    pub async fn open_execution_output(&self, id: &str) -> Result<Response, ClientError> {
+        let url = join(
+            &self.endpoints.stream,
+            &format!("executions/{}/output", encode(id)),
+        );
+        self.send_with(Method::GET, url, None, None, None).await
+    }
+
     async fn send_with(
         &self,
         method: Method,

@@ -155,6 +155,23 @@ impl Execution {
         self.action.get("ref").and_then(Value::as_str).unwrap_or("")
     }
 
+    /// The workflow this execution is a task of, if any.
+    pub fn parent(&self) -> Option<&str> {
+        self.other.get("parent").and_then(Value::as_str)
+    }
+
+    /// A workflow task's name as its workflow calls it (orquesta's task,
+    /// action-chain's node), else the action it runs.
+    pub fn task_name(&self) -> &str {
+        [
+            &self.context["orquesta"]["task_name"],
+            &self.context["chain"]["name"],
+        ]
+        .into_iter()
+        .find_map(Value::as_str)
+        .unwrap_or_else(|| self.action_ref())
+    }
+
     /// The readable part of the result: its text fields (stderr marked),
     /// else the result as pretty JSON.
     pub fn result_text(&self) -> String {

@@ -35,6 +35,20 @@ pub enum DeskEvent {
     /// A new history entry (command, ack, status, result, announcement, note).
     /// Boxed: every event in the channel's ring is as large as the largest.
     Entry { entry: Box<Entry> },
+    /// What a running execution printed since the last such event, for its
+    /// card (a workflow's card also shows its tasks' output). Not kept: the
+    /// result replaces it.
+    Output {
+        execution_id: String,
+        chunks: Vec<crate::live::OutputText>,
+    },
+    /// A task of a running workflow started, moved on or ended.
+    Task {
+        workflow_id: String,
+        execution_id: String,
+        task: String,
+        status: String,
+    },
     /// The stream's connection state changed.
     Connection { state: ConnectionState },
     /// A desk is running for this profile (after start-up or a switch).

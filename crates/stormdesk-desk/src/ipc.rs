@@ -216,6 +216,7 @@ pub fn bindings() -> String {
         NotifyLevel::decl(&cfg),
         RelayPrefs::decl(&cfg),
         Prefs::decl(&cfg),
+        crate::live::OutputText::decl(&cfg),
         DeskEvent::decl(&cfg),
     ];
     for d in decls {

@@ -19,6 +19,7 @@ mod forwarded;
 pub mod host;
 pub mod inquiries;
 pub mod ipc;
+pub mod live;
 pub mod prefs;
 pub mod relay_runner;
 pub mod tray_look;
@@ -150,6 +151,8 @@ pub struct Desk {
     connection: tokio::sync::watch::Receiver<ConnectionState>,
     /// Inquiries waiting for an answer.
     waiting: inquiries::Waiting,
+    /// Output streams of running commands.
+    live: live::Live,
     /// Keeps the demo server alive for as long as the desk.
     _demo: Option<Simulator>,
 }
@@ -250,6 +253,7 @@ impl Desk {
             announcing_rule_of(&client, &profile.stream_route).await,
         ));
         let cancel = CancellationToken::new();
+        let live = live::Live::new(Arc::clone(&client), events.clone(), cancel.clone());
         let session = StreamSession::start(
             Arc::clone(&client),
             ListenerConfig::for_route(&profile.stream_route),
@@ -286,6 +290,7 @@ impl Desk {
             relayed: Arc::clone(&relayed),
             announcing: Arc::clone(&announcing_rule),
             waiting: Arc::clone(&waiting),
+            live: live.clone(),
         };
         tasks.push(presenter.spawn(session, stop_rx));
         Ok(Self {
@@ -305,6 +310,7 @@ impl Desk {
             session_stop: Mutex::new(Some(stop_tx)),
             connection,
             waiting,
+            live,
             _demo: demo,
         })
     }
@@ -395,6 +401,7 @@ impl Desk {
                 Payload::ack(&ack, Via::default()),
             )?);
             self.control.track(&ack.execution_id, Some(&request)).await;
+            self.follow_output(&ack.execution_id, ack.workflow);
         }
         Ok(out)
     }
@@ -434,11 +441,26 @@ impl Desk {
                 let text = format!("Re-run of {execution_id}: {}", e.action_ref());
                 let entry = self.record(Some(&e.id), &text, Payload::ack(&ack, Via::default()))?;
                 self.control.track(&e.id, None).await;
+                self.follow_output(&e.id, ack.workflow);
                 entry
             }
             _ => self.record(Some(&e.id), &e.status, Payload::status(&e.status))?,
         };
         Ok(vec![entry])
+    }
+
+    /// Show what an execution the pane started prints, as it prints it. A
+    /// workflow prints nothing of its own (its engine's log aside): its
+    /// tasks are followed once they run.
+    fn follow_output(&self, execution_id: &str, workflow: bool) {
+        if !workflow {
+            self.live.follow(execution_id, execution_id);
+        }
+    }
+
+    /// Output streams open now (tests).
+    pub fn outputs_followed(&self) -> usize {
+        self.live.followed()
     }
 
     /// Ask the server for its aliases now (the window gained focus): the
@@ -666,6 +688,7 @@ struct Presenter {
     relayed: Relayed,
     announcing: Arc<RwLock<Option<String>>>,
     waiting: inquiries::Waiting,
+    live: live::Live,
 }
 
 impl Presenter {
@@ -717,6 +740,28 @@ impl Presenter {
             if !chat && !payload.is_for(route, &self.own_route, Some(&self.me)) {
                 return;
             }
+        }
+        match &d {
+            // Live only: the card shows it, history does not keep it.
+            Delivery::Task {
+                workflow_id,
+                execution_id,
+                task,
+                status,
+            } => {
+                if status == "running" {
+                    self.live.follow(execution_id, workflow_id);
+                }
+                self.events.send(DeskEvent::Task {
+                    workflow_id: workflow_id.clone(),
+                    execution_id: execution_id.clone(),
+                    task: task.clone(),
+                    status: status.clone(),
+                });
+                return;
+            }
+            Delivery::Result { execution, .. } => self.live.ended(&execution.id),
+            _ => {}
         }
         let d = with_alias_format(&self.palette, d);
         self.present(pol, out.as_ref(), d).await;
@@ -818,6 +863,8 @@ fn shown(
         Delivery::InquiryClosed { inquiry_id, status } => {
             return inquiries::closed(history, waiting, &inquiry_id, &status)
         }
+        // Shown live, never kept (the presenter sends it).
+        Delivery::Task { .. } => return None,
     })
 }
 

@@ -398,3 +398,55 @@ async fn aliases_added_on_the_server_reach_the_palette_on_refresh() {
     assert_eq!(acks[1].data_json()["alias"], "ops.shout");
     desk.stop().await;
 }
+
+/// Live output: what a running command prints reaches its card line by line
+/// before its result, each line once, stderr told apart; the output stream
+/// is closed once the result is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_commands_output_reaches_its_card_before_its_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 1.0)
+        .await
+        .unwrap();
+    let mut rx = desk.subscribe();
+    let acks = desk.run_command("build web 4").await.unwrap();
+    let id = acks[1].execution_id.clone().unwrap();
+    let (mut stdout, mut stderr, mut before_result) = (String::new(), String::new(), 0);
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("events")
+            .unwrap();
+        match ev {
+            DeskEvent::Output {
+                execution_id,
+                chunks,
+            } => {
+                assert_eq!(execution_id, id);
+                for c in chunks {
+                    match c.stream.as_str() {
+                        "stdout" => stdout.push_str(&c.text),
+                        "stderr" => stderr.push_str(&c.text),
+                        other => panic!("{other}"),
+                    }
+                }
+                before_result += 1;
+            }
+            DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result => {
+                assert_eq!(entry.execution_id.as_deref(), Some(id.as_str()));
+                break;
+            }
+            _ => {}
+        }
+    }
+    // Printed over the run, not at once: several events, all before the end.
+    assert!(before_result >= 3, "{before_result} output events");
+    assert_eq!(
+        stdout,
+        "[1/4] fetch sources (web)\n[2/4] resolve dependencies (web)\n[3/4] compile (web)\n[4/4] link (web)\n"
+    );
+    assert_eq!(stderr, "warning: 2 deprecated calls in web\n");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(desk.outputs_followed(), 0, "the output stream is closed");
+    desk.stop().await;
+}

@@ -353,6 +353,110 @@ async fn an_inquiry_is_answered_and_an_execution_cancelled_from_the_desk() {
     desk.stop().await;
 }
 
+/// Every event up to `id`'s result.
+async fn events_until_result(
+    rx: &mut tokio::sync::broadcast::Receiver<stormdesk_desk::DeskEvent>,
+    id: &str,
+) -> Vec<stormdesk_desk::DeskEvent> {
+    let mut seen = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("events")
+            .unwrap();
+        if let stormdesk_desk::DeskEvent::Entry { entry } = &ev {
+            if entry.kind() == EntryKind::Result && entry.execution_id.as_deref() == Some(id) {
+                return seen;
+            }
+        }
+        seen.push(ev);
+    }
+}
+
+/// Live output on real StackStorm: a shell action's lines reach its card as
+/// printed, before its result, each once; a workflow's tasks arrive as they
+/// run, and their output goes to the workflow's card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_and_tasks_reach_the_card_live() {
+    use stormdesk_desk::DeskEvent;
+    if pack_present() {
+        return; // the stormdesk pack changes nothing here: once is enough
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(dir.path()).await;
+    let mut rx = desk.subscribe();
+    let acks = desk.run_command("conf tick 3").await.unwrap();
+    let id = acks[1].execution_id.clone().unwrap();
+    let seen = events_until_result(&mut rx, &id).await;
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let mut events = 0;
+    for ev in &seen {
+        if let DeskEvent::Output {
+            execution_id,
+            chunks,
+        } = ev
+        {
+            assert_eq!(execution_id, &id);
+            events += 1;
+            for c in chunks {
+                match c.stream.as_str() {
+                    "stdout" => stdout.push_str(&c.text),
+                    _ => stderr.push_str(&c.text),
+                }
+            }
+        }
+    }
+    assert_eq!(stdout, "tick 1\ntick 2\ntick 3\n");
+    assert_eq!(stderr, "ticked 3\n");
+    // A tick a second: not one batch at the end.
+    assert!(events >= 3, "{events} output events");
+
+    let acks = desk.run_command("conf long flow live").await.unwrap();
+    let flow = acks[1].execution_id.clone().unwrap();
+    let seen = events_until_result(&mut rx, &flow).await;
+    let tasks: Vec<(String, String)> = seen
+        .iter()
+        .filter_map(|ev| match ev {
+            DeskEvent::Task {
+                workflow_id,
+                task,
+                status,
+                ..
+            } if *workflow_id == flow => Some((task.clone(), status.clone())),
+            _ => None,
+        })
+        .collect();
+    for t in ["one", "two", "three"] {
+        for s in ["running", "succeeded"] {
+            assert!(
+                tasks.contains(&(t.to_string(), s.to_string())),
+                "{t} {s} in {tasks:?}"
+            );
+        }
+    }
+    let printed: String = seen
+        .iter()
+        .filter_map(|ev| match ev {
+            DeskEvent::Output {
+                execution_id,
+                chunks,
+            } if *execution_id == flow => {
+                Some(chunks.iter().map(|c| c.text.clone()).collect::<String>())
+            }
+            _ => None,
+        })
+        .collect();
+    // Each task's `echo`, in the workflow's card; not the engine's own log.
+    for n in 1..=3 {
+        assert!(printed.contains(&format!("done live {n}\n")), "{printed:?}");
+    }
+    assert!(!printed.contains("Workflow execution"), "{printed:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(desk.outputs_followed(), 0);
+    desk.stop().await;
+}
+
 /// With the stormdesk pack, the chatops default message StackStorm posts
 /// for an alias without `result.format` has the same lines as the one
 /// Stormdesk builds itself when nothing is announced.

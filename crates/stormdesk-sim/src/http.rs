@@ -113,7 +113,9 @@ pub fn router(app: App) -> Router {
         .route("/inquiries/{id}", get(get_inquiry).put(respond_inquiry))
         .route("/executions/{id}/output", get(execution_output))
         .route("/executions/{id}/children", get(execution_children));
-    let stream = Router::new().route("/stream", get(stream));
+    let stream = Router::new()
+        .route("/stream", get(stream))
+        .route("/executions/{id}/output", get(stream_execution_output));
     Router::new()
         .nest("/auth/v1", auth.clone())
         .nest("/auth", auth)
@@ -656,6 +658,107 @@ async fn execution_output(
 
 // ---- stream ----
 
+/// The events `/stream` sends when none are asked for (st2stream's
+/// `DEFAULT_EVENTS_WHITELIST`).
+const DEFAULT_EVENTS: [&str; 7] = [
+    "st2.announcement__*",
+    "st2.execution__create",
+    "st2.execution__update",
+    "st2.execution__delete",
+    "st2.liveaction__create",
+    "st2.liveaction__update",
+    "st2.liveaction__delete",
+];
+
+/// `fnmatch` as st2stream filters event names with: `*` any run, `?` one
+/// character.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    go(&p, &n)
+}
+
+/// `GET /stream/v1/executions/{id}/output`: what the execution printed so
+/// far, then each new line, then `EOF` once it ended or is pausing, as
+/// st2stream's output controller does (it subscribes before it reads what
+/// was printed, so a line can come twice; clients tell them apart by id).
+/// No heartbeats on this stream.
+async fn stream_execution_output(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Q,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    requester(&app, &headers, &q)?;
+    let rx = app.state.subscribe();
+    let exec = find_execution(&app, &id)?;
+    let frame = |name: &str, data: &str| format!("event: {name}\ndata: {data}\n\n");
+    let eof = frame("EOF", "''");
+    let mut first: String = app
+        .state
+        .output_of(&id)
+        .iter()
+        .map(|c| frame(crate::output::OUTPUT_EVENT, &c.to_string()))
+        .collect();
+    let status = exec["status"].as_str().unwrap_or_default();
+    let done = crate::output::CLOSING_STATUSES.contains(&status);
+    if done {
+        first.push_str(&eof);
+    }
+    let shutdown = app.shutdown.clone();
+    let live = futures::stream::unfold((rx, done, id), move |(mut rx, done, id)| {
+        let shutdown = shutdown.clone();
+        let eof = eof.clone();
+        async move {
+            if done {
+                return None;
+            }
+            loop {
+                let ev = tokio::select! {
+                    _ = shutdown.cancelled() => return None,
+                    ev = rx.recv() => ev,
+                };
+                let ev = match ev {
+                    Ok(ev) => ev,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                };
+                let Ok(data) = serde_json::from_str::<Value>(&ev.data) else {
+                    continue;
+                };
+                if ev.name == crate::output::OUTPUT_EVENT && data["execution_id"] == id.as_str() {
+                    let f = format!("event: {}\ndata: {}\n\n", ev.name, ev.data);
+                    return Some((Ok::<_, std::io::Error>(Bytes::from(f)), (rx, false, id)));
+                }
+                if ev.name == "st2.execution__update"
+                    && data["id"] == id.as_str()
+                    && data["status"]
+                        .as_str()
+                        .is_some_and(|s| crate::output::CLOSING_STATUSES.contains(&s))
+                {
+                    return Some((Ok(Bytes::from(eof)), (rx, true, id)));
+                }
+            }
+        }
+    });
+    let first = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(first)) });
+    let frames = futures::StreamExt::chain(first, live);
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream; charset=UTF-8")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("X-Accel-Buffering", "no")
+        .body(Body::from_stream(frames))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+}
+
 /// `GET /stream/v1/stream`: `event: NAME\ndata: JSON\n\n` frames, a blank
 /// line as heartbeat when idle, no event ids — as st2stream sends it.
 async fn stream(
@@ -674,6 +777,12 @@ async fn stream(
                 .map(str::to_string)
         })
         .collect();
+    // No `events`: st2stream's default list, which leaves output out.
+    let filter = if filter.is_empty() {
+        DEFAULT_EVENTS.iter().map(|s| s.to_string()).collect()
+    } else {
+        filter
+    };
     let rx = app.state.subscribe();
     let mut drop_rx = app.state.faults.drop_signal();
     drop_rx.mark_unchanged();
@@ -700,7 +809,7 @@ async fn stream(
                         Err(_) => "\n".to_string(),
                         Ok(Ok(_)) if silent => continue,
                         Ok(Ok(ev)) => {
-                            if !filter.is_empty() && !filter.contains(&ev.name) {
+                            if !filter.iter().any(|f| glob_match(f, &ev.name)) {
                                 continue;
                             }
                             format!("event: {}\ndata: {}\n\n", ev.name, ev.data)

@@ -11,6 +11,7 @@
 
 mod control;
 mod http;
+pub mod output;
 pub mod packs;
 pub mod state;
 

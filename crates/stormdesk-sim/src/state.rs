@@ -89,6 +89,8 @@ pub struct SimState {
     /// Executions still running, with what the operator asked of each.
     pub(crate) runs: Mutex<HashMap<String, crate::control::Run>>,
     pub(crate) inquiries: Mutex<HashMap<String, crate::control::PendingInquiry>>,
+    /// What each execution printed (`st2.execution.output__create` chunks).
+    pub(crate) outputs: Mutex<HashMap<String, Vec<Value>>>,
     events: broadcast::Sender<StreamEvent>,
     pub faults: Faults,
     base_url: RwLock<String>,
@@ -126,6 +128,7 @@ impl SimState {
             executions: Mutex::new(Executions::default()),
             runs: Mutex::new(HashMap::new()),
             inquiries: Mutex::new(HashMap::new()),
+            outputs: Mutex::new(HashMap::new()),
             events: broadcast::channel(4096).0,
             faults: Faults::new(),
             base_url: RwLock::new(String::new()),
@@ -523,13 +526,6 @@ impl SimState {
             }
         }
         let ctx = Value::Object(ctx);
-        if self
-            .wait(&mut exec, &mut ctl, total.saturating_sub(step * 2))
-            .await
-            .is_err()
-        {
-            return;
-        }
         let status = sim
             .status
             .as_deref()
@@ -554,6 +550,19 @@ impl SimState {
                 }
             };
             result.insert(k.clone(), value);
+        }
+        // The rest of the run: printing, for a runner that streams output.
+        let rest = total.saturating_sub(step * 2);
+        let text = |k: &str| result.get(k).and_then(Value::as_str).unwrap_or_default();
+        let ran = if crate::output::streams_output(&action.runner_type) {
+            let (stdout, stderr) = (text("stdout").to_string(), text("stderr").to_string());
+            self.print(&mut exec, &mut ctl, &stdout, &stderr, rest)
+                .await
+        } else {
+            self.wait(&mut exec, &mut ctl, rest).await
+        };
+        if ran.is_err() {
+            return;
         }
         if action.runner_type.contains("shell-cmd") {
             result.insert("succeeded".into(), json!(status == "succeeded"));

@@ -52,6 +52,14 @@ pub enum Delivery {
         /// does not).
         parent: Option<String>,
     },
+    /// A task of a tracked workflow started, moved on or ended. Delivered
+    /// once per task and status.
+    Task {
+        workflow_id: String,
+        execution_id: String,
+        task: String,
+        status: String,
+    },
     /// An inquiry this tracker delivered is no longer waiting: answered
     /// (here or anywhere else), expired, or its workflow cancelled.
     InquiryClosed { inquiry_id: String, status: String },
@@ -76,6 +84,8 @@ pub struct Tracker {
     inquiries_seen: HashSet<String>,
     inquiries_open: HashSet<String>,
     last_status: HashMap<String, String>,
+    /// The last status delivered for each task of a tracked workflow.
+    task_status: HashMap<String, String>,
     /// Announcement text that arrived before its execution's end.
     pending_message: HashMap<String, String>,
     /// Recently ended executions nobody tracked (yet): a fast action can
@@ -201,6 +211,11 @@ impl Tracker {
             {
                 self.inquiry_event(&e).into_iter().collect()
             }
+            StreamEvent::ExecutionCreate(e) | StreamEvent::ExecutionUpdate(e)
+                if e.parent().is_some_and(|p| self.tracked.contains_key(p)) =>
+            {
+                self.task_event(&e).into_iter().collect()
+            }
             StreamEvent::ExecutionCreate(e) | StreamEvent::ExecutionUpdate(e) => {
                 if !self.tracked.contains_key(&e.id) {
                     if self.delivered.contains(&e.id) {
@@ -277,6 +292,24 @@ impl Tracker {
                 out
             }
         }
+    }
+
+    /// A task of a workflow we follow: its name and status, once per change.
+    fn task_event(&mut self, e: &Execution) -> Option<Delivery> {
+        if self.task_status.get(&e.id) == Some(&e.status) {
+            return None;
+        }
+        if e.is_final() {
+            self.task_status.remove(&e.id);
+        } else {
+            self.task_status.insert(e.id.clone(), e.status.clone());
+        }
+        Some(Delivery::Task {
+            workflow_id: e.parent()?.to_string(),
+            execution_id: e.id.clone(),
+            task: e.task_name().to_string(),
+            status: e.status.clone(),
+        })
     }
 
     /// A `core.ask` execution: `pending` is an inquiry to show (its result
@@ -383,6 +416,46 @@ mod tests {
             }]
         );
         assert!(t.handle_event(ask("succeeded")).is_empty());
+    }
+
+    #[test]
+    fn a_tracked_workflows_tasks_are_delivered_once_per_status() {
+        let task = |id: &str, parent: &str, status: &str| {
+            StreamEvent::ExecutionUpdate(Box::new(
+                serde_json::from_value(serde_json::json!({
+                    "id": id, "status": status, "parent": parent,
+                    "action": {"ref": "pack.step"},
+                    "context": {"orquesta": {"task_name": "build"}},
+                }))
+                .unwrap(),
+            ))
+        };
+        let mut t = Tracker::new(None);
+        t.track("wf1", None);
+        assert!(t.handle_event(update("wf1", "running")).len() == 1);
+        let d = t.handle_event(task("t1", "wf1", "running"));
+        assert_eq!(
+            d,
+            vec![Delivery::Task {
+                workflow_id: "wf1".into(),
+                execution_id: "t1".into(),
+                task: "build".into(),
+                status: "running".into(),
+            }]
+        );
+        assert!(t.handle_event(task("t1", "wf1", "running")).is_empty());
+        assert!(matches!(
+            &t.handle_event(task("t1", "wf1", "succeeded"))[..],
+            [Delivery::Task { status, .. }] if status == "succeeded"
+        ));
+        // Another workflow's tasks are not ours; nor is the task a result.
+        assert!(t.handle_event(task("t9", "wf9", "running")).is_empty());
+        assert!(!t.is_delivered("t1"));
+        // The workflow's own end is its result, as ever.
+        assert!(matches!(
+            &t.handle_event(update("wf1", "succeeded"))[..],
+            [Delivery::Result { execution, .. }] if execution.id == "wf1"
+        ));
     }
 
     #[test]
