@@ -339,8 +339,10 @@ struct Follow<'a> {
 /// The live output of the executions `--tail` follows: one task each, all
 /// chunks into one channel.
 struct Tails {
+    tx: tokio::sync::mpsc::Sender<OutputChunk>,
     rx: tokio::sync::mpsc::Receiver<OutputChunk>,
-    tasks: std::collections::HashMap<String, tokio::task::JoinHandle<()>>,
+    /// Execution → (the workflow it is a task of, its follower).
+    tasks: std::collections::HashMap<String, (Option<String>, tokio::task::JoinHandle<()>)>,
     cancel: CancellationToken,
     /// Executions some output was printed for.
     printed: std::collections::HashSet<String>,
@@ -349,26 +351,37 @@ struct Tails {
 impl Tails {
     fn start(client: &Arc<St2Client>, ids: &[String]) -> Self {
         let (tx, rx) = tokio::sync::mpsc::channel(256);
-        let cancel = CancellationToken::new();
-        let tasks = ids
-            .iter()
-            .map(|id| {
-                let (client, tx, cancel, id2) =
-                    (Arc::clone(client), tx.clone(), cancel.clone(), id.clone());
-                let task = tokio::spawn(async move {
-                    if let Err(e) = follow_output(client, &id2, tx, cancel).await {
-                        eprintln!("stormdesk-cli: warning: no live output: {e}");
-                    }
-                });
-                (id.clone(), task)
-            })
-            .collect();
-        Self {
+        let mut tails = Self {
+            tx,
             rx,
-            tasks,
-            cancel,
+            tasks: Default::default(),
+            cancel: CancellationToken::new(),
             printed: Default::default(),
+        };
+        for id in ids {
+            tails.follow(client, id, None);
         }
+        tails
+    }
+
+    /// Print `id`'s output too (a workflow's task, once it runs).
+    fn follow(&mut self, client: &Arc<St2Client>, id: &str, workflow: Option<&str>) {
+        if self.tasks.contains_key(id) {
+            return;
+        }
+        let (client, tx, cancel, id2) = (
+            Arc::clone(client),
+            self.tx.clone(),
+            self.cancel.clone(),
+            id.to_string(),
+        );
+        let task = tokio::spawn(async move {
+            if let Err(e) = follow_output(client, &id2, tx, cancel).await {
+                eprintln!("stormdesk-cli: warning: no live output: {e}");
+            }
+        });
+        self.tasks
+            .insert(id.to_string(), (workflow.map(str::to_string), task));
     }
 
     /// The next chunk; never, once every follower ended.
@@ -389,19 +402,30 @@ impl Tails {
     /// just after its final status), up to a moment's wait. Whether it
     /// printed anything.
     async fn finish(&mut self, id: &str, out: &Out) -> bool {
-        let Some(mut task) = self.tasks.remove(id) else {
-            return self.printed.contains(id);
-        };
+        // It and its tasks: a task's last line can trail the workflow's end.
+        let ours: Vec<String> = self
+            .tasks
+            .iter()
+            .filter(|(k, (wf, _))| *k == id || wf.as_deref() == Some(id))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut handles: Vec<_> = ours
+            .iter()
+            .filter_map(|k| self.tasks.remove(k).map(|(_, h)| h))
+            .collect();
         let until = tokio::time::sleep(Duration::from_secs(2));
         tokio::pin!(until);
-        loop {
+        while !handles.is_empty() {
             tokio::select! {
                 c = self.rx.recv() => match c {
                     Some(c) => self.print(out, &c),
                     None => break,
                 },
-                _ = &mut task => break,
-                _ = &mut until => { task.abort(); break }
+                _ = &mut handles[0] => { handles.remove(0); }
+                _ = &mut until => {
+                    handles.iter().for_each(|h| h.abort());
+                    break
+                }
             }
         }
         while let Ok(c) = self.rx.try_recv() {
@@ -529,8 +553,14 @@ impl Follow<'_> {
                     task,
                     status,
                 } => {
-                    if self.tail {
+                    // Started and ended, not every step between.
+                    if self.tail && status != "requested" && status != "scheduled" {
                         out.line(format!("task {task}: {status}"));
+                    }
+                    if self.tail && status == "running" {
+                        if let Some(t) = tails.as_mut() {
+                            t.follow(client, &execution_id, Some(&workflow_id));
+                        }
                     }
                     out.record(&json!({"event": "task", "execution": workflow_id, "task_execution": execution_id, "task": task, "status": status}));
                 }

@@ -64,20 +64,25 @@ impl Out {
     }
 
     /// A piece of an action's live output, as printed: stdout's to stdout,
-    /// the rest to stderr; nothing in JSON mode (records carry it).
+    /// stderr's to stderr. Nothing in JSON mode (records carry it), nor a
+    /// workflow engine's own log (`output`): the task lines say it better.
     pub fn output(&self, output_type: &str, data: &str) {
         if self.json {
             return;
         }
         let text = printable(data);
-        if output_type == "stdout" {
-            let mut o = std::io::stdout().lock();
-            let _ = write!(o, "{text}");
-            let _ = o.flush();
-        } else {
-            let mut e = std::io::stderr().lock();
-            let _ = write!(e, "{text}");
-            let _ = e.flush();
+        match output_type {
+            "stdout" => {
+                let mut o = std::io::stdout().lock();
+                let _ = write!(o, "{text}");
+                let _ = o.flush();
+            }
+            "stderr" => {
+                let mut e = std::io::stderr().lock();
+                let _ = write!(e, "{text}");
+                let _ = e.flush();
+            }
+            _ => {}
         }
     }
 

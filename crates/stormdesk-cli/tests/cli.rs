@@ -220,6 +220,54 @@ async fn exec_waits_for_the_result_and_exit_codes_say_what_happened() {
     assert_eq!(text(&o.stderr).lines().count(), 1, "one line on stderr");
 }
 
+/// `exec --tail`: the action's lines as it prints them, before its result,
+/// stdout to stdout and stderr to stderr, and not printed a second time by
+/// the result.
+#[tokio::test]
+async fn exec_tail_prints_the_output_live_then_the_result_once() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["--json", "exec", "--tail", "--", "build", "web", "3"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let lines: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = |event: &str| lines.iter().position(|l| l["event"] == event).unwrap();
+    let printed: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["event"] == "output")
+        .map(|l| l["data"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        printed,
+        [
+            "[1/3] fetch sources (web)\n",
+            "[2/3] resolve dependencies (web)\n",
+            "[3/3] compile (web)\n",
+            "warning: 2 deprecated calls in web\n"
+        ]
+    );
+    assert!(at("output") < at("result"), "{lines:?}");
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["exec", "--tail", "--", "build", "api", "2"]);
+    let o = run(c).await;
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(out.matches("[1/2] fetch sources (api)").count(), 1, "{out}");
+    assert!(out.contains("[succeeded] ops.build"), "{out}");
+    assert!(
+        out.find("[2/2]").unwrap() < out.find("[succeeded]").unwrap(),
+        "{out}"
+    );
+    assert!(err.contains("warning: 2 deprecated calls in api"), "{err}");
+}
+
 #[tokio::test]
 async fn execution_get_and_aliases() {
     let sim = sim().await;

@@ -469,3 +469,89 @@ fn operator_commands_control_executions_and_answer_inquiries() {
     let token = token();
     operator::operator_scenario(&|args: &[&str]| with_token(home.path(), &token, args));
 }
+
+/// `exec --tail` on real StackStorm: each line as the action prints it (a
+/// tick a second), stderr apart; a workflow's tasks and their output in
+/// order; the engine's own log not printed.
+#[test]
+fn exec_tail_prints_real_output_and_tasks_live() {
+    if std::env::var("STORMDESK_REAL_ST2_PACK").as_deref() == Ok("present") {
+        return; // the stormdesk pack changes nothing here: once is enough
+    }
+    let home = tempfile::tempdir().unwrap();
+    let token = token();
+    let o = with_token(
+        home.path(),
+        &token,
+        &["--json", "exec", "--tail", "--", "conf", "tick", "3"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let lines: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let printed: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["event"] == "output")
+        .map(|l| {
+            (
+                l["output_type"].as_str().unwrap(),
+                l["data"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        printed,
+        [
+            ("stdout", "tick 1\n"),
+            ("stdout", "tick 2\n"),
+            ("stdout", "tick 3\n"),
+            ("stderr", "ticked 3\n")
+        ]
+    );
+    let result = lines.iter().position(|l| l["event"] == "result").unwrap();
+    assert!(lines.iter().position(|l| l["event"] == "output").unwrap() < result);
+
+    let o = with_token(
+        home.path(),
+        &token,
+        &["exec", "--tail", "--", "conf", "long", "flow", "tailed"],
+    );
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s} in {out}"));
+    let in_order = |order: &[&str]| {
+        let at: Vec<usize> = order.iter().map(|s| at(s)).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?} in {out}");
+    };
+    let end = "[succeeded] stormdesk_conformance.long_flow";
+    in_order(&[
+        "task one: running",
+        "task one: succeeded",
+        "task two: running",
+    ]);
+    in_order(&[
+        "task two: succeeded",
+        "task three: running",
+        "task three: succeeded",
+        end,
+    ]);
+    // A task's line comes while it runs (it prints 2 s after starting),
+    // and every task's before the workflow's result.
+    for n in ["one", "two", "three"] {
+        let i = ["one", "two", "three"]
+            .iter()
+            .position(|x| *x == n)
+            .unwrap()
+            + 1;
+        in_order(&[
+            &format!("task {n}: running"),
+            &format!("done tailed {i}"),
+            end,
+        ]);
+    }
+    assert!(
+        !text(&o.stderr).contains("Workflow execution"),
+        "engine log"
+    );
+}
