@@ -15,7 +15,7 @@ use stormdesk_client::ConfigSources;
 use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
 use stormdesk_desk::prefs::Prefs;
 use stormdesk_desk::DeskEvent;
-use stormdesk_notify::DesktopSink;
+use stormdesk_notify::{DesktopSink, NoticeAction};
 use stormdesk_secrets::{CredentialStore, KeyringStore};
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 use tauri_plugin_global_shortcut::ShortcutState;
@@ -76,7 +76,12 @@ fn launch(argv: &[String]) -> Launch {
     Launch::Run(args)
 }
 
-fn host(events: tokio::sync::broadcast::Sender<DeskEvent>) -> Result<Arc<state::AppHost>, String> {
+/// Notification clicks, from the notifier's threads to the host.
+type Clicks = tokio::sync::mpsc::UnboundedReceiver<(NoticeAction, String)>;
+
+fn host(
+    events: tokio::sync::broadcast::Sender<DeskEvent>,
+) -> Result<(Arc<state::AppHost>, Clicks), String> {
     let history_path =
         stormdesk_history::History::default_path().ok_or("no data directory on this system")?;
     let sources = ConfigSources::from_system();
@@ -90,11 +95,11 @@ fn host(events: tokio::sync::broadcast::Sender<DeskEvent>) -> Result<Arc<state::
         Ok(s) if !s.is_empty() => Arc::new(KeyringStore::new(&s)),
         _ => Arc::new(KeyringStore::default()),
     };
-    let opener = events.clone();
-    let sink = DesktopSink::default().on_open(move |execution_id| {
-        let _ = opener.send(DeskEvent::Open { execution_id });
+    let (clicked, clicks) = tokio::sync::mpsc::unbounded_channel();
+    let sink = DesktopSink::default().on_action(move |action, execution_id| {
+        let _ = clicked.send((action, execution_id));
     });
-    Ok(Host::new(
+    let host = Host::new(
         HostOptions {
             sources,
             history_path,
@@ -104,7 +109,8 @@ fn host(events: tokio::sync::broadcast::Sender<DeskEvent>) -> Result<Arc<state::
         store,
         sink,
         events,
-    ))
+    );
+    Ok((host, clicks))
 }
 
 /// Show the pane, focused.
@@ -136,7 +142,7 @@ pub fn run() {
         }
     };
     let events = event_channel();
-    let host = match host(events.clone()) {
+    let (host, clicks) = match host(events.clone()) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("stormdesk: {e}");
@@ -189,6 +195,7 @@ pub fn run() {
             } else {
                 StartMode::Auto
             };
+            tauri::async_runtime::spawn(Arc::clone(&host).handle_notice_actions(clicks));
             tauri::async_runtime::spawn(start_host(app.handle().clone(), host, mode));
             Ok(())
         })

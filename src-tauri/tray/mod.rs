@@ -76,7 +76,7 @@ fn menu(
         menu.append(&MenuItem::new(app, "No results yet", false, None::<&str>)?)?;
     }
     for r in recent {
-        menu.append(&recent::item(app, r)?)?;
+        menu.append(recent::item(app, r)?.as_ref())?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     let links = app.state::<AppState>().host.relay_links();

@@ -275,6 +275,19 @@ async function allOfIt() {
   const leftover = await js(sid, "return [...document.querySelectorAll(`#pane [data-execution=\"${arguments[0]}\"] button.cancel`)].length + ':' + [...document.querySelectorAll(`#pane .entry.result[data-execution=\"${arguments[0]}\"] button.rerun`)].length", [cancelOn]);
   check("a running execution is cancelled from its card", canceled === "canceled" && leftover === "0:1", `${canceled} ${leftover}`);
 
+  // Live output: a build's steps appear in its card while it runs (its
+  // badge not final yet); the result replaces them with the whole output.
+  await typeInto(sid, "#command", "build web 20\uE007");
+  // (Five lines in, so that the screenshot shows some.)
+  const liveSeen = await until("live output in the running build's card", async () =>
+    js(sid, "const c = [...document.querySelectorAll('#pane .entry.ack')].find((e) => e.querySelector('pre.live-output')); if (!c) return null; const b = c.querySelector('.badge').dataset.status; const text = c.querySelector('pre.live-output').textContent; return ['succeeded', 'failed'].includes(b) || text.split('\\n').length < 6 ? null : { id: c.dataset.execution, status: b, text };"));
+  await screenshot(sid, "live-output.png");
+  const built = await until("the build's result", async () =>
+    js(sid, "const r = document.querySelector(`#pane .entry.result[data-execution=\"${arguments[0]}\"]`); return r ? (r.querySelector('pre.body')?.textContent ?? '') + '|' + document.querySelectorAll(`#pane [data-execution=\"${arguments[0]}\"] pre.live-output`).length : null", [liveSeen.id]));
+  check("live output appears in a card before the execution ends",
+    liveSeen.status === "running" && liveSeen.text.startsWith("[1/20] fetch sources (web)\n") && built.includes("[20/20] resolve dependencies (web)") && built.endsWith("|0"),
+    `${JSON.stringify(liveSeen)} | ${built.slice(-80)}`);
+
   // An approval: the workflow's inquiry shows as a card with its form; the
   // tray counts it; answered from the card, the workflow finishes.
   await typeInto(sid, "#command", "release web 1.4\uE007");

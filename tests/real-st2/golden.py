@@ -227,6 +227,44 @@ def record_stream(base, token, seconds=25):
     return seq
 
 
+def read_output(base, token, execution_id, seconds=30):
+    """`/stream/v1/executions/{id}/output` up to its EOF: each frame's event,
+    its data's fields, and what it printed."""
+    url = base + "/stream/v1/executions/%s/output" % execution_id
+    req = urllib.request.Request(url, headers={"X-Auth-Token": token})
+    resp = urllib.request.urlopen(req, timeout=seconds)
+    frames, name, data = [], None, []
+    for raw in resp:
+        line = raw.decode().rstrip("\n")
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].strip())
+        elif line == "" and name:
+            text = "\n".join(data)
+            if name == "EOF":
+                frames.append({"event": name, "data": text})
+                break
+            d = json.loads(text)
+            frames.append({"event": name, "fields": sorted(d), "output_type": d.get("output_type"),
+                           "data": d.get("data")})
+            name, data = None, []
+    resp.close()
+    return frames
+
+
+def record_output(base, token):
+    """One shell action's output stream while it runs, then again once it
+    ended (a replay): `conf tick 2` prints a line a second and one on stderr."""
+    status, _, text = call(base, "POST", "/api/v1/aliasexecution", {
+        "name": "conf_ticker", "format": "conf tick {{count=3}}", "command": "conf tick 2",
+        "user": "u", "source_channel": "stormdesk:v1:pane:golden"}, "token", token)
+    execution_id = json.loads(text)["execution"]["id"]
+    live = read_output(base, token, execution_id)
+    replay = read_output(base, token, execution_id)
+    return {"live": live, "replay": replay}
+
+
 # Fields and texts that hold ids, times or hosts: same shape, different value.
 VOLATILE = {"message"}
 
@@ -257,6 +295,10 @@ def main():
     r.add_argument("--url", required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--stream-out", help="also record one execution's stream events here")
+    r.add_argument("--output-out", help="also record one execution's output stream here")
+    co = sub.add_parser("compare-output")
+    co.add_argument("new")
+    co.add_argument("old")
     cs = sub.add_parser("compare-stream")
     cs.add_argument("new")
     cs.add_argument("old")
@@ -268,6 +310,7 @@ def main():
         base = args.url.rstrip("/")
         # The stream first: nothing else is running yet.
         seq = record_stream(base, token_for(base)) if args.stream_out else None
+        output = record_output(base, token_for(base)) if args.output_out else None
         results = record(base)
         with open(args.out, "w") as f:
             json.dump(results, f, indent=1, ensure_ascii=False, sort_keys=True)
@@ -278,6 +321,18 @@ def main():
                 json.dump(seq, f, indent=1, ensure_ascii=False, sort_keys=True)
                 f.write("\n")
             print("recorded %d stream events into %s" % (len(seq), args.stream_out))
+        if output is not None:
+            with open(args.output_out, "w") as f:
+                json.dump(output, f, indent=1, ensure_ascii=False, sort_keys=True)
+                f.write("\n")
+            print("recorded %d + %d output frames into %s" % (len(output["live"]), len(output["replay"]), args.output_out))
+    elif args.cmd == "compare-output":
+        new, old = (json.load(open(p)) for p in (args.new, args.old))
+        same = new == old
+        if not same:
+            print("DRIFT output: %r now, %r committed" % (new, old))
+        print("golden output: %s" % ("same" if same else "differs"))
+        sys.exit(0 if same else 1)
     elif args.cmd == "compare-stream":
         new, old = (json.load(open(p)) for p in (args.new, args.old))
 

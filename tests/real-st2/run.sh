@@ -63,9 +63,10 @@ dbus-run-session -- scripts/with-daemons.sh \
 
 log "the simulator against exchanges recorded from the real server now"
 python3 tests/real-st2/golden.py record --url "$STORMDESK_REAL_ST2_URL" --out target/golden-real.json \
-  --stream-out target/golden-stream.json
+  --stream-out target/golden-stream.json --output-out target/golden-output.json
 python3 tests/real-st2/golden.py compare target/golden-real.json tests/golden/exchanges.json
 python3 tests/real-st2/golden.py compare-stream target/golden-stream.json tests/golden/stream.json
+python3 tests/real-st2/golden.py compare-output target/golden-output.json tests/golden/output.json
 cargo test -p stormdesk-sim --test golden
 
 log "the alias engine against StackStorm's own (differential)"

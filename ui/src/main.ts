@@ -138,6 +138,12 @@ class App {
         this.pane.add(ev.entry);
         if (!this.doc.hidden && this.doc.hasFocus()) void markRead().catch(() => {});
         break;
+      case "output":
+        this.pane.addOutput(ev.execution_id, ev.chunks);
+        break;
+      case "task":
+        this.pane.addTask(ev.workflow_id, ev.execution_id, ev.task, ev.status);
+        break;
       case "connection":
         this.setStatus(describe(ev.state), ev.state.state);
         break;

@@ -49,6 +49,13 @@ export class Palette {
     if (mine === this.seq) this.render(items);
   }
 
+  /** Empty the input and the list; an answer still on its way is dropped. */
+  private clear(): void {
+    this.seq++;
+    this.input.value = "";
+    this.render([]);
+  }
+
   private render(items: Suggestion[]): void {
     this.items = items;
     this.list.replaceChildren(
@@ -116,23 +123,20 @@ export class Palette {
           this.deps.hide();
           return;
         }
-        this.input.value = "";
-        this.render([]);
+        this.clear();
         return;
       case "Enter": {
         e.preventDefault();
         const text = this.input.value.trim();
         if (text === "") return;
         if (text === "?" || text === "help") {
-          this.input.value = "";
-          this.render([]);
+          this.clear();
           this.deps.help();
           return;
         }
         this.history.push(text);
         this.cursor = -1;
-        this.input.value = "";
-        this.render([]);
+        this.clear();
         await this.deps.run(text);
         return;
       }

@@ -1,8 +1,10 @@
 // The conversation. Everything from a server is set as text, never as HTML.
 import { makeEntry } from "./entries";
-import type { AckData, AnnouncementData, Entry, ExecutionControl, Field, InquiryData, JsonValue, NoteData, ResultData, Via } from "./types";
+import type { AckData, AnnouncementData, Entry, ExecutionControl, Field, InquiryData, JsonValue, NoteData, OutputText, ResultData, Via } from "./types";
 
 const LONG = 12; // lines before a result collapses
+/** The most live output a card keeps (its latest); the result has it all. */
+export const LIVE_MAX = 64 * 1024;
 const RECENT_MS = 10_000; // a failed run's reply and its recorded error meet within this
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -88,6 +90,10 @@ export class Pane {
   private recordedErrors = new Map<string, number>();
   /** The text a result card shows (its result, or the announcement that replaced it). */
   private bodyOf = new Map<string, HTMLElement>();
+  /** A running execution's live output, on its ack card, until its result. */
+  private liveOf = new Map<string, { pre: HTMLPreElement; size: number }>();
+  /** A workflow's tasks on its ack card: task execution → its row. */
+  private tasksOf = new Map<string, { list: HTMLOListElement; rows: Map<string, HTMLElement> }>();
 
   constructor(
     private root: HTMLOListElement,
@@ -125,6 +131,8 @@ export class Pane {
     this.statusOf.clear();
     this.resultOf.clear();
     this.bodyOf.clear();
+    this.liveOf.clear();
+    this.tasksOf.clear();
     this.pendingErrors.clear();
     this.recordedErrors.clear();
   }
@@ -234,10 +242,91 @@ export class Pane {
     return true;
   }
 
+  /**
+   * What a running execution printed, appended to its ack card as text
+   * (stderr marked), the latest LIVE_MAX characters kept. Nothing when its
+   * card is not shown or it already ended: the result has it all.
+   */
+  addOutput(executionId: string, chunks: OutputText[]): void {
+    const badge = this.statusOf.get(executionId);
+    if (!badge || FINAL.has(badge.dataset.status ?? "") || this.resultOf.has(executionId)) return;
+    // A pane read at its end stays at its end as the output grows.
+    const atEnd = this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - 40;
+    let live = this.liveOf.get(executionId);
+    if (!live) {
+      const pre = el("pre", "live-output");
+      pre.setAttribute("aria-label", "output so far");
+      pre.tabIndex = 0;
+      (badge.closest("li") as HTMLElement).append(pre);
+      live = { pre, size: 0 };
+      this.liveOf.set(executionId, live);
+    }
+    const { pre } = live;
+    const follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    for (const c of chunks) {
+      const span = el("span", c.stream === "stderr" ? "stderr" : "stdout", c.text);
+      pre.append(span);
+      live.size += c.text.length;
+    }
+    // Bounded: drop the oldest text, and say so once.
+    while (live.size > LIVE_MAX) {
+      const first = pre.querySelector("span:not(.dropped)");
+      if (!first) break;
+      const text = first.textContent ?? "";
+      const over = live.size - LIVE_MAX;
+      if (text.length <= over) {
+        first.remove();
+        live.size -= text.length;
+      } else {
+        first.textContent = text.slice(over);
+        live.size -= over;
+      }
+    }
+    if (live.size >= LIVE_MAX && !pre.querySelector(".dropped")) pre.prepend(el("span", "dropped", "… earlier output not shown\n"));
+    if (follow) pre.scrollTop = pre.scrollHeight;
+    if (atEnd) this.root.scrollTop = this.root.scrollHeight;
+  }
+
+  /** A workflow's task started, moved on or ended: one row per task on its card. */
+  addTask(workflowId: string, taskExecution: string, task: string, status: string): void {
+    const badge = this.statusOf.get(workflowId);
+    if (!badge) return;
+    let tasks = this.tasksOf.get(workflowId);
+    if (!tasks) {
+      const list = el("ol", "tasks");
+      list.setAttribute("aria-label", "tasks");
+      const card = badge.closest("li") as HTMLElement;
+      const live = this.liveOf.get(workflowId)?.pre;
+      if (live) live.before(list);
+      else card.append(list);
+      tasks = { list, rows: new Map() };
+      this.tasksOf.set(workflowId, tasks);
+    }
+    let row = tasks.rows.get(taskExecution);
+    if (!row) {
+      row = el("li", "task");
+      row.dataset.execution = taskExecution;
+      row.append(el("span", "name", task), el("span", "badge"));
+      tasks.list.append(row);
+      tasks.rows.set(taskExecution, row);
+    }
+    const b = row.querySelector(".badge") as HTMLElement;
+    b.textContent = status;
+    b.dataset.status = status;
+    row.dataset.status = status;
+  }
+
+  /** The result replaces the live output (the task list stays: what ran). */
+  private endLive(executionId: string): void {
+    this.liveOf.get(executionId)?.pre.remove();
+    this.liveOf.delete(executionId);
+  }
+
   /** Which controls an execution's card offers in `status`. */
   private showControls(executionId: string, status: string): void {
     const wf = this.pausingOf.get(executionId);
     if (FINAL.has(status)) {
+      this.endLive(executionId);
       this.cancelOf.get(executionId)?.remove();
       this.cancelOf.delete(executionId);
       wf?.pause.remove();

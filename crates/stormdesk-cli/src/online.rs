@@ -601,7 +601,8 @@ fn show_result(
     out.record(&json!({"event": "result", "execution": e.id, "status": e.status, "result": e.result, "message": message}));
     out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
     // The raw output was just printed live: not again.
-    if !text.is_empty() && !(streamed && text == e.result_text()) {
+    let printed_live = streamed && text == e.result_text();
+    if !text.is_empty() && !printed_live {
         out.line(text.trim_end());
     }
     if !e.succeeded() {

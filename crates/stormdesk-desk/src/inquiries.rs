@@ -68,6 +68,7 @@ pub fn arrived(
         body: plain_body(&text),
         urgency: Urgency::Critical,
         execution_id: Some(inquiry.id.clone()),
+        rerun: false,
     };
     Some((
         Some(inquiry.id.clone()),

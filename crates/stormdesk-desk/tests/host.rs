@@ -426,3 +426,90 @@ async fn a_host_that_falls_behind_catches_up_from_history() {
     assert!(paused, "events still arrive after falling behind");
     host.shutdown().await;
 }
+
+/// A notification's buttons, as the shell hands them to the host: "Open"
+/// asks the UI to show the execution; "Re-run" on a failure runs it again
+/// (a new execution, acknowledged in the pane, followed to its result);
+/// a refused re-run is reported, and handling goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notification_buttons_open_and_rerun_through_the_host() {
+    use stormdesk_history::EntryKind;
+    use stormdesk_notify::NoticeAction;
+    let f = Fixture::new();
+    let host = f.host();
+    host.start(StartMode::Demo).await;
+    let desk = host.desk().unwrap();
+    let mut rx = host.subscribe();
+    desk.run_command("deploy web to prod").await.unwrap();
+    let failed = match next_matching(
+        &mut rx,
+        |e| matches!(e, DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result),
+    )
+    .await
+    {
+        DeskEvent::Entry { entry } => entry,
+        _ => unreachable!(),
+    };
+    assert_eq!(failed.data_json()["status"], "failed");
+    let id = failed.execution_id.clone().unwrap();
+    // The tray's recent list knows it did not succeed (it offers Re-run).
+    next_matching(
+        &mut rx,
+        |e| matches!(e, DeskEvent::Unread { count } if *count > 0),
+    )
+    .await;
+    assert_eq!(host.recent_results()[0].status, "failed");
+
+    let (click, clicks) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(std::sync::Arc::clone(&host).handle_notice_actions(clicks));
+    click.send((NoticeAction::Open, id.clone())).unwrap();
+    assert_eq!(
+        next_matching(&mut rx, |e| matches!(e, DeskEvent::Open { .. })).await,
+        DeskEvent::Open {
+            execution_id: id.clone()
+        }
+    );
+    click.send((NoticeAction::Rerun, id.clone())).unwrap();
+    let ack = match next_matching(
+        &mut rx,
+        |e| matches!(e, DeskEvent::Entry { entry } if entry.kind() == EntryKind::Ack),
+    )
+    .await
+    {
+        DeskEvent::Entry { entry } => entry,
+        _ => unreachable!(),
+    };
+    let again = ack.execution_id.clone().unwrap();
+    assert_ne!(again, id);
+    assert!(
+        ack.text.starts_with(&format!("Re-run of {id}")),
+        "{}",
+        ack.text
+    );
+    let result = next_matching(
+        &mut rx,
+        |e| matches!(e, DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result),
+    )
+    .await;
+    assert!(
+        matches!(&result, DeskEvent::Entry { entry } if entry.execution_id.as_deref() == Some(again.as_str())),
+        "{result:?}"
+    );
+    // An execution StackStorm does not know: reported, and clicks still work.
+    click
+        .send((NoticeAction::Rerun, "000000000000000000000000".into()))
+        .unwrap();
+    let reported = next_matching(&mut rx, |e| matches!(e, DeskEvent::Failed { .. })).await;
+    assert!(
+        matches!(&reported, DeskEvent::Failed { error } if error.kind == "not_found"),
+        "{reported:?}"
+    );
+    click.send((NoticeAction::Open, again.clone())).unwrap();
+    assert_eq!(
+        next_matching(&mut rx, |e| matches!(e, DeskEvent::Open { .. })).await,
+        DeskEvent::Open {
+            execution_id: again
+        }
+    );
+    host.shutdown().await;
+}

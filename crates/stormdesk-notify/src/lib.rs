@@ -3,7 +3,8 @@
 //! - Title from the action and status, body from the first lines of the
 //!   message as plain text (markup characters escaped: some daemons render
 //!   `<b>` in bodies), urgency by status (failed → critical), an "Open"
-//!   action carrying the execution id, the app icon.
+//!   action carrying the execution id ("Re-run" too when it did not
+//!   succeed), the app icon.
 //! - A burst (more than 5 within 2 s) becomes one summary notification.
 //! - Do-not-disturb: paused notifications are dropped here; the caller has
 //!   already written the result to history.
@@ -21,6 +22,16 @@ use tokio_util::sync::CancellationToken;
 
 pub const APP_NAME: &str = "Stormdesk";
 pub const OPEN_ACTION: &str = "open";
+pub const RERUN_ACTION: &str = "rerun";
+
+/// What a notification's button asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeAction {
+    /// Show the execution's result (the button, or a click on the body).
+    Open,
+    /// Run the execution again (offered when it did not succeed).
+    Rerun,
+}
 const BODY_LINES: usize = 5;
 const BODY_CHARS: usize = 400;
 
@@ -46,6 +57,9 @@ pub struct Notice {
     pub urgency: Urgency,
     /// Opened by the notification's "Open" action.
     pub execution_id: Option<String>,
+    /// Offer "Re-run" for `execution_id` (it failed, timed out, was
+    /// abandoned or cancelled).
+    pub rerun: bool,
 }
 
 /// Plain text for a notification body: first lines, bounded, with control
@@ -94,6 +108,7 @@ pub fn notice_for_result(execution: &Execution, message: Option<&str>) -> Notice
         body: plain_body(&text),
         urgency,
         execution_id: Some(execution.id.clone()),
+        rerun: execution.is_final() && !execution.succeeded(),
     }
 }
 
@@ -104,6 +119,7 @@ pub fn notice_for_announcement(route: &str, message: &str) -> Notice {
         body: plain_body(message),
         urgency: Urgency::Normal,
         execution_id: None,
+        rerun: false,
     }
 }
 
@@ -112,15 +128,15 @@ pub trait Sink: Send + Sync + 'static {
     fn show(&self, notice: &Notice) -> Result<(), NotifyError>;
 }
 
-/// Called with the execution id when a notification's "Open" action (or
-/// its body, the freedesktop "default" action) is clicked.
-pub type OpenHandler = Arc<dyn Fn(String) + Send + Sync>;
+/// Called with the execution id when a notification's button (or its body,
+/// the freedesktop "default" action, which is Open) is clicked.
+pub type ActionHandler = Arc<dyn Fn(NoticeAction, String) + Send + Sync>;
 
 /// The desktop's notification service (freedesktop Notifications on Linux).
 #[derive(Clone, Default)]
 pub struct DesktopSink {
     pub icon: Option<String>,
-    on_open: Option<OpenHandler>,
+    on_action: Option<ActionHandler>,
     last_id: Arc<std::sync::atomic::AtomicU32>,
 }
 
@@ -128,15 +144,18 @@ impl std::fmt::Debug for DesktopSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DesktopSink")
             .field("icon", &self.icon)
-            .field("on_open", &self.on_open.is_some())
+            .field("on_action", &self.on_action.is_some())
             .finish()
     }
 }
 
 impl DesktopSink {
-    /// Listen for "Open" on notifications that carry an execution id.
-    pub fn on_open(mut self, handler: impl Fn(String) + Send + Sync + 'static) -> Self {
-        self.on_open = Some(Arc::new(handler));
+    /// Listen for the buttons of notifications that carry an execution id.
+    pub fn on_action(
+        mut self,
+        handler: impl Fn(NoticeAction, String) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_action = Some(Arc::new(handler));
         self
     }
 
@@ -160,6 +179,9 @@ impl Sink for DesktopSink {
             });
             if let Some(id) = &n.execution_id {
                 d.action(OPEN_ACTION, "Open");
+                if n.rerun {
+                    d.action(RERUN_ACTION, "Re-run");
+                }
                 d.hint(notify_rust::Hint::Custom(
                     "x-stormdesk-execution".into(),
                     id.clone(),
@@ -170,16 +192,17 @@ impl Sink for DesktopSink {
         #[cfg(all(unix, not(target_os = "macos")))]
         {
             self.last_id.store(handle.id(), Ordering::Relaxed);
-            if let (Some(id), Some(open)) = (n.execution_id.clone(), self.on_open.clone()) {
+            if let (Some(id), Some(act)) = (n.execution_id.clone(), self.on_action.clone()) {
+                let rerun = n.rerun;
                 // Waiting blocks until the notification is clicked or closed;
                 // a thread per open notification, gone when it closes.
                 let _ = std::thread::Builder::new()
                     .name("notification-action".into())
                     .spawn(move || {
-                        handle.wait_for_action(|action| {
-                            if action == OPEN_ACTION || action == "default" {
-                                open(id);
-                            }
+                        handle.wait_for_action(|action| match action {
+                            OPEN_ACTION | "default" => act(NoticeAction::Open, id),
+                            RERUN_ACTION if rerun => act(NoticeAction::Rerun, id),
+                            _ => {}
                         })
                     });
             }
@@ -267,6 +290,7 @@ impl Coalescer {
                 Urgency::Normal
             },
             execution_id: None,
+            rerun: false,
         })
     }
 

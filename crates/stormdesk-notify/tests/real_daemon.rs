@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde_json::json;
 use stormdesk_client::model::Execution;
 use stormdesk_notify::{
-    notice_for_announcement, notice_for_result, spawn, DesktopSink, Sink, OPEN_ACTION,
+    notice_for_announcement, notice_for_result, spawn, DesktopSink, NoticeAction, Sink,
+    OPEN_ACTION, RERUN_ACTION,
 };
 
 /// Both tests share one daemon; the first counts every Notify call.
@@ -83,6 +84,16 @@ async fn notices_reach_the_daemon_with_urgency_text_and_coalescing() {
         calls[0]
     );
     assert!(
+        calls[0].contains("\"rerun\"") && calls[0].contains("\"Re-run\""),
+        "a failed result offers Re-run: {}",
+        calls[0]
+    );
+    assert!(
+        calls[2].contains("\"open\"") && !calls[2].contains("\"rerun\""),
+        "a success does not: {}",
+        calls[2]
+    );
+    assert!(
         calls[1].contains("&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"),
         "{}",
         calls[1]
@@ -101,14 +112,15 @@ async fn notices_reach_the_daemon_with_urgency_text_and_coalescing() {
 
 /// Clicking "Open" (the daemon's ActionInvoked signal for that
 /// notification) reaches the handler with the execution id; another
-/// notification's click or another action does not.
+/// notification's click or another action does not; "Re-run" on a failed
+/// result's notification asks for a re-run of that execution.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_open_action_reports_the_execution() {
+async fn the_open_and_rerun_actions_report_the_execution() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let (tx, rx) = std::sync::mpsc::channel::<(NoticeAction, String)>();
     let tx = std::sync::Mutex::new(tx);
-    let sink = DesktopSink::default().on_open(move |id| {
-        let _ = tx.lock().unwrap().send(id);
+    let sink = DesktopSink::default().on_action(move |action, id| {
+        let _ = tx.lock().unwrap().send((action, id));
     });
     let notice = notice_for_result(&exec("exec-open-1", "succeeded", "core.local", "hi"), None);
     sink.show(&notice).unwrap();
@@ -138,7 +150,17 @@ async fn the_open_action_reports_the_execution() {
     signal(id, OPEN_ACTION);
     assert_eq!(
         rx.recv_timeout(Duration::from_secs(5)).unwrap(),
-        "exec-open-1"
+        (NoticeAction::Open, "exec-open-1".to_string())
+    );
+
+    let failed = notice_for_result(&exec("exec-fail-1", "failed", "core.local", "no"), None);
+    sink.show(&failed).unwrap();
+    let id = sink.last_id();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    signal(id, RERUN_ACTION);
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        (NoticeAction::Rerun, "exec-fail-1".to_string())
     );
 }
 

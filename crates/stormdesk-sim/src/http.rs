@@ -713,41 +713,52 @@ async fn stream_execution_output(
         first.push_str(&eof);
     }
     let shutdown = app.shutdown.clone();
-    let live = futures::stream::unfold((rx, done, id), move |(mut rx, done, id)| {
-        let shutdown = shutdown.clone();
-        let eof = eof.clone();
-        async move {
-            if done {
-                return None;
-            }
-            loop {
-                let ev = tokio::select! {
-                    _ = shutdown.cancelled() => return None,
-                    ev = rx.recv() => ev,
-                };
-                let ev = match ev {
-                    Ok(ev) => ev,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                };
-                let Ok(data) = serde_json::from_str::<Value>(&ev.data) else {
-                    continue;
-                };
-                if ev.name == crate::output::OUTPUT_EVENT && data["execution_id"] == id.as_str() {
-                    let f = format!("event: {}\ndata: {}\n\n", ev.name, ev.data);
-                    return Some((Ok::<_, std::io::Error>(Bytes::from(f)), (rx, false, id)));
+    // Fault injection drops this stream too, like any connection.
+    let mut dropped = app.state.faults.drop_signal();
+    dropped.mark_unchanged();
+    let live = futures::stream::unfold(
+        (rx, done, id, dropped),
+        move |(mut rx, done, id, mut dropped)| {
+            let shutdown = shutdown.clone();
+            let eof = eof.clone();
+            async move {
+                if done {
+                    return None;
                 }
-                if ev.name == "st2.execution__update"
-                    && data["id"] == id.as_str()
-                    && data["status"]
-                        .as_str()
-                        .is_some_and(|s| crate::output::CLOSING_STATUSES.contains(&s))
-                {
-                    return Some((Ok(Bytes::from(eof)), (rx, true, id)));
+                loop {
+                    let ev = tokio::select! {
+                        _ = shutdown.cancelled() => return None,
+                        _ = dropped.changed() => return None,
+                        ev = rx.recv() => ev,
+                    };
+                    let ev = match ev {
+                        Ok(ev) => ev,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    };
+                    let Ok(data) = serde_json::from_str::<Value>(&ev.data) else {
+                        continue;
+                    };
+                    if ev.name == crate::output::OUTPUT_EVENT && data["execution_id"] == id.as_str()
+                    {
+                        let f = format!("event: {}\ndata: {}\n\n", ev.name, ev.data);
+                        return Some((
+                            Ok::<_, std::io::Error>(Bytes::from(f)),
+                            (rx, false, id, dropped),
+                        ));
+                    }
+                    if ev.name == "st2.execution__update"
+                        && data["id"] == id.as_str()
+                        && data["status"]
+                            .as_str()
+                            .is_some_and(|s| crate::output::CLOSING_STATUSES.contains(&s))
+                    {
+                        return Some((Ok(Bytes::from(eof)), (rx, true, id, dropped)));
+                    }
                 }
             }
-        }
-    });
+        },
+    );
     let first = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(first)) });
     let frames = futures::StreamExt::chain(first, live);
     Ok(Response::builder()

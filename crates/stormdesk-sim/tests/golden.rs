@@ -304,3 +304,66 @@ async fn the_stream_tells_one_execution_as_real_stackstorm_did() {
     );
     assert_eq!(announcement(&seq), announcement(&golden));
 }
+
+/// One shell action's output stream, as real StackStorm sent it
+/// (`tests/golden/output.json`): each line an `st2.execution.output__create`
+/// frame with StackStorm's fields, stderr apart, then `EOF`; and the same
+/// again, replayed, once the execution ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_output_stream_reads_as_real_stackstorms() {
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/golden/output.json")).unwrap(),
+    )
+    .unwrap();
+    let (sim, token) = conformance_sim().await;
+    let base = sim.base_url();
+    let run = call(
+        &base,
+        &json!({"path": "/api/v1/aliasexecution", "method": "POST", "auth": "token", "body": {
+            "name": "conf_ticker", "format": "conf tick {{count=3}}", "command": "conf tick 2",
+            "user": "u", "source_channel": "stormdesk:v1:pane:golden"}}),
+        &token,
+        "",
+    )
+    .await;
+    let id = serde_json::from_str::<Value>(&run.text).unwrap()["execution"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let read = || async {
+        let text = reqwest::Client::new()
+            .get(format!("{base}/stream/v1/executions/{id}/output"))
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut frames = Vec::new();
+        for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap();
+            let data: String = block
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .collect();
+            if name == "EOF" {
+                frames.push(json!({"event": name, "data": data}));
+                break;
+            }
+            let d: Value = serde_json::from_str(&data).unwrap();
+            let mut fields: Vec<&String> = d.as_object().unwrap().keys().collect();
+            fields.sort();
+            frames.push(json!({"event": name, "fields": fields, "output_type": d["output_type"], "data": d["data"]}));
+        }
+        Value::Array(frames)
+    };
+    let live = read().await;
+    let replay = read().await;
+    assert_eq!(live, golden["live"]);
+    assert_eq!(replay, golden["replay"]);
+    sim.shutdown().await;
+}

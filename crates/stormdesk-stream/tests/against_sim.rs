@@ -286,8 +286,10 @@ async fn a_result_and_its_announcement_make_one_result() {
                 assert_eq!(execution_id, id);
                 messages.push(message);
             }
-            Delivery::Status { .. } | Delivery::Inquiry { .. } | Delivery::InquiryClosed { .. } => {
-            }
+            Delivery::Status { .. }
+            | Delivery::Task { .. }
+            | Delivery::Inquiry { .. }
+            | Delivery::InquiryClosed { .. } => {}
             Delivery::Announcement { .. } => {
                 panic!("our own announcement must not show up as a foreign one")
             }
@@ -417,4 +419,86 @@ async fn a_server_that_accepts_and_closes_is_backed_off_from_not_hammered() {
     // Restarting the back-off on every accepted connection gives ~80.
     let n = accepted.load(Ordering::Relaxed);
     assert!((2..=10).contains(&n), "{n} connects in 3 s");
+}
+
+/// One execution's live output: every line once and in order, through a
+/// dropped connection (the replay after reopening is de-duplicated), then
+/// StackStorm's EOF; following a finished one replays it all; an unknown
+/// one is StackStorm's 404, not a retry loop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_is_followed_once_in_order_through_a_dropped_connection() {
+    use stormdesk_stream::{follow_output, Followed, OutputChunk};
+    let sim = sim(1_000, 0.3).await;
+    let c = client(&sim);
+    let id = start(&c, "out", "build web 10").await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<OutputChunk>(64);
+    let (c2, id2) = (Arc::clone(&c), id.clone());
+    let follower = tokio::spawn(async move {
+        follow_output(c2, &id2, tx, tokio_util::sync::CancellationToken::new()).await
+    });
+    let mut got = Vec::new();
+    while let Some(ch) = rx.recv().await {
+        got.push(ch);
+        if got.len() == 3 {
+            sim.state().faults.drop_streams();
+        }
+    }
+    assert_eq!(follower.await.unwrap().unwrap(), Followed::Ended);
+    let lines: Vec<String> = got.iter().map(|c| c.data.clone()).collect();
+    let mut want: Vec<String> = (1..=10)
+        .map(|i| {
+            let step = [
+                "fetch sources",
+                "resolve dependencies",
+                "compile",
+                "link",
+                "run unit tests",
+                "package",
+            ][(i - 1) % 6];
+            format!("[{i}/10] {step} (web)\n")
+        })
+        .collect();
+    want.push("warning: 2 deprecated calls in web\n".into());
+    assert_eq!(lines, want);
+    assert_eq!(got.last().unwrap().output_type, "stderr");
+    let mut ids: Vec<&str> = got.iter().map(|c| c.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 11, "no chunk twice");
+
+    // Ended: the whole output again, then EOF at once.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<OutputChunk>(64);
+    let again = follow_output(
+        Arc::clone(&c),
+        &id,
+        tx,
+        tokio_util::sync::CancellationToken::new(),
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(5), again)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ended, Followed::Ended);
+    let mut replayed = 0;
+    while rx.try_recv().is_ok() {
+        replayed += 1;
+    }
+    assert_eq!(replayed, 11);
+
+    let (tx, _rx) = tokio::sync::mpsc::channel::<OutputChunk>(1);
+    let unknown = follow_output(
+        Arc::clone(&c),
+        "000000000000000000000000",
+        tx,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    assert!(
+        matches!(
+            unknown,
+            Err(stormdesk_stream::OutputError::Client(
+                stormdesk_client::ClientError::NotFound(_)
+            ))
+        ),
+        "{unknown:?}"
+    );
 }

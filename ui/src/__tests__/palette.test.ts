@@ -52,6 +52,27 @@ describe("palette", () => {
     expect(input.getAttribute("aria-expanded")).toBe("true");
   });
 
+  it("Enter clears the suggestions for good: an answer still on its way does not bring them back", async () => {
+    document.body.innerHTML = '<ul id="s"></ul><input id="c" />';
+    const input = document.getElementById("c") as HTMLInputElement;
+    const list = document.getElementById("s") as HTMLUListElement;
+    let answer: (s: Suggestion[]) => void = () => {};
+    const ran: string[] = [];
+    new Palette(input, list, {
+      suggest: () => new Promise((r) => { answer = r; }),
+      run: async (t) => { ran.push(t); },
+      help: () => {},
+      hide: () => {},
+    });
+    await type(input, "deploy web");
+    await key(input, "Enter");
+    expect(ran).toEqual(["deploy web"]);
+    answer([deploy]); // the last keystroke's suggestions arrive after Enter
+    await new Promise((r) => setTimeout(r, 0));
+    expect(list.children.length).toBe(0);
+    expect(input.getAttribute("aria-expanded")).toBe("false");
+  });
+
   it("Tab completes the next word, Enter runs, ↑ brings the command back", async () => {
     const { input, calls, ran } = setup();
     await type(input, "deploy web");

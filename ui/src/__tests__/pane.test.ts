@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { Pane } from "../pane";
+import { LIVE_MAX, Pane } from "../pane";
 import { makeEntry, type DataOf, type EntryKind } from "../entries";
 import type { Entry } from "../types";
 
@@ -38,6 +38,55 @@ describe("pane", () => {
     pane.add(entry("result", { id: 7, execution_id: "e9", data: { status: "failed" }, text: Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n") }));
     expect(root.querySelector(".badge")?.textContent).toBe("failed");
     expect(root.querySelector("details summary")?.textContent).toBe("30 lines");
+  });
+
+  it("streams live output into the running card as text, stderr marked, until the result replaces it", () => {
+    pane.add(entry("ack", { id: 1, execution_id: "b1", text: "Building", data: { status: "running" } }));
+    pane.addOutput("b1", [{ stream: "stdout", text: "[1/3] fetch\n" }]);
+    pane.addOutput("b1", [
+      { stream: "stdout", text: "<img src=x onerror=\"window.__pwned = 3\">\n" },
+      { stream: "stderr", text: "warning: old\n" },
+    ]);
+    const live = root.querySelector("li[data-execution=b1] pre.live-output") as HTMLElement;
+    expect(live.textContent).toBe('[1/3] fetch\n<img src=x onerror="window.__pwned = 3">\nwarning: old\n');
+    expect(live.querySelectorAll("img").length).toBe(0);
+    expect(live.querySelector(".stderr")?.textContent).toBe("warning: old\n");
+    // Output for a card not on screen, or another execution's: ignored.
+    pane.addOutput("nope", [{ stream: "stdout", text: "x" }]);
+    expect(root.querySelectorAll("pre.live-output").length).toBe(1);
+    // The result replaces it; late output does not bring it back.
+    pane.add(entry("result", { id: 2, execution_id: "b1", text: "[1/3] fetch", data: { status: "succeeded" } }));
+    expect(root.querySelector("pre.live-output")).toBeNull();
+    pane.addOutput("b1", [{ stream: "stdout", text: "late\n" }]);
+    expect(root.querySelector("pre.live-output")).toBeNull();
+  });
+
+  it("keeps only the latest live output and says earlier output is not shown", () => {
+    pane.add(entry("ack", { id: 1, execution_id: "f1", text: "Flooding", data: { status: "running" } }));
+    const line = "x".repeat(1023) + "\n";
+    for (let i = 0; i < 100; i++) pane.addOutput("f1", [{ stream: "stdout", text: line }]);
+    pane.addOutput("f1", [{ stream: "stdout", text: "the end\n" }]);
+    const live = root.querySelector("pre.live-output") as HTMLElement;
+    const kept = [...live.querySelectorAll("span:not(.dropped)")].map((s) => s.textContent ?? "").join("");
+    expect(kept.length).toBe(LIVE_MAX);
+    expect(kept.endsWith("the end\n")).toBe(true);
+    expect(live.querySelectorAll(".dropped").length).toBe(1);
+    expect(live.firstElementChild?.textContent).toContain("earlier output not shown");
+  });
+
+  it("lists a workflow's tasks on its card, each updated in place", () => {
+    pane.add(entry("ack", { id: 1, execution_id: "wf", text: "Flow", data: { status: "running", workflow: true } }));
+    pane.addTask("wf", "t1", "one", "running");
+    pane.addTask("wf", "t1", "one", "succeeded");
+    pane.addTask("wf", "t2", "two", "running");
+    pane.addTask("other", "t9", "nine", "running");
+    const rows = [...root.querySelectorAll("ol.tasks li")].map((r) => `${r.querySelector(".name")?.textContent} ${r.querySelector(".badge")?.textContent}`);
+    expect(rows).toEqual(["one succeeded", "two running"]);
+    pane.addOutput("wf", [{ stream: "stdout", text: "done 1\n" }]);
+    pane.add(entry("result", { id: 2, execution_id: "wf", text: "{}", data: { status: "succeeded" } }));
+    // What ran stays; the output went with the result.
+    expect(root.querySelectorAll("ol.tasks li").length).toBe(2);
+    expect(root.querySelector("pre.live-output")).toBeNull();
   });
 
   it("never links anything but http(s)", () => {

@@ -148,4 +148,45 @@ impl<S: Sink + Clone> Host<S> {
             execution_id: execution_id.to_string(),
         });
     }
+
+    /// Run an execution again from outside the pane (a notification's or
+    /// the tray's "Re-run"): acknowledged and followed like the card's
+    /// Re-run; the new execution's id, or the refusal, reported to the UI.
+    pub async fn rerun_execution(
+        &self,
+        execution_id: &str,
+    ) -> Result<String, crate::ipc::IpcError> {
+        let desk = self.desk()?;
+        let rerun = desk
+            .control_execution(execution_id, crate::ipc::ExecutionControl::Rerun)
+            .await
+            .map_err(crate::ipc::IpcError::from);
+        match rerun {
+            Ok(entries) => Ok(entries
+                .first()
+                .and_then(|e| e.execution_id.clone())
+                .unwrap_or_default()),
+            Err(e) => {
+                self.report(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Notification buttons: Open shows the execution, Re-run runs it
+    /// again. Clicks arrive from the notifier's threads; this is their one
+    /// consumer, until the sender is gone.
+    pub async fn handle_notice_actions(
+        self: Arc<Self>,
+        mut clicks: tokio::sync::mpsc::UnboundedReceiver<(stormdesk_notify::NoticeAction, String)>,
+    ) {
+        while let Some((action, id)) = clicks.recv().await {
+            match action {
+                stormdesk_notify::NoticeAction::Open => self.open_execution(&id),
+                stormdesk_notify::NoticeAction::Rerun => {
+                    let _ = self.rerun_execution(&id).await;
+                }
+            }
+        }
+    }
 }
