@@ -19,6 +19,7 @@ pub mod recent_results;
 pub mod refresh_aliases;
 pub mod relay_secrets_stored;
 pub mod remove_profile;
+pub mod rerun_execution;
 pub mod respond_inquiry;
 pub mod run_command;
 pub mod save_prefs;

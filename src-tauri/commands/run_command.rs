@@ -5,6 +5,13 @@ use tauri::AppHandle;
 use crate::state::host;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn run_command(app: AppHandle, text: String) -> Result<Vec<Entry>, IpcError> {
-    Ok(host(&app).desk()?.run_command(&text).await?)
+pub async fn run_command(
+    app: AppHandle,
+    text: String,
+    confirmed: bool,
+) -> Result<Vec<Entry>, IpcError> {
+    Ok(host(&app)
+        .desk()?
+        .run_command_confirmed(&text, confirmed)
+        .await?)
 }

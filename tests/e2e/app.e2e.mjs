@@ -288,6 +288,27 @@ async function allOfIt() {
     liveSeen.status === "running" && liveSeen.text.startsWith("[1/20] fetch sources (web)\n") && built.includes("[20/20] resolve dependencies (web)") && built.endsWith("|0"),
     `${JSON.stringify(liveSeen)} | ${built.slice(-80)}`);
 
+  // An alias marked extra.security.twofactor: WebKit's own dialog asks;
+  // dismissed, nothing runs; accepted, it runs to its result.
+  const promptText = async () => {
+    const r = await fetch(`${DRIVER}/session/${sid}/alert/text`);
+    const v = (await r.json()).value;
+    return typeof v === "string" ? v : null;
+  };
+  await typeInto(sid, "#command", "failover db1 to r2\uE007");
+  const asked = await until("the confirmation dialog", promptText);
+  await wd("POST", `/session/${sid}/alert/dismiss`, {});
+  const declined = await until("the not-confirmed note", async () =>
+    (await texts(sid, "#pane .entry.error .body")).find((t) => t.includes("was not confirmed")) ?? null);
+  await typeInto(sid, "#command", "failover db1 to r2\uE007");
+  await until("the confirmation dialog again", promptText);
+  await wd("POST", `/session/${sid}/alert/accept`, {});
+  const failedOver = await until("the confirmed command's result", async () =>
+    (await texts(sid, "#pane .entry.result .body")).find((t) => t.includes("r2 promoted")) ?? null);
+  check("a twofactor alias asks in a dialog; only a yes runs it",
+    asked.includes("ops.failover") && asked.includes('Run "failover db1 to r2" now?') && declined !== null && failedOver !== null,
+    `${asked} | ${declined} | ${failedOver}`);
+
   // An approval: the workflow's inquiry shows as a card with its form; the
   // tray counts it; answered from the card, the workflow finishes.
   await typeInto(sid, "#command", "release web 1.4\uE007");

@@ -73,7 +73,12 @@ action: string | null, web_url: string | null,
 /**
  * StackStorm's `result`, as it sent it.
  */
-result: JsonValue, };
+result: JsonValue, 
+/**
+ * The parameters it ran with, for "Re-run with…"; those the action
+ * marks `secret` are left out (StackStorm masks them anyway).
+ */
+parameters: { [key in string]: JsonValue }, };
 
 export type AnnouncementData = { 
 /**
@@ -188,7 +193,7 @@ export type ConnectionState = { "state": "connecting", attempt: number, } | { "s
 
 export type AuthKind = "password" | "api_key" | "token";
 
-export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "no_match" | "ambiguous" | "alias_disabled" | "server" | "refused" | "malformed" | "redirect" | "timeout" | "config" | "no_credentials" | "keyring_locked" | "keyring_unavailable" | "keyring" | "history" | "input" | "demo" | "starting" | "not_configured" | "settings" | "link" | "share" | "shortcut" | "autostart" | "relay" | "relay_refused" | "relay_rate_limited" | "relay_unreachable" | "relay_malformed" | "relay_unauthorized" | "not_allowed" | "internal";
+export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "no_match" | "ambiguous" | "alias_disabled" | "confirmation_required" | "server" | "refused" | "malformed" | "redirect" | "timeout" | "config" | "no_credentials" | "keyring_locked" | "keyring_unavailable" | "keyring" | "history" | "input" | "demo" | "starting" | "not_configured" | "settings" | "link" | "share" | "shortcut" | "autostart" | "relay" | "relay_refused" | "relay_rate_limited" | "relay_unreachable" | "relay_malformed" | "relay_unauthorized" | "not_allowed" | "internal";
 
 export type IpcError = { kind: ErrorKind, message: string, };
 
@@ -297,9 +302,10 @@ export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "output",
 export interface Commands {
   suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };
   refresh_aliases: { args: {}; returns: number };
-  run_command: { args: { text: string }; returns: Array<Entry> };
+  run_command: { args: { text: string; confirmed: boolean }; returns: Array<Entry> };
   respond_inquiry: { args: { inquiry_id: string; response: JsonValue }; returns: Array<Entry> };
   control_execution: { args: { execution_id: string; control: ExecutionControl }; returns: Array<Entry> };
+  rerun_execution: { args: { execution_id: string; changes: Array<string> }; returns: Array<Entry> };
   load_history: { args: { before: number | null; limit: number }; returns: Array<Entry> };
   search_history: { args: { query: string; limit: number }; returns: Array<Entry> };
   set_notifications_paused: { args: { paused: boolean }; returns: boolean };
@@ -321,4 +327,4 @@ export interface Commands {
   forget_share_target: { args: { target: string }; returns: Array<ShareTarget> };
 }
 
-export const COMMAND_NAMES = ["suggest_aliases", "refresh_aliases", "run_command", "respond_inquiry", "control_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;
+export const COMMAND_NAMES = ["suggest_aliases", "refresh_aliases", "run_command", "respond_inquiry", "control_execution", "rerun_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;

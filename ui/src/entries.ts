@@ -11,7 +11,7 @@ const EMPTY: { [K in EntryKind]: DataOf<K> } = {
   command: { request: null, executions: [], ...via },
   ack: { alias: null, web_url: null, status: null, shown: true, workflow: false, ...via },
   status: { status: "" },
-  result: { status: "", action: null, web_url: null, result: null },
+  result: { status: "", action: null, web_url: null, result: null, parameters: {} },
   announcement: { enriches: false, route: null, channel: null, note: null, extra: null, relayed: null },
   note: { kind: null, reply: null, shared: null, ...via },
   error: { kind: null, request: null, ...via },

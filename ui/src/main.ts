@@ -1,6 +1,7 @@
 import {
   controlExecution,
   refreshAliases,
+  rerunExecution,
   respondInquiry,
   getPrefs,
   hideWindow,
@@ -75,6 +76,7 @@ class App {
       openLink: (url) => void openLink(url).catch((e) => this.showError(e)),
       share: (id, button) => void share.open(id, button),
       control: controlExecution,
+      rerunWith: rerunExecution,
       respond: respondInquiry,
     });
     this.help = new HelpView(doc, {
@@ -88,14 +90,30 @@ class App {
     });
     this.palette = new Palette(this.input, doc.getElementById("suggestions") as HTMLUListElement, {
       suggest: (t) => suggestAliases(t).catch(() => []),
-      run: (t) =>
-        runCommand(t).then(
-          (entries) => entries.forEach((e) => this.pane.add(e)),
-          (e) => (isIpcError(e) ? this.pane.addRunError(e.message, e.kind) : this.showError(e)),
-        ),
+      run: (t) => this.run(t),
       help: () => void this.help.open().catch((e) => this.showError(e)),
       hide: () => void hideWindow().catch(() => {}),
     });
+  }
+
+  /**
+   * Run a command. One whose alias asks for confirmation
+   * (`extra.security.twofactor`) is refused by the desk until confirmed:
+   * the webview's own dialog asks, and only a yes runs it.
+   */
+  async run(text: string, confirmed = false): Promise<void> {
+    try {
+      (await runCommand(text, confirmed)).forEach((e) => this.pane.add(e));
+    } catch (e) {
+      if (isIpcError(e) && e.kind === "confirmation_required" && !confirmed) {
+        const ok = this.doc.defaultView?.confirm(`${e.message.replace(/; nothing was run$/, "")}.\n\nRun "${text}" now?`) ?? false;
+        if (ok) return this.run(text, true);
+        this.pane.addRunError(`Not run: "${text}" was not confirmed.`, e.kind);
+        return;
+      }
+      if (isIpcError(e)) this.pane.addRunError(e.message, e.kind);
+      else this.showError(e);
+    }
   }
 
   showError(e: unknown): void {

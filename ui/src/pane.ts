@@ -26,6 +26,8 @@ export interface PaneDeps {
   share?: (entryId: number, button: HTMLButtonElement) => void;
   /** Cancel (while it runs) or re-run (once it ended) an execution. */
   control?: (executionId: string, control: ExecutionControl) => Promise<Entry[]>;
+  /** Re-run an execution with some parameters changed (`key=value`). */
+  rerunWith?: (executionId: string, changes: string[]) => Promise<Entry[]>;
   /** Send an inquiry's answer (checked here first, then by StackStorm). */
   respond?: (inquiryId: string, answer: { [key in string]: JsonValue }) => Promise<Entry[]>;
 }
@@ -59,6 +61,22 @@ export function readField(f: Field, raw: string): { value?: JsonValue; error?: s
     case "string":
       return { value: raw };
   }
+}
+
+/** `key=value` pairs from what was typed; a value may be quoted to hold spaces. */
+export function parseChanges(text: string): { changes: string[]; error?: string } {
+  const changes: string[] = [];
+  const re = /\s*([A-Za-z_][\w.-]*)=(?:"([^"]*)"|'([^']*)'|(\S*))/y;
+  let at = 0;
+  const rest = () => text.slice(at).trim();
+  while (rest() !== "") {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return { changes, error: `"${rest().split(/\s+/)[0]}" is not key=value` };
+    changes.push(`${m[1]}=${m[2] ?? m[3] ?? m[4] ?? ""}`);
+    at = re.lastIndex;
+  }
+  return { changes };
 }
 
 /** Statuses after which an execution never changes (StackStorm's). */
@@ -457,9 +475,72 @@ export class Pane {
       // The result also settles its ack's live status.
       this.statusUpdate(entry.execution_id, data.status);
       this.controlButton(li, entry.execution_id, "rerun", "Re-run");
+      this.rerunWithButton(li, entry.execution_id, data.parameters ?? {});
     }
     li.dataset.status = data.status;
     return li;
+  }
+
+  /**
+   * "Re-run with…": the parameters it ran with (as text), a field for the
+   * ones to change (`key=value`, the rest stay), Enter runs, Esc closes.
+   * The action's own refusal (unknown, immutable, wrong type) shows here.
+   */
+  private rerunWithButton(li: HTMLElement, executionId: string, params: { [key in string]?: JsonValue }): void {
+    const rerun = this.deps.rerunWith;
+    if (!rerun) return;
+    const open = el("button", "control rerun-with", "Re-run with…");
+    open.type = "button";
+    open.setAttribute("aria-label", `Re-run execution ${executionId} with changed parameters`);
+    open.setAttribute("aria-expanded", "false");
+    const form = el("form", "rerun-form");
+    form.hidden = true;
+    const now = Object.entries(params)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      .join("  ");
+    const hint = el("div", "facts", now ? `ran with: ${now}` : "ran without parameters");
+    const input = el("input");
+    input.name = "changes";
+    input.placeholder = "changes, e.g. env=prod count=3";
+    input.setAttribute("aria-label", "parameters to change, as key=value");
+    const send = el("button", "answer", "Re-run");
+    send.type = "submit";
+    const error = el("div", "control-error");
+    error.setAttribute("role", "alert");
+    form.append(hint, input, send, error);
+    const toggle = (show: boolean) => {
+      form.hidden = !show;
+      open.setAttribute("aria-expanded", String(show));
+      if (show) input.focus();
+    };
+    open.addEventListener("click", () => toggle(form.hidden !== false));
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        toggle(false);
+        open.focus();
+      }
+    });
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const { changes, error: bad } = parseChanges(input.value);
+      error.textContent = bad ?? "";
+      if (bad) return;
+      send.disabled = true;
+      rerun(executionId, changes).then(
+        (entries) => {
+          entries.forEach((e) => this.add(e));
+          send.disabled = false;
+          input.value = "";
+          toggle(false);
+        },
+        (e: unknown) => {
+          error.textContent = typeof e === "object" && e && "message" in e ? String(e.message) : String(e);
+          send.disabled = false;
+        },
+      );
+    });
+    li.append(open, form);
   }
 
   /**

@@ -79,6 +79,16 @@ pub struct Alias {
 }
 
 impl Alias {
+    /// hubot-stackstorm's `extra.security.twofactor`: a person confirms
+    /// before the command runs.
+    pub fn needs_confirmation(&self) -> bool {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.get("security"))
+            .and_then(|s| s.get("twofactor"))
+            .is_some_and(|t| !t.is_null() && *t != Value::Bool(false))
+    }
+
     /// `pack.name`, whether or not the server filled `ref` in.
     pub fn reference(&self) -> String {
         if self.ref_.is_empty() {

@@ -66,6 +66,10 @@ enum Command {
         /// tasks as they start and end (implies --wait).
         #[arg(long)]
         tail: bool,
+        /// Confirm a command whose alias asks for it
+        /// (extra.security.twofactor); without it such a command is refused.
+        #[arg(long)]
+        yes: bool,
         /// Give up waiting after this many seconds.
         #[arg(long, default_value_t = 600)]
         timeout: u64,
@@ -321,6 +325,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
         Command::Exec {
             wait,
             tail,
+            yes,
             timeout,
             command,
         } => {
@@ -330,7 +335,12 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
                 (true, false) => online::Following::Wait,
                 (false, false) => online::Following::No,
             };
-            online::exec(out, &client, &profile, &command.join(" "), follow, timeout).await
+            let run = online::Run {
+                following: follow,
+                confirmed: yes,
+                timeout,
+            };
+            online::exec(out, &client, &profile, &command.join(" "), run).await
         }
         Command::Login {
             url,

@@ -24,7 +24,7 @@ use stormdesk_stream::{
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::output::{CliError, Out};
+use crate::output::{printable, CliError, Out};
 
 /// What every online command needs to find its profile.
 pub struct Context {
@@ -227,14 +227,28 @@ pub enum Following {
     Tail,
 }
 
+/// How `exec` runs a command.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    pub following: Following,
+    /// A person confirmed it (`--yes`, or the shell's prompt).
+    pub confirmed: bool,
+    /// Seconds to wait for the results.
+    pub timeout: u64,
+}
+
 pub async fn exec(
     out: &Out,
     client: &Arc<St2Client>,
     profile: &Profile,
     command: &str,
-    following: Following,
-    timeout: u64,
+    run: Run,
 ) -> Result<ExitCode, CliError> {
+    let Run {
+        following,
+        confirmed,
+        timeout,
+    } = run;
     let wait = following != Following::No;
     let command = command.trim();
     if command.is_empty() {
@@ -262,7 +276,7 @@ pub async fn exec(
     rec.record(None, command, Payload::command(&request));
     let ran = match AliasCache::load(Arc::clone(client)).await {
         Ok(aliases) => client
-            .run_command(&aliases, &req)
+            .run_command_confirmed(&aliases, &req, confirmed)
             .await
             .map(|r| (aliases, r)),
         Err(e) => Err(e),
@@ -773,16 +787,35 @@ pub async fn shell(
             "quit" | "exit" => break,
             "help" | "?" => aliases(out, client, None, None).await,
             cmd => {
-                exec(
-                    out,
-                    client,
-                    profile,
-                    cmd.strip_prefix("!st2 ").unwrap_or(cmd),
-                    // A person at a prompt sees the output as it comes.
-                    Following::Tail,
-                    600,
-                )
-                .await
+                let cmd = cmd.strip_prefix("!st2 ").unwrap_or(cmd);
+                // A person at a prompt sees the output as it comes.
+                let mut run = Run {
+                    following: Following::Tail,
+                    confirmed: false,
+                    timeout: 600,
+                };
+                match exec(out, client, profile, cmd, run).await {
+                    // The alias asks for confirmation: the person here is asked.
+                    Err(CliError::Client(e @ ClientError::NeedsConfirmation { .. })) => {
+                        let _ = stdout
+                            .write_all(
+                                format!("{}\nRun it? [y/N] ", printable(&e.to_string())).as_bytes(),
+                            )
+                            .await;
+                        let _ = stdout.flush().await;
+                        match lines.next_line().await {
+                            Ok(Some(a)) if matches!(a.trim(), "y" | "Y" | "yes") => {
+                                run.confirmed = true;
+                                exec(out, client, profile, cmd, run).await
+                            }
+                            _ => {
+                                out.line("Not run.");
+                                Ok(ExitCode::SUCCESS)
+                            }
+                        }
+                    }
+                    other => other,
+                }
             }
         };
         if let Err(e) = result {

@@ -41,6 +41,7 @@ impl CliError {
                 ClientError::NoMatch { .. }
                 | ClientError::Ambiguous { .. }
                 | ClientError::AliasDisabled(_)
+                | ClientError::NeedsConfirmation { .. }
                 | ClientError::Refused { .. },
             ) => 1,
             _ => 2,

@@ -268,6 +268,70 @@ async fn exec_tail_prints_the_output_live_then_the_result_once() {
     assert!(err.contains("warning: 2 deprecated calls in api"), "{err}");
 }
 
+/// An alias marked `extra.security.twofactor` runs only once confirmed:
+/// `exec` refuses it (exit 1, nothing sent) unless `--yes`; the shell asks,
+/// and only a yes runs it.
+#[tokio::test]
+async fn a_command_that_asks_for_confirmation_runs_only_when_confirmed() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let executions = |sim: &Simulator| sim.state().executions().len();
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["exec", "--wait", "--", "failover", "db1", "to", "r2"]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("ops.failover, which asks to be confirmed"),
+        "{err}"
+    );
+    assert_eq!(executions(&sim), 0, "nothing was sent");
+
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args([
+        "exec", "--wait", "--yes", "--", "failover", "db1", "to", "r2",
+    ]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("r2 promoted; db1 now points at r2"));
+    assert_eq!(executions(&sim), 1);
+
+    // The shell asks: "n" runs nothing, "y" runs it.
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.arg("shell")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let o = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"failover db2 to r3\nn\nfailover db3 to r4\ny\nquit\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let out = text(&o.stdout);
+    assert_eq!(
+        out.matches("Run it? [y/N]").count(),
+        2,
+        "{out}{}",
+        text(&o.stderr)
+    );
+    assert!(out.contains("Not run."), "{out}");
+    assert!(out.contains("r4 promoted; db3 now points at r4"), "{out}");
+    assert!(!out.contains("db2 now points"), "{out}");
+    assert_eq!(executions(&sim), 2);
+}
+
 #[tokio::test]
 async fn execution_get_and_aliases() {
     let sim = sim().await;

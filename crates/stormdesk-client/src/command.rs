@@ -39,6 +39,8 @@ pub struct MatchedAlias {
     pub reference: String,
     pub representation: String,
     pub match_multiple: bool,
+    /// `extra.security.twofactor`: runs only once a person confirmed it.
+    pub confirm: bool,
 }
 
 /// `get_matching_alias` on the local index, errors worded as StackStorm's.
@@ -49,6 +51,7 @@ pub fn match_command(index: &AliasIndex, command: &str) -> Result<MatchedAlias, 
             reference: m.alias.reference(),
             representation: m.representation.to_string(),
             match_multiple: m.match_multiple,
+            confirm: m.alias.needs_confirmation(),
         }),
         Err(e @ AliasError::NoPatterns { .. }) => Err(ClientError::NoMatch {
             command: command.to_string(),
@@ -146,12 +149,37 @@ impl St2Client {
     /// Match locally and run. When the local aliases may be stale (nothing
     /// matched, or the server no longer knows the alias / its format), they
     /// are fetched again once and the command matched anew.
+    ///
+    /// An alias marked `extra.security.twofactor` is refused
+    /// ([`ClientError::NeedsConfirmation`]) unless `confirmed`: every front
+    /// end (pane, CLI, relay) gets the same rule from here.
     pub async fn run_command(
         &self,
         aliases: &impl AliasSource,
         req: &CommandRequest,
     ) -> Result<Vec<AliasExecutionResult>, ClientError> {
-        let first = match aliases.match_command(&req.command) {
+        self.run_command_confirmed(aliases, req, false).await
+    }
+
+    /// [`run_command`](Self::run_command), with a person's confirmation
+    /// given (or not) for an alias that asks for one.
+    pub async fn run_command_confirmed(
+        &self,
+        aliases: &impl AliasSource,
+        req: &CommandRequest,
+        confirmed: bool,
+    ) -> Result<Vec<AliasExecutionResult>, ClientError> {
+        let checked = |m: MatchedAlias| {
+            if m.confirm && !confirmed {
+                Err(ClientError::NeedsConfirmation {
+                    command: req.command.clone(),
+                    alias: m.reference,
+                })
+            } else {
+                Ok(m)
+            }
+        };
+        let first = match aliases.match_command(&req.command).and_then(checked) {
             Ok(m) => match self.execute_matched(&m, req).await {
                 Err(e) if stale(&e) => Err(e),
                 done => return done,
@@ -163,7 +191,7 @@ impl St2Client {
             tracing::warn!("refreshing aliases failed: {e}");
             return first;
         }
-        let m = aliases.match_command(&req.command)?;
+        let m = checked(aliases.match_command(&req.command)?)?;
         self.execute_matched(&m, req).await
     }
 }

@@ -28,6 +28,10 @@ pub enum ClientError {
     },
     #[error("{0}")]
     AliasDisabled(String),
+    /// The alias asks for a person's confirmation first (hubot-stackstorm's
+    /// `extra.security.twofactor`); nothing was run.
+    #[error("\"{command}\" runs {alias}, which asks to be confirmed before it runs (extra.security.twofactor); nothing was run")]
+    NeedsConfirmation { command: String, alias: String },
     #[error("StackStorm answered {status}: {faultstring}")]
     Server { status: u16, faultstring: String },
     #[error("StackStorm refused to {what}: {reason}")]
@@ -57,6 +61,7 @@ impl ClientError {
             ClientError::NoMatch { .. } => ErrorKind::NoMatch,
             ClientError::Ambiguous { .. } => ErrorKind::Ambiguous,
             ClientError::AliasDisabled(_) => ErrorKind::AliasDisabled,
+            ClientError::NeedsConfirmation { .. } => ErrorKind::ConfirmationRequired,
             ClientError::Server { .. } => ErrorKind::Server,
             ClientError::Refused { .. } => ErrorKind::Refused,
             ClientError::Malformed { .. } => ErrorKind::Malformed,

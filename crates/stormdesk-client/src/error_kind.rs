@@ -37,6 +37,8 @@ error_kinds! {
     /// More than one alias matches equally well.
     Ambiguous => "ambiguous",
     AliasDisabled => "alias_disabled",
+    /// The alias asks for confirmation first (`extra.security.twofactor`).
+    ConfirmationRequired => "confirmation_required",
     /// StackStorm answered with a 5xx or an unexpected error.
     Server => "server",
     /// StackStorm would not do what was asked (cancel a finished execution,

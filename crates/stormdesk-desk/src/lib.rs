@@ -373,16 +373,41 @@ impl Desk {
     /// Run a ChatOps command: record it, execute, record the acks, follow
     /// the executions; results arrive as events.
     pub async fn run_command(&self, text: &str) -> Result<Vec<Entry>, DeskError> {
+        self.run_command_confirmed(text, false).await
+    }
+
+    /// [`run_command`](Self::run_command) with the person's confirmation
+    /// given (or not) for an alias that asks for one
+    /// (`extra.security.twofactor`). Unconfirmed, such a command is refused
+    /// before anything is recorded or sent: the UI asks, then calls again.
+    pub async fn run_command_confirmed(
+        &self,
+        text: &str,
+        confirmed: bool,
+    ) -> Result<Vec<Entry>, DeskError> {
         let text = text.trim();
         let text = text.strip_prefix("!st2 ").unwrap_or(text).trim();
         if text.is_empty() {
             return Err(DeskError::Input("type a command first".into()));
         }
+        if let Ok(m) = self.match_command(text) {
+            if m.confirm && !confirmed {
+                return Err(ClientError::NeedsConfirmation {
+                    command: text.to_string(),
+                    alias: m.reference,
+                }
+                .into());
+            }
+        }
         let request = new_request_id();
         let mut out = vec![self.record(None, text, Payload::command(&request))?];
         self.control.expect(&request).await;
         let req = CommandRequest::from_desk(text, &self.profile, &request);
-        let results = match self.client.run_command(self, &req).await {
+        let results = match self
+            .client
+            .run_command_confirmed(self, &req, confirmed)
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 out.push(self.record(
@@ -427,26 +452,52 @@ impl Desk {
             .control_execution(execution_id, &control)
             .await?;
         let entry = match control {
-            Control::Rerun(_) => {
-                let ack = Ack {
-                    execution_id: e.id.clone(),
-                    alias: e.action_ref().to_string(),
-                    status: e.status.clone(),
-                    web_url: e.web_url.clone(),
-                    message: None,
-                    shown: true,
-                    append_url: false,
-                    workflow: e.workflow(),
-                };
-                let text = format!("Re-run of {execution_id}: {}", e.action_ref());
-                let entry = self.record(Some(&e.id), &text, Payload::ack(&ack, Via::default()))?;
-                self.control.track(&e.id, None).await;
-                self.follow_output(&e.id, ack.workflow);
-                entry
-            }
+            Control::Rerun(_) => self.rerun_started(execution_id, &e).await?,
             _ => self.record(Some(&e.id), &e.status, Payload::status(&e.status))?,
         };
         Ok(vec![entry])
+    }
+
+    /// Re-run an execution with some parameters changed (`key=value`, typed
+    /// as the action types them; the rest stay as they were). A change the
+    /// action refuses (unknown, immutable, not its type) is an input error
+    /// and nothing is sent.
+    pub async fn rerun_execution(
+        &self,
+        execution_id: &str,
+        changes: &[String],
+    ) -> Result<Vec<Entry>, DeskError> {
+        let before = self.client.get_execution(execution_id).await?;
+        let params =
+            stormdesk_client::rerun_parameters(&before, changes).map_err(DeskError::Input)?;
+        let e = self
+            .client
+            .control_execution(execution_id, &Control::Rerun(params))
+            .await?;
+        Ok(vec![self.rerun_started(execution_id, &e).await?])
+    }
+
+    /// A re-run's new execution: acknowledged and followed like a command's.
+    async fn rerun_started(
+        &self,
+        of: &str,
+        e: &stormdesk_client::model::Execution,
+    ) -> Result<Entry, DeskError> {
+        let ack = Ack {
+            execution_id: e.id.clone(),
+            alias: e.action_ref().to_string(),
+            status: e.status.clone(),
+            web_url: e.web_url.clone(),
+            message: None,
+            shown: true,
+            append_url: false,
+            workflow: e.workflow(),
+        };
+        let text = format!("Re-run of {of}: {}", e.action_ref());
+        let entry = self.record(Some(&e.id), &text, Payload::ack(&ack, Via::default()))?;
+        self.control.track(&e.id, None).await;
+        self.follow_output(&e.id, ack.workflow);
+        Ok(entry)
     }
 
     /// Show what an execution the pane started prints, as it prints it. A

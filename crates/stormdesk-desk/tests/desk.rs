@@ -259,6 +259,25 @@ async fn executions_are_cancelled_and_rerun_from_the_desk() {
         seen.last().unwrap().execution_id.as_deref(),
         Some(again.as_str())
     );
+    // Again with a parameter changed: typed as the action types it.
+    let changed = desk
+        .rerun_execution(&again, &["seconds=1".to_string()])
+        .await
+        .unwrap();
+    let third = changed[0].execution_id.clone().unwrap();
+    let seen = until_result(&mut rx).await;
+    let result = seen.last().unwrap();
+    assert_eq!(result.execution_id.as_deref(), Some(third.as_str()));
+    assert_eq!(result.text, "slept 1s");
+    assert_eq!(result.data_json()["parameters"]["seconds"], 1);
+    // What the action refuses is an input error, and nothing runs.
+    for bad in ["seconds=soon", "colour=red", "nonsense"] {
+        let e = desk
+            .rerun_execution(&third, &[bad.to_string()])
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "input", "{bad}: {e}");
+    }
     // A finished one cannot be paused: StackStorm's words come back.
     let refused = desk
         .control_execution(&again, ExecutionControl::Pause)
@@ -448,5 +467,38 @@ async fn a_running_commands_output_reaches_its_card_before_its_result() {
     assert_eq!(stderr, "warning: 2 deprecated calls in web\n");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(desk.outputs_followed(), 0, "the output stream is closed");
+    desk.stop().await;
+}
+
+/// `extra.security.twofactor`: refused until confirmed, before anything is
+/// recorded or sent; confirmed, it runs like any command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_whose_alias_asks_for_confirmation_runs_only_once_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 0.05)
+        .await
+        .unwrap();
+    let mut rx = desk.subscribe();
+    let refused = desk.run_command("failover db1 to r2").await.unwrap_err();
+    assert_eq!(refused.kind(), "confirmation_required");
+    assert!(
+        refused
+            .to_string()
+            .contains("ops.failover, which asks to be confirmed"),
+        "{refused}"
+    );
+    assert!(
+        desk.history_page(None, 10).unwrap().is_empty(),
+        "nothing recorded"
+    );
+    let ran = desk
+        .run_command_confirmed("failover db1 to r2", true)
+        .await
+        .unwrap();
+    assert_eq!(ran[1].kind(), EntryKind::Ack);
+    let seen = until_result(&mut rx).await;
+    assert!(seen.last().unwrap().text.contains("r2 promoted"));
+    // Aliases without the mark need nothing.
+    assert!(desk.run_command("genpass").await.is_ok());
     desk.stop().await;
 }

@@ -353,6 +353,52 @@ async fn an_inquiry_is_answered_and_an_execution_cancelled_from_the_desk() {
     desk.stop().await;
 }
 
+/// An alias StackStorm serves with `extra.security.twofactor` (real
+/// StackStorm stores and returns `extra` as given): the desk refuses it
+/// unconfirmed — nothing sent, no execution on the server — and runs it
+/// once confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twofactor_alias_runs_on_real_stackstorm_only_once_confirmed() {
+    use stormdesk_client::model::ExecutionFilter;
+    if pack_present() {
+        return; // the stormdesk pack changes nothing here: once is enough
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(dir.path()).await;
+    let greets = || async {
+        desk.client()
+            .list_executions(&ExecutionFilter {
+                action: Some("stormdesk_conformance.greet".into()),
+                limit: Some(100),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = greets().await;
+    let name = format!("guarded{}", std::process::id());
+    let refused = desk
+        .run_command(&format!("conf guarded greet {name}"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), "confirmation_required", "{refused}");
+    assert_eq!(greets().await, before, "nothing reached StackStorm");
+    let acks = desk
+        .run_command_confirmed(&format!("conf guarded greet {name}"), true)
+        .await
+        .unwrap();
+    let id = acks[1].execution_id.clone().unwrap();
+    let all = settle(&desk, &id).await;
+    let result = entries_for(&all, &id, EntryKind::Result)[0];
+    assert!(
+        result.text.contains(&format!("hello {name}")),
+        "{}",
+        result.text
+    );
+    desk.stop().await;
+}
+
 /// Every event up to `id`'s result.
 async fn events_until_result(
     rx: &mut tokio::sync::broadcast::Receiver<stormdesk_desk::DeskEvent>,

@@ -94,6 +94,10 @@ pub struct ResultData {
     pub web_url: Option<String>,
     /// StackStorm's `result`, as it sent it.
     pub result: Value,
+    /// The parameters it ran with, for "Re-run with…"; those the action
+    /// marks `secret` are left out (StackStorm masks them anyway).
+    #[ts(type = "{ [key in string]: JsonValue }")]
+    pub parameters: serde_json::Map<String, Value>,
 }
 
 /// A message StackStorm announced on the stream (chatops.post_message or
@@ -266,6 +270,14 @@ impl Payload {
             action: Some(e.action_ref().to_string()),
             web_url: e.web_url.clone(),
             result: e.result.clone(),
+            parameters: e
+                .parameters
+                .iter()
+                .filter(|(k, _)| {
+                    e.action["parameters"][k.as_str()]["secret"].as_bool() != Some(true)
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         })
     }
 
@@ -351,6 +363,23 @@ impl Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_result_keeps_its_parameters_but_not_the_secret_ones() {
+        let e: Execution = serde_json::from_value(serde_json::json!({
+            "id": "e1", "status": "succeeded",
+            "action": {"ref": "p.login", "parameters": {
+                "user": {"type": "string"}, "password": {"type": "string", "secret": true}}},
+            "parameters": {"user": "ann", "password": "********", "count": 2},
+        }))
+        .unwrap();
+        let Payload::Result(r) = Payload::result(&e) else {
+            unreachable!()
+        };
+        let mut keys: Vec<&str> = r.parameters.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["count", "user"]);
+    }
 
     #[test]
     fn rows_of_older_versions_and_odd_data_stay_readable() {

@@ -263,6 +263,10 @@ pub fn chat_reply_for(e: &crate::RelayError) -> String {
         crate::RelayError::StackStorm(
             c @ (C::NoMatch { .. } | C::Ambiguous { .. } | C::AliasDisabled(_) | C::Refused { .. }),
         ) => c.to_string(),
+        // A chat message is not a person at the desk confirming: not run here.
+        crate::RelayError::StackStorm(C::NeedsConfirmation { command, alias }) => format!(
+            "\"{command}\" runs {alias}, which asks to be confirmed before it runs; it is not run from chat. Run it from the Stormdesk desk, where it asks for confirmation."
+        ),
         crate::RelayError::StackStorm(C::Server { status, faultstring })
             if (400..500).contains(status) && *status != 401 && *status != 403 =>
         {
@@ -315,6 +319,14 @@ mod tests {
             faultstring: "'prod' is not one of ['staging']".into(),
         });
         assert!(chat_reply_for(&refused).contains("is not one of"));
+        // A twofactor alias is never run from chat: the chat is told where.
+        let guarded = RelayError::StackStorm(C::NeedsConfirmation {
+            command: "failover db1 to r2".into(),
+            alias: "ops.failover".into(),
+        });
+        let said = chat_reply_for(&guarded);
+        assert!(said.contains("not run from chat"), "{said}");
+        assert!(said.contains("ops.failover"), "{said}");
         for internal in [
             RelayError::StackStorm(C::Unreachable {
                 url: "https://st2.internal.corp:9101/api/v1/aliasexecution".into(),

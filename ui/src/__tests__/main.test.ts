@@ -82,6 +82,45 @@ describe("app start", () => {
     }
   });
 
+  it("asks before running a command whose alias asks for confirmation; only yes runs it", async () => {
+    const runs: Array<{ text: string; confirmed: boolean }> = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "run_command") {
+        const a = args as { text: string; confirmed: boolean };
+        runs.push(a);
+        if (!a.confirmed) throw { kind: "confirmation_required", message: `"${a.text}" runs ops.purge_caches, which asks to be confirmed before it runs (extra.security.twofactor); nothing was run` };
+        return [e(200 + runs.length, "command", a.text)];
+      }
+      return basics(cmd);
+    }, { shouldMockEvents: true });
+    const asked: string[] = [];
+    let answer = false;
+    window.confirm = (m?: string) => { asked.push(m ?? ""); return answer; };
+    const { start } = await import("../main");
+    await start(document);
+    const pane = document.getElementById("pane")!;
+    const input = document.getElementById("command") as HTMLInputElement;
+    const enter = async (text: string) => {
+      input.value = text;
+      input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+      await new Promise((r) => setTimeout(r, 20));
+    };
+    await enter("purge caches on web");
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain("ops.purge_caches, which asks to be confirmed");
+    expect(asked[0]).toContain('Run "purge caches on web" now?');
+    expect(runs).toEqual([{ text: "purge caches on web", confirmed: false }]);
+    expect((pane.lastElementChild as HTMLElement).textContent).toContain("was not confirmed");
+
+    answer = true;
+    await enter("purge caches on db");
+    expect(runs.slice(1)).toEqual([
+      { text: "purge caches on db", confirmed: false },
+      { text: "purge caches on db", confirmed: true },
+    ]);
+    expect((pane.lastElementChild as HTMLElement).dataset.kind).toBe("command");
+  });
+
   it("first run offers the demo; the demo starts; Open focuses a result", async () => {
     const called: string[] = [];
     let configured = false;

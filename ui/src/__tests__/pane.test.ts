@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { LIVE_MAX, Pane } from "../pane";
+import { LIVE_MAX, Pane, parseChanges } from "../pane";
 import { makeEntry, type DataOf, type EntryKind } from "../entries";
 import type { Entry } from "../types";
 
@@ -87,6 +87,52 @@ describe("pane", () => {
     // What ran stays; the output went with the result.
     expect(root.querySelectorAll("ol.tasks li").length).toBe(2);
     expect(root.querySelector("pre.live-output")).toBeNull();
+  });
+
+  it("reads re-run changes as key=value, quotes holding spaces, and names what is not", () => {
+    expect(parseChanges(' env=prod  note="two words" n=3 empty=')).toEqual({ changes: ["env=prod", "note=two words", "n=3", "empty="] });
+    expect(parseChanges("")).toEqual({ changes: [] });
+    expect(parseChanges("env=prod oops").error).toBe('"oops" is not key=value');
+  });
+
+  it("re-runs with changed parameters from the result card; the action's refusal shows there", async () => {
+    const calls: Array<[string, string[]]> = [];
+    let refuse = true;
+    pane = new Pane(root, {
+      openLink: () => {},
+      rerunWith: async (id, changes) => {
+        calls.push([id, changes]);
+        if (refuse) throw { kind: "input", message: 'seconds: "soon" is not a whole number' };
+        return [entry("ack", { id: 50, execution_id: "e51", text: "Re-run of e50: ops.sleep", data: { status: "requested" } })];
+      },
+    });
+    pane.add(entry("result", { id: 49, execution_id: "e50", text: "slept 2s", data: { status: "succeeded", parameters: { seconds: 2, host: "web1" } } }));
+    const card = root.querySelector("li[data-execution=e50]") as HTMLElement;
+    const open = card.querySelector("button.rerun-with") as HTMLButtonElement;
+    const form = card.querySelector("form.rerun-form") as HTMLFormElement;
+    expect(form.hidden).toBe(true);
+    open.click();
+    expect(form.hidden).toBe(false);
+    expect(card.querySelector(".rerun-form .facts")?.textContent).toBe("ran with: seconds=2  host=web1");
+    const input = form.querySelector("input") as HTMLInputElement;
+    input.value = "seconds=soon";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toEqual([["e50", ["seconds=soon"]]]);
+    expect(form.querySelector(".control-error")?.textContent).toContain("not a whole number");
+    refuse = false;
+    input.value = "seconds=5";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls[1]).toEqual(["e50", ["seconds=5"]]);
+    expect(form.hidden).toBe(true);
+    expect(root.querySelector("li[data-execution=e51]")?.textContent).toContain("Re-run of e50");
+    // Nonsense is caught before anything is sent.
+    open.click();
+    input.value = "just words";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(calls).toHaveLength(2);
+    expect(form.querySelector(".control-error")?.textContent).toContain("is not key=value");
   });
 
   it("never links anything but http(s)", () => {
