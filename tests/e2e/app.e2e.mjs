@@ -288,6 +288,16 @@ async function allOfIt() {
     liveSeen.status === "running" && liveSeen.text.startsWith("[1/20] fetch sources (web)\n") && built.includes("[20/20] resolve dependencies (web)") && built.endsWith("|0"),
     `${JSON.stringify(liveSeen)} | ${built.slice(-80)}`);
 
+  // A workflow's tasks: listed on its card as they run, and kept there.
+  await typeInto(sid, "#command", "deploy web to staging\uE007");
+  const taskRows = await until("the workflow's four tasks, ended", async () => {
+    const rows = await js(sid, "const c = [...document.querySelectorAll('#pane .entry.ack')].reverse().find((e) => e.querySelector('ol.tasks')); return c ? [...c.querySelectorAll('ol.tasks li')].map((r) => r.querySelector('.name').textContent + ':' + r.dataset.status) : null");
+    return rows && rows.length === 4 && rows.every((r) => r.endsWith(":succeeded")) ? rows : null;
+  });
+  await screenshot(sid, "workflow-tasks.png");
+  check("a workflow's tasks are listed on its card",
+    taskRows.join(",") === "build:succeeded,push image:succeeded,roll out:succeeded,smoke test:succeeded", taskRows.join(","));
+
   // An alias marked extra.security.twofactor: WebKit's own dialog asks;
   // dismissed, nothing runs; accepted, it runs to its result.
   const promptText = async () => {

@@ -14,6 +14,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return e;
 }
 
+/** "expires in 12 min", "expires in 40 s", "expired 10:42:00": time left until `at`. */
+export function timeLeft(at: number, now: number): string {
+  const left = at - now;
+  if (left <= 0) return `expired ${new Date(at).toLocaleTimeString()}`;
+  if (left < 90_000) return `expires in ${Math.ceil(left / 1000)} s`;
+  if (left < 90 * 60_000) return `expires in ${Math.round(left / 60_000)} min`;
+  return `expires in ${Math.round(left / 3_600_000)} h (${new Date(at).toLocaleTimeString()})`;
+}
+
 function time(ts: string): string {
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString();
@@ -97,6 +106,13 @@ export class Pane {
   private statusOf = new Map<string, HTMLElement>();
   /** An inquiry's card, until it is answered or closed. */
   private inquiryOf = new Map<string, HTMLElement>();
+  /** Open inquiries' "expires in" lines and when each expires. */
+  private expiries = new Map<string, { line: HTMLElement; at: number }>();
+  /**
+   * Ticks only while an open inquiry has a deadline (every second in its
+   * last 90 s, every 15 s before): with none waiting, nothing wakes the UI.
+   */
+  private ticker: ReturnType<typeof setTimeout> | null = null;
   /** The Cancel button of an execution still running. */
   private cancelOf = new Map<string, HTMLButtonElement>();
   /** A running workflow's Pause and Resume (one shown at a time). */
@@ -151,6 +167,8 @@ export class Pane {
     this.bodyOf.clear();
     this.liveOf.clear();
     this.tasksOf.clear();
+    this.expiries.clear();
+    this.stopTicker();
     this.pendingErrors.clear();
     this.recordedErrors.clear();
   }
@@ -551,13 +569,15 @@ export class Pane {
     const li = this.card(entry);
     li.append(el("div", "asked", "Approval needed"), el("div", "body", entry.text));
     const who = [...data.users.map((u) => `user ${u}`), ...data.roles.map((r) => `role ${r}`)];
-    const facts = [`may answer: ${who.length ? who.join(", ") : "anyone"}`];
-    if (data.ttl) {
-      const at = new Date(new Date(entry.ts).getTime() + data.ttl * 60_000);
-      if (!Number.isNaN(at.getTime())) facts.push(`${at.getTime() < Date.now() ? "expired" : "expires"} ${at.toLocaleTimeString()}`);
-    }
-    li.append(el("div", "facts", facts.join(" · ")));
+    const facts = el("div", "facts", `may answer: ${who.length ? who.join(", ") : "anyone"}`);
+    li.append(facts);
     const id = entry.execution_id;
+    const at = data.ttl ? new Date(entry.ts).getTime() + data.ttl * 60_000 : NaN;
+    if (!Number.isNaN(at)) {
+      const line = el("span", "expiry", timeLeft(at, Date.now()));
+      facts.append(" · ", line);
+      if (id && at > Date.now()) this.countDown(id, line, at);
+    }
     const respond = this.deps.respond;
     if (!id || !respond) return li;
     const form = el("form", "inquiry-form");
@@ -624,9 +644,35 @@ export class Pane {
     return li;
   }
 
+  /** Keep an open inquiry's "expires in" current. */
+  private countDown(id: string, line: HTMLElement, at: number): void {
+    this.expiries.set(id, { line, at });
+    this.stopTicker();
+    this.tick();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    let soonest = Infinity;
+    for (const [qid, x] of this.expiries) {
+      x.line.textContent = timeLeft(x.at, now);
+      if (x.at <= now) this.expiries.delete(qid);
+      else soonest = Math.min(soonest, x.at - now);
+    }
+    this.ticker = soonest === Infinity ? null : setTimeout(() => this.tick(), soonest < 91_000 ? 1000 : 15_000);
+  }
+
+  private stopTicker(): void {
+    if (this.ticker !== null) clearTimeout(this.ticker);
+    this.ticker = null;
+  }
+
   /** An answer (from here or elsewhere) closes the inquiry's card. */
   private closeInquiry(id: string, data: NoteData, text: string): boolean {
     if (!data.kind || !INQUIRY_CLOSERS.has(data.kind)) return false;
+    this.expiries.get(id)?.line.remove();
+    this.expiries.delete(id);
+    if (this.expiries.size === 0) this.stopTicker();
     const li = this.inquiryOf.get(id);
     if (!li) return false;
     li.querySelector("form")?.remove();

@@ -502,3 +502,56 @@ async fn a_command_whose_alias_asks_for_confirmation_runs_only_once_confirmed() 
     assert!(desk.run_command("genpass").await.is_ok());
     desk.stop().await;
 }
+
+/// A workflow's tasks reach its card as they start and end, in order, each
+/// status once, before its result; nothing of them goes to history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflows_tasks_reach_its_card_as_they_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 0.5)
+        .await
+        .unwrap();
+    let mut rx = desk.subscribe();
+    let acks = desk.run_command("deploy web to staging").await.unwrap();
+    let id = acks[1].execution_id.clone().unwrap();
+    let mut tasks = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("events")
+            .unwrap();
+        match ev {
+            DeskEvent::Task {
+                workflow_id,
+                task,
+                status,
+                ..
+            } => {
+                assert_eq!(workflow_id, id);
+                tasks.push(format!("{task}:{status}"));
+            }
+            DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result => break,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        tasks,
+        [
+            "build:requested",
+            "build:running",
+            "build:succeeded",
+            "push image:requested",
+            "push image:running",
+            "push image:succeeded",
+            "roll out:requested",
+            "roll out:running",
+            "roll out:succeeded",
+            "smoke test:requested",
+            "smoke test:running",
+            "smoke test:succeeded"
+        ]
+    );
+    let kept = desk.history_page(None, 100).unwrap();
+    assert!(kept.iter().all(|e| !e.text.contains("smoke test")));
+    desk.stop().await;
+}

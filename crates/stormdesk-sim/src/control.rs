@@ -301,6 +301,62 @@ impl SimState {
     }
 }
 
+impl SimState {
+    /// A workflow's tasks, one after the other over `over`: each a child
+    /// execution (`parent`, `context.orquesta.task_name`) that is requested,
+    /// runs and ends, as real StackStorm's workflow engine reports them. The
+    /// last one fails when the workflow does.
+    pub(crate) async fn run_tasks(
+        &self,
+        exec: &mut Value,
+        ctl: &mut watch::Receiver<Ctl>,
+        tasks: &[String],
+        workflow_status: &str,
+        over: Duration,
+    ) -> Result<(), Stop> {
+        let parent = exec["id"].as_str().unwrap_or_default().to_string();
+        let slot = over / (tasks.len() as u32 * 2).max(1);
+        for (i, name) in tasks.iter().enumerate() {
+            let id = self.new_execution_id();
+            let now = timestamp(OffsetDateTime::now_utc());
+            let mut task = json!({
+                "id": id,
+                "action": {"ref": "core.local", "name": "local", "pack": "core", "runner_type": "local-shell-cmd"},
+                "runner": {"name": "local-shell-cmd"},
+                "parent": parent,
+                "status": "requested",
+                "start_timestamp": now,
+                "parameters": {"cmd": name},
+                "result": {},
+                "context": {
+                    "parent": {"execution_id": parent},
+                    "orquesta": {"task_name": name, "task_id": name},
+                    "user": exec["context"]["user"],
+                },
+                "log": [{"timestamp": now, "status": "requested"}],
+                "web_url": format!("{}/#/history/{id}/general", self.base_url()),
+            });
+            self.store_and_publish(&task, "st2.execution__create");
+            self.update(&mut task, "running");
+            let waited = self.wait(exec, ctl, slot).await;
+            let last = i + 1 == tasks.len();
+            let end = if waited.is_err() {
+                "canceled"
+            } else if last && workflow_status != "succeeded" {
+                "failed"
+            } else {
+                "succeeded"
+            };
+            task["result"] = json!({"stdout": "", "stderr": "", "return_code": i32::from(end != "succeeded"), "succeeded": end == "succeeded", "failed": end != "succeeded"});
+            task["end_timestamp"] = json!(timestamp(OffsetDateTime::now_utc()));
+            self.update(&mut task, end);
+            waited?;
+            self.wait(exec, ctl, slot).await?;
+        }
+        Ok(())
+    }
+}
+
 fn already_answered(id: &str) -> ApiError {
     ApiError::new(
         400,

@@ -624,7 +624,7 @@ async fn respond_inquiry(
     Ok(Json(app.state.respond(&id, &body)?))
 }
 
-/// Simulated workflows run no child tasks; the st2 CLI asks anyway.
+/// A workflow's tasks (and its asks), oldest first.
 async fn execution_children(
     State(app): State<App>,
     headers: HeaderMap,
@@ -633,7 +633,14 @@ async fn execution_children(
 ) -> Result<Json<Value>, ApiError> {
     requester(&app, &headers, &q)?;
     find_execution(&app, &id)?;
-    Ok(Json(json!([])))
+    let mut children: Vec<Value> = app
+        .state
+        .executions()
+        .into_iter()
+        .filter(|e| e["parent"] == id.as_str())
+        .collect();
+    children.reverse();
+    Ok(Json(Value::Array(children)))
 }
 
 async fn execution_output(

@@ -24,6 +24,10 @@ pub struct Simulation {
     /// `{schema, route, ttl, users, roles}`; templates see the parameters.
     /// The answer is the template variable `answer` afterwards.
     pub ask: Option<Value>,
+    /// A workflow's tasks, run one after the other over the rest of its
+    /// run as child executions (what real StackStorm's workflow engine
+    /// shows on the stream).
+    pub tasks: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +194,16 @@ fn simulation(sim: &Value) -> Simulation {
             .cloned()
             .unwrap_or_default(),
         ask: sim.get("ask").filter(|a| a.is_object()).cloned(),
+        tasks: sim
+            .get("tasks")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

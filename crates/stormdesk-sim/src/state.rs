@@ -554,7 +554,10 @@ impl SimState {
         // The rest of the run: printing, for a runner that streams output.
         let rest = total.saturating_sub(step * 2);
         let text = |k: &str| result.get(k).and_then(Value::as_str).unwrap_or_default();
-        let ran = if crate::output::streams_output(&action.runner_type) {
+        let ran = if !sim.tasks.is_empty() {
+            self.run_tasks(&mut exec, &mut ctl, &sim.tasks, &status, rest)
+                .await
+        } else if crate::output::streams_output(&action.runner_type) {
             let (stdout, stderr) = (text("stdout").to_string(), text("stderr").to_string());
             self.print(&mut exec, &mut ctl, &stdout, &stderr, rest)
                 .await

@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it } from "vitest";
-import { LIVE_MAX, Pane, parseChanges } from "../pane";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { LIVE_MAX, Pane, parseChanges, timeLeft } from "../pane";
 import { makeEntry, type DataOf, type EntryKind } from "../entries";
 import type { Entry } from "../types";
 
@@ -133,6 +133,36 @@ describe("pane", () => {
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(calls).toHaveLength(2);
     expect(form.querySelector(".control-error")?.textContent).toContain("is not key=value");
+  });
+
+  it("counts an inquiry's time down while it waits, and stops once it is answered", () => {
+    vi.useFakeTimers();
+    try {
+      const now = new Date("2026-11-29T10:00:00.000Z");
+      vi.setSystemTime(now);
+      const respond = async () => [];
+      pane = new Pane(root, { openLink: () => {}, respond });
+      // Asked 59 min ago with a 60 min ttl: a minute left.
+      const asked = new Date(now.getTime() - 59 * 60_000).toISOString();
+      pane.add(makeEntry("inquiry", "Go?", { fields: [], users: [], roles: [], ttl: 60, route: "r" }, { id: 1, ts: asked, profile: "demo", execution_id: "q1" }));
+      const line = () => root.querySelector(".expiry")?.textContent;
+      expect(line()).toBe("expires in 60 s");
+      vi.advanceTimersByTime(15_000);
+      expect(line()).toBe("expires in 45 s");
+      vi.advanceTimersByTime(46_000);
+      expect(line()).toMatch(/^expired /);
+      expect(vi.getTimerCount()).toBe(0);
+      // Another, answered elsewhere: its line goes and nothing keeps ticking.
+      pane.add(makeEntry("inquiry", "Again?", { fields: [], users: [], roles: [], ttl: 60, route: "r" }, { id: 2, ts: new Date().toISOString(), profile: "demo", execution_id: "q2" }));
+      expect(root.querySelector("li[data-execution=q2] .expiry")?.textContent).toBe("expires in 60 min");
+      expect(vi.getTimerCount()).toBe(1);
+      pane.add(makeEntry("note", "Answered elsewhere", { kind: "inquiry_closed" }, { id: 3, ts: new Date().toISOString(), profile: "demo", execution_id: "q2" }));
+      expect(root.querySelector("li[data-execution=q2] .expiry")).toBeNull();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(timeLeft(Date.now() + 3 * 3_600_000, Date.now())).toMatch(/^expires in 3 h \(/);
   });
 
   it("never links anything but http(s)", () => {
