@@ -7,6 +7,7 @@ pub mod profile;
 pub mod quit;
 pub mod recent;
 pub mod relay;
+pub mod running;
 pub mod settings;
 
 use stormdesk_desk::tray_look::{tray_look, TrayIcon};
@@ -30,7 +31,7 @@ fn icon(which: TrayIcon) -> tauri::Result<Image<'static>> {
 }
 
 pub fn build(app: &App) -> tauri::Result<()> {
-    let menu = menu(app.handle(), &[], &[], None)?;
+    let menu = menu(app.handle(), &[], &[], &[], None)?;
     TrayIconBuilder::with_id(TRAY_ID)
         .tooltip("Stormdesk — starting")
         .icon(icon(TrayIcon::Connecting)?)
@@ -44,6 +45,7 @@ pub fn build(app: &App) -> tauri::Result<()> {
                 settings::ID => settings::run(app),
                 quit::ID => quit::run(app),
                 _ if id.starts_with(recent::PREFIX) => recent::run(app, id),
+                _ if id.starts_with(running::PREFIX) => running::run(app, id),
                 _ if id.starts_with(profile::PREFIX) => profile::run(app, id),
                 _ => {}
             }
@@ -64,6 +66,7 @@ pub fn build(app: &App) -> tauri::Result<()> {
 
 fn menu(
     app: &AppHandle,
+    running: &[stormdesk_desk::ipc::RunningExecution],
     recent: &[stormdesk_desk::ipc::RecentResult],
     profiles: &[stormdesk_desk::ipc::ProfileSummary],
     current: Option<(&str, bool)>,
@@ -72,6 +75,12 @@ fn menu(
     let menu = Menu::new(app)?;
     menu.append(&open::item(app)?)?;
     menu.append(&PredefinedMenuItem::separator(app)?)?;
+    for r in running {
+        menu.append(&running::item(app, r)?)?;
+    }
+    if !running.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     if recent.is_empty() {
         menu.append(&MenuItem::new(app, "No results yet", false, None::<&str>)?)?;
     }
@@ -99,7 +108,10 @@ fn menu(
 /// change, the menu when results, profiles or pause change.
 pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
     let rebuild = match ev {
-        DeskEvent::Entry { entry } => entry.kind() == stormdesk_history::EntryKind::Result,
+        DeskEvent::Entry { entry } => matches!(
+            entry.kind(),
+            stormdesk_history::EntryKind::Result | stormdesk_history::EntryKind::Ack
+        ),
         DeskEvent::Ready { .. }
         | DeskEvent::Paused { .. }
         | DeskEvent::Failed { .. }
@@ -119,11 +131,12 @@ pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
             let profiles = host.known_profiles().await;
             let current = host.status().ok().map(|s| (s.profile, s.demo));
             let recent = host.recent_results();
+            let running = host.running_executions();
             let Some(tray) = app.tray_by_id(TRAY_ID) else {
                 return;
             };
             let current = current.as_ref().map(|(p, d)| (p.as_str(), *d));
-            match menu(&app, &recent, &profiles, current) {
+            match menu(&app, &running, &recent, &profiles, current) {
                 Ok(m) => {
                     let _ = tray.set_menu(Some(m));
                 }

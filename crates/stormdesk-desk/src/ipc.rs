@@ -145,6 +145,13 @@ pub struct RecentResult {
     pub status: String,
 }
 
+/// An execution started here that has not ended (the tray's "Cancel").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningExecution {
+    pub execution_id: String,
+    pub label: String,
+}
+
 /// One command the UI may call: its name, arguments and result.
 struct CommandSig {
     name: &'static str,

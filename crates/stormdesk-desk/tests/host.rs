@@ -37,6 +37,11 @@ impl Fixture {
     }
 
     fn host(&self) -> Arc<Host<Recorder>> {
+        self.host_at(0.02)
+    }
+
+    /// A host whose demo runs at `time_scale` (1.0: real durations).
+    fn host_at(&self, time_scale: f64) -> Arc<Host<Recorder>> {
         let sources = ConfigSources {
             stormdesk_file: Some(self.config()),
             st2_file: None,
@@ -47,7 +52,7 @@ impl Fixture {
                 sources,
                 history_path: self.dir.path().join("history.db"),
                 prefs_path: Some(self.dir.path().join("settings.toml")),
-                demo_time_scale: 0.02,
+                demo_time_scale: time_scale,
             },
             Arc::clone(&self.store) as Arc<dyn CredentialStore>,
             self.sink.clone(),
@@ -511,5 +516,63 @@ async fn notification_buttons_open_and_rerun_through_the_host() {
             execution_id: again
         }
     );
+    host.shutdown().await;
+}
+
+/// The tray's "Running" list: an execution started here is listed until it
+/// ends, and Cancel on it cancels it on StackStorm; cancelling one that
+/// ended is StackStorm's refusal, reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_executions_are_listed_until_they_end_and_cancel_from_outside_the_pane() {
+    use stormdesk_history::EntryKind;
+    let f = Fixture::new();
+    let host = f.host_at(1.0);
+    host.start(StartMode::Demo).await;
+    let desk = host.desk().unwrap();
+    let mut rx = host.subscribe();
+    let acks = desk.run_command("sleep 20").await.unwrap();
+    let id = acks[1].execution_id.clone().unwrap();
+    let listed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let r = host.running_executions();
+            if !r.is_empty() {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(listed[0].execution_id, id);
+    assert_eq!(listed[0].label, "ops.sleep");
+    host.cancel_execution(&id).await.unwrap();
+    let result = next_matching(
+        &mut rx,
+        |e| matches!(e, DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result),
+    )
+    .await;
+    assert!(
+        matches!(&result, DeskEvent::Entry { entry } if entry.data_json()["status"] == "canceled"),
+        "{result:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(host.running_executions().is_empty());
+    // Cancelled already: StackStorm answers with it as it is. Ended any
+    // other way: refused, and the refusal is reported to the UI.
+    host.cancel_execution(&id).await.unwrap();
+    let done = desk.run_command("genpass").await.unwrap()[1]
+        .execution_id
+        .clone()
+        .unwrap();
+    next_matching(&mut rx, |e| {
+        matches!(e, DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result && entry.execution_id.as_deref() == Some(done.as_str()))
+    })
+    .await;
+    let refused = host.cancel_execution(&done).await.unwrap_err();
+    assert_eq!(refused.kind, "refused");
+    assert!(matches!(
+        next_matching(&mut rx, |e| matches!(e, DeskEvent::Failed { .. })).await,
+        DeskEvent::Failed { error } if error.kind == "refused"
+    ));
     host.shutdown().await;
 }

@@ -85,11 +85,74 @@ impl<S: Sink + Clone> Host<S> {
                 {
                     return;
                 }
-                if let (Payload::Result(result), Some(id)) = (&entry.payload, &entry.execution_id) {
-                    self.keep_result(entry, result, id);
+                match (&entry.payload, &entry.execution_id) {
+                    (Payload::Result(result), Some(id)) => {
+                        self.ended(id);
+                        self.keep_result(entry, result, id);
+                    }
+                    (Payload::Ack(ack), Some(id))
+                        if !ack.status.as_deref().is_some_and(|s| {
+                            stormdesk_client::model::FINAL_STATUSES.contains(&s)
+                        }) =>
+                    {
+                        self.started(entry, ack.alias.as_deref(), id);
+                    }
+                    _ => {}
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An execution started here: the tray lists it, with Cancel, until it ends.
+    fn started(&self, entry: &Entry, alias: Option<&str>, id: &str) {
+        let mut label = match alias {
+            Some(a) if !a.is_empty() => a.to_string(),
+            _ => entry.text.lines().next().unwrap_or("").trim().to_string(),
+        };
+        if label.chars().count() > 50 {
+            label = label.chars().take(49).collect::<String>() + "…";
+        }
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.retain(|r| r.execution_id != id);
+        running.push_front(crate::ipc::RunningExecution {
+            execution_id: id.to_string(),
+            label,
+        });
+        running.truncate(RECENT);
+    }
+
+    fn ended(&self, id: &str) {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|r| r.execution_id != id);
+    }
+
+    /// Executions started here and still running, newest first (at most five).
+    pub fn running_executions(&self) -> Vec<crate::ipc::RunningExecution> {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Cancel an execution from outside the pane (the tray); a refusal is
+    /// reported to the UI.
+    pub async fn cancel_execution(&self, execution_id: &str) -> Result<(), crate::ipc::IpcError> {
+        let desk = self.desk()?;
+        match desk
+            .control_execution(execution_id, crate::ipc::ExecutionControl::Cancel)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = crate::ipc::IpcError::from(e);
+                self.report(e.clone());
+                Err(e)
+            }
         }
     }
 

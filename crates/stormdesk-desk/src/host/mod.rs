@@ -58,6 +58,8 @@ pub struct Host<S: Sink + Clone> {
     prefs: RwLock<Prefs>,
     paused: AtomicBool,
     recent: Mutex<VecDeque<RecentResult>>,
+    /// Executions started here and still running (the tray offers Cancel).
+    running: Mutex<VecDeque<crate::ipc::RunningExecution>>,
     unread: AtomicU32,
     /// The relay of the running desk, if on.
     relay: tokio::sync::Mutex<Option<crate::relay_runner::RunningRelay>>,
@@ -99,6 +101,7 @@ impl<S: Sink + Clone> Host<S> {
             prefs: RwLock::new(Prefs::default()),
             paused: AtomicBool::new(false),
             recent: Mutex::new(VecDeque::new()),
+            running: Mutex::new(VecDeque::new()),
             unread: AtomicU32::new(0),
             relay: tokio::sync::Mutex::new(None),
             relay_links: Mutex::new(RelayLinks::default()),
