@@ -41,7 +41,7 @@ dbus-run-session -- scripts/with-daemons.sh \
 stage "benchmarks build and run once each, in test mode (measure them with cargo bench)"
 # The test profile reuses the tests' build: the bench profile would compile
 # the whole tree optimised again (6.5 min of CI) only to prove it compiles.
-cargo test -p stormdesk-alias -p stormdesk-stream --benches
+cargo test -p stormdesk-alias -p stormdesk-stream -p stormdesk-history --benches
 cargo test -p stormdesk-relay --features fakes --benches
 
 stage "end to end: the built app in WebKit (tauri-driver), demo server, real daemons"

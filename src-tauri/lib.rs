@@ -8,6 +8,7 @@ mod relaunch;
 mod shortcut;
 mod state;
 mod tray;
+mod webview;
 
 use std::sync::Arc;
 
@@ -113,9 +114,9 @@ fn host(
     Ok((host, clicks))
 }
 
-/// Show the pane, focused.
+/// Show the pane, focused (its webview built again if it was released).
 pub fn show_main(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
+    if let Some(w) = webview::main_window(app) {
         let _ = w.unminimize();
         let _ = w.show();
         let _ = w.set_focus();
@@ -190,6 +191,9 @@ pub fn run() {
                 }
             }
             spawn_event_consumers(app.handle().clone(), events.subscribe());
+            if let Some(after) = webview::release_after() {
+                webview::spawn_release(app.handle().clone(), after);
+            }
             let mode = if args.demo {
                 StartMode::Demo
             } else {
@@ -206,7 +210,24 @@ pub fn run() {
                 let _ = window.hide();
             }
         })
-        .run(tauri::generate_context!());
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                tracing::info!("webview loaded");
+            }
+        })
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|_, event| {
+                // A released webview is not the end of the app: only Quit
+                // (an explicit exit code) is.
+                if let tauri::RunEvent::ExitRequested {
+                    api, code: None, ..
+                } = event
+                {
+                    api.prevent_exit();
+                }
+            })
+        });
     if let Err(e) = result {
         relaunch::after_failed_start(&e.to_string());
         eprintln!("stormdesk: {e}");

@@ -168,11 +168,11 @@ fn update_look(app: &AppHandle) {
 
 /// Left click: show and focus the pane, or hide it.
 pub fn toggle_main(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
-        if w.is_visible().unwrap_or(false) {
+    match app.get_webview_window("main") {
+        Some(w) if w.is_visible().unwrap_or(false) => {
             let _ = w.hide();
-        } else {
-            crate::show_main(app);
         }
+        // Hidden, or released: shown (built again if need be).
+        _ => crate::show_main(app),
     }
 }

@@ -274,6 +274,10 @@ async function allOfIt() {
   });
   const leftover = await js(sid, "return [...document.querySelectorAll(`#pane [data-execution=\"${arguments[0]}\"] button.cancel`)].length + ':' + [...document.querySelectorAll(`#pane .entry.result[data-execution=\"${arguments[0]}\"] button.rerun`)].length", [cancelOn]);
   check("a running execution is cancelled from its card", canceled === "canceled" && leftover === "0:1", `${canceled} ${leftover}`);
+  // Its result is StackStorm's JSON: shown as a tree of text.
+  const treeKeys = await js(sid, "const r = document.querySelector(`#pane .entry.result[data-execution=\"${arguments[0]}\"]`); r?.scrollIntoView({ block: 'center' }); return r ? [...r.querySelectorAll('.json-tree .json-key')].map((k) => k.textContent).join(',') : null", [cancelOn]);
+  await screenshot(sid, "json-result.png");
+  check("a JSON result shows as a tree", treeKeys === "message,user", String(treeKeys));
 
   // Live output: a build's steps appear in its card while it runs (its
   // badge not final yet); the result replaces them with the whole output.
@@ -282,11 +286,19 @@ async function allOfIt() {
   const liveSeen = await until("live output in the running build's card", async () =>
     js(sid, "const c = [...document.querySelectorAll('#pane .entry.ack')].find((e) => e.querySelector('pre.live-output')); if (!c) return null; const b = c.querySelector('.badge').dataset.status; const text = c.querySelector('pre.live-output').textContent; return ['succeeded', 'failed'].includes(b) || text.split('\\n').length < 6 ? null : { id: c.dataset.execution, status: b, text };"));
   await screenshot(sid, "live-output.png");
+  // (Its whole text: the raw result, once StackStorm's announcement took
+  // the card's place — the demo announces every result.)
   const built = await until("the build's result", async () =>
-    js(sid, "const r = document.querySelector(`#pane .entry.result[data-execution=\"${arguments[0]}\"]`); return r ? (r.querySelector('pre.body')?.textContent ?? '') + '|' + document.querySelectorAll(`#pane [data-execution=\"${arguments[0]}\"] pre.live-output`).length : null", [liveSeen.id]));
+    js(sid, "const r = document.querySelector(`#pane .entry.result[data-execution=\"${arguments[0]}\"]`); const raw = r?.querySelector('details.raw pre'); return raw ? raw.textContent + '|' + document.querySelectorAll(`#pane [data-execution=\"${arguments[0]}\"] pre.live-output`).length : null", [liveSeen.id]));
+  // The whole output is long: its first lines, and "show all".
+  const folded = await js(sid, "const r = document.querySelector(`#pane .entry.result[data-execution=\"${arguments[0]}\"]`); r.scrollIntoView({ block: 'center' }); const pre = r.querySelector('.long pre.body'); const b = r.querySelector('.long button.show-all'); const before = pre.textContent.split('\\n').length + '|' + b.textContent; return before", [liveSeen.id]);
+  await screenshot(sid, "long-output.png");
+  const unfolded = await js(sid, "const r = document.querySelector(`#pane .entry.result[data-execution=\"${arguments[0]}\"]`); r.querySelector('.long button.show-all').click(); return r.querySelector('.long pre.body').textContent.split('\\n').length", [liveSeen.id]);
+  check("a long output folds to its first lines; show all unfolds it",
+    /^12\|show all \d+ lines$/.test(folded) && folded === `12|show all ${unfolded} lines` && unfolded > 12, `${folded} ${unfolded}`);
   check("live output appears in a card before the execution ends",
     liveSeen.status === "running" && liveSeen.text.startsWith("[1/20] fetch sources (web)\n") && built.includes("[20/20] resolve dependencies (web)") && built.endsWith("|0"),
-    `${JSON.stringify(liveSeen)} | ${built.slice(-80)}`);
+    `${JSON.stringify(liveSeen)} | ${JSON.stringify(built)}`);
 
   // A workflow's tasks: listed on its card as they run, and kept there.
   await typeInto(sid, "#command", "deploy web to staging\uE007");

@@ -211,7 +211,13 @@ stream_route: string, announcing_rule: string | null,
  * Set when the server is plain http off this machine: credentials
  * cross the network unencrypted.
  */
-transport_warning: string | null, };
+transport_warning: string | null, 
+/**
+ * An execution asked to be shown in the last few seconds (a
+ * notification's Open, the tray): a pane that starts just then (its
+ * webview was released) shows it, as the `open` event would have.
+ */
+open: string | null, };
 
 export type ProfileSummary = { name: string, base_url: string | null, auth: AuthKind, username: string | null, stream_route: string, has_secret: boolean, current: boolean, };
 
@@ -286,6 +292,14 @@ export type Prefs = {
  * The global shortcut that summons the palette (Tauri accelerator syntax).
  */
 shortcut: string, theme: Theme, notify_results: NotifyLevel, notify_announcements: boolean, start_at_login: boolean, 
+/**
+ * History older than this many days is dropped (0: kept forever).
+ */
+history_days: number, 
+/**
+ * History's most size on disk, in MB; the oldest go first (0: no limit).
+ */
+history_mb: number, 
 /**
  * Slack / Teams relay (off until connected; secrets in the keyring).
  */

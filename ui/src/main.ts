@@ -144,6 +144,9 @@ class App {
   /** Status line and Settings from the backend's current status. */
   async syncStatus(): Promise<void> {
     const st = await getStatus();
+    // Asked to show a result just as this pane started (its webview had
+    // been released): shown once history is loaded, as `open` would have.
+    if (st.open && this.pendingOpen === null) this.pendingOpen = st.open;
     this.setStatus(describe(st.connection), st.connection.state);
     this.settings.showLinks(st.relay);
     this.settings.showAnnouncements(st);

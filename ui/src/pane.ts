@@ -91,14 +91,80 @@ export function parseChanges(text: string): { changes: string[]; error?: string 
 /** Statuses after which an execution never changes (StackStorm's). */
 const FINAL = new Set(["succeeded", "failed", "timeout", "abandoned", "canceled"]);
 
-/** Output as text: a block, folded behind "N lines" when long. */
+/**
+ * Output as text: a block; a long one shows its first lines and a
+ * "show all N lines" toggle (the whole text is the copy's, either way).
+ */
 function foldable(text: string, cls?: string): HTMLElement {
   const body = el("pre", cls ? `body ${cls}` : "body", text);
-  const lines = text.split("\n").length;
-  if (lines <= LONG) return body;
-  const d = el("details", "long");
-  d.append(el("summary", undefined, `${lines} lines`), body);
-  return d;
+  const lines = text.split("\n");
+  if (lines.length <= LONG) return body;
+  const head = lines.slice(0, LONG).join("\n");
+  body.textContent = head;
+  const box = el("div", "long");
+  const toggle = el("button", "show-all", `show all ${lines.length} lines`);
+  toggle.type = "button";
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.addEventListener("click", () => {
+    const all = toggle.getAttribute("aria-expanded") !== "true";
+    body.textContent = all ? text : head;
+    toggle.textContent = all ? "show less" : `show all ${lines.length} lines`;
+    toggle.setAttribute("aria-expanded", String(all));
+  });
+  box.append(body, toggle);
+  return box;
+}
+
+/** The most nodes a result's tree draws; past it, the text is shown instead. */
+const TREE_MAX = 2000;
+
+/**
+ * A JSON result as a tree, as text: objects and arrays fold (the first two
+ * levels open), leaves show their JSON. `null` when `text` is not a JSON
+ * object or array, or too big to draw.
+ */
+export function jsonTree(text: string): HTMLElement | null {
+  const t = text.trim();
+  if (!(t.startsWith("{") || t.startsWith("["))) return null;
+  let value: JsonValue;
+  try {
+    value = JSON.parse(t) as JsonValue;
+  } catch {
+    return null;
+  }
+  let budget = TREE_MAX;
+  let truncated = false;
+  const node = (v: JsonValue, key: string | null, depth: number): HTMLElement => {
+    budget--;
+    const label = key === null ? [] : [el("span", "json-key", key), el("span", "json-sep", ": ")];
+    if (v !== null && typeof v === "object") {
+      const items: Array<[string, JsonValue]> = Array.isArray(v) ? v.map((x, i) => [String(i), x]) : Object.entries(v).map(([k, x]) => [k, x as JsonValue]);
+      const d = el("details", "json-node");
+      d.open = depth < 2;
+      const sum = el("summary");
+      sum.append(...label, el("span", "json-count", Array.isArray(v) ? `[${items.length}]` : `{${items.length}}`));
+      const list = el("ul");
+      for (const [k, x] of items) {
+        if (budget <= 0) {
+          truncated = true;
+          break;
+        }
+        const li = el("li");
+        li.append(node(x, k, depth + 1));
+        list.append(li);
+      }
+      d.append(sum, list);
+      return d;
+    }
+    const leaf = el("span", "json-leaf");
+    const kind = v === null ? "null" : typeof v;
+    leaf.append(...label, el("span", `json-${kind}`, JSON.stringify(v)));
+    return leaf;
+  };
+  if (value === null || typeof value !== "object") return null;
+  const root = el("div", "body json-tree");
+  root.append(node(value, null, 0));
+  return truncated ? null : root;
 }
 
 export class Pane {
@@ -124,6 +190,8 @@ export class Pane {
   private recordedErrors = new Map<string, number>();
   /** The text a result card shows (its result, or the announcement that replaced it). */
   private bodyOf = new Map<string, HTMLElement>();
+  /** A result's own text, whatever its card shows of it. */
+  private rawOf = new Map<string, string>();
   /** A running execution's live output, on its ack card, until its result. */
   private liveOf = new Map<string, { pre: HTMLPreElement; size: number }>();
   /** A workflow's tasks on its ack card: task execution → its row. */
@@ -165,6 +233,7 @@ export class Pane {
     this.statusOf.clear();
     this.resultOf.clear();
     this.bodyOf.clear();
+    this.rawOf.clear();
     this.liveOf.clear();
     this.tasksOf.clear();
     this.expiries.clear();
@@ -418,8 +487,7 @@ export class Pane {
     const shown = this.bodyOf.get(executionId);
     if (!shown) return false;
     const card = shown.closest("li") as HTMLElement;
-    // (A folded body's text is its <pre>'s, without the summary.)
-    const before = (shown.querySelector("pre") ?? shown).textContent ?? "";
+    const before = this.rawOf.get(executionId) ?? shown.textContent ?? "";
     const next = foldable(text, "enrichment");
     next.setAttribute("aria-label", "StackStorm's message");
     shown.replaceWith(next);
@@ -454,10 +522,13 @@ export class Pane {
     return li;
   }
 
-  /** Output (a result or an announcement): folded when long, copy, share. */
-  private outputCard(entry: Entry): { li: HTMLElement; body: HTMLElement } {
+  /**
+   * Output (a result or an announcement): a JSON result as a tree, long
+   * text folded; Copy gives the raw text; Share.
+   */
+  private outputCard(entry: Entry, tree = false): { li: HTMLElement; body: HTMLElement } {
     const li = this.card(entry);
-    const body = foldable(entry.text);
+    const body = (tree ? jsonTree(entry.text) : null) ?? foldable(entry.text);
     li.append(body);
     const copy = el("button", "copy", "Copy");
     copy.type = "button";
@@ -484,10 +555,11 @@ export class Pane {
   }
 
   private resultCard(entry: Entry, data: ResultData): HTMLElement {
-    const { li, body } = this.outputCard(entry);
+    const { li, body } = this.outputCard(entry, true);
     if (entry.execution_id) {
       this.resultOf.set(entry.execution_id, li);
       this.bodyOf.set(entry.execution_id, body);
+      this.rawOf.set(entry.execution_id, entry.text);
       const a = this.link(data.web_url);
       if (a) li.append(a);
       // The result also settles its ack's live status.

@@ -293,6 +293,8 @@ export class Settings {
       this.field(f, "notify_results").value = p.notify_results;
       this.field(f, "notify_announcements").checked = p.notify_announcements;
       this.field(f, "start_at_login").checked = p.start_at_login;
+      this.field(f, "history_days").value = String(p.history_days);
+      this.field(f, "history_mb").value = String(p.history_mb);
       return p;
     } catch (e) {
       this.say("prefs-msg", message(e), "error");
@@ -311,6 +313,8 @@ export class Settings {
       notify_results: this.field(f, "notify_results").value as NotifyLevel,
       notify_announcements: this.field(f, "notify_announcements").checked,
       start_at_login: this.field(f, "start_at_login").checked,
+      history_days: wholeNumber(this.field(f, "history_days").value, this.loaded.history_days),
+      history_mb: wholeNumber(this.field(f, "history_mb").value, this.loaded.history_mb),
     };
     try {
       const saved = await savePrefs(prefs);
@@ -375,4 +379,10 @@ export class Settings {
       this.say("relay-msg", message(e), "error");
     }
   }
+}
+
+/** A whole, non-negative number from a number field; what was there when it is not one. */
+function wholeNumber(text: string, fallback: number): number {
+  const n = Number(text.trim());
+  return text.trim() !== "" && Number.isInteger(n) && n >= 0 ? n : fallback;
 }

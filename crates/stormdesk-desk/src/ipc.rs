@@ -68,6 +68,10 @@ pub struct Status {
     /// Set when the server is plain http off this machine: credentials
     /// cross the network unencrypted.
     pub transport_warning: Option<String>,
+    /// An execution asked to be shown in the last few seconds (a
+    /// notification's Open, the tray): a pane that starts just then (its
+    /// webview was released) shows it, as the `open` event would have.
+    pub open: Option<String>,
 }
 
 /// A profile as Settings lists it. Whether a secret is stored, never the

@@ -51,6 +51,10 @@ pub struct Prefs {
     pub notify_results: NotifyLevel,
     pub notify_announcements: bool,
     pub start_at_login: bool,
+    /// History older than this many days is dropped (0: kept forever).
+    pub history_days: u32,
+    /// History's most size on disk, in MB; the oldest go first (0: no limit).
+    pub history_mb: u32,
     /// Slack / Teams relay (off until connected; secrets in the keyring).
     pub relay: RelayPrefs,
 }
@@ -106,6 +110,8 @@ impl Default for Prefs {
             notify_results: NotifyLevel::All,
             notify_announcements: true,
             start_at_login: false,
+            history_days: 90,
+            history_mb: 200,
             relay: RelayPrefs::default(),
         }
     }
@@ -139,7 +145,28 @@ impl Prefs {
 
     /// A shortcut is modifiers and one key joined by `+`, with at least one
     /// modifier (a bare key would steal typing from every other app).
+    /// How much history the preferences keep.
+    pub fn retention(&self) -> stormdesk_history::Retention {
+        stormdesk_history::Retention {
+            max_age: (self.history_days > 0)
+                .then(|| std::time::Duration::from_secs(u64::from(self.history_days) * 86_400)),
+            max_bytes: (self.history_mb > 0).then(|| u64::from(self.history_mb) * 1024 * 1024),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), DeskError> {
+        if self.history_mb != 0 && self.history_mb < 5 {
+            return Err(DeskError::Input(format!(
+                "keep at least 5 MB of history (or 0 for no limit), not {} MB",
+                self.history_mb
+            )));
+        }
+        if self.history_days > 36_500 {
+            return Err(DeskError::Input(format!(
+                "{} days is more than a hundred years: use 0 to keep history forever",
+                self.history_days
+            )));
+        }
         const MODS: [&str; 9] = [
             "cmdorctrl",
             "commandorcontrol",
@@ -325,6 +352,8 @@ mod tests {
             notify_results: NotifyLevel::Failures,
             notify_announcements: false,
             start_at_login: true,
+            history_days: 30,
+            history_mb: 50,
             relay: RelayPrefs {
                 slack: true,
                 allowed_users: vec!["slack:U1".into()],

@@ -576,3 +576,61 @@ async fn running_executions_are_listed_until_they_end_and_cancel_from_outside_th
     ));
     host.shutdown().await;
 }
+
+/// History retention from Settings: a tighter limit applies at once (the
+/// oldest entries go, the newest stay, the file shrinks); a limit too small
+/// to be meant is refused and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_retention_from_settings_applies_at_once() {
+    let f = Fixture::new();
+    let path = f.dir.path().join("history.db");
+    {
+        drop(stormdesk_history::History::open(&path).unwrap());
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for i in 0..12_000 {
+            tx.execute(
+                "INSERT INTO entries (ts, profile, kind, execution_id, text, data) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'demo', 'result', NULL, ?1, '{}')",
+                [format!("old result {i} {}", "x".repeat(900))],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let host = f.host();
+    host.start(StartMode::Demo).await;
+    let desk = host.desk().unwrap();
+    let (before, _) = desk.history().size().unwrap();
+    assert!(before > 10 * 1024 * 1024, "{before}");
+
+    let prefs = host.prefs();
+    assert_eq!((prefs.history_days, prefs.history_mb), (90, 200));
+    let too_small = Prefs {
+        history_mb: 3,
+        ..prefs.clone()
+    };
+    assert_eq!(host.save_prefs(too_small).await.unwrap_err().kind, "input");
+    assert_eq!(desk.history().size().unwrap().0, before);
+
+    host.save_prefs(Prefs {
+        history_mb: 5,
+        ..prefs
+    })
+    .await
+    .unwrap();
+    let (after, used) = desk.history().size().unwrap();
+    assert!(used <= 5 * 1024 * 1024, "{used}");
+    assert!(after < before / 2, "{after} of {before}");
+    let newest = desk.history_page(None, 1).unwrap();
+    assert!(
+        newest[0].text.starts_with("old result 11999"),
+        "{}",
+        newest[0].text
+    );
+    assert!(desk
+        .search_history("result 0", 5)
+        .unwrap()
+        .iter()
+        .all(|e| !e.text.starts_with("old result 0 ")));
+    host.shutdown().await;
+}

@@ -121,6 +121,18 @@ describe("app start", () => {
     expect((pane.lastElementChild as HTMLElement).dataset.kind).toBe("command");
   });
 
+  it("a pane that starts just after an Open (its webview was released) shows that result", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "get_status") return { ...(basics(cmd) as object), open: "x8" };
+      if (cmd === "load_history") return [e(7, "result", "older", { status: "succeeded" }, "x7"), e(8, "result", "the one", { status: "failed" }, "x8"), e(9, "result", "newer", { status: "succeeded" }, "x9")];
+      return basics(cmd);
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const lit = document.querySelector("#pane .highlight") as HTMLElement;
+    expect(lit?.dataset.execution).toBe("x8");
+  });
+
   it("first run offers the demo; the demo starts; Open focuses a result", async () => {
     const called: string[] = [];
     let configured = false;

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { LIVE_MAX, Pane, parseChanges, timeLeft } from "../pane";
+import { jsonTree, LIVE_MAX, Pane, parseChanges, timeLeft } from "../pane";
 import { makeEntry, type DataOf, type EntryKind } from "../entries";
 import type { Entry } from "../types";
 
@@ -37,7 +37,7 @@ describe("pane", () => {
 
     pane.add(entry("result", { id: 7, execution_id: "e9", data: { status: "failed" }, text: Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n") }));
     expect(root.querySelector(".badge")?.textContent).toBe("failed");
-    expect(root.querySelector("details summary")?.textContent).toBe("30 lines");
+    expect(root.querySelector(".long button.show-all")?.textContent).toBe("show all 30 lines");
   });
 
   it("streams live output into the running card as text, stderr marked, until the result replaces it", () => {
@@ -165,6 +165,46 @@ describe("pane", () => {
     expect(timeLeft(Date.now() + 3 * 3_600_000, Date.now())).toMatch(/^expires in 3 h \(/);
   });
 
+  it("folds a long output to its first lines with show all / show less; Copy gives it all", async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `line ${i}`).join("\n");
+    let copied = "";
+    Object.defineProperty(navigator, "clipboard", { value: { writeText: async (t: string) => { copied = t; } }, configurable: true });
+    pane.add(entry("result", { id: 60, execution_id: "e60", text: long, data: { status: "succeeded" } }));
+    const pre = root.querySelector(".long pre.body") as HTMLElement;
+    const toggle = root.querySelector(".long button.show-all") as HTMLButtonElement;
+    expect(pre.textContent).toBe(long.split("\n").slice(0, 12).join("\n"));
+    toggle.click();
+    expect(pre.textContent).toBe(long);
+    expect(toggle.textContent).toBe("show less");
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    toggle.click();
+    expect(pre.textContent?.split("\n").length).toBe(12);
+    (root.querySelector("button.copy") as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(copied).toBe(long);
+  });
+
+  it("shows a JSON result as a tree of text: folding, keys, typed leaves, nothing run", () => {
+    const result = { message: "Action canceled by user.", user: "st2admin", hosts: ["web1", "<img src=x onerror=alert(1)>"], nested: { deep: { deeper: { n: 3, ok: true, none: null } } } };
+    const text = JSON.stringify(result, null, 2);
+    pane.add(entry("result", { id: 70, execution_id: "e70", text, data: { status: "canceled", result } }));
+    const tree = root.querySelector(".json-tree") as HTMLElement;
+    expect(tree).not.toBeNull();
+    expect(root.querySelector("img")).toBeNull();
+    const keys = [...tree.querySelectorAll(":scope > details > ul > li > * > .json-key, :scope > details > ul > li > details > summary > .json-key")].map((k) => k.textContent);
+    expect(keys).toEqual(["message", "user", "hosts", "nested"]);
+    expect(tree.querySelector(".json-string")?.textContent).toBe('"Action canceled by user."');
+    expect([...tree.querySelectorAll(".json-number, .json-boolean, .json-null")].map((x) => x.textContent)).toEqual(["3", "true", "null"]);
+    // The first two levels open, deeper ones folded.
+    const deep = [...tree.querySelectorAll("details")].find((d) => d.querySelector(":scope > summary .json-key")?.textContent === "deep") as HTMLDetailsElement;
+    expect(deep.open).toBe(false);
+    expect((tree.querySelector("details") as HTMLDetailsElement).open).toBe(true);
+    // Text that is not a JSON object stays text; a huge one too.
+    expect(jsonTree("plain words")).toBeNull();
+    expect(jsonTree("[1, 2")).toBeNull();
+    expect(jsonTree(JSON.stringify(Array.from({ length: 5000 }, (_, i) => i)))).toBeNull();
+  });
+
   it("never links anything but http(s)", () => {
     pane.add(entry("ack", { id: 8, execution_id: "e1", text: "x", data: { web_url: "javascript:alert(1)" } }));
     expect(root.querySelector("a")).toBeNull();
@@ -203,10 +243,10 @@ describe("pane", () => {
   it("keeps a long result's raw text whole when an announcement replaces it", () => {
     const long = Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n");
     pane.add(entry("result", { id: 30, execution_id: "e30", text: long, data: { status: "succeeded" } }));
-    expect(root.querySelector("details.long summary")?.textContent).toBe("30 lines");
+    expect(root.querySelector(".long button.show-all")?.textContent).toBe("show all 30 lines");
     pane.add(entry("announcement", { id: 31, execution_id: "e30", text: "done: 30 lines", data: { enriches: true } }));
     const card = root.children[0] as HTMLElement;
-    expect(card.querySelector("details.long")).toBeNull();
+    expect(card.querySelector(".long")).toBeNull();
     expect(card.querySelector("pre.enrichment")?.textContent).toBe("done: 30 lines");
     expect(card.querySelector("details.raw pre")?.textContent).toBe(long);
   });

@@ -6,7 +6,7 @@ import type { Prefs, ProfileSummary } from "../types";
 import { body } from "./markup";
 
 const relay: Prefs["relay"] = { prefix: "!st2", allowed_users: [], slack: false, slack_api: null, teams: false, teams_app_id: null, teams_listen: "127.0.0.1:3978", teams_token_url: null, teams_metadata_url: null, webhook_results: "none" };
-const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, relay };
+const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, history_days: 90, history_mb: 200, relay };
 const work: ProfileSummary = { name: "work", base_url: "https://st2.example", auth: "password", username: "ann", stream_route: "stormdesk", has_secret: true, current: true };
 
 describe("settings", () => {
@@ -102,8 +102,12 @@ describe("settings", () => {
     const form = document.getElementById("prefs-form") as HTMLFormElement;
     (form.elements.namedItem("theme") as HTMLSelectElement).value = "dark";
     (form.elements.namedItem("notify_results") as HTMLSelectElement).value = "failures";
+    expect((form.elements.namedItem("history_days") as HTMLInputElement).value).toBe("90");
+    (form.elements.namedItem("history_mb") as HTMLInputElement).value = "50";
+    (form.elements.namedItem("history_days") as HTMLInputElement).value = "soon";
     await s.submitPrefs();
-    expect(applied).toMatchObject({ theme: "dark", notify_results: "failures" });
+    // A field that is not a whole number keeps what was saved.
+    expect(applied).toMatchObject({ theme: "dark", notify_results: "failures", history_mb: 50, history_days: 90 });
     expect(document.documentElement.dataset.theme).toBe("dark");
     (form.elements.namedItem("shortcut") as HTMLInputElement).value = "Space";
     await s.submitPrefs();

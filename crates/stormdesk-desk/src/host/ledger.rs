@@ -207,6 +207,8 @@ impl<S: Sink + Clone> Host<S> {
 
     /// Ask the UI to show one execution (notification "Open", tray).
     pub fn open_execution(&self, execution_id: &str) {
+        *self.opened.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((execution_id.to_string(), std::time::Instant::now()));
         self.emit(DeskEvent::Open {
             execution_id: execution_id.to_string(),
         });

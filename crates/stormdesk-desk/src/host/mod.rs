@@ -25,6 +25,7 @@ mod ledger;
 mod prefs;
 mod profiles;
 mod relay;
+mod retention;
 mod share;
 
 const RECENT: usize = 5;
@@ -60,6 +61,8 @@ pub struct Host<S: Sink + Clone> {
     recent: Mutex<VecDeque<RecentResult>>,
     /// Executions started here and still running (the tray offers Cancel).
     running: Mutex<VecDeque<crate::ipc::RunningExecution>>,
+    /// The execution last asked to be shown, and when.
+    opened: Mutex<Option<(String, std::time::Instant)>>,
     unread: AtomicU32,
     /// The relay of the running desk, if on.
     relay: tokio::sync::Mutex<Option<crate::relay_runner::RunningRelay>>,
@@ -78,6 +81,9 @@ pub struct Host<S: Sink + Clone> {
 /// At most this many missed entries are passed on when catching up; the
 /// pane reloads from history beyond that.
 const CATCH_UP: usize = 2000;
+
+/// How long an "open this execution" request waits for a pane to start.
+const OPEN_FRESH: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How many heard-from conversations the share list offers.
 const SHARE_TARGETS: usize = 20;
@@ -102,6 +108,7 @@ impl<S: Sink + Clone> Host<S> {
             paused: AtomicBool::new(false),
             recent: Mutex::new(VecDeque::new()),
             running: Mutex::new(VecDeque::new()),
+            opened: Mutex::new(None),
             unread: AtomicU32::new(0),
             relay: tokio::sync::Mutex::new(None),
             relay_links: Mutex::new(RelayLinks::default()),
@@ -210,6 +217,13 @@ impl<S: Sink + Clone> Host<S> {
                 .endpoints()
                 .ok()
                 .and_then(|e| stormdesk_client::config::plain_http_warning(&e.api)),
+            open: self
+                .opened
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .filter(|(_, at)| at.elapsed() < OPEN_FRESH)
+                .map(|(id, _)| id.clone()),
         })
     }
 
@@ -294,6 +308,7 @@ impl<S: Sink + Clone> Host<S> {
         self.forget_profiles();
         // The ledger listens before the desk speaks into the channel.
         self.spawn_ledger(token.clone());
+        self.spawn_retention(token.clone());
         desk.attach_events(self.events.clone());
         *forwarder = Some(token);
         *self.desk.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&desk));

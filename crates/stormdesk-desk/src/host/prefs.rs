@@ -52,6 +52,12 @@ impl<S: Sink + Clone> Host<S> {
         if old.relay != prefs.relay {
             self.restart_relay().await;
         }
+        // Tighter limits apply now, not at the next daily run.
+        if old.retention() != prefs.retention() && self.current().is_some() {
+            if let Err(e) = self.apply_retention().await {
+                tracing::warn!(message = %e.message, "history retention failed");
+            }
+        }
         Ok(prefs)
     }
 }

@@ -1,0 +1,79 @@
+//! The pane's webview lives only while it is wanted. Hidden for a while
+//! (`STORMDESK_RELEASE_AFTER_SECS`, default five minutes; 0 keeps it), its
+//! window is destroyed and WebKit's web and network processes end with it:
+//! the stream, notifications, tray, relay and history go on in this
+//! process. Summoning builds it again from the app's configuration; the UI
+//! loads the pane from history as on any start.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tauri::{AppHandle, Manager, WebviewWindowBuilder};
+
+pub const MAIN: &str = "main";
+const DEFAULT_RELEASE_AFTER: Duration = Duration::from_secs(5 * 60);
+/// How often the window's visibility is looked at (no timer touches the UI).
+const CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// How long the window must stay hidden before its webview is released.
+pub fn release_after() -> Option<Duration> {
+    match std::env::var("STORMDESK_RELEASE_AFTER_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        Some(0) => None,
+        Some(s) => Some(Duration::from_secs(s)),
+        None => Some(DEFAULT_RELEASE_AFTER),
+    }
+}
+
+/// Since when the window has been seen hidden.
+#[derive(Default)]
+pub struct Hidden(Mutex<Option<Instant>>);
+
+/// Watch the window; destroy it once hidden for `after`.
+pub fn spawn_release(app: AppHandle, after: Duration) {
+    app.manage(Hidden::default());
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(CHECK_EVERY.min(after)).await;
+            let Some(w) = app.get_webview_window(MAIN) else {
+                continue;
+            };
+            let hidden = !w.is_visible().unwrap_or(true);
+            let state = app.state::<Hidden>();
+            let mut since = state.0.lock().unwrap_or_else(|e| e.into_inner());
+            match (hidden, *since) {
+                (false, _) => *since = None,
+                (true, None) => *since = Some(Instant::now()),
+                (true, Some(t)) if t.elapsed() >= after => {
+                    *since = None;
+                    drop(since);
+                    tracing::info!("webview released");
+                    let _ = w.destroy();
+                }
+                (true, Some(_)) => {}
+            }
+        }
+    });
+}
+
+/// The main window: the live one, or a new one built from the app's
+/// configuration (after a release). `None` only if building failed.
+pub fn main_window(app: &AppHandle) -> Option<tauri::WebviewWindow> {
+    if let Some(w) = app.get_webview_window(MAIN) {
+        return Some(w);
+    }
+    let config = app.config().app.windows.iter().find(|w| w.label == MAIN)?;
+    let started = Instant::now();
+    match WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()) {
+        Ok(w) => {
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "webview rebuilt");
+            Some(w)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the window could not be built again");
+            None
+        }
+    }
+}
