@@ -120,6 +120,7 @@ pub fn show_main(app: &AppHandle) {
         let _ = w.unminimize();
         let _ = w.show();
         let _ = w.set_focus();
+        tracing::info!("window shown");
     }
 }
 

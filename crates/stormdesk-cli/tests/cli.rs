@@ -45,6 +45,14 @@ fn against(c: &mut Command, sim: &Simulator) {
         .env("ST2_API_KEY", KEY);
 }
 
+/// The CLI with `args`, against `sim`.
+async fn run_against(sim: &Simulator, home: &Path, args: &[&str]) -> Output {
+    let mut c = cli(home);
+    against(&mut c, sim);
+    c.args(args);
+    run(c).await
+}
+
 #[tokio::test]
 async fn alias_test_prints_parameters_or_stackstorms_reason() {
     let home = tempfile::tempdir().unwrap();
@@ -227,10 +235,12 @@ async fn exec_waits_for_the_result_and_exit_codes_say_what_happened() {
 async fn exec_tail_prints_the_output_live_then_the_result_once() {
     let sim = sim().await;
     let home = tempfile::tempdir().unwrap();
-    let mut c = cli(home.path());
-    against(&mut c, &sim);
-    c.args(["--json", "exec", "--tail", "--", "build", "web", "3"]);
-    let o = run(c).await;
+    let o = run_against(
+        &sim,
+        home.path(),
+        &["--json", "exec", "--tail", "--", "build", "web", "3"],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let lines: Vec<Value> = text(&o.stdout)
         .lines()
@@ -253,10 +263,12 @@ async fn exec_tail_prints_the_output_live_then_the_result_once() {
     );
     assert!(at("output") < at("result"), "{lines:?}");
 
-    let mut c = cli(home.path());
-    against(&mut c, &sim);
-    c.args(["exec", "--tail", "--", "build", "api", "2"]);
-    let o = run(c).await;
+    let o = run_against(
+        &sim,
+        home.path(),
+        &["exec", "--tail", "--", "build", "api", "2"],
+    )
+    .await;
     let (out, err) = (text(&o.stdout), text(&o.stderr));
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert_eq!(out.matches("[1/2] fetch sources (api)").count(), 1, "{out}");
@@ -277,10 +289,12 @@ async fn a_command_that_asks_for_confirmation_runs_only_when_confirmed() {
     let home = tempfile::tempdir().unwrap();
     let executions = |sim: &Simulator| sim.state().executions().len();
 
-    let mut c = cli(home.path());
-    against(&mut c, &sim);
-    c.args(["exec", "--wait", "--", "failover", "db1", "to", "r2"]);
-    let o = run(c).await;
+    let o = run_against(
+        &sim,
+        home.path(),
+        &["exec", "--wait", "--", "failover", "db1", "to", "r2"],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
@@ -289,12 +303,14 @@ async fn a_command_that_asks_for_confirmation_runs_only_when_confirmed() {
     );
     assert_eq!(executions(&sim), 0, "nothing was sent");
 
-    let mut c = cli(home.path());
-    against(&mut c, &sim);
-    c.args([
-        "exec", "--wait", "--yes", "--", "failover", "db1", "to", "r2",
-    ]);
-    let o = run(c).await;
+    let o = run_against(
+        &sim,
+        home.path(),
+        &[
+            "exec", "--wait", "--yes", "--", "failover", "db1", "to", "r2",
+        ],
+    )
+    .await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("r2 promoted; db1 now points at r2"));
     assert_eq!(executions(&sim), 1);

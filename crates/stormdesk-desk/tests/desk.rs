@@ -9,6 +9,16 @@ use stormdesk_history::EntryKind;
 mod common;
 use common::Recorder;
 
+/// A desk on the demo server at `time_scale`, its history in a fresh
+/// directory (kept alive by the caller).
+async fn demo(time_scale: f64) -> (tempfile::TempDir, Desk) {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), time_scale)
+        .await
+        .unwrap();
+    (dir, desk)
+}
+
 async fn until_result(
     rx: &mut tokio::sync::broadcast::Receiver<DeskEvent>,
 ) -> Vec<stormdesk_history::Entry> {
@@ -218,10 +228,7 @@ async fn a_whisper_addressed_to_a_chat_is_never_posted_there() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn executions_are_cancelled_and_rerun_from_the_desk() {
     use stormdesk_desk::ipc::ExecutionControl;
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 1.0)
-        .await
-        .unwrap();
+    let (_dir, desk) = demo(1.0).await;
     let mut rx = desk.subscribe();
 
     let acks = desk.run_command("sleep 20").await.unwrap();
@@ -423,10 +430,7 @@ async fn aliases_added_on_the_server_reach_the_palette_on_refresh() {
 /// is closed once the result is in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_commands_output_reaches_its_card_before_its_result() {
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 1.0)
-        .await
-        .unwrap();
+    let (_dir, desk) = demo(1.0).await;
     let mut rx = desk.subscribe();
     let acks = desk.run_command("build web 4").await.unwrap();
     let id = acks[1].execution_id.clone().unwrap();
@@ -474,10 +478,7 @@ async fn a_running_commands_output_reaches_its_card_before_its_result() {
 /// recorded or sent; confirmed, it runs like any command.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_whose_alias_asks_for_confirmation_runs_only_once_confirmed() {
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 0.05)
-        .await
-        .unwrap();
+    let (_dir, desk) = demo(0.05).await;
     let mut rx = desk.subscribe();
     let refused = desk.run_command("failover db1 to r2").await.unwrap_err();
     assert_eq!(refused.kind(), "confirmation_required");
@@ -507,10 +508,7 @@ async fn a_command_whose_alias_asks_for_confirmation_runs_only_once_confirmed() 
 /// status once, before its result; nothing of them goes to history.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workflows_tasks_reach_its_card_as_they_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start_demo(&dir.path().join("h.db"), Recorder::default(), 0.5)
-        .await
-        .unwrap();
+    let (_dir, desk) = demo(0.5).await;
     let mut rx = desk.subscribe();
     let acks = desk.run_command("deploy web to staging").await.unwrap();
     let id = acks[1].execution_id.clone().unwrap();
