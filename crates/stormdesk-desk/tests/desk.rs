@@ -7,7 +7,7 @@ use stormdesk_desk::{Desk, DeskEvent};
 use stormdesk_history::EntryKind;
 
 mod common;
-use common::Recorder;
+use common::{events_until_result, Recorder};
 
 /// A desk on the demo server at `time_scale`, its history in a fresh
 /// directory (kept alive by the caller).
@@ -435,31 +435,21 @@ async fn a_running_commands_output_reaches_its_card_before_its_result() {
     let acks = desk.run_command("build web 4").await.unwrap();
     let id = acks[1].execution_id.clone().unwrap();
     let (mut stdout, mut stderr, mut before_result) = (String::new(), String::new(), 0);
-    loop {
-        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
-            .await
-            .expect("events")
-            .unwrap();
-        match ev {
-            DeskEvent::Output {
-                execution_id,
-                chunks,
-            } => {
-                assert_eq!(execution_id, id);
-                for c in chunks {
-                    match c.stream.as_str() {
-                        "stdout" => stdout.push_str(&c.text),
-                        "stderr" => stderr.push_str(&c.text),
-                        other => panic!("{other}"),
-                    }
+    for ev in events_until_result(&mut rx, &id).await {
+        if let DeskEvent::Output {
+            execution_id,
+            chunks,
+        } = ev
+        {
+            assert_eq!(execution_id, id);
+            for c in chunks {
+                match c.stream.as_str() {
+                    "stdout" => stdout.push_str(&c.text),
+                    "stderr" => stderr.push_str(&c.text),
+                    other => panic!("{other}"),
                 }
-                before_result += 1;
             }
-            DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result => {
-                assert_eq!(entry.execution_id.as_deref(), Some(id.as_str()));
-                break;
-            }
-            _ => {}
+            before_result += 1;
         }
     }
     // Printed over the run, not at once: several events, all before the end.
@@ -512,13 +502,10 @@ async fn a_workflows_tasks_reach_its_card_as_they_run() {
     let mut rx = desk.subscribe();
     let acks = desk.run_command("deploy web to staging").await.unwrap();
     let id = acks[1].execution_id.clone().unwrap();
-    let mut tasks = Vec::new();
-    loop {
-        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
-            .await
-            .expect("events")
-            .unwrap();
-        match ev {
+    let tasks: Vec<String> = events_until_result(&mut rx, &id)
+        .await
+        .into_iter()
+        .filter_map(|ev| match ev {
             DeskEvent::Task {
                 workflow_id,
                 task,
@@ -526,12 +513,11 @@ async fn a_workflows_tasks_reach_its_card_as_they_run() {
                 ..
             } => {
                 assert_eq!(workflow_id, id);
-                tasks.push(format!("{task}:{status}"));
+                Some(format!("{task}:{status}"))
             }
-            DeskEvent::Entry { entry } if entry.kind() == EntryKind::Result => break,
-            _ => {}
-        }
-    }
+            _ => None,
+        })
+        .collect();
     assert_eq!(
         tasks,
         [

@@ -23,7 +23,7 @@ use stormdesk_secrets::{profile_account, CredentialStore, MemoryStore, RelaySecr
 use stormdesk_stream::{ConnectionState, Delivery, ListenerConfig, StreamSession};
 
 mod common;
-use common::Recorder;
+use common::{events_until_result, Recorder};
 
 const USER: &str = "st2admin";
 const PASSWORD: &str = "Ch@ngeMe";
@@ -397,26 +397,6 @@ async fn a_twofactor_alias_runs_on_real_stackstorm_only_once_confirmed() {
         result.text
     );
     desk.stop().await;
-}
-
-/// Every event up to `id`'s result.
-async fn events_until_result(
-    rx: &mut tokio::sync::broadcast::Receiver<stormdesk_desk::DeskEvent>,
-    id: &str,
-) -> Vec<stormdesk_desk::DeskEvent> {
-    let mut seen = Vec::new();
-    loop {
-        let ev = tokio::time::timeout(Duration::from_secs(60), rx.recv())
-            .await
-            .expect("events")
-            .unwrap();
-        if let stormdesk_desk::DeskEvent::Entry { entry } = &ev {
-            if entry.kind() == EntryKind::Result && entry.execution_id.as_deref() == Some(id) {
-                return seen;
-            }
-        }
-        seen.push(ev);
-    }
 }
 
 /// Live output on real StackStorm: a shell action's lines reach its card as

@@ -14,3 +14,27 @@ impl Sink for Recorder {
         Ok(())
     }
 }
+
+/// Every desk event up to the result of execution `id` (that result left
+/// out), within a minute.
+#[allow(dead_code)] // not every test binary follows results this way
+pub async fn events_until_result(
+    rx: &mut tokio::sync::broadcast::Receiver<stormdesk_desk::DeskEvent>,
+    id: &str,
+) -> Vec<stormdesk_desk::DeskEvent> {
+    let mut seen = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+            .await
+            .expect("events")
+            .unwrap();
+        if let stormdesk_desk::DeskEvent::Entry { entry } = &ev {
+            if entry.kind() == stormdesk_history::EntryKind::Result
+                && entry.execution_id.as_deref() == Some(id)
+            {
+                return seen;
+            }
+        }
+        seen.push(ev);
+    }
+}
