@@ -152,6 +152,20 @@ def record(base):
     return results
 
 
+def sse_events(resp):
+    """(event name, data) for each event of a `text/event-stream` response."""
+    name, data = None, []
+    for raw in resp:
+        line = raw.decode().rstrip("\n")
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].strip())
+        elif line == "" and name:
+            yield name, "\n".join(data)
+            name, data = None, []
+
+
 def record_stream(base, token, seconds=25):
     """The stream's events for one alias execution on route `stormdesk`: our
     execution's creates and updates, the chatops chain's (with the stormdesk
@@ -164,18 +178,10 @@ def record_stream(base, token, seconds=25):
     live = threading.Event()
 
     def read():
-        name, data = None, []
         live.set()
         try:
-            for raw in resp:
-                line = raw.decode().rstrip("\n")
-                if line.startswith("event:"):
-                    name = line[6:].strip()
-                elif line.startswith("data:"):
-                    data.append(line[5:].strip())
-                elif line == "" and name:
-                    events.append((name, json.loads("\n".join(data))))
-                    name, data = None, []
+            for name, text in sse_events(resp):
+                events.append((name, json.loads(text)))
         except Exception:  # noqa: BLE001 - the stream is closed at the end
             pass
 
@@ -233,22 +239,14 @@ def read_output(base, token, execution_id, seconds=30):
     url = base + "/stream/v1/executions/%s/output" % execution_id
     req = urllib.request.Request(url, headers={"X-Auth-Token": token})
     resp = urllib.request.urlopen(req, timeout=seconds)
-    frames, name, data = [], None, []
-    for raw in resp:
-        line = raw.decode().rstrip("\n")
-        if line.startswith("event:"):
-            name = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].strip())
-        elif line == "" and name:
-            text = "\n".join(data)
-            if name == "EOF":
-                frames.append({"event": name, "data": text})
-                break
-            d = json.loads(text)
-            frames.append({"event": name, "fields": sorted(d), "output_type": d.get("output_type"),
-                           "data": d.get("data")})
-            name, data = None, []
+    frames = []
+    for name, text in sse_events(resp):
+        if name == "EOF":
+            frames.append({"event": name, "data": text})
+            break
+        d = json.loads(text)
+        frames.append({"event": name, "fields": sorted(d), "output_type": d.get("output_type"),
+                       "data": d.get("data")})
     resp.close()
     return frames
 

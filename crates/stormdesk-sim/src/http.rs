@@ -767,14 +767,20 @@ async fn stream_execution_output(
         },
     );
     let first = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(first)) });
-    let frames = futures::StreamExt::chain(first, live);
-    Ok(Response::builder()
+    Ok(event_stream(Body::from_stream(futures::StreamExt::chain(
+        first, live,
+    ))))
+}
+
+/// A `text/event-stream` response, with st2stream's headers.
+fn event_stream(body: Body) -> Response {
+    Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "text/event-stream; charset=UTF-8")
         .header(header::CACHE_CONTROL, "no-cache")
         .header("X-Accel-Buffering", "no")
-        .body(Body::from_stream(frames))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 /// `GET /stream/v1/stream`: `event: NAME\ndata: JSON\n\n` frames, a blank
@@ -846,10 +852,5 @@ async fn stream(
             }
         },
     );
-    Ok(Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/event-stream; charset=UTF-8")
-        .header(header::CACHE_CONTROL, "no-cache")
-        .body(Body::from_stream(frames))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+    Ok(event_stream(Body::from_stream(frames)))
 }
