@@ -43,6 +43,20 @@ pub struct MatchedAlias {
     pub confirm: bool,
 }
 
+impl MatchedAlias {
+    /// The alias, unless it asks for a person's confirmation that was not
+    /// given: then [`ClientError::NeedsConfirmation`] for `command`.
+    pub fn confirmed(self, command: &str, confirmed: bool) -> Result<Self, ClientError> {
+        if self.confirm && !confirmed {
+            return Err(ClientError::NeedsConfirmation {
+                command: command.to_string(),
+                alias: self.reference,
+            });
+        }
+        Ok(self)
+    }
+}
+
 /// `get_matching_alias` on the local index, errors worded as StackStorm's.
 pub fn match_command(index: &AliasIndex, command: &str) -> Result<MatchedAlias, ClientError> {
     match index.match_command(command) {
@@ -169,16 +183,7 @@ impl St2Client {
         req: &CommandRequest,
         confirmed: bool,
     ) -> Result<Vec<AliasExecutionResult>, ClientError> {
-        let checked = |m: MatchedAlias| {
-            if m.confirm && !confirmed {
-                Err(ClientError::NeedsConfirmation {
-                    command: req.command.clone(),
-                    alias: m.reference,
-                })
-            } else {
-                Ok(m)
-            }
-        };
+        let checked = |m: MatchedAlias| m.confirmed(&req.command, confirmed);
         let first = match aliases.match_command(&req.command).and_then(checked) {
             Ok(m) => match self.execute_matched(&m, req).await {
                 Err(e) if stale(&e) => Err(e),

@@ -390,14 +390,9 @@ impl Desk {
         if text.is_empty() {
             return Err(DeskError::Input("type a command first".into()));
         }
+        // Refused before anything is recorded (the client refuses too).
         if let Ok(m) = self.match_command(text) {
-            if m.confirm && !confirmed {
-                return Err(ClientError::NeedsConfirmation {
-                    command: text.to_string(),
-                    alias: m.reference,
-                }
-                .into());
-            }
+            m.confirmed(text, confirmed)?;
         }
         let request = new_request_id();
         let mut out = vec![self.record(None, text, Payload::command(&request))?];

@@ -48,13 +48,13 @@ struct Follower {
 
 type Followers = Arc<Mutex<HashMap<String, Follower>>>;
 
-static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 #[derive(Clone)]
 pub(crate) struct Live {
     client: Arc<St2Client>,
     events: Events,
     followers: Followers,
+    /// Numbers the followers.
+    serials: Arc<std::sync::atomic::AtomicU64>,
     cancel: CancellationToken,
 }
 
@@ -64,6 +64,7 @@ impl Live {
             client,
             events,
             followers: Arc::default(),
+            serials: Arc::default(),
             cancel,
         }
     }
@@ -81,7 +82,9 @@ impl Live {
                 return;
             }
             let token = self.cancel.child_token();
-            let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let serial = self
+                .serials
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             f.insert(
                 execution_id.to_string(),
                 Follower {

@@ -142,18 +142,28 @@ impl<S: Sink + Clone> Host<S> {
     /// Cancel an execution from outside the pane (the tray); a refusal is
     /// reported to the UI.
     pub async fn cancel_execution(&self, execution_id: &str) -> Result<(), crate::ipc::IpcError> {
-        let desk = self.desk()?;
-        match desk
-            .control_execution(execution_id, crate::ipc::ExecutionControl::Cancel)
+        self.control_from_outside(execution_id, crate::ipc::ExecutionControl::Cancel)
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = crate::ipc::IpcError::from(e);
-                self.report(e.clone());
-                Err(e)
-            }
+            .map(drop)
+    }
+
+    /// A control asked for outside the pane (tray, notification): its
+    /// entries reach the pane as events; a refusal is reported to the UI,
+    /// which has no card waiting for it.
+    async fn control_from_outside(
+        &self,
+        execution_id: &str,
+        control: crate::ipc::ExecutionControl,
+    ) -> Result<Vec<Entry>, crate::ipc::IpcError> {
+        let done = self
+            .desk()?
+            .control_execution(execution_id, control)
+            .await
+            .map_err(crate::ipc::IpcError::from);
+        if let Err(e) = &done {
+            self.report(e.clone());
         }
+        done
     }
 
     fn keep_result(&self, entry: &Entry, result: &ResultData, id: &str) {
@@ -221,21 +231,13 @@ impl<S: Sink + Clone> Host<S> {
         &self,
         execution_id: &str,
     ) -> Result<String, crate::ipc::IpcError> {
-        let desk = self.desk()?;
-        let rerun = desk
-            .control_execution(execution_id, crate::ipc::ExecutionControl::Rerun)
-            .await
-            .map_err(crate::ipc::IpcError::from);
-        match rerun {
-            Ok(entries) => Ok(entries
-                .first()
-                .and_then(|e| e.execution_id.clone())
-                .unwrap_or_default()),
-            Err(e) => {
-                self.report(e.clone());
-                Err(e)
-            }
-        }
+        let entries = self
+            .control_from_outside(execution_id, crate::ipc::ExecutionControl::Rerun)
+            .await?;
+        Ok(entries
+            .first()
+            .and_then(|e| e.execution_id.clone())
+            .unwrap_or_default())
     }
 
     /// Notification buttons: Open shows the execution, Re-run runs it
