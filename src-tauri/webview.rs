@@ -17,13 +17,19 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 
 /// How long the window must stay hidden before its webview is released.
 pub fn release_after() -> Option<Duration> {
-    match std::env::var("STORMDESK_RELEASE_AFTER_SECS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        Some(0) => None,
-        Some(s) => Some(Duration::from_secs(s)),
-        None => Some(DEFAULT_RELEASE_AFTER),
+    let Ok(v) = std::env::var("STORMDESK_RELEASE_AFTER_SECS") else {
+        return Some(DEFAULT_RELEASE_AFTER);
+    };
+    match v.trim().parse::<u64>() {
+        Ok(0) => None,
+        Ok(s) => Some(Duration::from_secs(s)),
+        Err(_) => {
+            tracing::warn!(
+                value = %v,
+                "STORMDESK_RELEASE_AFTER_SECS is not a number of seconds; using five minutes"
+            );
+            Some(DEFAULT_RELEASE_AFTER)
+        }
     }
 }
 

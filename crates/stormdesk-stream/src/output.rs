@@ -25,6 +25,10 @@ const EOF_EVENT: &str = "EOF";
 /// Reopening a dropped output stream gives up after this many failures in
 /// a row (the execution is followed by the main stream regardless).
 const MAX_FAILURES: u32 = 5;
+/// Chunk ids remembered for de-duplication. A flood of output cannot grow
+/// this without bound: past it the set starts afresh, and at worst a replay
+/// after a reconnect shows lines again (the card keeps a bounded tail).
+const MAX_SEEN: usize = 100_000;
 
 /// A piece of output, as `ActionExecutionOutputAPI` has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +122,9 @@ pub async fn follow_output(
                                 continue;
                             }
                         };
+                        if seen.len() >= MAX_SEEN {
+                            seen.clear();
+                        }
                         if !chunk.id.is_empty() && !seen.insert(chunk.id.clone()) {
                             continue;
                         }
