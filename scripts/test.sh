@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# One build from scratch: incremental compilation would only add work and
+# gigabytes of target/debug/incremental (a CI run once ran out of disk).
+export CARGO_INCREMENTAL=0
 # Each stage's header says how long the run has taken so far: the whole run
 # must stay under an hour on a 2-core machine.
 SECONDS=0

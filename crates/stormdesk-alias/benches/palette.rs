@@ -1,8 +1,10 @@
 //! Palette and matcher cost at 100 / 1,000 / 10,000 aliases.
 //!
-//! Baseline, measured in the same run: the naive approach that runs every
+//! Baselines, measured in the same run: the naive approach that runs every
 //! representation's StackStorm parser on each keystroke, as a client that
-//! ports `match_command_to_alias` as-is would.
+//! ports `match_command_to_alias` as-is would; and the palette building
+//! every candidate in full (`suggest_exhaustive`, what each keystroke did
+//! before candidates were ranked without copying their values).
 //!
 //! `cargo bench -p stormdesk-alias --bench palette`
 
@@ -71,6 +73,17 @@ fn bench(c: &mut Criterion) {
                 }
             })
         });
+
+        g.bench_function(
+            BenchmarkId::new("baseline_exhaustive_per_keystroke", n),
+            |b| {
+                b.iter(|| {
+                    for p in &prefixes {
+                        black_box(palette.suggest_exhaustive(black_box(p), 8));
+                    }
+                })
+            },
+        );
 
         let index = AliasIndex::new(set.clone());
         for p in index.patterns() {

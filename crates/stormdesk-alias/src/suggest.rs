@@ -21,6 +21,9 @@ use crate::Params;
 #[derive(Debug, Clone)]
 struct Entry {
     pattern: usize,
+    alias: usize,
+    /// The alias has other entries too (several representations).
+    shared: bool,
     /// None for formats that are regular expressions rather than words.
     tokens: Option<Vec<Token>>,
     haystack: String,
@@ -73,8 +76,12 @@ pub struct Suggestion {
 pub struct Palette {
     index: AliasIndex,
     entries: Vec<Entry>,
-    /// (first literal word, entry) sorted by word, for prefix lookup.
-    by_first_word: Vec<(String, usize)>,
+    /// Each distinct first literal word, sorted, with its entries' span in
+    /// `by_first_word`: a keystroke compares a word once, not once per entry.
+    first_words: Vec<(String, std::ops::Range<usize>)>,
+    /// Entries grouped by first literal word (in `first_words` order), each
+    /// group in entry order.
+    by_first_word: Vec<usize>,
     /// Entries that start with a parameter or are regular expressions.
     always: Vec<usize>,
 }
@@ -122,19 +129,34 @@ fn words(input: &str) -> (Vec<String>, bool) {
 /// How far typed words get along a pattern's tokens.
 struct Walk {
     consumed: usize,
-    params: Params,
-    /// The last word is a prefix of this literal (still being typed).
-    typing: Option<String>,
+    /// The last word is a prefix of the next literal (still being typed).
+    typing: bool,
     /// A word did not fit after `consumed` tokens did: a weaker hint.
     diverged: bool,
 }
 
-fn walk(tokens: &[Token], words: &[String], last_complete: bool) -> Option<Walk> {
+/// One more word of an unquoted value that spans words.
+fn extend(params: &mut Option<&mut Params>, name: &str, w: &str) {
+    if let Some(Some(serde_json::Value::String(v))) = params.as_deref_mut().map(|p| p.get_mut(name))
+    {
+        v.push(' ');
+        v.push_str(w);
+    }
+}
+
+/// Walks `words` along `tokens`. The values typed so far go into `params`
+/// when asked for: a keystroke walks thousands of patterns and needs only
+/// the shape, and only the few suggestions shown need their values.
+fn walk(
+    tokens: &[Token],
+    words: &[String],
+    last_complete: bool,
+    mut params: Option<&mut Params>,
+) -> Option<Walk> {
     let mut ti = 0;
-    let mut params = Params::new();
     // The parameter that may still swallow more words (unquoted values can
     // span words, as StackStorm's `.+?` does).
-    let mut open_param: Option<String> = None;
+    let mut open_param: Option<&str> = None;
     for (i, w) in words.iter().enumerate() {
         let is_last = i + 1 == words.len() && !last_complete;
         loop {
@@ -145,11 +167,7 @@ fn walk(tokens: &[Token], words: &[String], last_complete: bool) -> Option<Walk>
                     if w.contains('=') {
                         break;
                     }
-                    let p = open_param.as_ref()?;
-                    if let Some(serde_json::Value::String(v)) = params.get_mut(p) {
-                        v.push(' ');
-                        v.push_str(w);
-                    }
+                    extend(&mut params, open_param?, w);
                     break;
                 }
                 Some(Token::Word(lit)) => {
@@ -161,24 +179,19 @@ fn walk(tokens: &[Token], words: &[String], last_complete: bool) -> Option<Walk>
                     if is_last && lit.starts_with(w.as_str()) {
                         return Some(Walk {
                             consumed: ti,
-                            params,
-                            typing: Some(lit.clone()),
+                            typing: true,
                             diverged: false,
                         });
                     }
-                    let Some(p) = open_param.as_ref() else {
+                    let Some(p) = open_param else {
                         // Right start, wrong turn: still worth showing what fits.
                         return (ti > 0).then_some(Walk {
                             consumed: ti,
-                            params,
-                            typing: None,
+                            typing: false,
                             diverged: true,
                         });
                     };
-                    if let Some(serde_json::Value::String(v)) = params.get_mut(p) {
-                        v.push(' ');
-                        v.push_str(w);
-                    }
+                    extend(&mut params, p, w);
                     break;
                 }
                 Some(Token::Param { name, default }) => {
@@ -194,8 +207,10 @@ fn walk(tokens: &[Token], words: &[String], last_complete: bool) -> Option<Walk>
                             }
                         }
                     }
-                    params.insert(name.clone(), serde_json::Value::String(w.clone()));
-                    open_param = Some(name.clone());
+                    if let Some(p) = params.as_deref_mut() {
+                        p.insert(name.clone(), serde_json::Value::String(w.clone()));
+                    }
+                    open_param = Some(name);
                     ti += 1;
                     break;
                 }
@@ -204,8 +219,7 @@ fn walk(tokens: &[Token], words: &[String], last_complete: bool) -> Option<Walk>
     }
     Some(Walk {
         consumed: ti,
-        params,
-        typing: None,
+        typing: false,
         diverged: false,
     })
 }
@@ -229,6 +243,19 @@ fn fuzzy(query: &str, hay: &str) -> Option<u32> {
         pos = found + 1;
     }
     Some(score)
+}
+
+/// What one entry says about the typed words, before any value is copied:
+/// enough to rank it. Only the entries that make the list get their
+/// parameters and next step (see [`Palette::candidate`]).
+struct Probe {
+    entry: usize,
+    kind: SuggestionKind,
+    score: u32,
+    /// None for fuzzy hits and regular-expression formats.
+    walk: Option<Walk>,
+    /// StackStorm's parameters, for a match (the parser ran to decide it).
+    matched: Option<Box<Params>>,
 }
 
 /// A ranked candidate before it is dressed up as a [`Suggestion`].
@@ -277,15 +304,33 @@ impl Palette {
             }
             entries.push(Entry {
                 pattern: pi,
+                alias: p.alias,
+                shared: false,
                 bitmap: bitmap(&haystack),
                 haystack,
                 tokens,
             });
         }
         by_first_word.sort();
+        let mut first_words: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        for (i, (w, _)) in by_first_word.iter().enumerate() {
+            match first_words.last_mut() {
+                Some((last, span)) if last == w => span.end = i + 1,
+                _ => first_words.push((w.clone(), i..i + 1)),
+            }
+        }
+        let by_first_word = by_first_word.into_iter().map(|(_, e)| e).collect();
+        let mut per_alias: HashMap<usize, usize> = HashMap::new();
+        for e in &entries {
+            *per_alias.entry(e.alias).or_default() += 1;
+        }
+        for e in &mut entries {
+            e.shared = per_alias[&e.alias] > 1;
+        }
         Self {
             index,
             entries,
+            first_words,
             by_first_word,
             always,
         }
@@ -296,26 +341,25 @@ impl Palette {
     }
 
     /// Entries whose first literal fits the first typed word.
-    fn structural_candidates(&self, first: &str, complete: bool) -> Vec<usize> {
+    fn structural_candidates<'a>(
+        &'a self,
+        first: &'a str,
+        complete: bool,
+    ) -> impl Iterator<Item = usize> + 'a {
         let start = self
-            .by_first_word
+            .first_words
             .partition_point(|(w, _)| w.as_str() < first);
-        self.by_first_word[start..]
+        self.first_words[start..]
             .iter()
-            .take_while(|(w, _)| {
+            .take_while(move |(w, _)| {
                 if complete {
                     w == first
                 } else {
                     w.starts_with(first)
                 }
             })
-            .map(|(_, e)| *e)
+            .flat_map(|(_, span)| self.by_first_word[span.clone()].iter().copied())
             .chain(self.always.iter().copied())
-            .collect()
-    }
-
-    fn alias_of(&self, entry: usize) -> usize {
-        self.index.patterns()[self.entries[entry].pattern].alias
     }
 
     fn dress(&self, c: Candidate) -> Suggestion {
@@ -337,28 +381,31 @@ impl Palette {
         }
     }
 
-    /// What one entry says about the typed words, if anything.
-    fn structural(
+    /// What one entry says about the typed words, if anything: its rank,
+    /// and StackStorm's parameters when the text is a complete command.
+    fn probe(
         &self,
         ei: usize,
         words: &[String],
         last_complete: bool,
         command: &PreparedCommand,
-    ) -> Option<Candidate> {
+    ) -> Option<Probe> {
         let e = &self.entries[ei];
-        let parser = self.index.patterns()[e.pattern].parser()?;
+        // Looked up only when the parser runs: most probes never need it, and
+        // at 10,000 aliases the lookup is a cache miss each.
+        let parser = || self.index.patterns()[e.pattern].parser();
         let Some(tokens) = &e.tokens else {
             // A regular-expression format: only an exact match counts.
-            let params = parser.extract_quick(command).ok()?;
-            return Some(Candidate {
+            let params = parser()?.extract_quick(command).ok()?;
+            return Some(Probe {
                 entry: ei,
                 kind: SuggestionKind::Match,
                 score: 1000,
-                params,
-                next: None,
+                walk: None,
+                matched: Some(Box::new(params)),
             });
         };
-        let w = walk(tokens, words, last_complete)?;
+        let w = walk(tokens, words, last_complete, None)?;
         let rest = &tokens[w.consumed..];
         let rest_optional = rest.iter().all(|t| {
             matches!(
@@ -369,64 +416,66 @@ impl Palette {
                 }
             )
         });
-        if w.typing.is_none() && !w.diverged && rest_optional {
-            if let Ok(params) = parser.extract_quick(command) {
+        if !w.typing && !w.diverged && rest_optional {
+            if let Some(Ok(params)) = parser().map(|p| p.extract_quick(command)) {
                 let literals = tokens
                     .iter()
                     .filter(|t| matches!(t, Token::Word(_)))
                     .count() as u32;
-                return Some(Candidate {
+                return Some(Probe {
                     entry: ei,
                     kind: SuggestionKind::Match,
                     score: 1000 + literals,
-                    params,
-                    next: next_of(rest.first()),
+                    walk: Some(w),
+                    matched: Some(Box::new(params)),
                 });
             }
         }
-        let next = match &w.typing {
-            Some(lit) => Some(Next::Word { word: lit.clone() }),
-            None => next_of(rest.first()),
-        };
         let base = if w.diverged { 450 } else { 500 };
-        Some(Candidate {
+        Some(Probe {
             entry: ei,
             kind: SuggestionKind::Partial,
             score: base + 10 * w.consumed as u32 - (rest.len() as u32).min(50),
-            params: w.params,
-            next,
+            walk: Some(w),
+            matched: None,
         })
     }
 
-    /// Ranked suggestions for the text typed so far, best first, one per alias.
-    pub fn suggest(&self, input: &str, limit: usize) -> Vec<Suggestion> {
-        let (words, last_complete) = words(input);
-        let command = PreparedCommand::new(input.trim());
-        let mut best: HashMap<usize, Candidate> = HashMap::new();
-        let mut keep = |alias: usize, c: Candidate| match best.entry(alias) {
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                if c.score > o.get().score {
-                    o.insert(c);
-                }
+    /// The values typed so far and the next step, for a probe that made the list.
+    fn candidate(&self, p: Probe, words: &[String], last_complete: bool) -> Candidate {
+        let tokens = self.entries[p.entry].tokens.as_deref().unwrap_or_default();
+        let mut params = p.matched.map(|m| *m).unwrap_or_default();
+        let next = p.walk.and_then(|w| {
+            if p.kind == SuggestionKind::Partial {
+                walk(tokens, words, last_complete, Some(&mut params));
             }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(c);
-            }
-        };
+            next_of(tokens.get(w.consumed))
+        });
+        Candidate {
+            entry: p.entry,
+            kind: p.kind,
+            score: p.score,
+            params,
+            next,
+        }
+    }
 
+    /// The probes for the text typed so far, one per alias (its best, the
+    /// first seen among equals).
+    fn probes(&self, words: &[String], last_complete: bool, input: &str) -> Vec<Probe> {
+        let command = PreparedCommand::new(input.trim());
+        let mut best = Best::new(self.index.aliases().len());
         if let Some(first) = words.first() {
             let first_complete = words.len() > 1 || last_complete;
             for ei in self.structural_candidates(first, first_complete) {
-                if let Some(c) = self.structural(ei, &words, last_complete, &command) {
-                    keep(self.alias_of(ei), c);
+                if let Some(p) = self.probe(ei, words, last_complete, &command) {
+                    best.keep(&self.entries[ei], p);
                 }
             }
         }
-
         // Fuzzy ranking only when nothing fits structurally: it is the
         // expensive part, and a structural hit is always the better answer.
-        let mut best = best;
-        if best.is_empty() {
+        if best.list.is_empty() {
             let query = input.trim().to_lowercase();
             let qmap = bitmap(&query.replace(char::is_whitespace, ""));
             for (ei, e) in self.entries.iter().enumerate() {
@@ -434,35 +483,123 @@ impl Palette {
                     continue;
                 }
                 if let Some(s) = fuzzy(&query, &e.haystack) {
-                    let alias = self.alias_of(ei);
-                    let c = Candidate {
+                    let p = Probe {
                         entry: ei,
                         kind: SuggestionKind::Fuzzy,
                         score: s.min(400),
-                        params: Params::new(),
-                        next: None,
+                        walk: None,
+                        matched: None,
                     };
-                    match best.get(&alias) {
-                        Some(old) if old.score >= c.score => {}
-                        _ => {
-                            best.insert(alias, c);
-                        }
-                    }
+                    best.keep(e, p);
                 }
             }
         }
+        best.list
+    }
 
-        let mut ranked: Vec<Candidate> = best.into_values().collect();
-        let by_rank = |a: &Candidate, b: &Candidate| {
-            b.score.cmp(&a.score).then_with(|| a.entry.cmp(&b.entry))
-        };
+    /// Ranked suggestions for the text typed so far, best first, one per alias.
+    ///
+    /// Thousands of aliases can fit a first word; each is ranked without
+    /// copying a value, and only the `limit` shown are built in full.
+    pub fn suggest(&self, input: &str, limit: usize) -> Vec<Suggestion> {
+        let (words, last_complete) = words(input);
+        let mut ranked = self.probes(&words, last_complete, input);
+        let by_rank =
+            |a: &Probe, b: &Probe| b.score.cmp(&a.score).then_with(|| a.entry.cmp(&b.entry));
         if ranked.len() > limit && limit > 0 {
             ranked.select_nth_unstable_by(limit - 1, by_rank);
             ranked.truncate(limit);
         }
         ranked.sort_by(by_rank);
         ranked.truncate(limit);
-        ranked.into_iter().map(|c| self.dress(c)).collect()
+        ranked
+            .into_iter()
+            .map(|p| self.dress(self.candidate(p, &words, last_complete)))
+            .collect()
+    }
+
+    /// The palette without its shortcuts: every candidate built in full, one
+    /// per alias kept (the first of the best), all sorted. [`Palette::suggest`]
+    /// must give exactly this (a property test checks it); the benchmark
+    /// measures it as the baseline.
+    #[doc(hidden)]
+    pub fn suggest_exhaustive(&self, input: &str, limit: usize) -> Vec<Suggestion> {
+        let (words, last_complete) = words(input);
+        let command = PreparedCommand::new(input.trim());
+        let mut probes = Vec::new();
+        if let Some(first) = words.first() {
+            let first_complete = words.len() > 1 || last_complete;
+            for ei in self.structural_candidates(first, first_complete) {
+                probes.extend(self.probe(ei, &words, last_complete, &command));
+            }
+        }
+        if probes.is_empty() {
+            let query = input.trim().to_lowercase();
+            for (ei, e) in self.entries.iter().enumerate() {
+                if let Some(s) = fuzzy(&query, &e.haystack) {
+                    probes.push(Probe {
+                        entry: ei,
+                        kind: SuggestionKind::Fuzzy,
+                        score: s.min(400),
+                        walk: None,
+                        matched: None,
+                    });
+                }
+            }
+        }
+        let mut best: HashMap<usize, Candidate> = HashMap::new();
+        for p in probes {
+            let alias = self.entries[p.entry].alias;
+            let c = self.candidate(p, &words, last_complete);
+            if best.get(&alias).is_none_or(|old| c.score > old.score) {
+                best.insert(alias, c);
+            }
+        }
+        let mut all: Vec<Candidate> = best.into_values().collect();
+        all.sort_by(|a, b| b.score.cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        all.truncate(limit);
+        all.into_iter().map(|c| self.dress(c)).collect()
+    }
+}
+
+/// One probe per alias. Most aliases have one entry in the palette and are
+/// kept as they come; only those with several representations need a slot.
+struct Best {
+    list: Vec<Probe>,
+    /// Where each shared alias's probe is in `list` (allocated on first use).
+    slot: Vec<u32>,
+    aliases: usize,
+}
+
+impl Best {
+    fn new(aliases: usize) -> Self {
+        Self {
+            list: Vec::new(),
+            slot: Vec::new(),
+            aliases,
+        }
+    }
+
+    fn keep(&mut self, entry: &Entry, p: Probe) {
+        if !entry.shared {
+            self.list.push(p);
+            return;
+        }
+        if self.slot.is_empty() {
+            self.slot = vec![u32::MAX; self.aliases];
+        }
+        match self.slot[entry.alias] {
+            u32::MAX => {
+                self.slot[entry.alias] = self.list.len() as u32;
+                self.list.push(p);
+            }
+            i => {
+                let kept = &mut self.list[i as usize];
+                if p.score > kept.score {
+                    *kept = p;
+                }
+            }
+        }
     }
 }
 
@@ -592,5 +729,53 @@ mod tests {
         let n = refs.len();
         refs.dedup();
         assert_eq!(refs.len(), n);
+    }
+
+    static MANY: std::sync::LazyLock<Palette> = std::sync::LazyLock::new(many);
+
+    fn many() -> Palette {
+        let verbs = ["restart", "deploy", "rotate", "ping"];
+        let nouns = ["service", "app", "cert"];
+        let aliases: Vec<Alias> = (0..60)
+            .map(|i| {
+                let (v, n) = (verbs[i % 4], nouns[(i / 4) % 3]);
+                let formats = match i % 5 {
+                    0 => json!([{"display": format!("{v} {n} x{i} <name>"),
+                                 "representation": [format!("{v} {n} x{i} {{{{ name }}}} on {{{{ host=localhost }}}}"),
+                                                    format!("{v} x{i} {{{{ name }}}}")]}]),
+                    1 => json!([format!("{{{{ target }}}} {v} x{i}")]),
+                    2 => json!([format!("^{v} (?P<id>x{i}-[0-9]+)$")]),
+                    _ => json!([format!("{v} {n} x{i} {{{{ name }}}} with {{{{ level=3 }}}}"),
+                                format!("{v} {n} {{{{ name }}}}")]),
+                };
+                serde_json::from_value(json!({
+                    "name": format!("a{i}"), "pack": "p", "action_ref": "core.noop",
+                    "description": format!("{v} the {n} {i}"), "formats": formats
+                }))
+                .unwrap()
+            })
+            .collect();
+        Palette::new(aliases)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        #[test]
+        fn ranking_without_copies_gives_what_building_everything_gives(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "restart", "deploy", "rotate", "ping", "service", "app", "cert", "x0", "x3",
+                "x10", "x15", "x16", "x7", "x7-42", "on", "with", "web", "5", "\"my app\"",
+                "level=4", "zz", "re", "dep", "ser", "o", "w", "the",
+            ]), 0..7),
+            trailing in proptest::bool::ANY,
+            cut in 0usize..40,
+            limit in 1usize..12,
+        ) {
+            let mut input = words.join(" ");
+            if trailing { input.push(' '); }
+            let end = input.len().saturating_sub(cut % 4);
+            let input = &input[..end];
+            proptest::prop_assert_eq!(MANY.suggest(input, limit), MANY.suggest_exhaustive(input, limit));
+        }
     }
 }
