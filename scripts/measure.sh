@@ -4,12 +4,14 @@
 #   cold start to tray ready / desk ready   vs  the headless CLI's first request
 #   idle RSS and CPU over a minute          vs  the headless CLI's stream listener
 #   in the tray with the webview released   vs  the same with it alive (RSS, CPU)
-#   summon after a release                  vs  summon with the webview alive
+#   in the tray after a start at login      vs  the same (no webview made yet)
+#   summon after a release or a login start vs  summon with the webview alive
 #   keystroke → suggestions in the UI       vs  an empty IPC round trip
 #   release binary size                     vs  the headless CLI
 # Usage: dbus-run-session -- scripts/with-daemons.sh scripts/measure.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh xdotool
 cargo build --release -q -p stormdesk -p stormdesk-cli
 APP=$PWD/target/release/stormdesk
 CLI=$PWD/target/release/stormdesk-cli
@@ -68,23 +70,37 @@ acpu=$(echo "scale=3; ($a1 - $a0) * 100 / $hz / 60" | bc); lcpu=$(echo "scale=3;
 echo "app (with WebKit processes): RSS ${arss} kB, CPU ${acpu}%  baseline stormdesk-cli listen: RSS ${lrss} kB, CPU ${lcpu}%  RSS ratio $(echo "scale=1; $arss/$lrss" | bc)x"
 kill $app $listen; wait $app $listen 2>/dev/null || true
 
-echo "== in the tray, hidden: webview alive vs released (every Stormdesk process)"
+echo "== in the tray, hidden: webview alive vs released vs never made (every Stormdesk process)"
 # One instance at a time (a second launch only summons the first).
-in_tray() { # in_tray RELEASE_AFTER_SECS → "RSS_kB CPU% summon_s"
-  STORMDESK_RELEASE_AFTER_SECS=$1 STORMDESK_LOG=info "$APP" --minimized > "$work/log" 2>&1 &
+visible() { xdotool search --onlyvisible --name '^Stormdesk$' 2>/dev/null | head -1; }
+in_tray() { # in_tray RELEASE_AFTER_SECS [--minimized] → "RSS_kB CPU% summon_s"
+  STORMDESK_RELEASE_AFTER_SECS=$1 STORMDESK_LOG=info "$APP" ${2:-} > "$work/log" 2>&1 &
   local app=$!
   wait_for "desk ready" "$work/log"
-  if [ "$1" != 0 ]; then wait_for "webview released" "$work/log"; fi
+  if [ -z "${2:-}" ]; then
+    # Shown at start; hidden as a user does it: Escape in the empty palette.
+    wait_for "webview loaded" "$work/log"
+    local w; w=$(visible)
+    [ -n "$w" ] || { echo "measure: no visible window" >&2; exit 1; }
+    sleep 1
+    xdotool windowfocus --sync "$w" key Escape
+    local end=$((SECONDS + 10))
+    while [ -n "$(visible)" ]; do
+      [ $SECONDS -lt $end ] || { echo "measure: Escape did not hide the pane" >&2; exit 1; }
+      sleep 0.05
+    done
+    if [ "$1" != 0 ]; then wait_for "webview released" "$work/log"; fi
+  fi
   sleep 5
   local t0 t1 rss
   t0=$(sum_ticks $app); sleep 30; t1=$(sum_ticks $app)
   rss=$(sum_rss $app)
   # Summon: a second launch hands over to this one, which shows the pane;
-  # after a release, until the rebuilt webview has loaded the pane.
+  # without a live webview, until the built webview has loaded the pane.
   local loaded; loaded=$(grep -c "webview loaded" "$work/log")
   local s0 s1; s0=$(now)
   "$APP" >/dev/null 2>&1 || true
-  if [ "$1" != 0 ]; then
+  if [ "$1" != 0 ] || [ -n "${2:-}" ]; then
     until [ "$(grep -c "webview loaded" "$work/log")" -gt "$loaded" ]; do sleep 0.002; done
   else
     wait_for "window shown" "$work/log"
@@ -95,7 +111,9 @@ in_tray() { # in_tray RELEASE_AFTER_SECS → "RSS_kB CPU% summon_s"
 }
 read -r alive_rss alive_cpu alive_summon <<< "$(in_tray 0)"
 read -r rel_rss rel_cpu rel_summon <<< "$(in_tray 2)"
+read -r login_rss login_cpu login_summon <<< "$(in_tray 0 --minimized)"
 echo "released: RSS ${rel_rss} kB, CPU ${rel_cpu}%, summon ${rel_summon}s  baseline webview alive: RSS ${alive_rss} kB, CPU ${alive_cpu}%, summon ${alive_summon}s  RSS ratio $(echo "scale=2; $rel_rss/$alive_rss" | bc)x"
+echo "started at login (--minimized), never summoned: RSS ${login_rss} kB, CPU ${login_cpu}%, first summon ${login_summon}s  RSS ratio to webview alive $(echo "scale=2; $login_rss/$alive_rss" | bc)x"
 
 echo "== keystroke → suggestions in the UI (1,000 aliases)"
 node tests/perf/keystrokes.mjs "$APP"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the Linux packages with `tauri build`: the app, stormdesk-cli, the menu
+# Build the Linux packages (cargo, then `tauri bundle`): the app, stormdesk-cli, the menu
 # entry, icons, AppStream metainfo and manual pages. Prints the paths of the
 # .deb and .rpm it made (target/release/bundle/{deb,rpm}/).
 # Install the result with: sudo apt-get install ./target/release/bundle/deb/Stormdesk_*_amd64.deb
@@ -12,16 +12,22 @@ npm --prefix ui ci --no-audit --no-fund >/dev/null
 echo "== one version everywhere"
 scripts/check-version.sh
 
-echo "== stormdesk-cli and its manual pages"
-cargo build --release -q -p stormdesk-cli
+echo "== the UI, then the app and stormdesk-cli (release)"
+# One cargo run for both binaries: the crates they share compile once, and
+# the two final links (fat LTO, single-threaded each) run side by side.
+# `tauri bundle` then packages what was built; `tauri build` would build the
+# app alone and leave the CLI's link for after.
+npm --prefix ui run build
+cargo build --release -p stormdesk -p stormdesk-cli
+
+echo "== manual pages"
 rm -rf target/packaging/man
 target/release/stormdesk-cli manpages target/packaging/man
 # Debian policy: manual pages compressed, reproducibly (no name, no time).
 gzip -9n target/packaging/man/*.1
 
-echo "== tauri build (release app, UI, .deb, .rpm)"
+echo "== tauri bundle (.deb, .rpm)"
 rm -rf target/release/bundle/deb target/release/bundle/rpm
-# tauri build runs the UI build (beforeBuildCommand, in ui/) and the release
-# build. The frontend is named, not looked for (.taurignore is the fallback).
-TAURI_APP_PATH=$PWD TAURI_FRONTEND_PATH=$PWD/ui ui/node_modules/.bin/tauri build --ci --bundles deb,rpm
+# The frontend is named, not looked for (.taurignore is the fallback).
+TAURI_APP_PATH=$PWD TAURI_FRONTEND_PATH=$PWD/ui ui/node_modules/.bin/tauri bundle --ci --bundles deb,rpm
 ls -1 target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm

@@ -54,7 +54,7 @@ mkdir -p ci-artifacts
 STORMDESK_NOTIFY_LOG="$PWD/ci-artifacts/notify.log" dbus-run-session -- scripts/with-daemons.sh \
   node tests/e2e/app.e2e.mjs "$PWD/target/debug/stormdesk" "$PWD/ci-artifacts"
 
-stage "packages: .deb and .rpm (tauri build), checked, installed with apt-get, started under Xvfb, removed"
+stage "packages: .deb and .rpm (release build, tauri bundle), checked, installed with apt-get, started under Xvfb, removed"
 scripts/deps.sh desktop-file-utils appstream rpm file binutils
 scripts/package.sh
 dbus-run-session -- scripts/with-daemons.sh tests/package/check.sh \

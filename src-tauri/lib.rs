@@ -18,7 +18,7 @@ use stormdesk_desk::prefs::Prefs;
 use stormdesk_desk::DeskEvent;
 use stormdesk_notify::{DesktopSink, NoticeAction};
 use stormdesk_secrets::{CredentialStore, KeyringStore};
-use tauri::{AppHandle, Emitter, Manager, WindowEvent};
+use tauri::{AppHandle, Emitter, WindowEvent};
 use tauri_plugin_global_shortcut::ShortcutState;
 
 use crate::state::{AppHost, AppState};
@@ -186,10 +186,14 @@ pub fn run() {
         .setup(move |app| {
             tray::build(app)?;
             tracing::info!("tray ready");
-            if args.hidden {
-                if let Some(w) = app.get_webview_window("main") {
-                    let _ = w.hide();
-                }
+            // The window is not made with the app (`create: false`): the
+            // tray comes first, and a start at login (--minimized) makes no
+            // webview at all until the pane is summoned.
+            if !args.hidden {
+                let handle = app.handle().clone();
+                let _ = app.handle().run_on_main_thread(move || {
+                    webview::main_window(&handle);
+                });
             }
             spawn_event_consumers(app.handle().clone(), events.subscribe());
             if let Some(after) = webview::release_after() {

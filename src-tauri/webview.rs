@@ -65,7 +65,7 @@ pub fn spawn_release(app: AppHandle, after: Duration) {
 }
 
 /// The main window: the live one, or a new one built from the app's
-/// configuration (after a release). `None` only if building failed.
+/// configuration (at start, after a release). `None` only if building failed.
 pub fn main_window(app: &AppHandle) -> Option<tauri::WebviewWindow> {
     if let Some(w) = app.get_webview_window(MAIN) {
         return Some(w);
@@ -74,7 +74,7 @@ pub fn main_window(app: &AppHandle) -> Option<tauri::WebviewWindow> {
     let started = Instant::now();
     match WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()) {
         Ok(w) => {
-            tracing::info!(ms = started.elapsed().as_millis() as u64, "webview rebuilt");
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "webview built");
             Some(w)
         }
         Err(e) => {

@@ -168,7 +168,7 @@ fn update_look(app: &AppHandle) {
 
 /// Left click: show and focus the pane, or hide it.
 pub fn toggle_main(app: &AppHandle) {
-    match app.get_webview_window("main") {
+    match app.get_webview_window(crate::webview::MAIN) {
         Some(w) if w.is_visible().unwrap_or(false) => {
             let _ = w.hide();
         }

@@ -161,6 +161,21 @@ grep -q -- "--minimized" <<<"$exec_line" || fail "the autostart entry does not s
 ok "autostart entry runs '$exec_line'"
 stop
 
+# Started as at login: the tray only. No window and no WebKit process exist
+# until the pane is summoned (a second launch), which makes them.
+STORMDESK_LOG=info /usr/bin/stormdesk --demo --minimized > "$work/log" 2>&1 &
+app_pid=$!
+wait_for "desk ready" "$work/log"
+sleep 1
+! xwininfo -root -tree | grep -q '"Stormdesk": (' || fail "a start at login made a window"
+! pgrep -P "$app_pid" -f WebKit >/dev/null || fail "a start at login started WebKit: $(pgrep -a -P "$app_pid")"
+/usr/bin/stormdesk >/dev/null 2>&1 || true
+wait_for "webview loaded" "$work/log"
+xwininfo -root -tree | grep -q '"Stormdesk": (' || fail "summoning after a start at login showed no window"
+pgrep -P "$app_pid" -f WebKitWebProcess >/dev/null || fail "summoning started no web process"
+ok "a start at login makes no webview until summoned; a second launch makes and shows it"
+stop
+
 # Cold start: the installed app against the same binary from the build tree
 # (the baseline), alternating, five each.
 built=${STORMDESK_BUILT_APP:-target/release/stormdesk}
