@@ -460,40 +460,55 @@ impl Palette {
         }
     }
 
-    /// The probes for the text typed so far, one per alias (its best, the
-    /// first seen among equals).
-    fn probes(&self, words: &[String], last_complete: bool, input: &str) -> Vec<Probe> {
+    /// Every probe for the text typed so far, in visiting order: the
+    /// structural ones, or the fuzzy ones when nothing fits structurally.
+    fn visit(
+        &self,
+        words: &[String],
+        last_complete: bool,
+        input: &str,
+        mut seen: impl FnMut(&Entry, Probe),
+    ) {
         let command = PreparedCommand::new(input.trim());
-        let mut best = Best::new(self.index.aliases().len());
+        let mut any = false;
         if let Some(first) = words.first() {
             let first_complete = words.len() > 1 || last_complete;
             for ei in self.structural_candidates(first, first_complete) {
                 if let Some(p) = self.probe(ei, words, last_complete, &command) {
-                    best.keep(&self.entries[ei], p);
+                    any = true;
+                    seen(&self.entries[ei], p);
                 }
             }
         }
         // Fuzzy ranking only when nothing fits structurally: it is the
         // expensive part, and a structural hit is always the better answer.
-        if best.list.is_empty() {
-            let query = input.trim().to_lowercase();
-            let qmap = bitmap(&query.replace(char::is_whitespace, ""));
-            for (ei, e) in self.entries.iter().enumerate() {
-                if e.bitmap & qmap != qmap {
-                    continue;
-                }
-                if let Some(s) = fuzzy(&query, &e.haystack) {
-                    let p = Probe {
-                        entry: ei,
-                        kind: SuggestionKind::Fuzzy,
-                        score: s.min(400),
-                        walk: None,
-                        matched: None,
-                    };
-                    best.keep(e, p);
-                }
+        if any {
+            return;
+        }
+        let query = input.trim().to_lowercase();
+        let qmap = bitmap(&query.replace(char::is_whitespace, ""));
+        for (ei, e) in self.entries.iter().enumerate() {
+            if e.bitmap & qmap != qmap {
+                continue;
+            }
+            if let Some(s) = fuzzy(&query, &e.haystack) {
+                let p = Probe {
+                    entry: ei,
+                    kind: SuggestionKind::Fuzzy,
+                    score: s.min(400),
+                    walk: None,
+                    matched: None,
+                };
+                seen(e, p);
             }
         }
+    }
+
+    /// The probes for the text typed so far, one per alias (its best, the
+    /// first seen among equals).
+    fn probes(&self, words: &[String], last_complete: bool, input: &str) -> Vec<Probe> {
+        let mut best = Best::new(self.index.aliases().len());
+        self.visit(words, last_complete, input, |e, p| best.keep(e, p));
         best.list
     }
 
@@ -525,28 +540,8 @@ impl Palette {
     #[doc(hidden)]
     pub fn suggest_exhaustive(&self, input: &str, limit: usize) -> Vec<Suggestion> {
         let (words, last_complete) = words(input);
-        let command = PreparedCommand::new(input.trim());
         let mut probes = Vec::new();
-        if let Some(first) = words.first() {
-            let first_complete = words.len() > 1 || last_complete;
-            for ei in self.structural_candidates(first, first_complete) {
-                probes.extend(self.probe(ei, &words, last_complete, &command));
-            }
-        }
-        if probes.is_empty() {
-            let query = input.trim().to_lowercase();
-            for (ei, e) in self.entries.iter().enumerate() {
-                if let Some(s) = fuzzy(&query, &e.haystack) {
-                    probes.push(Probe {
-                        entry: ei,
-                        kind: SuggestionKind::Fuzzy,
-                        score: s.min(400),
-                        walk: None,
-                        matched: None,
-                    });
-                }
-            }
-        }
+        self.visit(&words, last_complete, input, |_, p| probes.push(p));
         let mut best: HashMap<usize, Candidate> = HashMap::new();
         for p in probes {
             let alias = self.entries[p.entry].alias;
