@@ -4,6 +4,7 @@
 
 mod autostart;
 mod commands;
+mod network_process;
 mod relaunch;
 mod shortcut;
 mod state;
@@ -258,14 +259,23 @@ fn spawn_event_consumers(handle: AppHandle, mut rx: tokio::sync::broadcast::Rece
 /// Start the host, then apply what only the shell can: start at login
 /// and the global shortcut (a refused one leaves the tray usable).
 async fn start_host(handle: AppHandle, host: Arc<AppHost>, mode: StartMode) {
+    let t = std::time::Instant::now();
     host.start(mode).await;
+    let host_ms = t.elapsed().as_millis() as u64;
     let prefs = host.prefs();
     if let Err(e) = autostart::reconcile(&handle, prefs.start_at_login) {
         tracing::warn!(message = %e.message, "start at login");
     }
+    let autostart_ms = t.elapsed().as_millis() as u64;
     if let Err(e) = shortcut::register(&handle, &prefs.shortcut) {
         tracing::warn!(message = %e.message, "global shortcut");
     }
+    tracing::info!(
+        host_ms,
+        autostart_ms,
+        shortcut_ms = t.elapsed().as_millis() as u64,
+        "start phases"
+    );
     tracing::info!("desk ready");
 }
 

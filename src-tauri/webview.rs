@@ -1,6 +1,7 @@
 //! The pane's webview lives only while it is wanted. Hidden for a while
 //! (`STORMDESK_RELEASE_AFTER_SECS`, default five minutes; 0 keeps it), its
-//! window is destroyed and WebKit's web and network processes end with it:
+//! window is destroyed, WebKit's web process ends with it and its network
+//! process is ended (`network_process`):
 //! the stream, notifications, tray, relay and history go on in this
 //! process. Summoning builds it again from the app's configuration; the UI
 //! loads the pane from history as on any start.
@@ -14,6 +15,9 @@ pub const MAIN: &str = "main";
 const DEFAULT_RELEASE_AFTER: Duration = Duration::from_secs(5 * 60);
 /// How often the window's visibility is looked at (no timer touches the UI).
 const CHECK_EVERY: Duration = Duration::from_secs(5);
+/// Time for the web process to end with its window before the network
+/// process it talks to is ended.
+const NETWORK_GRACE: Duration = Duration::from_secs(2);
 
 /// How long the window must stay hidden before its webview is released.
 pub fn release_after() -> Option<Duration> {
@@ -57,10 +61,27 @@ pub fn spawn_release(app: AppHandle, after: Duration) {
                     drop(since);
                     tracing::info!("webview released");
                     let _ = w.destroy();
+                    end_network_process(app.clone());
                 }
                 (true, Some(_)) => {}
             }
         }
+    });
+}
+
+/// Once the web process has gone with the window, end WebKit's network
+/// process too, unless the pane was summoned meanwhile. Looked at and done on
+/// the event loop, where a window is built, so the two cannot interleave.
+fn end_network_process(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(NETWORK_GRACE).await;
+        let handle = app.clone();
+        let _ = app.run_on_main_thread(move || {
+            if handle.get_webview_window(MAIN).is_none() {
+                let ended = crate::network_process::end();
+                tracing::info!(ended, "network process ended");
+            }
+        });
     });
 }
 

@@ -5,6 +5,7 @@
 # demo mode under Xvfb: its window class, its start-at-login entry, its cold
 # start against the same binary from the build tree), and removed without a
 # trace.
+# Needs xdotool (scripts/test.sh installs it).
 # Usage: dbus-run-session -- scripts/with-daemons.sh tests/package/check.sh DEB [RPM]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -174,6 +175,32 @@ wait_for "webview loaded" "$work/log"
 xwininfo -root -tree | grep -q '"Stormdesk": (' || fail "summoning after a start at login showed no window"
 pgrep -P "$app_pid" -f WebKitWebProcess >/dev/null || fail "summoning started no web process"
 ok "a start at login makes no webview until summoned; a second launch makes and shows it"
+stop
+
+# Released: hidden for longer than STORMDESK_RELEASE_AFTER_SECS, the window
+# goes and no WebKit process is left (the network process would stay for the
+# app's life); a second launch makes them again and shows the pane.
+STORMDESK_RELEASE_AFTER_SECS=1 STORMDESK_LOG=info /usr/bin/stormdesk --demo > "$work/log" 2>&1 &
+app_pid=$!
+wait_for "webview loaded" "$work/log"
+sleep 1
+win=$(xdotool search --onlyvisible --name '^Stormdesk$' | head -1)
+[ -n "$win" ] || fail "no visible window to hide"
+xdotool windowfocus --sync "$win" key Escape
+wait_for "network process ended" "$work/log"
+grep -q "network process ended ended=1" "$work/log" || fail "the release ended no network process: $(grep 'network process' "$work/log")"
+sleep 1
+! pgrep -P "$app_pid" -f WebKit >/dev/null || fail "WebKit is left after the release: $(pgrep -a -P "$app_pid")"
+loaded=$(grep -c "webview loaded" "$work/log")
+/usr/bin/stormdesk >/dev/null 2>&1 || true
+end=$((SECONDS + 60))
+until [ "$(grep -c "webview loaded" "$work/log")" -gt "$loaded" ]; do
+  [ $SECONDS -lt $end ] || { tail -20 "$work/log" >&2; fail "summoning after a release loaded no pane"; }
+  sleep 0.01
+done
+[ -n "$(xdotool search --onlyvisible --name '^Stormdesk$')" ] || fail "summoning after a release showed no window"
+pgrep -P "$app_pid" -f WebKitNetworkProcess >/dev/null || fail "summoning after a release started no network process"
+ok "a release ends every WebKit process; a second launch makes them again and shows the pane"
 stop
 
 # Cold start: the installed app against the same binary from the build tree

@@ -311,7 +311,7 @@ export type OutputText = {
  */
 stream: string, text: string, };
 
-export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "output", execution_id: string, chunks: Array<OutputText>, } | { "type": "task", workflow_id: string, execution_id: string, task: string, status: string, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "show_settings" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, } | { "type": "relay", links: RelayLinks, } | { "type": "missed", count: number, };
+export type DeskEvent = { "type": "entry", entry: Entry, } | { "type": "output", execution_id: string, chunks: Array<OutputText>, } | { "type": "task", workflow_id: string, execution_id: string, task: string, status: string, } | { "type": "connection", state: ConnectionState, } | { "type": "ready", profile: string, demo: boolean, } | { "type": "failed", error: IpcError, } | { "type": "first_run", reason: string | null, } | { "type": "open", execution_id: string, } | { "type": "summon" } | { "type": "show_settings" } | { "type": "unread", count: number, } | { "type": "paused", paused: boolean, } | { "type": "relay", links: RelayLinks, } | { "type": "history_trimmed", removed: number, bytes_before: number, bytes_after: number, } | { "type": "missed", count: number, };
 
 export interface Commands {
   suggest_aliases: { args: { text: string; limit: number }; returns: Array<Suggestion> };

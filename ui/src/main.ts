@@ -175,6 +175,7 @@ class App {
         break;
       case "failed":
         this.showError(ev.error);
+        if (ev.error.kind === "history") this.settings.trimFailed(ev.error.message);
         if (ev.error.kind === "no_credentials" || ev.error.kind === "unauthorized") void this.settings.open();
         break;
       case "first_run":
@@ -194,6 +195,9 @@ class App {
         break;
       case "relay":
         this.settings.showLinks(ev.links);
+        break;
+      case "history_trimmed":
+        this.settings.showTrimmed(ev.removed, ev.bytes_before, ev.bytes_after);
         break;
       case "missed":
         // Events were dropped on the way here; history has them all.

@@ -67,6 +67,8 @@ export class Settings {
   private list: HTMLUListElement;
   private relayForm: HTMLFormElement;
   private loaded: Prefs | null = null;
+  /** A save here changed the history limits; the trim is under way. */
+  private trimming = false;
   private returnFocus: HTMLElement | null = null;
 
   constructor(
@@ -159,6 +161,28 @@ export class Settings {
 
   private field(form: HTMLFormElement, name: string): HTMLInputElement & HTMLSelectElement {
     return form.elements.namedItem(name) as HTMLInputElement & HTMLSelectElement;
+  }
+
+  /** History retention ran; said under the form only after a save here changed the limits. */
+  showTrimmed(removed: number, bytesBefore: number, bytesAfter: number): void {
+    if (!this.trimming) return;
+    this.trimming = false;
+    const mb = (b: number) => `${(b / (1024 * 1024)).toFixed(1)} MB`;
+    const n = removed;
+    this.say(
+      "prefs-msg",
+      n === 0
+        ? "Saved. History is within the new limits."
+        : `Saved. ${n.toLocaleString("en")} older ${n === 1 ? "entry" : "entries"} removed from history (${mb(bytesBefore)} → ${mb(bytesAfter)}).`,
+      "ok",
+    );
+  }
+
+  /** Applying the history limits failed (the settings themselves are saved). */
+  trimFailed(why: string): void {
+    if (!this.trimming) return;
+    this.trimming = false;
+    this.say("prefs-msg", `Saved, but the history limits could not be applied: ${why}`, "error");
   }
 
   private say(id: string, text: string, kind: "ok" | "error" | "busy"): void {
@@ -316,11 +340,14 @@ export class Settings {
       history_days: wholeNumber(this.field(f, "history_days").value, this.loaded.history_days),
       history_mb: wholeNumber(this.field(f, "history_mb").value, this.loaded.history_mb),
     };
+    const retention = prefs.history_days !== this.loaded.history_days || prefs.history_mb !== this.loaded.history_mb;
     try {
       const saved = await savePrefs(prefs);
       this.loaded = saved;
       this.onPrefs(saved);
-      this.say("prefs-msg", "Saved.", "ok");
+      // The backend trims history in the background and says when it is done.
+      this.trimming = retention;
+      this.say("prefs-msg", retention ? "Saved. Applying the history limits…" : "Saved.", retention ? "busy" : "ok");
     } catch (e) {
       this.say("prefs-msg", message(e), "error");
     }

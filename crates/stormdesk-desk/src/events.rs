@@ -69,6 +69,13 @@ pub enum DeskEvent {
     Paused { paused: bool },
     /// The relay's links to Slack and Teams changed.
     Relay { links: ipc::RelayLinks },
+    /// History retention ran (at start-up, daily, or after Settings
+    /// changed the limits): how many entries went and the file's size.
+    HistoryTrimmed {
+        removed: u64,
+        bytes_before: u64,
+        bytes_after: u64,
+    },
     /// The UI fell this many events behind and they were dropped: reload
     /// the pane from history, which has them all.
     Missed { count: u32 },

@@ -240,9 +240,14 @@ impl Desk {
         demo: Option<Simulator>,
     ) -> Result<Self, DeskError> {
         let profile = profile.with_personal_route(history_path.parent());
+        let started = std::time::Instant::now();
+        let ms = |t: std::time::Instant| t.elapsed().as_millis() as u64;
         let history = Arc::new(History::open(history_path)?);
+        let history_ms = ms(started);
         let aliases = client.list_aliases().await?;
+        let aliases_ms = ms(started);
         let palette = Arc::new(RwLock::new(Palette::new(aliases)));
+        let palette_ms = ms(started);
         let events = Events::new();
         let notifier = Arc::new(stormdesk_notify::spawn(sink));
         let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
@@ -252,6 +257,13 @@ impl Desk {
         let announcing_rule = Arc::new(RwLock::new(
             announcing_rule_of(&client, &profile.stream_route).await,
         ));
+        tracing::info!(
+            history_ms,
+            aliases_ms,
+            palette_ms,
+            rule_ms = ms(started),
+            "desk phases"
+        );
         let cancel = CancellationToken::new();
         let live = live::Live::new(Arc::clone(&client), events.clone(), cancel.clone());
         let session = StreamSession::start(

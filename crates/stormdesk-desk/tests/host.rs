@@ -577,9 +577,10 @@ async fn running_executions_are_listed_until_they_end_and_cancel_from_outside_th
     host.shutdown().await;
 }
 
-/// History retention from Settings: a tighter limit applies at once (the
-/// oldest entries go, the newest stay, the file shrinks); a limit too small
-/// to be meant is refused and nothing changes.
+/// History retention from Settings: a tighter limit applies at once, in the
+/// background (the oldest entries go, the newest stay, the file shrinks, and
+/// the UI is told how much); a limit too small to be meant is refused and
+/// nothing changes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_retention_from_settings_applies_at_once() {
     let f = Fixture::new();
@@ -612,13 +613,26 @@ async fn history_retention_from_settings_applies_at_once() {
     assert_eq!(host.save_prefs(too_small).await.unwrap_err().kind, "input");
     assert_eq!(desk.history().size().unwrap().0, before);
 
+    let mut rx = host.subscribe();
     host.save_prefs(Prefs {
         history_mb: 5,
         ..prefs
     })
     .await
     .unwrap();
+    // The save does not wait for the trim; the UI hears when it is done.
+    let DeskEvent::HistoryTrimmed {
+        removed,
+        bytes_before,
+        bytes_after,
+    } = next_matching(&mut rx, |e| matches!(e, DeskEvent::HistoryTrimmed { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!(removed > 6_000, "{removed}");
+    assert_eq!(bytes_before, before);
     let (after, used) = desk.history().size().unwrap();
+    assert_eq!(bytes_after, after);
     assert!(used <= 5 * 1024 * 1024, "{used}");
     assert!(after < before / 2, "{after} of {before}");
     let newest = desk.history_page(None, 1).unwrap();

@@ -116,6 +116,37 @@ describe("settings", () => {
     expect(document.documentElement.dataset.theme).toBeUndefined();
   });
 
+  it("changed history limits: the save returns at once, then says what the background trim removed, or why it failed", async () => {
+    mockIPC((cmd, args) => {
+      if (cmd === "get_prefs") return prefs;
+      if (cmd === "list_profiles") return [];
+      if (cmd === "save_prefs") return (args as { prefs: Prefs }).prefs;
+      if (cmd === "relay_secrets_stored") return [];
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    await s.open();
+    const form = document.getElementById("prefs-form") as HTMLFormElement;
+    const msg = document.getElementById("prefs-msg")!;
+    // Not after a save that left the limits alone (the daily run says nothing here).
+    await s.submitPrefs();
+    expect(msg.textContent).toBe("Saved.");
+    s.showTrimmed(5, 1, 1);
+    expect(msg.textContent).toBe("Saved.");
+    (form.elements.namedItem("history_mb") as HTMLInputElement).value = "20";
+    await s.submitPrefs();
+    expect(msg.textContent).toBe("Saved. Applying the history limits…");
+    expect(msg.dataset.kind).toBe("busy");
+    s.showTrimmed(6123, 31 * 1024 * 1024, 19.5 * 1024 * 1024);
+    expect(msg.textContent).toBe("Saved. 6,123 older entries removed from history (31.0 MB → 19.5 MB).");
+    expect(msg.dataset.kind).toBe("ok");
+    (form.elements.namedItem("history_days") as HTMLInputElement).value = "30";
+    await s.submitPrefs();
+    s.trimFailed("the history database is locked");
+    expect(msg.textContent).toBe("Saved, but the history limits could not be applied: the history database is locked");
+    expect(msg.dataset.kind).toBe("error");
+  });
+
   it("relay: secrets go to the keyring once and are cleared, the rest is saved; other prefs are kept", async () => {
     const calls: { cmd: string; args: Record<string, unknown> }[] = [];
     mockIPC((cmd, args) => {
@@ -125,6 +156,7 @@ describe("settings", () => {
       if (cmd === "relay_secrets_stored") return calls.some((c) => c.cmd === "set_relay_secret") ? ["slack-bot-token"] : [];
       if (cmd === "set_relay_secret") return true;
       if (cmd === "save_prefs") return (args as { prefs: Prefs }).prefs;
+      if (cmd === "relay_secrets_stored") return [];
       return null;
     });
     const s = new Settings(document, () => {});

@@ -1,5 +1,7 @@
 //! Preferences and do-not-disturb, applied to the running desk.
 
+use std::sync::Arc;
+
 use super::Host;
 use crate::ipc::IpcError;
 use crate::prefs::Prefs;
@@ -36,7 +38,7 @@ impl<S: Sink + Clone> Host<S> {
 
     /// Validate, write `settings.toml`, apply. The shell applies what only
     /// it can (shortcut, start at login) before calling this.
-    pub async fn save_prefs(&self, prefs: Prefs) -> Result<Prefs, IpcError> {
+    pub async fn save_prefs(self: &Arc<Self>, prefs: Prefs) -> Result<Prefs, IpcError> {
         prefs.validate()?;
         prefs.relay.check_service_urls(&self.prefs().relay)?;
         if let Some(path) = &self.opts.prefs_path {
@@ -52,11 +54,10 @@ impl<S: Sink + Clone> Host<S> {
         if old.relay != prefs.relay {
             self.restart_relay().await;
         }
-        // Tighter limits apply now, not at the next daily run.
+        // Changed limits apply now, not at the next daily run, and without
+        // holding the save until a large history is trimmed.
         if old.retention() != prefs.retention() && self.current().is_some() {
-            if let Err(e) = self.apply_retention().await {
-                tracing::warn!(message = %e.message, "history retention failed");
-            }
+            self.spawn_apply_retention();
         }
         Ok(prefs)
     }

@@ -1,5 +1,7 @@
 //! History retention: the preferences' age and size limits, applied a
-//! moment after a desk starts, then daily, and at once when they change.
+//! moment after a desk starts, then daily, and at once when they change
+//! (in the background: Settings' save does not wait for a large history to
+//! be trimmed; the UI hears [`DeskEvent::HistoryTrimmed`] when it is).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{blocking, Host};
 use crate::ipc::IpcError;
-use crate::ErrorKind;
+use crate::{DeskEvent, ErrorKind};
 
 /// After start-up: not in the way of the first paint and the first command.
 const FIRST_RUN: Duration = Duration::from_secs(20);
@@ -25,6 +27,11 @@ impl<S: Sink + Clone> Host<S> {
             history.apply_retention(&retention)
         })
         .await?;
+        self.emit(DeskEvent::HistoryTrimmed {
+            removed: report.removed as u64,
+            bytes_before: report.bytes_before,
+            bytes_after: report.bytes_after,
+        });
         if report.removed > 0 {
             tracing::info!(
                 removed = report.removed,
@@ -35,6 +42,18 @@ impl<S: Sink + Clone> Host<S> {
             );
         }
         Ok(report)
+    }
+
+    /// Apply the retention preferences in the background; a failure is
+    /// told to the UI.
+    pub(super) fn spawn_apply_retention(self: &Arc<Self>) {
+        let host = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(error) = host.apply_retention().await {
+                tracing::warn!(message = %error.message, "history retention failed");
+                host.emit(DeskEvent::Failed { error });
+            }
+        });
     }
 
     /// Retention for the desk just installed, until `stop` (its switch-out).
