@@ -152,11 +152,24 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let mode = if args.demo {
+        StartMode::Demo
+    } else {
+        StartMode::Auto
+    };
+    // Subscribed now: what the host says while the tray is being built
+    // reaches the tray and the UI.
+    let early_events = events.subscribe();
+    let (desk_started, desk_start) = tokio::sync::oneshot::channel();
     let result = tauri::Builder::default()
         // First: a second launch only brings the running one forward.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main(app)
         }))
+        // Second: known to be the only instance, the host starts (keyring,
+        // history, aliases, stream) alongside the other plugins, the tray
+        // and the window rather than after them.
+        .plugin(host_start(Arc::clone(&host), mode, desk_started))
         .plugin(
             tauri_plugin_window_state::Builder::default()
                 .with_state_flags(
@@ -196,17 +209,18 @@ pub fn run() {
                     webview::main_window(&handle);
                 });
             }
-            spawn_event_consumers(app.handle().clone(), events.subscribe());
+            spawn_event_consumers(app.handle().clone(), early_events);
             if let Some(after) = webview::release_after() {
                 webview::spawn_release(app.handle().clone(), after);
             }
-            let mode = if args.demo {
-                StartMode::Demo
-            } else {
-                StartMode::Auto
-            };
             tauri::async_runtime::spawn(Arc::clone(&host).handle_notice_actions(clicks));
-            tauri::async_runtime::spawn(start_host(app.handle().clone(), host, mode));
+            // Off the event loop: registering the shortcut waits for it.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                apply_shell_prefs(&handle, &host);
+                let _ = desk_start.await;
+                tracing::info!("desk ready");
+            });
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -256,27 +270,38 @@ fn spawn_event_consumers(handle: AppHandle, mut rx: tokio::sync::broadcast::Rece
     });
 }
 
-/// Start the host, then apply what only the shell can: start at login
-/// and the global shortcut (a refused one leaves the tray usable).
-async fn start_host(handle: AppHandle, host: Arc<AppHost>, mode: StartMode) {
-    let t = std::time::Instant::now();
-    host.start(mode).await;
-    let host_ms = t.elapsed().as_millis() as u64;
+/// A plugin whose setup starts the host: plugins are set up in order, so
+/// this runs once the single-instance plugin has let this launch go on.
+/// `started` is sent when the desk is up (or has said why not).
+fn host_start(
+    host: Arc<AppHost>,
+    mode: StartMode,
+    started: tokio::sync::oneshot::Sender<()>,
+) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    tauri::plugin::Builder::new("stormdesk-host")
+        .setup(move |_, _| {
+            host.load_prefs();
+            tauri::async_runtime::spawn(async move {
+                let t = std::time::Instant::now();
+                host.start_desk(mode).await;
+                tracing::debug!(ms = t.elapsed().as_millis() as u64, "host started");
+                let _ = started.send(());
+            });
+            Ok(())
+        })
+        .build()
+}
+
+/// What only the shell can apply from the preferences: start at login and
+/// the global shortcut (a refused one leaves the tray usable).
+fn apply_shell_prefs(handle: &AppHandle, host: &AppHost) {
     let prefs = host.prefs();
-    if let Err(e) = autostart::reconcile(&handle, prefs.start_at_login) {
+    if let Err(e) = autostart::reconcile(handle, prefs.start_at_login) {
         tracing::warn!(message = %e.message, "start at login");
     }
-    let autostart_ms = t.elapsed().as_millis() as u64;
-    if let Err(e) = shortcut::register(&handle, &prefs.shortcut) {
+    if let Err(e) = shortcut::register(handle, &prefs.shortcut) {
         tracing::warn!(message = %e.message, "global shortcut");
     }
-    tracing::info!(
-        host_ms,
-        autostart_ms,
-        shortcut_ms = t.elapsed().as_millis() as u64,
-        "start phases"
-    );
-    tracing::info!("desk ready");
 }
 
 #[cfg(test)]

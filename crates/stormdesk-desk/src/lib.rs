@@ -257,7 +257,7 @@ impl Desk {
         let announcing_rule = Arc::new(RwLock::new(
             announcing_rule_of(&client, &profile.stream_route).await,
         ));
-        tracing::info!(
+        tracing::debug!(
             history_ms,
             aliases_ms,
             palette_ms,

@@ -137,7 +137,16 @@ impl<S: Sink + Clone> Host<S> {
 
     /// Load preferences, then start as `mode` says. Never fails: what went
     /// wrong is an event, and the app keeps running to let the user fix it.
+    /// Load the preferences, then start the desk.
     pub async fn start(self: &Arc<Self>, mode: StartMode) {
+        self.load_prefs();
+        self.start_desk(mode).await;
+    }
+
+    /// Read `settings.toml` (a broken file keeps the defaults and says why).
+    /// Separate from [`Host::start_desk`] so that the shell can apply what
+    /// depends on the preferences alone while the desk connects.
+    pub fn load_prefs(&self) {
         if let Some(path) = &self.opts.prefs_path {
             match Prefs::load(path) {
                 Ok(p) => *self.prefs.write().unwrap_or_else(|e| e.into_inner()) = p,
@@ -149,6 +158,10 @@ impl<S: Sink + Clone> Host<S> {
                 }),
             }
         }
+    }
+
+    /// Start the desk for the configured profile, the demo, or first run.
+    pub async fn start_desk(self: &Arc<Self>, mode: StartMode) {
         let result = match mode {
             StartMode::Demo => self.start_demo().await.map(|_| ()),
             StartMode::Auto => match self.opts.sources.load(None) {
