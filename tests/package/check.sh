@@ -188,7 +188,9 @@ win=$(xdotool search --onlyvisible --name '^Stormdesk$' | head -1)
 [ -n "$win" ] || fail "no visible window to hide"
 xdotool windowfocus --sync "$win" key Escape
 wait_for "network process ended" "$work/log"
-grep -q "network process ended ended=1" "$work/log" || fail "the release ended no network process: $(grep 'network process' "$work/log")"
+# The log is coloured: escapes removed before the field is read.
+sed 's/\x1b\[[0-9;]*m//g' "$work/log" | grep -q "network process ended ended=1" \
+  || fail "the release ended no network process: $(grep 'network process' "$work/log")"
 sleep 1
 ! pgrep -P "$app_pid" -f WebKit >/dev/null || fail "WebKit is left after the release: $(pgrep -a -P "$app_pid")"
 loaded=$(grep -c "webview loaded" "$work/log")
