@@ -73,46 +73,79 @@ kill $app $listen; wait $app $listen 2>/dev/null || true
 echo "== in the tray, hidden: webview alive vs released vs never made (every Stormdesk process)"
 # One instance at a time (a second launch only summons the first).
 visible() { xdotool search --onlyvisible --name '^Stormdesk$' 2>/dev/null | head -1; }
+count() { grep -c "$1" "$work/log" || true; }
+# hide RELEASE_AFTER_SECS: Escape in the empty palette, as a user hides it;
+# with a release, until the webview and WebKit's network process are gone.
+hide() {
+  local w; w=$(visible)
+  [ -n "$w" ] || { echo "measure: no visible window" >&2; exit 1; }
+  local released; released=$(count "network process ended")
+  sleep 1
+  xdotool windowfocus --sync "$w" key Escape
+  local end=$((SECONDS + 10)) again=$((SECONDS + 2))
+  while [ -n "$(visible)" ]; do
+    [ $SECONDS -lt $end ] || { echo "measure: Escape did not hide the pane" >&2; exit 1; }
+    # Xvfb has no window manager: a window shown again may need activating
+    # before its webview takes keys.
+    if [ $SECONDS -ge $again ]; then
+      xdotool windowactivate --sync "$w" 2>/dev/null || true
+      xdotool key --window "$w" Escape; again=$((SECONDS + 2))
+    fi
+    sleep 0.05
+  done
+  if [ "$1" != 0 ]; then
+    end=$((SECONDS + 60))
+    until [ "$(count "network process ended")" -gt "$released" ]; do
+      [ $SECONDS -lt $end ] || { echo "measure: the webview was not released" >&2; exit 1; }
+      sleep 0.05
+    done
+  fi
+}
+# summon LINE: a second launch hands over to the running app, which shows
+# the pane; timed until LINE is logged once more ("window shown" with the
+# webview alive, "webview loaded" once it had to be built).
+summon() {
+  local before; before=$(count "$1")
+  local s0; s0=$(now)
+  "$APP" >/dev/null 2>&1 || true
+  local end=$((SECONDS + 60))
+  until [ "$(count "$1")" -gt "$before" ]; do
+    [ $SECONDS -lt $end ] || { echo "measure: no \"$1\" after a summon" >&2; exit 1; }
+    sleep 0.002
+  done
+  echo "$(now) - $s0" | bc
+}
 in_tray() { # in_tray RELEASE_AFTER_SECS [--minimized] → "RSS_kB CPU% summon_s"
   STORMDESK_RELEASE_AFTER_SECS=$1 STORMDESK_LOG=info "$APP" ${2:-} > "$work/log" 2>&1 &
   local app=$!
+  # A failed step ends this instance too, or the next would hand over to it.
+  trap "kill $app 2>/dev/null" EXIT
   wait_for "desk ready" "$work/log"
   if [ -z "${2:-}" ]; then
-    # Shown at start; hidden as a user does it: Escape in the empty palette.
+    # Shown at start.
     wait_for "webview loaded" "$work/log"
-    local w; w=$(visible)
-    [ -n "$w" ] || { echo "measure: no visible window" >&2; exit 1; }
-    sleep 1
-    xdotool windowfocus --sync "$w" key Escape
-    local end=$((SECONDS + 10))
-    while [ -n "$(visible)" ]; do
-      [ $SECONDS -lt $end ] || { echo "measure: Escape did not hide the pane" >&2; exit 1; }
-      sleep 0.05
-    done
-    if [ "$1" != 0 ]; then wait_for "webview released" "$work/log"; fi
+    hide "$1"
   fi
   sleep 5
   local t0 t1 rss
   t0=$(sum_ticks $app); sleep 30; t1=$(sum_ticks $app)
   rss=$(sum_rss $app)
-  # Summon: a second launch hands over to this one, which shows the pane;
-  # without a live webview, until the built webview has loaded the pane.
-  local loaded; loaded=$(grep -c "webview loaded" "$work/log")
-  local s0 s1; s0=$(now)
-  "$APP" >/dev/null 2>&1 || true
-  if [ "$1" != 0 ] || [ -n "${2:-}" ]; then
-    until [ "$(grep -c "webview loaded" "$work/log")" -gt "$loaded" ]; do sleep 0.002; done
-  else
-    wait_for "window shown" "$work/log"
+  local line=window\ shown
+  if [ "$1" != 0 ] || [ -n "${2:-}" ]; then line=webview\ loaded; fi
+  : > "$work/summons"
+  summon "$line" >> "$work/summons"
+  # A start at login has one first summon; the other states are summoned
+  # three times (hidden, and released, again in between): the median.
+  if [ -z "${2:-}" ]; then
+    for _ in 1 2; do hide "$1"; sleep 1; summon "$line" >> "$work/summons"; done
   fi
-  s1=$(now)
   kill $app; wait $app 2>/dev/null || true
-  echo "$rss $(echo "scale=3; ($t1 - $t0) * 100 / $hz / 30" | bc) $(echo "$s1 - $s0" | bc)"
+  echo "$rss $(echo "scale=3; ($t1 - $t0) * 100 / $hz / 30" | bc) $(median < "$work/summons")"
 }
-read -r alive_rss alive_cpu alive_summon <<< "$(in_tray 0)"
-read -r rel_rss rel_cpu rel_summon <<< "$(in_tray 2)"
-read -r login_rss login_cpu login_summon <<< "$(in_tray 0 --minimized)"
-echo "released: RSS ${rel_rss} kB, CPU ${rel_cpu}%, summon ${rel_summon}s  baseline webview alive: RSS ${alive_rss} kB, CPU ${alive_cpu}%, summon ${alive_summon}s  RSS ratio $(echo "scale=2; $rel_rss/$alive_rss" | bc)x"
+out=$(in_tray 0) || exit 1; read -r alive_rss alive_cpu alive_summon <<< "$out"
+out=$(in_tray 2) || exit 1; read -r rel_rss rel_cpu rel_summon <<< "$out"
+out=$(in_tray 0 --minimized) || exit 1; read -r login_rss login_cpu login_summon <<< "$out"
+echo "released: RSS ${rel_rss} kB, CPU ${rel_cpu}%, summon ${rel_summon}s (median of 3)  baseline webview alive: RSS ${alive_rss} kB, CPU ${alive_cpu}%, summon ${alive_summon}s (median of 3)  RSS ratio $(echo "scale=2; $rel_rss/$alive_rss" | bc)x"
 echo "started at login (--minimized), never summoned: RSS ${login_rss} kB, CPU ${login_cpu}%, first summon ${login_summon}s  RSS ratio to webview alive $(echo "scale=2; $login_rss/$alive_rss" | bc)x"
 
 echo "== keystroke → suggestions in the UI (1,000 aliases)"

@@ -115,6 +115,13 @@ fn host(
     Ok((host, clicks))
 }
 
+/// Summoned (the shortcut, a second launch, the tray): the pane shown with
+/// the palette focused, whichever way it was asked for.
+pub fn summon_main(app: &AppHandle) {
+    show_main(app);
+    let _ = app.emit(DESK_EVENT, DeskEvent::Summon);
+}
+
 /// Show the pane, focused (its webview built again if it was released).
 pub fn show_main(app: &AppHandle) {
     if let Some(w) = webview::main_window(app) {
@@ -164,7 +171,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         // First: a second launch only brings the running one forward.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            show_main(app)
+            summon_main(app)
         }))
         // Second: known to be the only instance, the host starts (keyring,
         // history, aliases, stream) alongside the other plugins, the tray
@@ -182,8 +189,7 @@ pub fn run() {
             tauri_plugin_global_shortcut::Builder::new()
                 .with_handler(|app, _shortcut, event| {
                     if event.state() == ShortcutState::Pressed {
-                        show_main(app);
-                        let _ = app.emit(DESK_EVENT, DeskEvent::Summon);
+                        summon_main(app);
                     }
                 })
                 .build(),
@@ -200,6 +206,10 @@ pub fn run() {
         .setup(move |app| {
             tray::build(app)?;
             tracing::info!("tray ready");
+            // The shortcut before the window: it is how the pane is asked
+            // for, and building the webview holds the event loop that
+            // registering it needs.
+            apply_shell_prefs(app.handle(), &host);
             // The window is not made with the app (`create: false`): the
             // tray comes first, and a start at login (--minimized) makes no
             // webview at all until the pane is summoned.
@@ -214,10 +224,7 @@ pub fn run() {
                 webview::spawn_release(app.handle().clone(), after);
             }
             tauri::async_runtime::spawn(Arc::clone(&host).handle_notice_actions(clicks));
-            // Off the event loop: registering the shortcut waits for it.
-            let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                apply_shell_prefs(&handle, &host);
                 let _ = desk_start.await;
                 tracing::info!("desk ready");
             });

@@ -173,6 +173,6 @@ pub fn toggle_main(app: &AppHandle) {
             let _ = w.hide();
         }
         // Hidden, or released: shown (built again if need be).
-        _ => crate::show_main(app),
+        _ => crate::summon_main(app),
     }
 }

@@ -1,4 +1,4 @@
-//! "Open Stormdesk": show the pane.
+//! "Open Stormdesk": show the pane, the palette focused.
 
 use tauri::menu::MenuItem;
 use tauri::{AppHandle, Wry};
@@ -10,5 +10,5 @@ pub fn item(app: &AppHandle) -> tauri::Result<MenuItem<Wry>> {
 }
 
 pub fn run(app: &AppHandle) {
-    crate::show_main(app);
+    crate::summon_main(app);
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use base64::Engine;
+use futures::{StreamExt, TryStreamExt};
 use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -34,6 +35,8 @@ pub enum Credentials {
 /// not renewed on every call).
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
 const PAGE_SIZE: u32 = 100;
+/// Alias pages asked for at once after the first.
+const PAGES_AT_ONCE: usize = 4;
 
 #[derive(Debug)]
 struct CachedToken {
@@ -297,28 +300,47 @@ impl St2Client {
 
     /// `GET /api/v1/actionalias`, every page.
     pub async fn list_aliases(&self) -> Result<Vec<stormdesk_alias::Alias>, ClientError> {
-        let mut out = Vec::new();
-        let mut offset = 0u32;
-        loop {
-            let mut url = join(&self.endpoints.api, "actionalias");
-            url.query_pairs_mut()
-                .append_pair("limit", &PAGE_SIZE.to_string())
-                .append_pair("offset", &offset.to_string());
-            let resp = self.send(Method::GET, url, None, None).await?;
-            let total = resp
-                .headers()
-                .get("X-Total-Count")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok());
-            let page: Vec<stormdesk_alias::Alias> = read_json(resp, "action alias list").await?;
-            let n = page.len();
+        // The first page says how many there are; the rest are asked for a
+        // few at a time rather than one after another (st2api answers each
+        // page in tens of milliseconds), and kept in the server's order.
+        let (first, total) = self.alias_page(0).await?;
+        let mut out = first;
+        let Some(total) = total.filter(|&t| out.len() < t && !out.is_empty()) else {
+            return Ok(out);
+        };
+        // Stepped by what the first page held: a server whose page size is
+        // below the limit asked for (st2's `max_page_size`) caps every page.
+        let offsets: Vec<u32> = (out.len()..total)
+            .step_by(out.len())
+            .map(|o| o as u32)
+            .collect();
+        let pages: Vec<_> = futures::stream::iter(offsets)
+            .map(|offset| self.alias_page(offset))
+            .buffered(PAGES_AT_ONCE)
+            .try_collect()
+            .await?;
+        for (page, _) in pages {
             out.extend(page);
-            match total {
-                Some(t) if out.len() < t && n > 0 => offset += n as u32,
-                _ => break,
-            }
         }
         Ok(out)
+    }
+
+    /// One page of `GET /api/v1/actionalias` and its `X-Total-Count`.
+    async fn alias_page(
+        &self,
+        offset: u32,
+    ) -> Result<(Vec<stormdesk_alias::Alias>, Option<usize>), ClientError> {
+        let mut url = join(&self.endpoints.api, "actionalias");
+        url.query_pairs_mut()
+            .append_pair("limit", &PAGE_SIZE.to_string())
+            .append_pair("offset", &offset.to_string());
+        let resp = self.send(Method::GET, url, None, None).await?;
+        let total = resp
+            .headers()
+            .get("X-Total-Count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        Ok((read_json(resp, "action alias list").await?, total))
     }
 
     /// `GET /api/v1/actionalias/help`.

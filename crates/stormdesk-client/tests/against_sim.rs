@@ -766,3 +766,48 @@ async fn dropped_streams_end_and_the_stream_needs_auth() {
         .unwrap()
         .contains("Token or API key required"));
 }
+
+/// More aliases than one page: every page is read (the later ones a few at
+/// a time), none twice, in the server's order.
+#[tokio::test]
+async fn aliases_over_many_pages_all_arrive_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("many");
+    std::fs::create_dir_all(pack.join("aliases")).unwrap();
+    std::fs::create_dir_all(pack.join("actions")).unwrap();
+    std::fs::write(
+        pack.join("pack.yaml"),
+        "ref: many\nname: many\ndescription: pages\nversion: 1.0.0\nauthor: test\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pack.join("actions/run.yaml"),
+        "name: run\npack: many\nrunner_type: local-shell-cmd\nparameters:\n  target: {type: string, required: true}\n",
+    )
+    .unwrap();
+    let n = 437;
+    for i in 0..n {
+        std::fs::write(
+            pack.join(format!("aliases/a{i:04}.yaml")),
+            format!("name: a{i:04}\npack: many\naction_ref: many.run\nformats:\n  - \"do{i} {{{{ target }}}}\"\n"),
+        )
+        .unwrap();
+    }
+    let sim = sim_with(SimConfig {
+        packs: PackSet::load_dir(dir.path()).expect("packs load"),
+        api_keys: vec![("demo-api-key".into(), DEMO_USER.into())],
+        ..SimConfig::default()
+    })
+    .await;
+    let c = client(&sim, Credentials::ApiKey(Secret::new("demo-api-key")));
+    let names: Vec<String> = c
+        .list_aliases()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.pack == "many")
+        .map(|a| a.name)
+        .collect();
+    let expected: Vec<String> = (0..n).map(|i| format!("a{i:04}")).collect();
+    assert_eq!(names, expected);
+}
