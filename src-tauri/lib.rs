@@ -210,24 +210,25 @@ pub fn run() {
             // for, and building the webview holds the event loop that
             // registering it needs.
             apply_shell_prefs(app.handle(), &host);
-            // The window is not made with the app (`create: false`): the
-            // tray comes first, and a start at login (--minimized) makes no
-            // webview at all until the pane is summoned.
+            // Waited for off the event loop, which builds the webview next.
+            tauri::async_runtime::spawn(async move {
+                let _ = desk_start.await;
+                tracing::info!("desk ready");
+            });
+            spawn_event_consumers(app.handle().clone(), early_events);
+            if let Some(after) = webview::release_after() {
+                webview::spawn_release(app.handle().clone(), after);
+            }
+            tauri::async_runtime::spawn(Arc::clone(&host).handle_notice_actions(clicks));
+            // Last: the window is not made with the app (`create: false`),
+            // and a start at login (--minimized) makes no webview at all
+            // until the pane is summoned.
             if !args.hidden {
                 let handle = app.handle().clone();
                 let _ = app.handle().run_on_main_thread(move || {
                     webview::main_window(&handle);
                 });
             }
-            spawn_event_consumers(app.handle().clone(), early_events);
-            if let Some(after) = webview::release_after() {
-                webview::spawn_release(app.handle().clone(), after);
-            }
-            tauri::async_runtime::spawn(Arc::clone(&host).handle_notice_actions(clicks));
-            tauri::async_runtime::spawn(async move {
-                let _ = desk_start.await;
-                tracing::info!("desk ready");
-            });
             Ok(())
         })
         .on_window_event(|window, event| {
