@@ -22,6 +22,17 @@ async fn sim_with(config: SimConfig) -> Simulator {
     Simulator::start(config).await.expect("simulator starts")
 }
 
+/// A directory of pack files, by path relative to it.
+fn pack_files(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
 fn password() -> Credentials {
     Credentials::Password {
         username: DEMO_USER.into(),
@@ -248,24 +259,20 @@ async fn match_finds_the_alias_and_reports_misses_and_disabled_aliases() {
 
 #[tokio::test]
 async fn several_matches_are_reported_as_ambiguous() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::create_dir_all(p.join("actions")).unwrap();
-    std::fs::create_dir_all(p.join("aliases")).unwrap();
-    std::fs::write(p.join("pack.yaml"), "ref: amb\n").unwrap();
-    std::fs::write(p.join("actions/a.yaml"), "name: a\nparameters: {}\n").unwrap();
-    std::fs::write(
-        p.join("aliases/one.yaml"),
-        "name: one\naction_ref: amb.a\nformats: ['restart {{ what }}']\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("aliases/two.yaml"),
-        "name: two\naction_ref: amb.a\nformats: ['restart {{ what }} now']\n",
-    )
-    .unwrap();
+    let dir = pack_files(&[
+        ("pack.yaml", "ref: amb\n".into()),
+        ("actions/a.yaml", "name: a\nparameters: {}\n".into()),
+        (
+            "aliases/one.yaml",
+            "name: one\naction_ref: amb.a\nformats: ['restart {{ what }}']\n".into(),
+        ),
+        (
+            "aliases/two.yaml",
+            "name: two\naction_ref: amb.a\nformats: ['restart {{ what }} now']\n".into(),
+        ),
+    ]);
     let sim = sim_with(SimConfig {
-        packs: PackSet::load_dir(p).unwrap(),
+        packs: PackSet::load_dir(dir.path()).unwrap(),
         ..SimConfig::default()
     })
     .await;
@@ -771,28 +778,25 @@ async fn dropped_streams_end_and_the_stream_needs_auth() {
 /// a time), none twice, in the server's order.
 #[tokio::test]
 async fn aliases_over_many_pages_all_arrive_once_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let pack = dir.path().join("many");
-    std::fs::create_dir_all(pack.join("aliases")).unwrap();
-    std::fs::create_dir_all(pack.join("actions")).unwrap();
-    std::fs::write(
-        pack.join("pack.yaml"),
-        "ref: many\nname: many\ndescription: pages\nversion: 1.0.0\nauthor: test\n",
-    )
-    .unwrap();
-    std::fs::write(
-        pack.join("actions/run.yaml"),
-        "name: run\npack: many\nrunner_type: local-shell-cmd\nparameters:\n  target: {type: string, required: true}\n",
-    )
-    .unwrap();
     let n = 437;
+    let mut files = vec![
+        (
+            "many/pack.yaml".to_string(),
+            "ref: many\nname: many\ndescription: pages\nversion: 1.0.0\nauthor: test\n".to_string(),
+        ),
+        (
+            "many/actions/run.yaml".into(),
+            "name: run\npack: many\nrunner_type: local-shell-cmd\nparameters:\n  target: {type: string, required: true}\n".into(),
+        ),
+    ];
     for i in 0..n {
-        std::fs::write(
-            pack.join(format!("aliases/a{i:04}.yaml")),
+        files.push((
+            format!("many/aliases/a{i:04}.yaml"),
             format!("name: a{i:04}\npack: many\naction_ref: many.run\nformats:\n  - \"do{i} {{{{ target }}}}\"\n"),
-        )
-        .unwrap();
+        ));
     }
+    let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    let dir = pack_files(&files);
     let sim = sim_with(SimConfig {
         packs: PackSet::load_dir(dir.path()).expect("packs load"),
         api_keys: vec![("demo-api-key".into(), DEMO_USER.into())],
