@@ -137,7 +137,6 @@ impl<S: Sink + Clone> Host<S> {
 
     /// Load preferences, then start as `mode` says. Never fails: what went
     /// wrong is an event, and the app keeps running to let the user fix it.
-    /// Load the preferences, then start the desk.
     pub async fn start(self: &Arc<Self>, mode: StartMode) {
         self.load_prefs();
         self.start_desk(mode).await;
@@ -161,6 +160,7 @@ impl<S: Sink + Clone> Host<S> {
     }
 
     /// Start the desk for the configured profile, the demo, or first run.
+    /// Never fails, like [`Host::start`]: what went wrong is an event.
     pub async fn start_desk(self: &Arc<Self>, mode: StartMode) {
         let result = match mode {
             StartMode::Demo => self.start_demo().await.map(|_| ()),
