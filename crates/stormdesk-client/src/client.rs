@@ -310,16 +310,18 @@ impl St2Client {
         };
         // Stepped by what the first page held: a server whose page size is
         // below the limit asked for (st2's `max_page_size`) caps every page.
-        let offsets: Vec<u32> = (out.len()..total)
+        // Lazy, and ended by an empty page, so that a count the server gets
+        // wrong costs a few requests, not one per promised page.
+        let offsets = (out.len()..total)
             .step_by(out.len())
-            .map(|o| o as u32)
-            .collect();
-        let pages: Vec<_> = futures::stream::iter(offsets)
+            .map_while(|o| u32::try_from(o).ok());
+        let mut pages = futures::stream::iter(offsets)
             .map(|offset| self.alias_page(offset))
-            .buffered(PAGES_AT_ONCE)
-            .try_collect()
-            .await?;
-        for (page, _) in pages {
+            .buffered(PAGES_AT_ONCE);
+        while let Some((page, _)) = pages.try_next().await? {
+            if page.is_empty() {
+                break;
+            }
             out.extend(page);
         }
         Ok(out)
