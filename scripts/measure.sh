@@ -3,6 +3,7 @@
 # the same run (release builds, a simulator with 1,000 aliases on loopback):
 #   cold start to tray ready / desk ready   vs  the headless CLI's first request
 #   idle RSS and CPU over a minute          vs  the headless CLI's stream listener
+#   the whole desk without a window          vs  the same (`stormdesk-cli desk serve`)
 #   in the tray with the webview released   vs  the same with it alive (RSS, CPU)
 #   in the tray after a start at login      vs  the same (no webview made yet)
 #   summon after a release or a login start vs  summon with the webview alive
@@ -54,21 +55,28 @@ STORMDESK_LOG=info "$APP" > "$work/log" 2>&1 &
 app=$!
 "$CLI" listen >/dev/null 2>&1 &
 listen=$!
+# The desk the tray keeps (stream, 1,000 aliases, history, notifier, relay)
+# in a process without a window: what a tray without WebKit would hold.
+STORMDESK_SOCKET=$work/desk.sock STORMDESK_DATA_DIR=$work/desk-data "$CLI" desk serve > "$work/desk.log" 2>&1 &
+headless=$!
 wait_for "desk ready" "$work/log"
+wait_for "^desk: profile" "$work/desk.log"
 sleep 5
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # The app's CPU includes its WebKit children (web and network processes).
 tree() { echo "$1"; pgrep -P "$1" | while read -r c; do tree "$c"; done; }
 sum_ticks() { local s=0; for p in $(tree "$1"); do s=$((s + $(ticks "$p" 2>/dev/null || echo 0))); done; echo $s; }
 sum_rss() { local s=0; for p in $(tree "$1"); do s=$((s + $(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $s; }
-a0=$(sum_ticks $app); l0=$(sum_ticks $listen)
+a0=$(sum_ticks $app); l0=$(sum_ticks $listen); h0=$(sum_ticks $headless)
 sleep 60
-a1=$(sum_ticks $app); l1=$(sum_ticks $listen)
+a1=$(sum_ticks $app); l1=$(sum_ticks $listen); h1=$(sum_ticks $headless)
 hz=$(getconf CLK_TCK)
-arss=$(sum_rss $app); lrss=$(sum_rss $listen)
+arss=$(sum_rss $app); lrss=$(sum_rss $listen); hrss=$(sum_rss $headless)
 acpu=$(echo "scale=3; ($a1 - $a0) * 100 / $hz / 60" | bc); lcpu=$(echo "scale=3; ($l1 - $l0) * 100 / $hz / 60" | bc)
+hcpu=$(echo "scale=3; ($h1 - $h0) * 100 / $hz / 60" | bc)
 echo "app (with WebKit processes): RSS ${arss} kB, CPU ${acpu}%  baseline stormdesk-cli listen: RSS ${lrss} kB, CPU ${lcpu}%  RSS ratio $(echo "scale=1; $arss/$lrss" | bc)x"
-kill $app $listen; wait $app $listen 2>/dev/null || true
+echo "desk without a window (stormdesk-cli desk serve): RSS ${hrss} kB, CPU ${hcpu}%  ratio to the app $(echo "scale=2; $hrss/$arss" | bc)x, to stormdesk-cli listen $(echo "scale=1; $hrss/$lrss" | bc)x"
+kill $app $listen $headless; wait $app $listen $headless 2>/dev/null || true
 
 echo "== in the tray, hidden: webview alive vs released vs never made (every Stormdesk process)"
 # One instance at a time (a second launch only summons the first).

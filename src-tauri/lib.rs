@@ -13,13 +13,10 @@ mod webview;
 
 use std::sync::Arc;
 
-use stormdesk_client::ConfigSources;
-use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
-use stormdesk_desk::prefs::Prefs;
+use stormdesk_desk::host::{event_channel, system_store, Host, HostOptions, StartMode};
 use stormdesk_desk::DeskEvent;
 use stormdesk_notify::{DesktopSink, NoticeAction};
-use stormdesk_secrets::{CredentialStore, KeyringStore};
-use tauri::{AppHandle, Emitter, WindowEvent};
+use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 use tauri_plugin_global_shortcut::ShortcutState;
 
 use crate::state::{AppHost, AppState};
@@ -84,34 +81,12 @@ type Clicks = tokio::sync::mpsc::UnboundedReceiver<(NoticeAction, String)>;
 fn host(
     events: tokio::sync::broadcast::Sender<DeskEvent>,
 ) -> Result<(Arc<state::AppHost>, Clicks), String> {
-    let history_path =
-        stormdesk_history::History::default_path().ok_or("no data directory on this system")?;
-    let sources = ConfigSources::from_system();
-    let prefs_path = Prefs::default_path(sources.stormdesk_file.as_deref());
-    let demo_time_scale = std::env::var("STORMDESK_DEMO_TIME_SCALE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1.0);
-    // Tests point the keyring service elsewhere, never at a user's entries.
-    let store: Arc<dyn CredentialStore> = match std::env::var("STORMDESK_KEYRING_SERVICE") {
-        Ok(s) if !s.is_empty() => Arc::new(KeyringStore::new(&s)),
-        _ => Arc::new(KeyringStore::default()),
-    };
+    let options = HostOptions::for_this_user().ok_or("no data directory on this system")?;
     let (clicked, clicks) = tokio::sync::mpsc::unbounded_channel();
     let sink = DesktopSink::default().on_action(move |action, execution_id| {
         let _ = clicked.send((action, execution_id));
     });
-    let host = Host::new(
-        HostOptions {
-            sources,
-            history_path,
-            prefs_path,
-            demo_time_scale,
-        },
-        store,
-        sink,
-        events,
-    );
+    let host = Host::new(options, system_store(), sink, events);
     Ok((host, clicks))
 }
 
@@ -199,11 +174,9 @@ pub fn run() {
             Some(vec![autostart::HIDDEN_ARG]),
         ))
         .plugin(tauri_plugin_opener::init())
-        .manage(AppState {
-            host: Arc::clone(&host),
-        })
         .invoke_handler(commands::invoke_handler!())
         .setup(move |app| {
+            app.manage(AppState::new(app.handle(), Arc::clone(&host)));
             tray::build(app)?;
             tracing::info!("tray ready");
             // The shortcut before the window: it is how the pane is asked

@@ -1,18 +1,15 @@
-use stormdesk_desk::ipc::{ExecutionControl, IpcError};
-use stormdesk_history::Entry;
+use stormdesk_desk::ipc::IpcError;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
-/// Cancel, pause, resume or re-run an execution.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn control_execution(
     app: AppHandle,
     execution_id: String,
-    control: ExecutionControl,
-) -> Result<Vec<Entry>, IpcError> {
-    Ok(host(&app)
-        .desk()?
-        .control_execution(&execution_id, control)
-        .await?)
+    control: stormdesk_desk::ipc::ExecutionControl,
+) -> Result<Vec<stormdesk_history::Entry>, IpcError> {
+    commands(&app)
+        .control_execution(execution_id, control)
+        .await
 }

@@ -1,10 +1,9 @@
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::prefs::Prefs;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn get_prefs(app: AppHandle) -> Result<Prefs, IpcError> {
-    Ok(host(&app).prefs())
+pub async fn get_prefs(app: AppHandle) -> Result<stormdesk_desk::prefs::Prefs, IpcError> {
+    commands(&app).get_prefs().await
 }

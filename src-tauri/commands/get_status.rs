@@ -1,10 +1,9 @@
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::ipc::Status;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn get_status(app: AppHandle) -> Result<Status, IpcError> {
-    host(&app).status()
+pub async fn get_status(app: AppHandle) -> Result<stormdesk_desk::ipc::Status, IpcError> {
+    commands(&app).get_status().await
 }

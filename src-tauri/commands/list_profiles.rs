@@ -1,10 +1,11 @@
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::ipc::ProfileSummary;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn list_profiles(app: AppHandle) -> Result<Vec<ProfileSummary>, IpcError> {
-    host(&app).list_profiles().await
+pub async fn list_profiles(
+    app: AppHandle,
+) -> Result<Vec<stormdesk_desk::ipc::ProfileSummary>, IpcError> {
+    commands(&app).list_profiles().await
 }

@@ -1,9 +1,9 @@
 use stormdesk_desk::ipc::IpcError;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn mark_read(app: AppHandle) -> Result<u32, IpcError> {
-    Ok(host(&app).mark_read())
+    commands(&app).mark_read().await
 }

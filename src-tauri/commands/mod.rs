@@ -1,4 +1,5 @@
-//! Tauri commands: each calls one core function; errors cross as
+//! Tauri commands: each calls its method on `stormdesk_desk::commands::Commands`
+//! (the same one a front end over the desk's socket reaches); errors cross as
 //! `IpcError {kind, message}`. The list of commands, with each one's
 //! arguments and result, is declared once, in
 //! `crates/stormdesk-desk/src/ipc_commands.rs`; this module takes from it
@@ -34,10 +35,6 @@ pub mod switch_profile;
 
 macro_rules! ipc_commands {
     ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
-        /// Every command's name, in declaration order.
-        #[cfg(test)]
-        pub const NAMES: &[&str] = &[$( stringify!($name) ),*];
-
         /// Each command has exactly its declared arguments and result: a
         /// command whose Rust signature drifts from the bindings' fails to
         /// compile here.
@@ -84,7 +81,7 @@ mod tests {
             .filter(|p| !p.starts_with("core:"))
             .map(str::to_string)
             .collect();
-        let declared: Vec<String> = super::NAMES
+        let declared: Vec<String> = stormdesk_desk::commands::NAMES
             .iter()
             .map(|n| format!("allow-{}", n.replace('_', "-")))
             .collect();

@@ -1,10 +1,11 @@
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::ipc::RecentResult;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn recent_results(app: AppHandle) -> Result<Vec<RecentResult>, IpcError> {
-    Ok(host(&app).recent_results())
+pub async fn recent_results(
+    app: AppHandle,
+) -> Result<Vec<stormdesk_desk::ipc::RecentResult>, IpcError> {
+    commands(&app).recent_results().await
 }

@@ -1,10 +1,9 @@
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::ipc::Status;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn start_demo(app: AppHandle) -> Result<Status, IpcError> {
-    host(&app).start_demo().await
+pub async fn start_demo(app: AppHandle) -> Result<stormdesk_desk::ipc::Status, IpcError> {
+    commands(&app).start_demo().await
 }

@@ -1,10 +1,12 @@
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::ipc::Status;
 use tauri::AppHandle;
 
-use crate::state::host;
+use crate::state::commands;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn switch_profile(app: AppHandle, name: String) -> Result<Status, IpcError> {
-    host(&app).switch_profile(Some(&name)).await
+pub async fn switch_profile(
+    app: AppHandle,
+    name: String,
+) -> Result<stormdesk_desk::ipc::Status, IpcError> {
+    commands(&app).switch_profile(name).await
 }

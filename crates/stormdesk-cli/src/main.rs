@@ -5,6 +5,7 @@
 //! 2 usage, configuration or connection error. Errors are one line on stderr.
 
 mod account;
+mod desk;
 mod offline;
 mod online;
 mod operator;
@@ -155,10 +156,39 @@ enum Command {
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<String>,
     },
+    /// The desk without a window: keep one running (stream, notifications,
+    /// relay, history) and talk to it over its local socket.
+    Desk {
+        #[command(subcommand)]
+        command: DeskCommand,
+        /// The desk's socket (default: STORMDESK_SOCKET, or
+        /// $XDG_RUNTIME_DIR/stormdesk/desk.sock).
+        #[arg(long, global = true)]
+        socket: Option<PathBuf>,
+    },
     /// Write the manual pages (stormdesk-cli.1 and one per subcommand) into
     /// DIR; the package build installs them.
     #[command(hide = true)]
     Manpages { dir: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+enum DeskCommand {
+    /// Run the desk in the foreground until stopped (Ctrl-C, SIGTERM): the
+    /// profile (or the first-run state), or the demo server with --demo.
+    Serve {
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run one of the pane's commands in the running desk; its result as JSON.
+    /// ARGS is a JSON object, or '-' to read it from standard input (the
+    /// commands that take a secret accept only that).
+    Call {
+        command: String,
+        args: Option<String>,
+    },
+    /// Print the running desk's events, one JSON object per line.
+    Events,
 }
 
 #[derive(Subcommand, Debug)]
@@ -403,6 +433,13 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             &partial.join(" "),
             limit,
         ),
+        Command::Desk { command, socket } => match command {
+            DeskCommand::Serve { demo } => desk::serve(out, demo, socket).await,
+            DeskCommand::Call { command, args } => {
+                desk::call(out, socket, &command, args.as_deref()).await
+            }
+            DeskCommand::Events => desk::events(out, socket).await,
+        },
         Command::Manpages { dir } => {
             std::fs::create_dir_all(&dir)
                 .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))

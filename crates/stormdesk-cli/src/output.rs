@@ -21,6 +21,9 @@ pub enum CliError {
     /// The execution ran and did not succeed (exit 1).
     #[error("{0}")]
     Failed(String),
+    /// The running desk (`desk serve`) refused, or is not running.
+    #[error("{}", .0.message)]
+    Desk(stormdesk_desk::ipc::IpcError),
 }
 
 impl CliError {
@@ -31,6 +34,7 @@ impl CliError {
             CliError::Keyring(_) => "keyring",
             CliError::NoMatch(_) => "no_match",
             CliError::Failed(_) => "failed",
+            CliError::Desk(e) => e.kind.as_str(),
         }
     }
 
@@ -44,6 +48,17 @@ impl CliError {
                 | ClientError::NeedsConfirmation { .. }
                 | ClientError::Refused { .. },
             ) => 1,
+            CliError::Desk(e) => {
+                use stormdesk_desk::ErrorKind as K;
+                match e.kind {
+                    K::NoMatch
+                    | K::Ambiguous
+                    | K::AliasDisabled
+                    | K::ConfirmationRequired
+                    | K::Refused => 1,
+                    _ => 2,
+                }
+            }
             _ => 2,
         }
     }

@@ -872,3 +872,102 @@ async fn operator_commands_control_executions_and_answer_inquiries() {
     .await
     .unwrap();
 }
+
+/// `desk serve` in one process, `desk call` from others: the pane's
+/// commands over the desk's socket, one desk at a time, stopped by SIGTERM.
+#[cfg(unix)]
+#[tokio::test]
+async fn desk_serves_the_pane_commands_to_other_processes() {
+    use std::io::{BufRead, BufReader};
+    let home = tempfile::tempdir().unwrap();
+    let socket = home.path().join("run/desk.sock");
+    let desk = |args: &[&str]| {
+        let mut c = cli(home.path());
+        c.env("STORMDESK_KEYRING_SERVICE", "stormdesk-cli-test")
+            .env("STORMDESK_DEMO_TIME_SCALE", "0.05")
+            .arg("desk")
+            .args(args)
+            .arg("--socket")
+            .arg(&socket);
+        c
+    };
+    let mut serve = desk(&["serve", "--demo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("desk: profile demo at"), "{first}");
+
+    let o = run(desk(&["call", "get_status"])).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let status: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (status["profile"].as_str(), status["demo"].as_bool()),
+        (Some("demo"), Some(true))
+    );
+
+    let o = run(desk(&[
+        "call",
+        "run_command",
+        r#"{"text": "genpass", "confirmed": false}"#,
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let entries: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(entries[0]["kind"], "command", "{entries}");
+
+    // The desk's refusal keeps its kind and exit code (1: no alias matches).
+    let mut c = desk(&[
+        "call",
+        "run_command",
+        r#"{"text": "no such thing", "confirmed": false}"#,
+    ]);
+    c.arg("--json");
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(1));
+    let err: Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert_eq!(err["kind"], "no_match", "{err}");
+
+    // A secret is never taken from the command line.
+    let o = run(desk(&[
+        "call",
+        "set_relay_secret",
+        r#"{"name": "slack-bot-token", "secret": "xoxb-1"}"#,
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("standard input"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // One desk at a time.
+    let o = run(desk(&["serve", "--demo"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("already running"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // SIGTERM: a clean stop, the socket gone; then nothing answers.
+    let pid = serve.id().to_string();
+    assert!(Command::new("kill").arg(&pid).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || serve.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(!socket.exists());
+    let o = run(desk(&["call", "get_status"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("not running"),
+        "{}",
+        text(&o.stderr)
+    );
+}

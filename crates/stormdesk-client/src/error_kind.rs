@@ -85,6 +85,8 @@ error_kinds! {
     RelayUnauthorized => "relay_unauthorized",
     /// A chat user not on the relay's allow-list.
     NotAllowed => "not_allowed",
+    /// Stormdesk's own background process cannot be reached (its socket).
+    Desk => "desk",
     /// A bug: a task that died.
     Internal => "internal",
 }

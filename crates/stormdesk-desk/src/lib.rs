@@ -14,11 +14,13 @@ pub use stormdesk_client::ErrorKind;
 
 use events::Events;
 
+pub mod commands;
 mod events;
 mod forwarded;
 pub mod host;
 pub mod inquiries;
 pub mod ipc;
+pub mod link;
 pub mod live;
 pub mod prefs;
 pub mod relay_runner;
@@ -57,6 +59,9 @@ pub enum DeskError {
     Demo(String),
     #[error(transparent)]
     Secrets(#[from] stormdesk_secrets::SecretsError),
+    /// The local socket between Stormdesk's processes.
+    #[error("{0}")]
+    Link(String),
 }
 
 impl DeskError {
@@ -67,6 +72,7 @@ impl DeskError {
             DeskError::Input(_) => ErrorKind::Input,
             DeskError::Demo(_) => ErrorKind::Demo,
             DeskError::Secrets(e) => e.kind(),
+            DeskError::Link(_) => ErrorKind::Desk,
         }
     }
 }

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use stormdesk_client::{AuthKind, ConfigSources, Secret};
-use stormdesk_desk::host::{event_channel, Host, HostOptions, StartMode};
+use stormdesk_client::{AuthKind, Secret};
+use stormdesk_desk::host::{Host, StartMode};
 use stormdesk_desk::ipc::ProfileForm;
 use stormdesk_desk::prefs::{NotifyLevel, Prefs};
 use stormdesk_desk::DeskEvent;
@@ -42,21 +42,11 @@ impl Fixture {
 
     /// A host whose demo runs at `time_scale` (1.0: real durations).
     fn host_at(&self, time_scale: f64) -> Arc<Host<Recorder>> {
-        let sources = ConfigSources {
-            stormdesk_file: Some(self.config()),
-            st2_file: None,
-            env: Default::default(),
-        };
-        Host::new(
-            HostOptions {
-                sources,
-                history_path: self.dir.path().join("history.db"),
-                prefs_path: Some(self.dir.path().join("settings.toml")),
-                demo_time_scale: time_scale,
-            },
+        common::host_in(
+            self.dir.path(),
             Arc::clone(&self.store) as Arc<dyn CredentialStore>,
             self.sink.clone(),
-            event_channel(),
+            time_scale,
         )
     }
 }

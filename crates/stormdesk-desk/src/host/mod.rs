@@ -40,6 +40,36 @@ pub struct HostOptions {
     pub demo_time_scale: f64,
 }
 
+impl HostOptions {
+    /// This user's files, as the app and `stormdesk-cli desk serve` use
+    /// them (and `STORMDESK_DEMO_TIME_SCALE`). `None`: the system has no
+    /// data directory to keep history in.
+    pub fn for_this_user() -> Option<Self> {
+        let history_path = stormdesk_history::History::default_path()?;
+        let sources = ConfigSources::from_system();
+        let prefs_path = Prefs::default_path(sources.stormdesk_file.as_deref());
+        let demo_time_scale = std::env::var("STORMDESK_DEMO_TIME_SCALE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1.0);
+        Some(Self {
+            sources,
+            history_path,
+            prefs_path,
+            demo_time_scale,
+        })
+    }
+}
+
+/// The OS keyring, under `STORMDESK_KEYRING_SERVICE` when that is set:
+/// tests point it elsewhere, never at a user's entries.
+pub fn system_store() -> Arc<dyn CredentialStore> {
+    match std::env::var("STORMDESK_KEYRING_SERVICE") {
+        Ok(s) if !s.is_empty() => Arc::new(stormdesk_secrets::KeyringStore::new(&s)),
+        _ => Arc::new(stormdesk_secrets::KeyringStore::default()),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartMode {
     /// A configured profile if there is one, else the first-run choice.

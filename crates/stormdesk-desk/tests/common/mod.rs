@@ -38,3 +38,30 @@ pub async fn events_until_result(
         seen.push(ev);
     }
 }
+
+/// A host whose files are all in `dir` (no st2 CLI file, no environment)
+/// and whose demo runs at `time_scale` (1.0: real durations).
+#[allow(dead_code)] // not every test binary makes a host
+pub fn host_in(
+    dir: &std::path::Path,
+    store: Arc<dyn stormdesk_secrets::CredentialStore>,
+    sink: Recorder,
+    time_scale: f64,
+) -> Arc<stormdesk_desk::host::Host<Recorder>> {
+    let sources = stormdesk_client::ConfigSources {
+        stormdesk_file: Some(dir.join("config.toml")),
+        st2_file: None,
+        env: Default::default(),
+    };
+    stormdesk_desk::host::Host::new(
+        stormdesk_desk::host::HostOptions {
+            sources,
+            history_path: dir.join("history.db"),
+            prefs_path: Some(dir.join("settings.toml")),
+            demo_time_scale: time_scale,
+        },
+        store,
+        sink,
+        stormdesk_desk::event_channel(),
+    )
+}

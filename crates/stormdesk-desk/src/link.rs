@@ -1,0 +1,471 @@
+//! The desk over a local socket: a front end in another process (a pane, a
+//! headless command line) sends the UI's commands and follows its events,
+//! while the host (stream, notifications, relay, history) lives elsewhere.
+//!
+//! One JSON object per line, both ways:
+//! - front end → desk: `{"id": 7, "command": "run_command", "args": {…}}`
+//!   (a [`Call`] with an id the front end picks);
+//! - desk → front end: `{"id": 7, "ok": …}` or `{"id": 7, "err": {kind,
+//!   message}}`, answered as each command finishes (not in order), and
+//!   `{"event": …}` for every [`DeskEvent`](crate::DeskEvent).
+//!
+//! The socket lives in a directory only its user may enter (`0700`), in
+//! `$XDG_RUNTIME_DIR`; a second desk finds the first one listening and
+//! does not start. Unix only for now (Windows would use a named pipe).
+
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use stormdesk_notify::Sink;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::commands::{answer, Call, Commands};
+use crate::ipc::IpcError;
+use crate::{next_event, DeskError, ErrorKind};
+
+/// A line longer than this is refused and the connection closed (a front
+/// end's largest request, a saved preference set, is a few kilobytes).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Where the desk listens: `STORMDESK_SOCKET` when set (tests, several
+/// desks side by side), else `$XDG_RUNTIME_DIR/stormdesk/desk.sock`, else a
+/// per-user directory under the temporary directory.
+pub fn default_socket_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("STORMDESK_SOCKET").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+            std::env::temp_dir().join(format!("stormdesk-{user}"))
+        });
+    base.join("stormdesk").join("desk.sock")
+}
+
+/// Commands whose arguments may hold a secret: a refusal does not quote them.
+pub const CARRY_SECRETS: &[&str] = &["save_profile", "set_relay_secret"];
+
+/// A request as it arrives, before its command is read.
+#[derive(Deserialize)]
+struct Envelope {
+    id: Option<u64>,
+}
+
+/// What the desk sends: an answer or an event.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Outgoing {
+    Ok { id: u64, ok: Value },
+    Err { id: Option<u64>, err: IpcError },
+    Event { event: crate::DeskEvent },
+}
+
+/// A desk listening on its socket. Dropping it (or [`LinkServer::stop`])
+/// stops listening and removes the socket file.
+pub struct LinkServer {
+    path: PathBuf,
+    cancel: CancellationToken,
+    task: Option<JoinHandle<()>>,
+}
+
+impl LinkServer {
+    /// Listen at `path` and answer every connection's calls with `commands`.
+    /// Refused if another desk already answers there; a socket file left by
+    /// a desk that died is replaced.
+    pub async fn bind<S: Sink + Clone + Send + Sync + 'static>(
+        path: &Path,
+        commands: Commands<S>,
+    ) -> Result<Self, DeskError> {
+        let io = |what: &str, e: std::io::Error| {
+            DeskError::Link(format!("{what} {}: {e}", path.display()))
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io("cannot make the directory of", e))?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| io("cannot make private the directory of", e))?;
+        }
+        if path.exists() {
+            if UnixStream::connect(path).await.is_ok() {
+                return Err(DeskError::Link(format!(
+                    "another Stormdesk is already running (it answers at {})",
+                    path.display()
+                )));
+            }
+            // Nobody answers: left by a desk that did not exit cleanly.
+            std::fs::remove_file(path).map_err(|e| io("cannot remove the stale socket", e))?;
+        }
+        let listener = UnixListener::bind(path).map_err(|e| io("cannot listen at", e))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| io("cannot make private", e))?;
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(accept_loop(listener, commands, cancel.clone()));
+        tracing::info!(path = %path.display(), "desk listening");
+        Ok(Self {
+            path: path.to_owned(),
+            cancel,
+            task: Some(task),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stop listening, end every connection, remove the socket file.
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Drop for LinkServer {
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.cancel.cancel();
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+async fn accept_loop<S: Sink + Clone + Send + Sync + 'static>(
+    listener: UnixListener,
+    commands: Commands<S>,
+    cancel: CancellationToken,
+) {
+    loop {
+        let stream = tokio::select! {
+            _ = cancel.cancelled() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // Out of descriptors, say: wait rather than spin.
+                    tracing::warn!(error = %e, "desk link: accept");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        tokio::spawn(connection(stream, commands.clone(), cancel.child_token()));
+    }
+}
+
+/// One front end: its calls answered concurrently, every event sent to it.
+async fn connection<S: Sink + Clone + Send + Sync + 'static>(
+    stream: UnixStream,
+    commands: Commands<S>,
+    cancel: CancellationToken,
+) {
+    let (read, mut write) = stream.into_split();
+    let (out, mut outgoing) = mpsc::unbounded_channel::<Outgoing>();
+    let mut events = commands.host().subscribe();
+    let reader = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(read);
+            loop {
+                let line = tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    line = read_line(&mut lines) => line,
+                };
+                match line {
+                    Ok(Some(line)) => {
+                        if line.trim().is_empty() {
+                            continue;
+                        }
+                        let commands = commands.clone();
+                        let out = out.clone();
+                        tokio::spawn(async move {
+                            let _ = out.send(respond(&commands, &line).await);
+                        });
+                    }
+                    Ok(None) => break,
+                    Err(err) => {
+                        let _ = out.send(Outgoing::Err { id: None, err });
+                        break;
+                    }
+                }
+            }
+            cancel.cancel();
+        })
+    };
+    loop {
+        let message = tokio::select! {
+            _ = cancel.cancelled() => break,
+            Some(m) = outgoing.recv() => m,
+            ev = next_event(&mut events) => match ev {
+                Some(event) => Outgoing::Event { event },
+                None => break,
+            },
+        };
+        let mut line = match serde_json::to_vec(&message) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "desk link: cannot encode");
+                continue;
+            }
+        };
+        line.push(b'\n');
+        if write.write_all(&line).await.is_err() {
+            break;
+        }
+    }
+    // A refusal queued just before the reader gave up still goes out.
+    while let Ok(m) = outgoing.try_recv() {
+        if let Ok(mut l) = serde_json::to_vec(&m) {
+            l.push(b'\n');
+            let _ = write.write_all(&l).await;
+        }
+    }
+    cancel.cancel();
+    let _ = reader.await;
+}
+
+/// One line, without its newline; `None` at the end of the stream.
+async fn read_line<R: AsyncRead + Unpin>(r: &mut BufReader<R>) -> Result<Option<String>, IpcError> {
+    let mut buf = Vec::new();
+    loop {
+        let available = r
+            .fill_buf()
+            .await
+            .map_err(|e| IpcError::new(ErrorKind::Desk, format!("the connection failed: {e}")))?;
+        if available.is_empty() {
+            return Ok((!buf.is_empty()).then(|| String::from_utf8_lossy(&buf).into_owned()));
+        }
+        let (taken, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        buf.extend_from_slice(&available[..taken]);
+        r.consume(taken);
+        if buf.len() > MAX_LINE {
+            return Err(IpcError::new(
+                ErrorKind::Input,
+                format!("a request longer than {MAX_LINE} bytes; the connection is closed"),
+            ));
+        }
+        if done {
+            buf.pop();
+            return String::from_utf8(buf)
+                .map(Some)
+                .map_err(|_| IpcError::new(ErrorKind::Input, "a request that is not UTF-8"));
+        }
+    }
+}
+
+async fn respond<S: Sink + Clone + Send + Sync + 'static>(
+    commands: &Commands<S>,
+    line: &str,
+) -> Outgoing {
+    let value: Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            return Outgoing::Err {
+                id: None,
+                err: IpcError::new(ErrorKind::Input, format!("a request that is not JSON: {e}")),
+            }
+        }
+    };
+    let id = Envelope::deserialize(&value).ok().and_then(|e| e.id);
+    let Some(id) = id else {
+        return Outgoing::Err {
+            id: None,
+            err: IpcError::new(ErrorKind::Input, "a request without a numeric \"id\""),
+        };
+    };
+    let call = match Call::deserialize(&value) {
+        Ok(c) => c,
+        Err(e) => {
+            let command: String = value
+                .get("command")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .chars()
+                .take(64)
+                .collect();
+            // serde quotes a value of the wrong type; these may carry one.
+            let why = if CARRY_SECRETS.contains(&command.as_str()) {
+                "its arguments are not the ones it takes".to_owned()
+            } else {
+                e.to_string()
+            };
+            return Outgoing::Err {
+                id: Some(id),
+                err: IpcError::new(ErrorKind::Input, format!("cannot run '{command}': {why}")),
+            };
+        }
+    };
+    tracing::debug!(id, command = call.name(), "desk link: call");
+    match answer(commands, call).await {
+        Ok(ok) => Outgoing::Ok { id, ok },
+        Err(err) => Outgoing::Err { id: Some(id), err },
+    }
+}
+
+/// A front end's end of the link: calls, and the events as they come.
+pub struct LinkClient {
+    calls: mpsc::UnboundedSender<(Value, tokio::sync::oneshot::Sender<Result<Value, IpcError>>)>,
+    task: JoinHandle<()>,
+}
+
+impl LinkClient {
+    /// Connect to the desk at `path`. `events` receives every event, as the
+    /// JSON the desk sent, until the desk goes away (then it closes).
+    pub async fn connect(
+        path: &Path,
+        events: mpsc::UnboundedSender<Value>,
+    ) -> Result<Self, DeskError> {
+        let stream = UnixStream::connect(path).await.map_err(|e| {
+            DeskError::Link(format!(
+                "Stormdesk is not running (nothing answers at {}): {e}",
+                path.display()
+            ))
+        })?;
+        let (calls, mut queued) = mpsc::unbounded_channel::<(
+            Value,
+            tokio::sync::oneshot::Sender<Result<Value, IpcError>>,
+        )>();
+        let task = tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read);
+            let mut waiting: std::collections::HashMap<
+                u64,
+                tokio::sync::oneshot::Sender<Result<Value, IpcError>>,
+            > = Default::default();
+            let mut next_id = 0u64;
+            let gone =
+                |waiting: &mut std::collections::HashMap<_, tokio::sync::oneshot::Sender<_>>| {
+                    for (_, w) in waiting.drain() {
+                        let _ = w.send(Err(IpcError::new(
+                            ErrorKind::Desk,
+                            "Stormdesk's background process went away",
+                        )));
+                    }
+                };
+            loop {
+                tokio::select! {
+                    call = queued.recv() => {
+                        let Some((mut request, reply)) = call else { break };
+                        next_id += 1;
+                        request["id"] = next_id.into();
+                        let mut line = serde_json::to_vec(&request).unwrap_or_default();
+                        line.push(b'\n');
+                        if write.write_all(&line).await.is_err() {
+                            let _ = reply.send(Err(IpcError::new(ErrorKind::Desk, "Stormdesk's background process went away")));
+                            break;
+                        }
+                        waiting.insert(next_id, reply);
+                    }
+                    line = read_line(&mut lines) => {
+                        let Ok(Some(line)) = line else { break };
+                        let Ok(mut message) = serde_json::from_str::<Value>(&line) else { continue };
+                        if let Some(event) = message.get_mut("event") {
+                            let _ = events.send(event.take());
+                            continue;
+                        }
+                        let id = message.get("id").and_then(Value::as_u64);
+                        let Some(reply) = id.and_then(|id| waiting.remove(&id)) else {
+                            if let Some(err) = message.get("err") {
+                                tracing::warn!(%err, "desk link: refused");
+                            }
+                            continue;
+                        };
+                        let result = if let Some(ok) = message.get_mut("ok") {
+                            Ok(ok.take())
+                        } else if let Some(err) = message.get("err") {
+                            Err(ipc_error(err))
+                        } else {
+                            Err(IpcError::new(ErrorKind::Internal, "an answer with neither ok nor err"))
+                        };
+                        let _ = reply.send(result);
+                    }
+                }
+            }
+            gone(&mut waiting);
+        });
+        Ok(Self { calls, task })
+    }
+
+    /// Run `command` with `args` (a JSON object, as the UI sends it) in the
+    /// desk; its result as JSON.
+    pub async fn call(&self, command: &str, args: Value) -> Result<Value, IpcError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let request = serde_json::json!({"command": command, "args": args});
+        self.calls.send((request, reply)).map_err(|_| {
+            IpcError::new(ErrorKind::Desk, "Stormdesk's background process went away")
+        })?;
+        answer.await.unwrap_or_else(|_| {
+            Err(IpcError::new(
+                ErrorKind::Desk,
+                "Stormdesk's background process went away",
+            ))
+        })
+    }
+}
+
+impl Drop for LinkClient {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// An error as the desk sent it (`{kind, message}`); an unknown kind reads
+/// as internal rather than failing the call twice.
+fn ipc_error(err: &Value) -> IpcError {
+    let message = err
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("the desk refused")
+        .to_owned();
+    let kind = err
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(|k| ErrorKind::ALL.iter().copied().find(|x| x.as_str() == k))
+        .unwrap_or(ErrorKind::Internal);
+    IpcError::new(kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_are_read_whole_and_a_long_one_is_refused() {
+        let data = b"{\"a\":1}\n\n{\"b\":2}".to_vec();
+        let mut r = BufReader::new(&data[..]);
+        assert_eq!(
+            read_line(&mut r).await.unwrap().as_deref(),
+            Some("{\"a\":1}")
+        );
+        assert_eq!(read_line(&mut r).await.unwrap().as_deref(), Some(""));
+        assert_eq!(
+            read_line(&mut r).await.unwrap().as_deref(),
+            Some("{\"b\":2}")
+        );
+        assert_eq!(read_line(&mut r).await.unwrap(), None);
+        let long = vec![b'x'; MAX_LINE + 10];
+        let mut r = BufReader::new(&long[..]);
+        assert_eq!(read_line(&mut r).await.unwrap_err().kind, ErrorKind::Input);
+    }
+
+    #[test]
+    fn an_error_reads_back_with_its_kind() {
+        let e = ipc_error(&serde_json::json!({"kind": "no_match", "message": "no alias"}));
+        assert_eq!(e, IpcError::new(ErrorKind::NoMatch, "no alias"));
+        let e = ipc_error(&serde_json::json!({"kind": "from_the_future", "message": "m"}));
+        assert_eq!(e.kind, ErrorKind::Internal);
+    }
+}
