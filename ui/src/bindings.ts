@@ -193,7 +193,7 @@ export type ConnectionState = { "state": "connecting", attempt: number, } | { "s
 
 export type AuthKind = "password" | "api_key" | "token";
 
-export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "no_match" | "ambiguous" | "alias_disabled" | "confirmation_required" | "server" | "refused" | "malformed" | "redirect" | "timeout" | "config" | "no_credentials" | "keyring_locked" | "keyring_unavailable" | "keyring" | "history" | "input" | "demo" | "starting" | "not_configured" | "settings" | "link" | "share" | "shortcut" | "autostart" | "relay" | "relay_refused" | "relay_rate_limited" | "relay_unreachable" | "relay_malformed" | "relay_unauthorized" | "not_allowed" | "internal";
+export type ErrorKind = "unreachable" | "tls" | "unauthorized" | "not_found" | "no_match" | "ambiguous" | "alias_disabled" | "confirmation_required" | "server" | "refused" | "malformed" | "redirect" | "timeout" | "config" | "no_credentials" | "keyring_locked" | "keyring_unavailable" | "keyring" | "history" | "input" | "demo" | "starting" | "not_configured" | "settings" | "link" | "share" | "shortcut" | "autostart" | "relay" | "relay_refused" | "relay_rate_limited" | "relay_unreachable" | "relay_malformed" | "relay_unauthorized" | "not_allowed" | "desk" | "internal";
 
 export type IpcError = { kind: ErrorKind, message: string, };
 
