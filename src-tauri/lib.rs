@@ -2,6 +2,7 @@
 //! (the host in stormdesk-desk); this file wires plugins, the tray, the
 //! window and the one event the UI listens to.
 
+mod attached;
 mod autostart;
 mod commands;
 mod network_process;
@@ -27,10 +28,11 @@ pub const DESK_EVENT: &str = "desk-event";
 struct Args {
     demo: bool,
     hidden: bool,
+    attach: bool,
 }
 
 const USAGE: &str = "\
-Usage: stormdesk [--demo] [--minimized]
+Usage: stormdesk [--demo] [--minimized] [--attach]
 
 StackStorm ChatOps on your desktop: a tray icon, a command palette
 (Ctrl+Shift+Space), a pane with your history, desktop notifications.
@@ -38,6 +40,8 @@ StackStorm ChatOps on your desktop: a tray icon, a command palette
 Options:
   --demo        Start against the built-in demo server (nothing to configure)
   --minimized   Start hidden in the tray (how start-at-login runs it)
+  --attach      Be the window of a desk already running in another process
+                (stormdesk-cli desk serve): no tray or desk of its own
   --version     Print the version and exit
   --help        Print this help and exit
 
@@ -56,11 +60,13 @@ fn launch(argv: &[String]) -> Launch {
     let mut args = Args {
         demo: false,
         hidden: false,
+        attach: false,
     };
     for a in argv {
         match a.as_str() {
             "--demo" => args.demo = true,
             autostart::HIDDEN_ARG => args.hidden = true,
+            "--attach" => args.attach = true,
             "--version" | "-V" => {
                 return Launch::Print(format!("stormdesk {}", env!("CARGO_PKG_VERSION")))
             }
@@ -126,6 +132,10 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    if args.attach {
+        attached::run(args.hidden);
+        return;
+    }
     let events = event_channel();
     let (host, clicks) = match host(events.clone()) {
         Ok(h) => h,
@@ -143,7 +153,7 @@ pub fn run() {
     // reaches the tray and the UI.
     let early_events = events.subscribe();
     let (desk_started, desk_start) = tokio::sync::oneshot::channel();
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default()
         // First: a second launch only brings the running one forward.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             summon_main(app)
@@ -151,15 +161,8 @@ pub fn run() {
         // Second: known to be the only instance, the host starts (keyring,
         // history, aliases, stream) alongside the other plugins, the tray
         // and the window rather than after them.
-        .plugin(host_start(Arc::clone(&host), mode, desk_started))
-        .plugin(
-            tauri_plugin_window_state::Builder::default()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::SIZE
-                        | tauri_plugin_window_state::StateFlags::POSITION,
-                )
-                .build(),
-        )
+        .plugin(host_start(Arc::clone(&host), mode, desk_started));
+    let result = pane(builder)
         .plugin(
             tauri_plugin_global_shortcut::Builder::new()
                 .with_handler(|app, _shortcut, event| {
@@ -173,10 +176,8 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![autostart::HIDDEN_ARG]),
         ))
-        .plugin(tauri_plugin_opener::init())
         .invoke_handler(commands::invoke_handler!())
         .setup(move |app| {
-            app.manage(AppState::new(app.handle(), Arc::clone(&host)));
             tray::build(app)?;
             tracing::info!("tray ready");
             // The shortcut before the window: it is how the pane is asked
@@ -190,7 +191,7 @@ pub fn run() {
             });
             spawn_event_consumers(app.handle().clone(), early_events);
             if let Some(after) = webview::release_after() {
-                webview::spawn_release(app.handle().clone(), after);
+                webview::spawn_release(app.handle().clone(), after, webview::Release::Webview);
             }
             tauri::async_runtime::spawn(Arc::clone(&host).handle_notice_actions(clicks));
             // Last: the window is not made with the app (`create: false`),
@@ -203,18 +204,6 @@ pub fn run() {
                 });
             }
             Ok(())
-        })
-        .on_window_event(|window, event| {
-            // Closing hides to the tray; Quit is in the tray menu.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                api.prevent_close();
-                let _ = window.hide();
-            }
-        })
-        .on_page_load(|_, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Finished {
-                tracing::info!("webview loaded");
-            }
         })
         .build(tauri::generate_context!())
         .map(|app| {
@@ -234,6 +223,33 @@ pub fn run() {
         eprintln!("stormdesk: {e}");
         std::process::exit(1);
     }
+}
+
+/// What the pane's window needs in either mode: its size and place kept,
+/// links opened, closing that hides, a log line when the UI has loaded.
+fn pane(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
+    builder
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION,
+                )
+                .build(),
+        )
+        .plugin(tauri_plugin_opener::init())
+        .on_window_event(|window, event| {
+            // Closing hides to the tray; Quit is in the tray menu.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                tracing::info!("webview loaded");
+            }
+        })
 }
 
 /// The shell's consumers of the one event channel: the tray and the UI.
@@ -260,7 +276,10 @@ fn host_start(
     started: tokio::sync::oneshot::Sender<()>,
 ) -> tauri::plugin::TauriPlugin<tauri::Wry> {
     tauri::plugin::Builder::new("stormdesk-host")
-        .setup(move |_, _| {
+        .setup(move |app, _| {
+            let state = AppState::new(app, Arc::clone(&host));
+            serve_desk(app, state.commands.clone());
+            app.manage(state);
             host.load_prefs();
             tauri::async_runtime::spawn(async move {
                 let t = std::time::Instant::now();
@@ -272,6 +291,31 @@ fn host_start(
         })
         .build()
 }
+
+/// This app's desk answers on the local socket too, so that
+/// `stormdesk-cli desk call` reaches it. Not fatal: a desk already serving
+/// there (`stormdesk-cli desk serve`) keeps it, and says so.
+fn serve_desk(app: &AppHandle, commands: stormdesk_desk::commands::Commands<DesktopSink>) {
+    #[cfg(unix)]
+    {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let path = stormdesk_desk::link::default_socket_path();
+            match stormdesk_desk::link::LinkServer::bind(&path, commands).await {
+                Ok(server) => {
+                    app.manage(Served(server));
+                }
+                Err(e) => tracing::warn!(error = %e, "this desk is not on the local socket"),
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = (app, commands);
+}
+
+/// The socket this app's desk answers on, kept for the app's life.
+#[cfg(unix)]
+struct Served(#[allow(dead_code)] stormdesk_desk::link::LinkServer);
 
 /// What only the shell can apply from the preferences: start at login and
 /// the global shortcut (a refused one leaves the tray usable).
@@ -299,14 +343,16 @@ mod tests {
             launch(&argv(&[])),
             Launch::Run(Args {
                 demo: false,
-                hidden: false
+                hidden: false,
+                attach: false
             })
         ));
         assert!(matches!(
             launch(&argv(&["--demo", "--minimized"])),
             Launch::Run(Args {
                 demo: true,
-                hidden: true
+                hidden: true,
+                attach: false
             })
         ));
         match launch(&argv(&["--version"])) {
@@ -319,5 +365,9 @@ mod tests {
         assert!(
             matches!(launch(&argv(&["--demo", "--bogus"])), Launch::Refuse(m) if m.contains("--bogus"))
         );
+        assert!(matches!(
+            launch(&argv(&["--attach"])),
+            Launch::Run(Args { attach: true, .. })
+        ));
     }
 }

@@ -37,12 +37,22 @@ pub fn release_after() -> Option<Duration> {
     }
 }
 
+/// What a release ends.
+#[derive(Clone, Copy)]
+pub enum Release {
+    /// The webview (and WebKit's processes); the app goes on in the tray.
+    Webview,
+    /// This whole process: a pane attached to a desk elsewhere (`--attach`),
+    /// which summons a new one when it is wanted again.
+    Process,
+}
+
 /// Since when the window has been seen hidden.
 #[derive(Default)]
 pub struct Hidden(Mutex<Option<Instant>>);
 
-/// Watch the window; destroy it once hidden for `after`.
-pub fn spawn_release(app: AppHandle, after: Duration) {
+/// Watch the window; release it once hidden for `after`.
+pub fn spawn_release(app: AppHandle, after: Duration, release: Release) {
     app.manage(Hidden::default());
     tauri::async_runtime::spawn(async move {
         loop {
@@ -60,8 +70,13 @@ pub fn spawn_release(app: AppHandle, after: Duration) {
                     *since = None;
                     drop(since);
                     tracing::info!("webview released");
-                    let _ = w.destroy();
-                    end_network_process(app.clone());
+                    match release {
+                        Release::Webview => {
+                            let _ = w.destroy();
+                            end_network_process(app.clone());
+                        }
+                        Release::Process => app.exit(0),
+                    }
                 }
                 (true, Some(_)) => {}
             }
