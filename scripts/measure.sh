@@ -7,15 +7,18 @@
 #   in the tray with the webview released   vs  the same with it alive (RSS, CPU)
 #   in the tray after a start at login      vs  the same (no webview made yet)
 #   summon after a release or a login start vs  summon with the webview alive
+#   the same three states with the tray split from the pane (stormdesk-tray,
+#   the pane a process that ends when released) vs the app's own figures
 #   keystroke → suggestions in the UI       vs  an empty IPC round trip
 #   release binary size                     vs  the headless CLI
 # Usage: dbus-run-session -- scripts/with-daemons.sh scripts/measure.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh xdotool
-cargo build --release -q -p stormdesk -p stormdesk-cli
+cargo build --release -q -p stormdesk -p stormdesk-cli -p stormdesk-tray
 APP=$PWD/target/release/stormdesk
 CLI=$PWD/target/release/stormdesk-cli
+TRAY=$PWD/target/release/stormdesk-tray
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 python3 tests/perf/gen-pack.py "$work/packs" 1000 >/dev/null
@@ -87,7 +90,7 @@ count() { grep -c "$1" "$work/log" || true; }
 hide() {
   local w; w=$(visible)
   [ -n "$w" ] || { echo "measure: no visible window" >&2; exit 1; }
-  local released; released=$(count "network process ended")
+  local released; released=$(count "$released_line")
   sleep 1
   xdotool windowfocus --sync "$w" key Escape
   local end=$((SECONDS + 10)) again=$((SECONDS + 2))
@@ -103,7 +106,7 @@ hide() {
   done
   if [ "$1" != 0 ]; then
     end=$((SECONDS + 60))
-    until [ "$(count "network process ended")" -gt "$released" ]; do
+    until [ "$(count "$released_line")" -gt "$released" ]; do
       [ $SECONDS -lt $end ] || { echo "measure: the webview was not released" >&2; exit 1; }
       sleep 0.05
     done
@@ -115,7 +118,7 @@ hide() {
 summon() {
   local before; before=$(count "$1")
   local s0; s0=$(now)
-  "$APP" >/dev/null 2>&1 || true
+  "$launcher" >/dev/null 2>&1 || true
   local end=$((SECONDS + 60))
   until [ "$(count "$1")" -gt "$before" ]; do
     [ $SECONDS -lt $end ] || { echo "measure: no \"$1\" after a summon" >&2; exit 1; }
@@ -123,8 +126,10 @@ summon() {
   done
   echo "$(now) - $s0" | bc
 }
+# What a release logs, and what a launch is: the app, or the split tray.
+released_line="network process ended"; launcher=$APP
 in_tray() { # in_tray RELEASE_AFTER_SECS [--minimized] → "RSS_kB CPU% summon_s"
-  STORMDESK_RELEASE_AFTER_SECS=$1 STORMDESK_LOG=info "$APP" ${2:-} > "$work/log" 2>&1 &
+  STORMDESK_RELEASE_AFTER_SECS=$1 STORMDESK_LOG=info "$launcher" ${2:-} > "$work/log" 2>&1 &
   local app=$!
   # A failed step ends this instance too, or the next would hand over to it.
   trap "kill $app 2>/dev/null" EXIT
@@ -156,9 +161,22 @@ out=$(in_tray 0 --minimized) || exit 1; read -r login_rss login_cpu login_summon
 echo "released: RSS ${rel_rss} kB, CPU ${rel_cpu}%, summon ${rel_summon}s (median of 3)  baseline webview alive: RSS ${alive_rss} kB, CPU ${alive_cpu}%, summon ${alive_summon}s (median of 3)  RSS ratio $(echo "scale=2; $rel_rss/$alive_rss" | bc)x"
 echo "started at login (--minimized), never summoned: RSS ${login_rss} kB, CPU ${login_cpu}%, first summon ${login_summon}s  RSS ratio to webview alive $(echo "scale=2; $login_rss/$alive_rss" | bc)x"
 
+echo "== the tray split from the pane (stormdesk-tray; the pane is stormdesk --attach, ended when released)"
+# The tray starts the pane beside it: this build's, on its own socket.
+export STORMDESK_PANE_EXE=$APP STORMDESK_SOCKET=$work/split.sock
+released_line="pane ended"; launcher=$TRAY
+out=$(in_tray 0) || exit 1; read -r s_alive_rss s_alive_cpu s_alive_summon <<< "$out"
+out=$(in_tray 2) || exit 1; read -r s_rel_rss s_rel_cpu s_rel_summon <<< "$out"
+out=$(in_tray 0 --minimized) || exit 1; read -r s_login_rss s_login_cpu s_login_summon <<< "$out"
+unset STORMDESK_PANE_EXE STORMDESK_SOCKET
+echo "split, released: RSS ${s_rel_rss} kB, CPU ${s_rel_cpu}%, summon ${s_rel_summon}s (median of 3)  baseline the app released: RSS ${rel_rss} kB, summon ${rel_summon}s  RSS ratio $(echo "scale=2; $s_rel_rss/$rel_rss" | bc)x"
+echo "split, pane alive and hidden: RSS ${s_alive_rss} kB, CPU ${s_alive_cpu}%, summon ${s_alive_summon}s (median of 3)  baseline the app: RSS ${alive_rss} kB, summon ${alive_summon}s"
+echo "split, started at login: RSS ${s_login_rss} kB, CPU ${s_login_cpu}%, first summon ${s_login_summon}s  baseline the app at login: RSS ${login_rss} kB, first summon ${login_summon}s  RSS ratio $(echo "scale=2; $s_login_rss/$login_rss" | bc)x"
+
 echo "== keystroke → suggestions in the UI (1,000 aliases)"
 node tests/perf/keystrokes.mjs "$APP"
 
 echo "== release binary size"
 as=$(stat -c %s "$APP"); cs=$(stat -c %s "$CLI")
-echo "stormdesk: $((as / 1024)) KiB  baseline stormdesk-cli: $((cs / 1024)) KiB  ratio $(echo "scale=2; $as/$cs" | bc)x"
+ts=$(stat -c %s "$TRAY")
+echo "stormdesk: $((as / 1024)) KiB  stormdesk-tray: $((ts / 1024)) KiB  baseline stormdesk-cli: $((cs / 1024)) KiB  ratios $(echo "scale=2; $as/$cs" | bc)x / $(echo "scale=2; $ts/$cs" | bc)x"

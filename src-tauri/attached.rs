@@ -80,7 +80,10 @@ fn forward(client: &Arc<LinkClient>, invoke: Invoke) -> bool {
 fn follow(handle: AppHandle, mut received: tokio::sync::mpsc::UnboundedReceiver<Value>) {
     tauri::async_runtime::spawn(async move {
         while let Some(ev) = received.recv().await {
-            if matches!(ev["type"].as_str(), Some("summon" | "open")) {
+            if matches!(
+                ev["type"].as_str(),
+                Some("summon" | "open" | "show_settings")
+            ) {
                 show_main(&handle);
             }
             let _ = handle.emit(DESK_EVENT, &ev);

@@ -53,6 +53,10 @@ pub fn default_socket_path() -> PathBuf {
     base.join("stormdesk").join("desk.sock")
 }
 
+/// Show the desk's window, the palette focused (a second launch, `stormdesk-cli
+/// desk call summon`). Not a command of the UI's: a pane cannot send it.
+pub const SUMMON: &str = "summon";
+
 /// Commands whose arguments may hold a secret: a refusal does not quote them.
 pub const CARRY_SECRETS: &[&str] = &["save_profile", "set_relay_secret"];
 
@@ -286,6 +290,14 @@ async fn respond<S: Sink + Clone + Send + Sync + 'static>(
             err: IpcError::new(ErrorKind::Input, "a request without a numeric \"id\""),
         };
     };
+    // Not one of the UI's commands: what a second launch asks of the first.
+    if value.get("command").and_then(Value::as_str) == Some(SUMMON) {
+        commands.host().summon(false);
+        return Outgoing::Ok {
+            id,
+            ok: Value::Bool(true),
+        };
+    }
     let call = match Call::deserialize(&value) {
         Ok(c) => c,
         Err(e) => {

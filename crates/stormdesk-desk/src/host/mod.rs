@@ -152,6 +152,17 @@ impl<S: Sink + Clone> Host<S> {
         self.events.subscribe()
     }
 
+    /// Ask every window to show (a second launch, the tray, the shortcut
+    /// of a tray in another process): `Summon` focuses the palette,
+    /// `ShowSettings` opens Settings.
+    pub fn summon(&self, settings: bool) {
+        self.emit(if settings {
+            DeskEvent::ShowSettings
+        } else {
+            DeskEvent::Summon
+        });
+    }
+
     fn emit(&self, ev: DeskEvent) {
         let _ = self.events.send(ev);
     }

@@ -1,0 +1,207 @@
+//! The tray icon and its menu, as a StatusNotifierItem with a dbusmenu
+//! (ksni, over the session bus; no GTK). Its look comes from
+//! `stormdesk_desk::tray_look`, as the app's tray; the menu's items are in
+//! `menu`. A click on an item becomes an [`Action`] the desk carries out.
+
+mod menu;
+
+use std::sync::Arc;
+
+use ksni::TrayMethods;
+use stormdesk_desk::ipc::{ProfileSummary, RecentResult, RunningExecution};
+use stormdesk_desk::tray_look::{relay_lines, tray_look, TrayIcon, TrayLook};
+use stormdesk_desk::DeskEvent;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::TrayHost;
+
+/// What a click asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Open,
+    Settings,
+    TogglePause,
+    SwitchProfile(String),
+    OpenExecution(String),
+    Rerun(String),
+    Cancel(String),
+    Quit,
+}
+
+/// What the menu shows, taken from the host.
+#[derive(Debug, Default, Clone)]
+pub struct MenuState {
+    pub running: Vec<RunningExecution>,
+    pub recent: Vec<RecentResult>,
+    pub profiles: Vec<ProfileSummary>,
+    /// The running profile, and whether it is the demo.
+    pub current: Option<(String, bool)>,
+    pub paused: bool,
+    pub relay: Vec<String>,
+}
+
+pub struct StormTray {
+    pub look: TrayLook,
+    pub menu: MenuState,
+    actions: UnboundedSender<Action>,
+}
+
+impl StormTray {
+    pub fn new(actions: UnboundedSender<Action>) -> Self {
+        Self {
+            look: TrayLook {
+                icon: TrayIcon::Connecting,
+                tooltip: "Stormdesk — starting".into(),
+                title: None,
+            },
+            menu: MenuState::default(),
+            actions,
+        }
+    }
+
+    fn send(&self, a: Action) {
+        let _ = self.actions.send(a);
+    }
+}
+
+impl ksni::Tray for StormTray {
+    fn id(&self) -> String {
+        "stormdesk".into()
+    }
+
+    fn title(&self) -> String {
+        self.look
+            .title
+            .clone()
+            .unwrap_or_else(|| "Stormdesk".into())
+    }
+
+    fn category(&self) -> ksni::Category {
+        ksni::Category::Communications
+    }
+
+    fn icon_pixmap(&self) -> Vec<ksni::Icon> {
+        crate::icons::pixmap(self.look.icon).into_iter().collect()
+    }
+
+    fn tool_tip(&self) -> ksni::ToolTip {
+        ksni::ToolTip {
+            title: self.look.tooltip.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// A left click shows the pane, as the app's tray does.
+    fn activate(&mut self, _x: i32, _y: i32) {
+        self.send(Action::Open);
+    }
+
+    fn menu(&self) -> Vec<ksni::MenuItem<Self>> {
+        menu::items(&self.menu)
+    }
+}
+
+/// Put the tray on the session bus. Without a tray host on the desktop
+/// (no StatusNotifierWatcher) the item is still served, for when one
+/// comes; without a session bus there is no tray, and the desk goes on.
+pub async fn spawn(actions: UnboundedSender<Action>) -> Option<ksni::Handle<StormTray>> {
+    match StormTray::new(actions)
+        .assume_sni_available(true)
+        .spawn()
+        .await
+    {
+        Ok(h) => Some(h),
+        Err(e) => {
+            tracing::warn!(error = %e, "no tray icon");
+            None
+        }
+    }
+}
+
+/// Follow the host: the look on every state change, the menu when results,
+/// profiles, pause or the relay change.
+pub async fn on_event(tray: &ksni::Handle<StormTray>, host: &Arc<TrayHost>, ev: &DeskEvent) {
+    let rebuild = match ev {
+        DeskEvent::Entry { entry } => matches!(
+            entry.kind(),
+            stormdesk_history::EntryKind::Result | stormdesk_history::EntryKind::Ack
+        ),
+        DeskEvent::Ready { .. }
+        | DeskEvent::Paused { .. }
+        | DeskEvent::Failed { .. }
+        | DeskEvent::Relay { .. }
+        | DeskEvent::Missed { .. } => true,
+        DeskEvent::Connection { .. } | DeskEvent::Unread { .. } | DeskEvent::FirstRun { .. } => {
+            false
+        }
+        _ => return,
+    };
+    let look = look(host);
+    let menu = if rebuild {
+        Some(menu_state(host).await)
+    } else {
+        None
+    };
+    tray.update(move |t| {
+        t.look = look;
+        if let Some(m) = menu {
+            t.menu = m;
+        }
+    })
+    .await;
+}
+
+fn look(host: &TrayHost) -> TrayLook {
+    let status = host.status().ok();
+    tray_look(
+        status.as_ref().map(|s| s.profile.as_str()),
+        status.as_ref().map(|s| &s.connection),
+        host.notifications_paused(),
+        status.as_ref().map_or(0, |s| s.unread),
+    )
+    .with_inquiries(status.as_ref().map_or(0, |s| s.inquiries))
+    .with_relay(&host.relay_links())
+}
+
+async fn menu_state(host: &TrayHost) -> MenuState {
+    MenuState {
+        running: host.running_executions(),
+        recent: host.recent_results(),
+        profiles: host.known_profiles().await,
+        current: host.status().ok().map(|s| (s.profile, s.demo)),
+        paused: host.notifications_paused(),
+        relay: relay_lines(&host.relay_links()),
+    }
+}
+
+/// Carry out a click (Quit is the caller's). Failures reach the pane as
+/// the host's events; the tray stays.
+pub fn act(host: &Arc<TrayHost>, action: Action) {
+    let host = Arc::clone(host);
+    match action {
+        Action::Open => host.summon(false),
+        Action::Settings => host.summon(true),
+        Action::TogglePause => {
+            host.set_notifications_paused(!host.notifications_paused());
+        }
+        Action::OpenExecution(id) => host.open_execution(&id),
+        Action::SwitchProfile(name) => {
+            tokio::spawn(async move {
+                if let Err(error) = host.switch_profile(Some(&name)).await {
+                    host.report(error);
+                }
+            });
+        }
+        Action::Rerun(id) => {
+            tokio::spawn(async move {
+                let _ = host.rerun_execution(&id).await;
+            });
+        }
+        Action::Cancel(id) => {
+            tokio::spawn(async move {
+                let _ = host.cancel_execution(&id).await;
+            });
+        }
+        Action::Quit => {}
+    }
+}
