@@ -27,7 +27,7 @@ npm --prefix ui run build
 stage "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy --workspace --all-targets --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring,stormdesk-cli/real-st2,stormdesk-desk/real-st2,stormdesk-relay/vendor-checks -- -D warnings
+cargo clippy --workspace --all-targets --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring,stormdesk-cli/real-st2,stormdesk-desk/real-st2,stormdesk-relay/vendor-checks,stormdesk-tray/real-bus -- -D warnings
 
 stage "Rust tests (unit, integration against the simulator, CLI)"
 cargo test --workspace
@@ -36,10 +36,10 @@ stage "Microsoft's own code checks our Teams side (botframework-connector judges
 npm --prefix tests/vendor ci --no-audit --no-fund
 cargo test -p stormdesk-relay --features vendor-checks --test vendor
 
-stage "against a real gnome-keyring and a real notification daemon"
+stage "against a real gnome-keyring, a real notification daemon and a real session bus (the tray)"
 dbus-run-session -- scripts/with-daemons.sh \
-  cargo test -p stormdesk-secrets -p stormdesk-notify -p stormdesk-cli \
-  --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring
+  cargo test -p stormdesk-secrets -p stormdesk-notify -p stormdesk-cli -p stormdesk-tray \
+  --features stormdesk-secrets/real-keyring,stormdesk-notify/real-daemon,stormdesk-cli/real-keyring,stormdesk-tray/real-bus
 
 stage "benchmarks build and run once each, in test mode (measure them with cargo bench)"
 # The test profile reuses the tests' build: the bench profile would compile
@@ -47,12 +47,15 @@ stage "benchmarks build and run once each, in test mode (measure them with cargo
 cargo test -p stormdesk-alias -p stormdesk-stream -p stormdesk-history --benches
 cargo test -p stormdesk-relay --features fakes --benches
 
-stage "end to end: the built app in WebKit (tauri-driver), demo server, real daemons"
-cargo build -p stormdesk -p stormdesk-cli
+stage "end to end: the built app in WebKit (tauri-driver), demo server, real daemons; the tray split from its pane"
+scripts/deps.sh xdotool
+cargo build -p stormdesk -p stormdesk-cli -p stormdesk-tray
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 mkdir -p ci-artifacts
 STORMDESK_NOTIFY_LOG="$PWD/ci-artifacts/notify.log" dbus-run-session -- scripts/with-daemons.sh \
   node tests/e2e/app.e2e.mjs "$PWD/target/debug/stormdesk" "$PWD/ci-artifacts"
+dbus-run-session -- scripts/with-daemons.sh \
+  tests/split/check.sh "$PWD/target/debug/stormdesk-tray" "$PWD/target/debug/stormdesk"
 
 stage "packages: .deb and .rpm (release build, tauri bundle), checked, installed with apt-get, started under Xvfb, removed"
 scripts/deps.sh desktop-file-utils appstream rpm file binutils xdotool

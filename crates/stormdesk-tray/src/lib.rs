@@ -137,7 +137,7 @@ async fn serve(opts: Options) -> Result<(), String> {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(3), host.shutdown()).await;
     pane.wait_gone(std::time::Duration::from_secs(5)).await;
     if let Some(t) = tray {
-        let _ = t.shutdown();
+        t.shutdown().await;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! a while (its release), or when this desk's socket closes.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
@@ -20,10 +20,16 @@ pub fn pane_exe() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("stormdesk"))
 }
 
+/// A running pane: how to end it.
+struct Running {
+    pid: Option<u32>,
+    end: tokio::sync::oneshot::Sender<()>,
+}
+
 pub struct Pane {
     exe: PathBuf,
     socket: PathBuf,
-    child: Mutex<Option<Child>>,
+    running: Arc<Mutex<Option<Running>>>,
 }
 
 impl Pane {
@@ -31,38 +37,61 @@ impl Pane {
         Self {
             exe,
             socket,
-            child: Mutex::new(None),
+            running: Arc::new(Mutex::new(None)),
         }
     }
 
     /// Whether a pane process is running now.
     pub fn running(&self) -> bool {
-        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
-        alive(&mut child)
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
-    /// Start the pane unless one is running. Returns whether it started one.
+    /// Start the pane unless one is running (from inside the runtime).
+    /// Returns whether it started one.
     pub fn show(&self) -> bool {
-        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
-        if alive(&mut child) {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        if running.is_some() {
             return false;
         }
         let started = Instant::now();
-        match spawn(&self.exe, &self.socket) {
-            Ok(c) => {
-                tracing::info!(
-                    pid = c.id(),
-                    ms = started.elapsed().as_millis() as u64,
-                    "pane started"
-                );
-                *child = Some(c);
-                true
-            }
+        let mut child = match spawn(&self.exe, &self.socket) {
+            Ok(c) => c,
             Err(e) => {
                 tracing::error!(exe = %self.exe.display(), error = %e, "the pane could not start");
-                false
+                return false;
             }
-        }
+        };
+        let pid = child.id();
+        tracing::info!(
+            pid,
+            ms = started.elapsed().as_millis() as u64,
+            "pane started"
+        );
+        let (end, ended) = tokio::sync::oneshot::channel();
+        *running = Some(Running { pid, end });
+        // Waited for as it happens, so that the next summon starts a new one.
+        let slot = Arc::clone(&self.running);
+        tokio::spawn(async move {
+            let status = tokio::select! {
+                s = child.wait() => s,
+                _ = ended => {
+                    let _ = child.start_kill();
+                    child.wait().await
+                }
+            };
+            match status {
+                Ok(s) => tracing::info!(pid, status = %s, "pane ended"),
+                Err(e) => tracing::warn!(pid, error = %e, "pane ended"),
+            }
+            let mut running = slot.lock().unwrap_or_else(|e| e.into_inner());
+            if running.as_ref().is_some_and(|r| r.pid == pid) {
+                *running = None;
+            }
+        });
+        true
     }
 
     /// Wait up to `limit` for the pane to end (it does when the socket
@@ -72,28 +101,13 @@ impl Pane {
         while self.running() && Instant::now() < end {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        if let Some(c) = self
-            .child
+        if let Some(r) = self
+            .running
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
+            .take()
         {
-            let _ = c.start_kill();
-        }
-    }
-}
-
-fn alive(child: &mut Option<Child>) -> bool {
-    match child.as_mut().map(|c| c.try_wait()) {
-        Some(Ok(None)) => true,
-        Some(Ok(Some(status))) => {
-            tracing::info!(%status, "pane ended");
-            *child = None;
-            false
-        }
-        Some(Err(_)) | None => {
-            *child = None;
-            false
+            let _ = r.end.send(());
         }
     }
 }
@@ -136,6 +150,8 @@ mod tests {
         assert!(!pane.running(), "it ended");
         assert!(pane.show(), "so the next summon starts another");
         pane.wait_gone(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!pane.running(), "ended when asked");
         let lines = std::fs::read_to_string(&log).unwrap();
         let want = format!("--attach {}", dir.path().join("desk.sock").display());
         assert_eq!(lines.lines().collect::<Vec<_>>(), vec![want.as_str(); 2]);

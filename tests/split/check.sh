@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The tray split from its pane, with the real pane: stormdesk-tray (no
+# WebKit) starts `stormdesk --attach` at start; hidden past its release time
+# the pane's process ends and no WebKit process is left under the tray;
+# a second launch summons a new pane, which loads and shows; SIGTERM ends
+# the tray cleanly, its socket with it.
+# Usage (under Xvfb and a session bus: scripts/with-daemons.sh):
+#   tests/split/check.sh TRAY_BINARY APP_BINARY
+set -euo pipefail
+tray=$1 app=$2
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+export XDG_CONFIG_HOME=$work/config STORMDESK_DATA_DIR=$work/data ST2_CONFIG_FILE=$work/none \
+  STORMDESK_SOCKET=$work/desk.sock STORMDESK_PANE_EXE=$app STORMDESK_KEYRING_SERVICE=stormdesk-split \
+  STORMDESK_DEMO_TIME_SCALE=0.2 STORMDESK_RELEASE_AFTER_SECS=1 STORMDESK_LOG=info
+fail() { echo "split: FAIL $*" >&2; sed 's/\x1b\[[0-9;]*m//g' "$work/log" | tail -20 >&2; exit 1; }
+count() { sed 's/\x1b\[[0-9;]*m//g' "$work/log" | grep -c "$1" || true; }
+until_count() { # until_count PATTERN N: at most 60 s
+  local end=$((SECONDS + 60))
+  until [ "$(count "$1")" -ge "$2" ]; do
+    [ $SECONDS -lt $end ] || fail "no \"$1\" (#$2) within 60 s"
+    sleep 0.1
+  done
+}
+tree() { echo "$1"; pgrep -P "$1" | while read -r c; do tree "$c"; done; }
+names() { for p in $(tree "$1"); do cat "/proc/$p/comm" 2>/dev/null; done | sort | tr '\n' ' '; }
+visible() { xdotool search --onlyvisible --name '^Stormdesk$' 2>/dev/null | head -1; }
+
+"$tray" --demo > "$work/log" 2>&1 &
+pid=$!
+until_count "webview loaded" 1
+[ -n "$(visible)" ] || fail "the pane's window is not shown"
+under=" $(names $pid)"
+[[ $under == *" stormdesk "* && $under == *" WebKitWebProces "* ]] ||
+  fail "no pane process with WebKit under the tray:$under"
+echo "split: the tray started its pane: $(names $pid)"
+
+# Hidden with Escape, as a user hides it (Xvfb has no window manager: the
+# window may need activating before its webview takes keys).
+end=$((SECONDS + 20))
+while [ -n "$(visible)" ]; do
+  [ $SECONDS -lt $end ] || fail "Escape did not hide the pane"
+  w=$(visible)
+  # Keys through XTEST to the focused window (GTK ignores sent events).
+  xdotool windowfocus --sync "$w" key Escape 2>/dev/null ||
+    xdotool windowactivate --sync "$w" key Escape 2>/dev/null || true
+  sleep 1
+done
+until_count "pane ended" 1
+sleep 1
+left=$(names $pid)
+[ "$left" = "stormdesk-tray " ] || fail "released, but left under the tray: $left"
+echo "split: released, the tray alone: $left($(awk '/VmRSS/ {print $2}' /proc/$pid/status) kB)"
+
+# A second launch summons: a new pane loads and shows.
+"$tray" || fail "the second launch failed"
+until_count "pane started" 2
+until_count "webview loaded" 2
+[ -n "$(visible)" ] || fail "the summoned pane is not shown"
+echo "split: summoned again, a new pane shown"
+
+kill -TERM $pid
+wait $pid || fail "the tray did not end cleanly (exit $?)"
+[ ! -e "$work/desk.sock" ] || fail "the socket was left behind"
+end=$((SECONDS + 10))
+while pgrep -f "^$app --attach" >/dev/null; do
+  [ $SECONDS -lt $end ] || fail "the pane outlived its tray"
+  sleep 0.2
+done
+echo "split: ok (SIGTERM ended the tray and its pane)"
