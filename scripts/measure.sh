@@ -89,7 +89,7 @@ count() { grep -c "$1" "$work/log" || true; }
 # with a release, until the webview and WebKit's network process are gone.
 hide() {
   local w; w=$(visible)
-  [ -n "$w" ] || { echo "measure: no visible window" >&2; exit 1; }
+  [ -n "$w" ] || { echo "measure: no visible window; log:" >&2; tail -20 "$work/log" >&2; exit 1; }
   local released; released=$(count "$released_line")
   sleep 1
   xdotool windowfocus --sync "$w" key Escape

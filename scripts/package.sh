@@ -12,13 +12,13 @@ npm --prefix ui ci --no-audit --no-fund >/dev/null
 echo "== one version everywhere"
 scripts/check-version.sh
 
-echo "== the UI, then the app and stormdesk-cli (release)"
+echo "== the UI, then the app, stormdesk-cli and stormdesk-tray (release)"
 # One cargo run for both binaries: the crates they share compile once, and
 # the two final links (fat LTO, single-threaded each) run side by side.
 # `tauri bundle` then packages what was built; `tauri build` would build the
 # app alone and leave the CLI's link for after.
 npm --prefix ui run build
-cargo build --release -p stormdesk -p stormdesk-cli
+cargo build --release -p stormdesk -p stormdesk-cli -p stormdesk-tray
 
 echo "== manual pages"
 rm -rf target/packaging/man

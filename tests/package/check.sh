@@ -41,11 +41,12 @@ ok "stormdesk $version, Depends: $depends"
 
 root=$work/root
 dpkg-deb -x "$deb" "$root"
-for f in usr/bin/stormdesk usr/bin/stormdesk-cli \
+for f in usr/bin/stormdesk usr/bin/stormdesk-cli usr/bin/stormdesk-tray \
   usr/share/metainfo/dev.stormdesk.app.metainfo.xml usr/share/man/man1/stormdesk-cli.1.gz; do
   [ -s "$root/$f" ] || fail "/$f is missing"
 done
-[ -x "$root/usr/bin/stormdesk" ] && [ -x "$root/usr/bin/stormdesk-cli" ] || fail "binaries not executable"
+[ -x "$root/usr/bin/stormdesk" ] && [ -x "$root/usr/bin/stormdesk-cli" ] && [ -x "$root/usr/bin/stormdesk-tray" ] \
+  || fail "binaries not executable"
 # The icon theme spec's sizes, each really that size.
 for n in 16 22 24 32 48 64 128 256 512; do
   icon=$root/usr/share/icons/hicolor/${n}x${n}/apps/stormdesk.png
@@ -92,12 +93,16 @@ for bin in "$root"/usr/bin/*; do
   done
 done
 ok "every NEEDED library comes with the Depends"
+tray_needs=$(readelf -d "$root/usr/bin/stormdesk-tray" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
+grep -Eq "webkit|javascriptcore|gtk|gdk" <<<"$tray_needs" && fail "stormdesk-tray links a web engine or toolkit: $tray_needs"
+ok "stormdesk-tray links no web engine or toolkit: $tray_needs"
 
 if [ -n "$rpm" ]; then
   echo "-- $(basename "$rpm"): $(($(stat -c %s "$rpm") / 1024)) KiB"
   [ "$(rpm -qp --queryformat '%{NAME} %{VERSION}' "$rpm" 2>/dev/null)" = "stormdesk $version" ] || fail "rpm is not stormdesk $version"
   files=$(rpm -qlp "$rpm" 2>/dev/null); requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
   grep -qx /usr/bin/stormdesk-cli <<<"$files" || fail "rpm lacks /usr/bin/stormdesk-cli"
+  grep -qx /usr/bin/stormdesk-tray <<<"$files" || fail "rpm lacks /usr/bin/stormdesk-tray"
   grep -qx /usr/share/metainfo/dev.stormdesk.app.metainfo.xml <<<"$files" || fail "rpm lacks the metainfo"
   for so in libwebkit2gtk-4.1.so.0 libgtk-3.so.0 libayatana-appindicator3.so.1; do
     grep -q "^$so" <<<"$requires" || fail "rpm does not require $so"
@@ -116,7 +121,8 @@ dpkg -L stormdesk > "$work/files"
 [ "$(command -v stormdesk)" = /usr/bin/stormdesk ] || fail "stormdesk on PATH is $(command -v stormdesk)"
 [ "$(stormdesk --version)" = "stormdesk $version" ] || fail "stormdesk --version says $(stormdesk --version)"
 [ "$(stormdesk-cli --version)" = "stormdesk-cli $version" ] || fail "stormdesk-cli --version says $(stormdesk-cli --version)"
-ok "installed: $(stormdesk --version), $(stormdesk-cli --version)"
+[ "$(stormdesk-tray --version)" = "stormdesk-tray $version" ] || fail "stormdesk-tray --version says $(stormdesk-tray --version)"
+ok "installed: $(stormdesk --version), $(stormdesk-cli --version), $(stormdesk-tray --version)"
 
 echo "-- the installed app, demo mode, under Xvfb"
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_CACHE_HOME=$work/home/.cache \
@@ -221,6 +227,10 @@ if [ -s "$work/built.tray" ]; then
 fi
 echo "$line"
 
+echo "-- the installed tray without WebKit, its pane the installed app"
+tests/split/check.sh /usr/bin/stormdesk-tray - || fail "the installed stormdesk-tray and its pane"
+ok "stormdesk-tray starts the installed pane, which ends when released and comes back when summoned"
+
 echo "-- remove"
 purge
 installed=
@@ -228,5 +238,5 @@ dpkg -s stormdesk >/dev/null 2>&1 && fail "stormdesk is still installed"
 while read -r f; do
   [ -f "$f" ] && fail "$f is left after removal"
 done < "$work/files"
-command -v stormdesk stormdesk-cli >/dev/null && fail "a binary is still on PATH"
+command -v stormdesk stormdesk-cli stormdesk-tray >/dev/null && fail "a binary is still on PATH"
 ok "removed: none of its $(wc -l < "$work/files") paths' files remain"

@@ -6,12 +6,18 @@
 # the tray cleanly, its socket with it.
 # Usage (under Xvfb and a session bus: scripts/with-daemons.sh):
 #   tests/split/check.sh TRAY_BINARY APP_BINARY
+# APP_BINARY "-": the tray finds the pane beside itself, as installed.
 set -euo pipefail
 tray=$1 app=$2
+if [ "$app" = - ]; then
+  app=$(dirname "$tray")/stormdesk
+else
+  export STORMDESK_PANE_EXE=$app
+fi
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME=$work/config STORMDESK_DATA_DIR=$work/data ST2_CONFIG_FILE=$work/none \
-  STORMDESK_SOCKET=$work/desk.sock STORMDESK_PANE_EXE=$app STORMDESK_KEYRING_SERVICE=stormdesk-split \
+  STORMDESK_SOCKET=$work/desk.sock STORMDESK_KEYRING_SERVICE=stormdesk-split \
   STORMDESK_DEMO_TIME_SCALE=0.2 STORMDESK_RELEASE_AFTER_SECS=1 STORMDESK_LOG=info
 fail() { echo "split: FAIL $*" >&2; sed 's/\x1b\[[0-9;]*m//g' "$work/log" | tail -20 >&2; exit 1; }
 count() { sed 's/\x1b\[[0-9;]*m//g' "$work/log" | grep -c "$1" || true; }
