@@ -555,3 +555,122 @@ fn exec_tail_prints_real_output_and_tasks_live() {
         "engine log"
     );
 }
+
+/// The desk over its socket against real StackStorm: `desk serve` on the
+/// real server (a token from the environment, as the st2 CLI takes one),
+/// a command from another process (`desk call`), its ack and result as
+/// `desk events` sees them, and history kept by the desk.
+#[test]
+fn desk_serve_runs_a_command_from_another_process_on_real_stackstorm() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    let t = token();
+    let socket = home.path().join("desk.sock");
+    let desk = |args: &[&str]| {
+        let mut c = cli(home.path());
+        c.env("ST2_BASE_URL", url())
+            .env("ST2_AUTH_TOKEN", &t)
+            .env("ST2_CONFIG_FILE", home.path().join("no-st2-config"))
+            .arg("desk")
+            .args(args)
+            .arg("--socket")
+            .arg(&socket);
+        c
+    };
+    let mut serve = desk(&["serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("desk: profile default at"), "{first}");
+
+    let mut events = desk(&["events"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out = events.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+
+    let o = run(
+        desk(&[
+            "call",
+            "run_command",
+            r#"{"text": "conf greet socket", "confirmed": false}"#,
+        ]),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let entries: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kinds: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["command", "ack"], "{entries}");
+    assert_eq!(
+        entries[1]["data"]["alias"], "stormdesk_conformance.conf_greet",
+        "{entries}"
+    );
+
+    // The result arrives over the stream, and to the other process as an event.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut heard = Vec::new();
+    let result = loop {
+        let left = deadline
+            .checked_duration_since(std::time::Instant::now())
+            .unwrap_or_else(|| panic!("no result event within 60 s: {heard:#?}"));
+        let Ok(line) = rx.recv_timeout(left) else {
+            panic!("no result event within 60 s: {heard:#?}");
+        };
+        let ev: Value = serde_json::from_str(&line).unwrap();
+        if ev["type"] == "entry" && ev["entry"]["kind"] == "result" {
+            break ev;
+        }
+        heard.push(line);
+    };
+    assert_eq!(result["entry"]["data"]["status"], "succeeded", "{result}");
+    assert!(
+        result["entry"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("hello socket"),
+        "{result}"
+    );
+
+    let o = run(
+        desk(&["call", "load_history", r#"{"before": null, "limit": 10}"#]),
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let kept: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        kept.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "result" && e["execution_id"] == result["entry"]["execution_id"]),
+        "{kept}"
+    );
+
+    assert!(Command::new("kill")
+        .arg(serve.id().to_string())
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(serve.wait().unwrap().code(), Some(0));
+    // The events follower ends with the desk.
+    let status = events.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+}
