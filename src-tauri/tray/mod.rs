@@ -10,7 +10,7 @@ pub mod relay;
 pub mod running;
 pub mod settings;
 
-use stormdesk_desk::tray_look::{tray_look, TrayIcon};
+use stormdesk_desk::tray_look::{tray_change, TrayIcon};
 use stormdesk_desk::DeskEvent;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -107,21 +107,8 @@ fn menu(
 /// Follow what the host reports: the icon and tooltip on every state
 /// change, the menu when results, profiles or pause change.
 pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
-    let rebuild = match ev {
-        DeskEvent::Entry { entry } => matches!(
-            entry.kind(),
-            stormdesk_history::EntryKind::Result | stormdesk_history::EntryKind::Ack
-        ),
-        DeskEvent::Ready { .. }
-        | DeskEvent::Paused { .. }
-        | DeskEvent::Failed { .. }
-        | DeskEvent::Relay { .. }
-        // Events were missed: the host's state is current, the menu may not be.
-        | DeskEvent::Missed { .. } => true,
-        DeskEvent::Connection { .. } | DeskEvent::Unread { .. } | DeskEvent::FirstRun { .. } => {
-            false
-        }
-        _ => return,
+    let Some(rebuild) = tray_change(ev) else {
+        return;
     };
     update_look(app);
     if rebuild {
@@ -147,16 +134,7 @@ pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
 }
 
 fn update_look(app: &AppHandle) {
-    let host = &app.state::<AppState>().host;
-    let status = host.status().ok();
-    let look = tray_look(
-        status.as_ref().map(|s| s.profile.as_str()),
-        status.as_ref().map(|s| &s.connection),
-        host.notifications_paused(),
-        status.as_ref().map_or(0, |s| s.unread),
-    )
-    .with_inquiries(status.as_ref().map_or(0, |s| s.inquiries))
-    .with_relay(&host.relay_links());
+    let look = app.state::<AppState>().host.tray_look();
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         if let Ok(i) = icon(look.icon) {
             let _ = tray.set_icon(Some(i));

@@ -57,25 +57,10 @@ pub async fn serve(out: &Out, demo: bool, socket: Option<PathBuf>) -> Result<Exi
         path.display()
     ));
     out.record(&serde_json::json!({"listening": path, "profile": status.map(|s| s.profile)}));
-    stopped().await;
+    crate::online::wait_for_stop().await;
     server.stop().await;
     host.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Run one command in the running desk and print its result (JSON).

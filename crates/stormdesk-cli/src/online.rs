@@ -135,7 +135,8 @@ pub async fn sim(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_stop() {
+/// Until Ctrl-C or SIGTERM.
+pub(crate) async fn wait_for_stop() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -110,6 +110,26 @@ impl TrayLook {
     }
 }
 
+/// What an event changes in a tray: `None` nothing; `Some(false)` its look
+/// (icon, tooltip, title); `Some(true)` its look and its menu (results,
+/// profiles, pause, the relay, or events missed).
+pub fn tray_change(ev: &crate::DeskEvent) -> Option<bool> {
+    use crate::DeskEvent as E;
+    match ev {
+        E::Entry { entry } => Some(matches!(
+            entry.kind(),
+            stormdesk_history::EntryKind::Result | stormdesk_history::EntryKind::Ack
+        )),
+        E::Ready { .. }
+        | E::Paused { .. }
+        | E::Failed { .. }
+        | E::Relay { .. }
+        | E::Missed { .. } => Some(true),
+        E::Connection { .. } | E::Unread { .. } | E::FirstRun { .. } => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +226,18 @@ mod tests {
             tray_look(Some("demo"), Some(&ConnectionState::Live), false, 0).title,
             None
         );
+    }
+
+    #[test]
+    fn a_result_rebuilds_the_menu_a_connection_change_only_the_look() {
+        use crate::DeskEvent as E;
+        assert_eq!(tray_change(&E::Paused { paused: true }), Some(true));
+        assert_eq!(
+            tray_change(&E::Connection {
+                state: stormdesk_stream::ConnectionState::Live
+            }),
+            Some(false)
+        );
+        assert_eq!(tray_change(&E::Summon), None);
     }
 }

@@ -72,6 +72,20 @@ fn layout(name: &str) -> Vec<(u32, String, Option<u32>)> {
     items
 }
 
+/// One of the item's StatusNotifierItem properties, as gdbus prints it.
+fn property(name: &str, which: &str) -> String {
+    gdbus(&[
+        "--dest",
+        name,
+        "--object-path",
+        "/StatusNotifierItem",
+        "--method",
+        "org.freedesktop.DBus.Properties.Get",
+        "org.kde.StatusNotifierItem",
+        which,
+    ])
+}
+
 fn click(name: &str, id: u32) {
     gdbus(&[
         "--dest",
@@ -145,29 +159,11 @@ fn the_tray_is_a_status_notifier_item_whose_menu_drives_the_desk() {
     });
     // Its tooltip follows the desk: the demo, live.
     let tooltip = until("the demo in the tooltip", Duration::from_secs(30), || {
-        let t = gdbus(&[
-            "--dest",
-            &name,
-            "--object-path",
-            "/StatusNotifierItem",
-            "--method",
-            "org.freedesktop.DBus.Properties.Get",
-            "org.kde.StatusNotifierItem",
-            "ToolTip",
-        ]);
+        let t = property(&name, "ToolTip");
         t.contains("demo").then_some(t)
     });
     assert!(tooltip.contains("Stormdesk — demo"), "{tooltip}");
-    let icon = gdbus(&[
-        "--dest",
-        &name,
-        "--object-path",
-        "/StatusNotifierItem",
-        "--method",
-        "org.freedesktop.DBus.Properties.Get",
-        "org.kde.StatusNotifierItem",
-        "IconPixmap",
-    ]);
+    let icon = property(&name, "IconPixmap");
     assert!(
         icon.contains("32, 32"),
         "a 32×32 pixmap: {}",

@@ -152,6 +152,19 @@ impl<S: Sink + Clone> Host<S> {
         self.events.subscribe()
     }
 
+    /// How a tray shows this host now.
+    pub fn tray_look(&self) -> crate::tray_look::TrayLook {
+        let status = self.status().ok();
+        crate::tray_look::tray_look(
+            status.as_ref().map(|s| s.profile.as_str()),
+            status.as_ref().map(|s| &s.connection),
+            self.notifications_paused(),
+            status.as_ref().map_or(0, |s| s.unread),
+        )
+        .with_inquiries(status.as_ref().map_or(0, |s| s.inquiries))
+        .with_relay(&self.relay_links())
+    }
+
     /// Ask every window to show (a second launch, the tray, the shortcut
     /// of a tray in another process): `Summon` focuses the palette,
     /// `ShowSettings` opens Settings.

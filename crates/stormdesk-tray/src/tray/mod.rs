@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use ksni::TrayMethods;
 use stormdesk_desk::ipc::{ProfileSummary, RecentResult, RunningExecution};
-use stormdesk_desk::tray_look::{relay_lines, tray_look, TrayIcon, TrayLook};
+use stormdesk_desk::tray_look::{relay_lines, tray_change, TrayIcon, TrayLook};
 use stormdesk_desk::DeskEvent;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -121,22 +121,10 @@ pub async fn spawn(actions: UnboundedSender<Action>) -> Option<ksni::Handle<Stor
 /// Follow the host: the look on every state change, the menu when results,
 /// profiles, pause or the relay change.
 pub async fn on_event(tray: &ksni::Handle<StormTray>, host: &Arc<TrayHost>, ev: &DeskEvent) {
-    let rebuild = match ev {
-        DeskEvent::Entry { entry } => matches!(
-            entry.kind(),
-            stormdesk_history::EntryKind::Result | stormdesk_history::EntryKind::Ack
-        ),
-        DeskEvent::Ready { .. }
-        | DeskEvent::Paused { .. }
-        | DeskEvent::Failed { .. }
-        | DeskEvent::Relay { .. }
-        | DeskEvent::Missed { .. } => true,
-        DeskEvent::Connection { .. } | DeskEvent::Unread { .. } | DeskEvent::FirstRun { .. } => {
-            false
-        }
-        _ => return,
+    let Some(rebuild) = tray_change(ev) else {
+        return;
     };
-    let look = look(host);
+    let look = host.tray_look();
     let menu = if rebuild {
         Some(menu_state(host).await)
     } else {
@@ -149,18 +137,6 @@ pub async fn on_event(tray: &ksni::Handle<StormTray>, host: &Arc<TrayHost>, ev: 
         }
     })
     .await;
-}
-
-fn look(host: &TrayHost) -> TrayLook {
-    let status = host.status().ok();
-    tray_look(
-        status.as_ref().map(|s| s.profile.as_str()),
-        status.as_ref().map(|s| &s.connection),
-        host.notifications_paused(),
-        status.as_ref().map_or(0, |s| s.unread),
-    )
-    .with_inquiries(status.as_ref().map_or(0, |s| s.inquiries))
-    .with_relay(&host.relay_links())
 }
 
 async fn menu_state(host: &TrayHost) -> MenuState {
