@@ -258,7 +258,13 @@ fn pane(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
 fn spawn_event_consumers(handle: AppHandle, mut rx: tokio::sync::broadcast::Receiver<DeskEvent>) {
     tauri::async_runtime::spawn(async move {
         while let Some(ev) = stormdesk_desk::next_event(&mut rx).await {
-            if matches!(ev, DeskEvent::Open { .. }) {
+            // An Open from a notification, a summon over the desk's socket
+            // (`stormdesk-cli desk call summon`, a stormdesk-tray launched
+            // beside the app): the pane shows.
+            if matches!(
+                ev,
+                DeskEvent::Open { .. } | DeskEvent::Summon | DeskEvent::ShowSettings
+            ) {
                 show_main(&handle);
             }
             tray::on_event(&handle, &ev);

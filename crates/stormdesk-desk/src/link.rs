@@ -100,13 +100,15 @@ impl LinkServer {
                 .map_err(|e| io("cannot make private the directory of", e))?;
         }
         if path.exists() {
-            if UnixStream::connect(path).await.is_ok() {
+            if answers(path).await {
                 return Err(DeskError::Link(format!(
                     "another Stormdesk is already running (it answers at {})",
                     path.display()
                 )));
             }
-            // Nobody answers: left by a desk that did not exit cleanly.
+            // Nobody answers: left by a desk that did not exit cleanly, or
+            // held by one still going away (its socket accepts, nothing
+            // reads). A new socket at the same path replaces it.
             std::fs::remove_file(path).map_err(|e| io("cannot remove the stale socket", e))?;
         }
         let listener = UnixListener::bind(path).map_err(|e| io("cannot listen at", e))?;
@@ -143,6 +145,36 @@ impl Drop for LinkServer {
             let _ = std::fs::remove_file(&self.path);
         }
     }
+}
+
+/// How long a running desk may take to answer whether it is there.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(2);
+
+/// Whether a desk answers at `path`: connected, and a status request
+/// answered (its events may come first) within [`ANSWER_WITHIN`].
+pub async fn answers(path: &Path) -> bool {
+    let Ok(stream) = UnixStream::connect(path).await else {
+        return false;
+    };
+    let asked = async move {
+        let (read, mut write) = stream.into_split();
+        write
+            .write_all(b"{\"id\": 0, \"command\": \"get_status\", \"args\": {}}\n")
+            .await
+            .ok()?;
+        let mut lines = BufReader::new(read);
+        loop {
+            let line = read_line(&mut lines).await.ok()??;
+            let v: Value = serde_json::from_str(&line).ok()?;
+            if v.get("id").and_then(Value::as_u64) == Some(0) {
+                return Some(());
+            }
+        }
+    };
+    matches!(
+        tokio::time::timeout(ANSWER_WITHIN, asked).await,
+        Ok(Some(()))
+    )
 }
 
 async fn accept_loop<S: Sink + Clone + Send + Sync + 'static>(

@@ -190,6 +190,12 @@ async fn a_second_desk_does_not_start_and_a_stale_socket_is_replaced() {
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     assert!(path.exists());
     let again = LinkServer::bind(&path, commands()).await.unwrap();
+    again.stop().await;
+    // Going away: its socket still accepts, nothing answers. Replaced too.
+    let dying = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    assert!(!stormdesk_desk::link::answers(&path).await);
+    let again = LinkServer::bind(&path, commands()).await.unwrap();
+    drop(dying);
     let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
     let client = LinkClient::connect(&path, tx).await.unwrap();
     assert_eq!(

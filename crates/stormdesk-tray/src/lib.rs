@@ -64,8 +64,14 @@ async fn serve(opts: Options) -> Result<(), String> {
     let socket = default_socket_path();
     // A second launch: the running one shows its pane; this one ends.
     let (ignored, _events) = tokio::sync::mpsc::unbounded_channel();
+    // (One going away answers nothing: then this one starts.)
     if let Ok(running) = LinkClient::connect(&socket, ignored).await {
-        if running.call(SUMMON, serde_json::json!({})).await.is_ok() {
+        let summoned = tokio::time::timeout(
+            stormdesk_desk::link::ANSWER_WITHIN,
+            running.call(SUMMON, serde_json::json!({})),
+        )
+        .await;
+        if matches!(summoned, Ok(Ok(_))) {
             tracing::info!("already running; summoned it");
             return Ok(());
         }
