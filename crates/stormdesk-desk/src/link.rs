@@ -32,9 +32,13 @@ use crate::commands::{answer, Call, Commands};
 use crate::ipc::IpcError;
 use crate::{next_event, DeskError, ErrorKind};
 
-/// A line longer than this is refused and the connection closed (a front
+/// A request longer than this is refused and the connection closed (a front
 /// end's largest request, a saved preference set, is a few kilobytes).
 pub const MAX_LINE: usize = 1 << 20;
+
+/// What a front end reads at most in one line: an answer is far longer than
+/// any request (a history page of long outputs), and still bounded.
+pub const MAX_ANSWER: usize = 64 << 20;
 
 /// Where the desk listens: `STORMDESK_SOCKET` when set (tests, several
 /// desks side by side), else `$XDG_RUNTIME_DIR/stormdesk/desk.sock`, else a
@@ -164,7 +168,7 @@ pub async fn answers(path: &Path) -> bool {
             .ok()?;
         let mut lines = BufReader::new(read);
         loop {
-            let line = read_line(&mut lines).await.ok()??;
+            let line = read_line(&mut lines, MAX_ANSWER).await.ok()??;
             let v: Value = serde_json::from_str(&line).ok()?;
             if v.get("id").and_then(Value::as_u64) == Some(0) {
                 return Some(());
@@ -215,7 +219,7 @@ async fn connection<S: Sink + Clone + Send + Sync + 'static>(
             loop {
                 let line = tokio::select! {
                     _ = cancel.cancelled() => break,
-                    line = read_line(&mut lines) => line,
+                    line = read_line(&mut lines, MAX_LINE) => line,
                 };
                 match line {
                     Ok(Some(line)) => {
@@ -271,7 +275,10 @@ async fn connection<S: Sink + Clone + Send + Sync + 'static>(
 }
 
 /// One line, without its newline; `None` at the end of the stream.
-async fn read_line<R: AsyncRead + Unpin>(r: &mut BufReader<R>) -> Result<Option<String>, IpcError> {
+async fn read_line<R: AsyncRead + Unpin>(
+    r: &mut BufReader<R>,
+    max: usize,
+) -> Result<Option<String>, IpcError> {
     let mut buf = Vec::new();
     loop {
         let available = r
@@ -287,10 +294,10 @@ async fn read_line<R: AsyncRead + Unpin>(r: &mut BufReader<R>) -> Result<Option<
         };
         buf.extend_from_slice(&available[..taken]);
         r.consume(taken);
-        if buf.len() > MAX_LINE {
+        if buf.len() > max {
             return Err(IpcError::new(
                 ErrorKind::Input,
-                format!("a request longer than {MAX_LINE} bytes; the connection is closed"),
+                format!("a line longer than {max} bytes; the connection is closed"),
             ));
         }
         if done {
@@ -413,7 +420,7 @@ impl LinkClient {
                         }
                         waiting.insert(next_id, reply);
                     }
-                    line = read_line(&mut lines) => {
+                    line = read_line(&mut lines, MAX_ANSWER) => {
                         let Ok(Some(line)) = line else { break };
                         let Ok(mut message) = serde_json::from_str::<Value>(&line) else { continue };
                         if let Some(event) = message.get_mut("event") {
@@ -491,18 +498,24 @@ mod tests {
         let data = b"{\"a\":1}\n\n{\"b\":2}".to_vec();
         let mut r = BufReader::new(&data[..]);
         assert_eq!(
-            read_line(&mut r).await.unwrap().as_deref(),
+            read_line(&mut r, MAX_LINE).await.unwrap().as_deref(),
             Some("{\"a\":1}")
         );
-        assert_eq!(read_line(&mut r).await.unwrap().as_deref(), Some(""));
         assert_eq!(
-            read_line(&mut r).await.unwrap().as_deref(),
+            read_line(&mut r, MAX_LINE).await.unwrap().as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            read_line(&mut r, MAX_LINE).await.unwrap().as_deref(),
             Some("{\"b\":2}")
         );
-        assert_eq!(read_line(&mut r).await.unwrap(), None);
+        assert_eq!(read_line(&mut r, MAX_LINE).await.unwrap(), None);
         let long = vec![b'x'; MAX_LINE + 10];
         let mut r = BufReader::new(&long[..]);
-        assert_eq!(read_line(&mut r).await.unwrap_err().kind, ErrorKind::Input);
+        assert_eq!(
+            read_line(&mut r, MAX_LINE).await.unwrap_err().kind,
+            ErrorKind::Input
+        );
     }
 
     #[test]

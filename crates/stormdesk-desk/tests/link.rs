@@ -225,3 +225,36 @@ async fn a_desk_that_goes_away_fails_calls_clearly_and_closes_events() {
     let none = LinkClient::connect(&path, tx).await.err().unwrap();
     assert!(none.to_string().contains("not running"), "{none}");
 }
+
+/// An answer may be far longer than a request may be: a history page of
+/// long outputs reaches the front end whole.
+#[tokio::test]
+async fn a_long_answer_reaches_the_front_end_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, server) = demo_desk(dir.path()).await;
+    let long = "x".repeat(3 * stormdesk_desk::link::MAX_LINE);
+    host.desk()
+        .unwrap()
+        .record(
+            Some("long-1"),
+            &long,
+            stormdesk_history::Payload::Result(stormdesk_history::ResultData {
+                status: "succeeded".into(),
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+    let client = LinkClient::connect(server.path(), tx).await.unwrap();
+    let page = client
+        .call("load_history", json!({"before": null, "limit": 5}))
+        .await
+        .unwrap();
+    assert!(
+        page.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"].as_str().map(str::len) == Some(long.len())),
+        "the long entry, whole"
+    );
+}

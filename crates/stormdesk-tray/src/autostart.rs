@@ -13,7 +13,9 @@ fn entry() -> Option<PathBuf> {
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(config.join("autostart").join("stormdesk.desktop"))
+    // The app's entry's name (tauri-plugin-autostart names it after the
+    // product): one Stormdesk at login, whichever binary set it last.
+    Some(config.join("autostart").join("Stormdesk.desktop"))
 }
 
 fn refused(e: impl std::fmt::Display) -> IpcError {
