@@ -108,14 +108,13 @@ pub async fn call(
 }
 
 /// Print the desk's events, one JSON object per line, until it stops.
-pub async fn events(out: &Out, socket: Option<PathBuf>) -> Result<ExitCode, CliError> {
+pub async fn events(socket: Option<PathBuf>) -> Result<ExitCode, CliError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let _client = connect(socket, tx).await?;
     while let Some(ev) = rx.recv().await {
-        // JSON escapes control characters: the line is safe either way.
+        // JSON escapes C0 controls, not C1 ones: those are dropped too.
         println!("{}", printable(&ev.to_string()));
     }
-    let _ = out;
     Err(CliError::Desk(stormdesk_desk::ipc::IpcError::new(
         stormdesk_desk::ErrorKind::Desk,
         "the desk stopped",

@@ -438,7 +438,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
             DeskCommand::Call { command, args } => {
                 desk::call(out, socket, &command, args.as_deref()).await
             }
-            DeskCommand::Events => desk::events(out, socket).await,
+            DeskCommand::Events => desk::events(socket).await,
         },
         Command::Manpages { dir } => {
             std::fs::create_dir_all(&dir)

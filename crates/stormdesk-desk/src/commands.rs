@@ -52,7 +52,11 @@ impl Shell for HeadlessShell {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .map(drop)
+            .map(|mut child| {
+                // Reaped when it exits: a tray lives all day, its openers must
+                // not linger as zombies.
+                std::thread::spawn(move || child.wait());
+            })
             .map_err(|e| {
                 IpcError::new(
                     ErrorKind::Link,

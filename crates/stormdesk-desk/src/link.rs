@@ -367,8 +367,15 @@ async fn respond<S: Sink + Clone + Send + Sync + 'static>(
 }
 
 /// A front end's end of the link: calls, and the events as they come.
+type Reply = tokio::sync::oneshot::Sender<Result<Value, IpcError>>;
+
+/// A call that cannot be answered: the desk's process is gone.
+fn went_away() -> IpcError {
+    IpcError::new(ErrorKind::Desk, "Stormdesk's background process went away")
+}
+
 pub struct LinkClient {
-    calls: mpsc::UnboundedSender<(Value, tokio::sync::oneshot::Sender<Result<Value, IpcError>>)>,
+    calls: mpsc::UnboundedSender<(Value, Reply)>,
     task: JoinHandle<()>,
 }
 
@@ -385,68 +392,8 @@ impl LinkClient {
                 path.display()
             ))
         })?;
-        let (calls, mut queued) = mpsc::unbounded_channel::<(
-            Value,
-            tokio::sync::oneshot::Sender<Result<Value, IpcError>>,
-        )>();
-        let task = tokio::spawn(async move {
-            let (read, mut write) = stream.into_split();
-            let mut lines = BufReader::new(read);
-            let mut waiting: std::collections::HashMap<
-                u64,
-                tokio::sync::oneshot::Sender<Result<Value, IpcError>>,
-            > = Default::default();
-            let mut next_id = 0u64;
-            let gone =
-                |waiting: &mut std::collections::HashMap<_, tokio::sync::oneshot::Sender<_>>| {
-                    for (_, w) in waiting.drain() {
-                        let _ = w.send(Err(IpcError::new(
-                            ErrorKind::Desk,
-                            "Stormdesk's background process went away",
-                        )));
-                    }
-                };
-            loop {
-                tokio::select! {
-                    call = queued.recv() => {
-                        let Some((mut request, reply)) = call else { break };
-                        next_id += 1;
-                        request["id"] = next_id.into();
-                        let mut line = serde_json::to_vec(&request).unwrap_or_default();
-                        line.push(b'\n');
-                        if write.write_all(&line).await.is_err() {
-                            let _ = reply.send(Err(IpcError::new(ErrorKind::Desk, "Stormdesk's background process went away")));
-                            break;
-                        }
-                        waiting.insert(next_id, reply);
-                    }
-                    line = read_line(&mut lines, MAX_ANSWER) => {
-                        let Ok(Some(line)) = line else { break };
-                        let Ok(mut message) = serde_json::from_str::<Value>(&line) else { continue };
-                        if let Some(event) = message.get_mut("event") {
-                            let _ = events.send(event.take());
-                            continue;
-                        }
-                        let id = message.get("id").and_then(Value::as_u64);
-                        let Some(reply) = id.and_then(|id| waiting.remove(&id)) else {
-                            if let Some(err) = message.get("err") {
-                                tracing::warn!(%err, "desk link: refused");
-                            }
-                            continue;
-                        };
-                        let result = if let Some(ok) = message.get_mut("ok") {
-                            Ok(ok.take())
-                        } else if let Some(err) = message.get("err") {
-                            Err(ipc_error(err))
-                        } else {
-                            Err(IpcError::new(ErrorKind::Internal, "an answer with neither ok nor err"))
-                        };
-                        let _ = reply.send(result);
-                    }
-                }
-            }
-            gone(&mut waiting);
-        });
+        let (calls, queued) = mpsc::unbounded_channel();
+        let task = tokio::spawn(client_loop(stream, queued, events));
         Ok(Self { calls, task })
     }
 
@@ -455,15 +402,64 @@ impl LinkClient {
     pub async fn call(&self, command: &str, args: Value) -> Result<Value, IpcError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let request = serde_json::json!({"command": command, "args": args});
-        self.calls.send((request, reply)).map_err(|_| {
-            IpcError::new(ErrorKind::Desk, "Stormdesk's background process went away")
-        })?;
-        answer.await.unwrap_or_else(|_| {
-            Err(IpcError::new(
-                ErrorKind::Desk,
-                "Stormdesk's background process went away",
-            ))
-        })
+        self.calls.send((request, reply)).map_err(|_| went_away())?;
+        answer.await.unwrap_or_else(|_| Err(went_away()))
+    }
+}
+
+/// The client's end: calls out with an id each, answers back to their
+/// callers by id, events to `events`. When the desk goes, every call still
+/// waiting is told so.
+async fn client_loop(
+    stream: UnixStream,
+    mut queued: mpsc::UnboundedReceiver<(Value, Reply)>,
+    events: mpsc::UnboundedSender<Value>,
+) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    let mut waiting: std::collections::HashMap<u64, Reply> = Default::default();
+    let mut next_id = 0u64;
+    loop {
+        tokio::select! {
+            call = queued.recv() => {
+                let Some((mut request, reply)) = call else { break };
+                next_id += 1;
+                request["id"] = next_id.into();
+                let mut line = serde_json::to_vec(&request).unwrap_or_default();
+                line.push(b'\n');
+                if write.write_all(&line).await.is_err() {
+                    let _ = reply.send(Err(went_away()));
+                    break;
+                }
+                waiting.insert(next_id, reply);
+            }
+            line = read_line(&mut lines, MAX_ANSWER) => {
+                let Ok(Some(line)) = line else { break };
+                let Ok(mut message) = serde_json::from_str::<Value>(&line) else { continue };
+                if let Some(event) = message.get_mut("event") {
+                    let _ = events.send(event.take());
+                    continue;
+                }
+                let id = message.get("id").and_then(Value::as_u64);
+                let Some(reply) = id.and_then(|id| waiting.remove(&id)) else {
+                    if let Some(err) = message.get("err") {
+                        tracing::warn!(%err, "desk link: refused");
+                    }
+                    continue;
+                };
+                let result = if let Some(ok) = message.get_mut("ok") {
+                    Ok(ok.take())
+                } else if let Some(err) = message.get("err") {
+                    Err(ipc_error(err))
+                } else {
+                    Err(IpcError::new(ErrorKind::Internal, "an answer with neither ok nor err"))
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+    for (_, w) in waiting.drain() {
+        let _ = w.send(Err(went_away()));
     }
 }
 
