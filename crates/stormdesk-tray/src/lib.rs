@@ -10,6 +10,7 @@ pub mod icons;
 pub mod pane;
 pub mod shortcut;
 pub mod tray;
+pub mod tray_host;
 
 use std::sync::Arc;
 
@@ -33,8 +34,18 @@ pub struct Options {
     pub minimized: bool,
 }
 
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Quit, SIGTERM or Ctrl-C; or a second launch that summoned the first.
+    Done,
+    /// The desktop has only an XEmbed tray, which shows the app's icon and
+    /// not this one's: the caller starts the app in this one's place.
+    AppTray,
+}
+
 /// Run until Quit (the tray menu), SIGTERM or Ctrl-C.
-pub fn run(opts: Options) -> Result<(), String> {
+pub fn run(opts: Options) -> Result<Ended, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -60,7 +71,7 @@ impl Shell for TrayShell {
     }
 }
 
-async fn serve(opts: Options) -> Result<(), String> {
+async fn serve(opts: Options) -> Result<Ended, String> {
     let socket = default_socket_path();
     // A second launch: the running one shows its pane; this one ends.
     let (ignored, _events) = tokio::sync::mpsc::unbounded_channel();
@@ -73,8 +84,18 @@ async fn serve(opts: Options) -> Result<(), String> {
         .await;
         if matches!(summoned, Ok(Ok(_))) {
             tracing::info!("already running; summoned it");
-            return Ok(());
+            return Ok(Ended::Done);
         }
+    }
+    // A start at login may come before the panel: its tray is waited for.
+    let wait = if opts.minimized {
+        tray_host::login_wait()
+    } else {
+        std::time::Duration::ZERO
+    };
+    match tray_host::find(wait).await {
+        tray_host::TrayHost::XEmbedOnly => return Ok(Ended::AppTray),
+        found => tracing::info!(?found, "tray host"),
     }
     let options =
         HostOptions::for_this_user().ok_or("no data directory on this system".to_owned())?;
@@ -145,7 +166,7 @@ async fn serve(opts: Options) -> Result<(), String> {
     if let Some(t) = tray {
         t.shutdown().await;
     }
-    Ok(())
+    Ok(Ended::Done)
 }
 
 /// The desk's events: the tray's look and menu follow them, and a summon

@@ -15,7 +15,13 @@ Options:
   --demo        Start against the built-in demo server
   --minimized   Start without showing the pane (how start-at-login runs it)
   --version     Print the version and exit
-  --help        Print this help and exit";
+  --help        Print this help and exit
+
+Where the desktop has only an XEmbed system tray (no StatusNotifierWatcher
+on the session bus), which shows no icon of this process, it starts the
+app (stormdesk, beside it) in its place, whose tray falls back to XEmbed.
+A start at login waits for the desktop's tray up to
+STORMDESK_TRAY_WAIT_SECS (15 s).";
 
 fn main() -> ExitCode {
     let _ = tracing_subscriber::fmt()
@@ -44,10 +50,29 @@ fn main() -> ExitCode {
         }
     }
     match stormdesk_tray::run(opts) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(stormdesk_tray::Ended::Done) => ExitCode::SUCCESS,
+        Ok(stormdesk_tray::Ended::AppTray) => start_app(opts),
         Err(e) => {
             eprintln!("stormdesk-tray: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+/// In this process's place, the app with the same options: its tray shows
+/// on an XEmbed-only desktop.
+fn start_app(opts: stormdesk_tray::Options) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let app = stormdesk_tray::pane::pane_exe();
+    tracing::info!(app = %app.display(), "only an XEmbed system tray here: starting the app in this one's place");
+    let mut cmd = std::process::Command::new(&app);
+    if opts.demo {
+        cmd.arg("--demo");
+    }
+    if opts.minimized {
+        cmd.arg(stormdesk_tray::autostart::HIDDEN_ARG);
+    }
+    let e = cmd.exec();
+    eprintln!("stormdesk-tray: cannot start {}: {e}", app.display());
+    ExitCode::from(1)
 }

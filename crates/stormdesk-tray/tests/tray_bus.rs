@@ -1,13 +1,106 @@
 //! The tray over a real session bus, read and clicked as a desktop's tray
 //! host does it (StatusNotifierItem properties, the dbusmenu layout, the
-//! "clicked" event), through gdbus. Run inside dbus-run-session
-//! (`scripts/with-daemons.sh`); compiled with the `real-bus` feature.
+//! "clicked" event), through gdbus; registered with a real
+//! StatusNotifierWatcher (`status-notifier-watcher`, from
+//! haskell-status-notifier-item-utils), and handing over to the app on a
+//! desktop with only a real XEmbed tray (`trayer`). Run inside
+//! dbus-run-session under Xvfb (`scripts/with-daemons.sh`); compiled with
+//! the `real-bus` feature.
 
 #![cfg(feature = "real-bus")]
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The session bus and the display are shared: one desktop at a time.
+static DESKTOP: Mutex<()> = Mutex::new(());
+
+/// A desktop's part (a watcher, a tray), ended with the test.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(program: &str, args: &[&str]) -> Running {
+    Running(
+        Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} starts (scripts/deps.sh installs it): {e}")),
+    )
+}
+
+/// The StatusNotifierWatcher a KDE-like panel runs, until dropped.
+fn watcher() -> Running {
+    let w = start("status-notifier-watcher", &[]);
+    until("the watcher on the bus", Duration::from_secs(10), || {
+        has_owner(WATCHER).then_some(())
+    });
+    w
+}
+
+const WATCHER: &str = "org.kde.StatusNotifierWatcher";
+
+fn has_owner(name: &str) -> bool {
+    gdbus(&[
+        "--dest",
+        "org.freedesktop.DBus",
+        "--object-path",
+        "/org/freedesktop/DBus",
+        "--method",
+        "org.freedesktop.DBus.NameHasOwner",
+        name,
+    ])
+    .contains("true")
+}
+
+/// The items the watcher has registered, as gdbus prints them.
+fn registered() -> String {
+    gdbus(&[
+        "--dest",
+        WATCHER,
+        "--object-path",
+        "/StatusNotifierWatcher",
+        "--method",
+        "org.freedesktop.DBus.Properties.Get",
+        WATCHER,
+        "RegisteredStatusNotifierItems",
+    ])
+}
+
+/// A stand-in for the app (`stormdesk`, started as the pane or in the
+/// tray's place): it only records its arguments, one line a start.
+fn stand_in(dir: &Path) -> PathBuf {
+    let started = dir.join("pane.log");
+    let pane = dir.join("pane.sh");
+    std::fs::write(
+        &pane,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec sleep 60\n",
+            started.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pane, std::fs::Permissions::from_mode(0o755)).unwrap();
+    started
+}
+
+fn starts(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
 
 fn gdbus(args: &[&str]) -> String {
     let o = Command::new("gdbus")
@@ -124,21 +217,13 @@ fn tray(dir: &Path) -> Command {
 
 #[test]
 fn the_tray_is_a_status_notifier_item_whose_menu_drives_the_desk() {
+    let _desktop = DESKTOP.lock().unwrap_or_else(|e| e.into_inner());
+    let _watcher = watcher();
     let dir = tempfile::tempdir().unwrap();
     // The pane this test stands in for only says it was started; the real
     // one is started by the same code in tests/split/check.sh.
-    let started = dir.path().join("pane.log");
+    let started = stand_in(dir.path());
     let pane = dir.path().join("pane.sh");
-    std::fs::write(
-        &pane,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec sleep 60\n",
-            started.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&pane, std::fs::Permissions::from_mode(0o755)).unwrap();
 
     let mut child = tray(dir.path())
         .args(["--demo", "--minimized"])
@@ -156,6 +241,10 @@ fn the_tray_is_a_status_notifier_item_whose_menu_drives_the_desk() {
         ])
         .contains(&name)
         .then_some(())
+    });
+    // The desktop's watcher has it (ksni registers its bus name).
+    until("the item registered", Duration::from_secs(10), || {
+        registered().contains(&name).then_some(())
     });
     // Its tooltip follows the desk: the demo, live.
     let tooltip = until("the demo in the tooltip", Duration::from_secs(30), || {
@@ -226,4 +315,81 @@ fn the_tray_is_a_status_notifier_item_whose_menu_drives_the_desk() {
     let _ = Command::new("pkill")
         .args(["-f", &pane.display().to_string()])
         .status();
+}
+
+#[test]
+fn with_only_an_xembed_tray_the_app_starts_in_its_place() {
+    let _desktop = DESKTOP.lock().unwrap_or_else(|e| e.into_inner());
+    assert!(!has_owner(WATCHER), "no watcher left by another test");
+    let _trayer = start("trayer", &["--edge", "bottom"]);
+    let dir = tempfile::tempdir().unwrap();
+    let started = stand_in(dir.path());
+    // trayer owns the XEmbed selection once its panel is up.
+    std::thread::sleep(Duration::from_secs(1));
+    for (args, want) in [
+        (&["--demo"][..], "--demo"),
+        (&["--minimized"][..], "--minimized"),
+    ] {
+        let mut child = tray(dir.path()).args(args).spawn().unwrap();
+        let pid = child.id();
+        until(
+            "the app in the tray's place",
+            Duration::from_secs(20),
+            || starts(&started).iter().any(|l| l == want).then_some(()),
+        );
+        // The same process, now the app (the stand-in): no tray of its own
+        // on the bus, no socket.
+        assert!(!has_owner(&format!("org.kde.StatusNotifierItem-{pid}-1")));
+        assert!(!dir.path().join("desk.sock").exists());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_eq!(starts(&started), ["--demo", "--minimized"]);
+}
+
+#[test]
+fn a_start_at_login_waits_for_the_panel_and_registers_when_it_comes() {
+    let _desktop = DESKTOP.lock().unwrap_or_else(|e| e.into_inner());
+    assert!(!has_owner(WATCHER), "no watcher left by another test");
+    let dir = tempfile::tempdir().unwrap();
+    let started = stand_in(dir.path());
+    let mut child = tray(dir.path())
+        .env("STORMDESK_TRAY_WAIT_SECS", "30")
+        .args(["--demo", "--minimized"])
+        .spawn()
+        .unwrap();
+    let name = format!("org.kde.StatusNotifierItem-{}-1", child.id());
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!has_owner(&name), "waiting for the panel, no item yet");
+    // The panel comes: the tray goes on at once and its item registers.
+    let _watcher = watcher();
+    until("the item registered", Duration::from_secs(10), || {
+        registered().contains(&name).then_some(())
+    });
+    assert!(
+        starts(&started).is_empty(),
+        "no app, no pane: {:?}",
+        starts(&started)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // No panel at all: after the wait the split runs anyway (no icon would
+    // show for the app either), its item served for a panel to come.
+    drop(_watcher);
+    until("the watcher gone", Duration::from_secs(10), || {
+        (!has_owner(WATCHER)).then_some(())
+    });
+    let mut child = tray(dir.path())
+        .env("STORMDESK_TRAY_WAIT_SECS", "0.5")
+        .args(["--demo", "--minimized"])
+        .spawn()
+        .unwrap();
+    let name = format!("org.kde.StatusNotifierItem-{}-1", child.id());
+    until("the item served", Duration::from_secs(20), || {
+        has_owner(&name).then_some(())
+    });
+    assert!(starts(&started).is_empty());
+    let _ = child.kill();
+    let _ = child.wait();
 }
