@@ -164,10 +164,15 @@ echo "started at login (--minimized), never summoned: RSS ${login_rss} kB, CPU $
 echo "== the tray split from the pane (stormdesk-tray; the pane is stormdesk --attach, ended when released)"
 # The tray starts the pane beside it: this build's, on its own socket.
 export STORMDESK_PANE_EXE=$APP STORMDESK_SOCKET=$work/split.sock
+# A desktop whose panel shows StatusNotifierItems (its watcher), as the
+# split runs by default; without one a start at login waits for the panel.
+status-notifier-watcher >/dev/null 2>&1 &
+watcher=$!
 released_line="pane ended"; launcher=$TRAY
 out=$(in_tray 0) || exit 1; read -r s_alive_rss s_alive_cpu s_alive_summon <<< "$out"
 out=$(in_tray 2) || exit 1; read -r s_rel_rss s_rel_cpu s_rel_summon <<< "$out"
 out=$(in_tray 0 --minimized) || exit 1; read -r s_login_rss s_login_cpu s_login_summon <<< "$out"
+kill $watcher 2>/dev/null || true
 unset STORMDESK_PANE_EXE STORMDESK_SOCKET
 echo "split, released: RSS ${s_rel_rss} kB, CPU ${s_rel_cpu}%, summon ${s_rel_summon}s (median of 3)  baseline the app released: RSS ${rel_rss} kB, summon ${rel_summon}s  RSS ratio $(echo "scale=2; $s_rel_rss/$rel_rss" | bc)x"
 echo "split, pane alive and hidden: RSS ${s_alive_rss} kB, CPU ${s_alive_cpu}%, summon ${s_alive_summon}s (median of 3)  baseline the app: RSS ${alive_rss} kB, summon ${alive_summon}s"

@@ -55,7 +55,7 @@ STORMDESK_NOTIFY_LOG="$PWD/ci-artifacts/notify.log" dbus-run-session -- scripts/
   node tests/e2e/app.e2e.mjs "$PWD/target/debug/stormdesk" "$PWD/ci-artifacts"
 
 stage "packages: .deb and .rpm (release build, tauri bundle), checked, installed with apt-get, started under Xvfb (the app, and the tray split from its pane), removed"
-scripts/deps.sh desktop-file-utils appstream rpm file binutils xdotool
+scripts/deps.sh desktop-file-utils appstream rpm file binutils xdotool haskell-gtk-sni-tray-utils
 scripts/package.sh
 dbus-run-session -- scripts/with-daemons.sh tests/package/check.sh \
   target/release/bundle/deb/Stormdesk_*_amd64.deb target/release/bundle/rpm/Stormdesk-*.rpm

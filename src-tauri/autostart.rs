@@ -1,28 +1,25 @@
-//! Start at login (an XDG autostart entry, a macOS launch agent, the
-//! Windows Run key), started hidden in the tray.
+//! Start at login, started hidden in the tray. On Linux the XDG autostart
+//! entry is the desk's (`stormdesk_desk::autostart`), the one
+//! `stormdesk-tray` writes too, naming the tray when it is installed beside
+//! the app; elsewhere the autostart plugin's (a macOS launch agent, the
+//! Windows Run key).
 
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::ErrorKind;
 use tauri::AppHandle;
-use tauri_plugin_autostart::ManagerExt;
 
-pub const HIDDEN_ARG: &str = "--minimized";
+pub use stormdesk_desk::autostart::HIDDEN_ARG;
 
-pub fn apply(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
-    let launcher = app.autolaunch();
-    let now = launcher.is_enabled().unwrap_or(false);
-    let r = match (now, enabled) {
-        (false, true) => launcher.enable(),
-        (true, false) => launcher.disable(),
-        _ => Ok(()),
-    };
-    r.map_err(refused)
+/// The entry follows `enabled`. Called at start too, so that the entry is
+/// rewritten to name this installation (a moved build or an upgrade never
+/// leaves one naming a binary that is gone).
+#[cfg(target_os = "linux")]
+pub fn apply(_app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
+    stormdesk_desk::autostart::apply(enabled)
 }
 
-/// At start: the entry follows the preference and is rewritten to name this
-/// binary, so installing the package (or moving a build) never leaves an
-/// entry that starts a binary which is gone.
-pub fn reconcile(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
+#[cfg(not(target_os = "linux"))]
+pub fn apply(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
+    use tauri_plugin_autostart::ManagerExt;
     let launcher = app.autolaunch();
     let r = if enabled {
         launcher.enable()
@@ -31,12 +28,20 @@ pub fn reconcile(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
     } else {
         Ok(())
     };
-    r.map_err(refused)
+    r.map_err(|e| {
+        IpcError::new(
+            stormdesk_desk::ErrorKind::Autostart,
+            format!("cannot change start at login: {e}"),
+        )
+    })
 }
 
-fn refused(e: impl std::fmt::Display) -> IpcError {
-    IpcError::new(
-        ErrorKind::Autostart,
-        format!("cannot change start at login: {e}"),
-    )
+/// The plugin, where it writes the entry.
+pub fn plugin(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_autostart::init(
+        tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+        Some(vec![HIDDEN_ARG]),
+    ));
+    builder
 }

@@ -162,7 +162,7 @@ pub fn run() {
         // history, aliases, stream) alongside the other plugins, the tray
         // and the window rather than after them.
         .plugin(host_start(Arc::clone(&host), mode, desk_started));
-    let result = pane(builder)
+    let result = autostart::plugin(pane(builder))
         .plugin(
             tauri_plugin_global_shortcut::Builder::new()
                 .with_handler(|app, _shortcut, event| {
@@ -172,10 +172,6 @@ pub fn run() {
                 })
                 .build(),
         )
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            Some(vec![autostart::HIDDEN_ARG]),
-        ))
         .invoke_handler(commands::invoke_handler!())
         .setup(move |app| {
             tray::build(app)?;
@@ -327,7 +323,7 @@ struct Served(#[allow(dead_code)] stormdesk_desk::link::LinkServer);
 /// the global shortcut (a refused one leaves the tray usable).
 fn apply_shell_prefs(handle: &AppHandle, host: &AppHost) {
     let prefs = host.prefs();
-    if let Err(e) = autostart::reconcile(handle, prefs.start_at_login) {
+    if let Err(e) = autostart::apply(handle, prefs.start_at_login) {
         tracing::warn!(message = %e.message, "start at login");
     }
     if let Err(e) = shortcut::register(handle, &prefs.shortcut) {

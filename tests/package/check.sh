@@ -58,7 +58,9 @@ desktops=("$root"/usr/share/applications/*.desktop)
 [ ${#desktops[@]} -eq 1 ] || fail "expected one menu entry, found ${#desktops[@]}"
 desktop=${desktops[0]}
 desktop-file-validate "$desktop" || fail "desktop-file-validate refused $(basename "$desktop")"
-grep -qx "Exec=stormdesk" "$desktop" || fail "menu entry's Exec is $(grep ^Exec= "$desktop")"
+# The menu starts the tray split from its pane (which starts the app in its
+# place on a desktop with only an XEmbed tray).
+grep -qx "Exec=stormdesk-tray" "$desktop" || fail "menu entry's Exec is $(grep ^Exec= "$desktop")"
 grep -qx "Icon=stormdesk" "$desktop" || fail "menu entry's Icon is $(grep ^Icon= "$desktop")"
 wm_class=$(sed -n 's/^StartupWMClass=//p' "$desktop")
 [ -n "$wm_class" ] || fail "menu entry has no StartupWMClass"
@@ -163,7 +165,8 @@ ok "window WM_CLASS ($classes) matches StartupWMClass=$wm_class"
 entry=$XDG_CONFIG_HOME/autostart/Stormdesk.desktop
 [ -f "$entry" ] || fail "start at login is on, but there is no $entry"
 exec_line=$(sed -n 's/^Exec=//p' "$entry")
-[ "${exec_line%% *}" = /usr/bin/stormdesk ] || fail "the autostart entry runs '$exec_line'"
+# One entry for the app and the tray alike: the installed tray.
+[ "${exec_line%% *}" = '"/usr/bin/stormdesk-tray"' ] || fail "the autostart entry runs '$exec_line'"
 grep -q -- "--minimized" <<<"$exec_line" || fail "the autostart entry does not start hidden: '$exec_line'"
 ok "autostart entry runs '$exec_line'"
 stop

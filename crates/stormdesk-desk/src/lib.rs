@@ -14,6 +14,7 @@ pub use stormdesk_client::ErrorKind;
 
 use events::Events;
 
+pub mod autostart;
 pub mod commands;
 mod events;
 mod forwarded;

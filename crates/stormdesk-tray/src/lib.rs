@@ -5,7 +5,6 @@
 //! separate process started when summoned; it ends once hidden for a while,
 //! and what stays in the tray maps no web engine.
 
-pub mod autostart;
 pub mod icons;
 pub mod pane;
 pub mod shortcut;
@@ -14,6 +13,7 @@ pub mod tray_host;
 
 use std::sync::Arc;
 
+use stormdesk_desk::autostart;
 use stormdesk_desk::commands::{Commands, HeadlessShell, Shell};
 use stormdesk_desk::host::{event_channel, system_store, Host, HostOptions, StartMode};
 use stormdesk_desk::ipc::IpcError;
@@ -119,7 +119,7 @@ async fn serve(opts: Options) -> Result<Ended, String> {
     if let Err(e) = shortcut.register(&prefs.shortcut) {
         tracing::warn!(message = %e.message, "global shortcut");
     }
-    if let Err(e) = autostart::reconcile(prefs.start_at_login) {
+    if let Err(e) = autostart::apply(prefs.start_at_login) {
         tracing::warn!(message = %e.message, "start at login");
     }
     let pane = Arc::new(Pane::new(pane::pane_exe(), socket.clone()));

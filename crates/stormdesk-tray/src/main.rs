@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--demo" => opts.demo = true,
-            stormdesk_tray::autostart::HIDDEN_ARG => opts.minimized = true,
+            stormdesk_desk::autostart::HIDDEN_ARG => opts.minimized = true,
             "--version" | "-V" => {
                 println!("stormdesk-tray {}", env!("CARGO_PKG_VERSION"));
                 return ExitCode::SUCCESS;
@@ -70,7 +70,7 @@ fn start_app(opts: stormdesk_tray::Options) -> ExitCode {
         cmd.arg("--demo");
     }
     if opts.minimized {
-        cmd.arg(stormdesk_tray::autostart::HIDDEN_ARG);
+        cmd.arg(stormdesk_desk::autostart::HIDDEN_ARG);
     }
     let e = cmd.exec();
     eprintln!("stormdesk-tray: cannot start {}: {e}", app.display());
