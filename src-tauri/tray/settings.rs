@@ -1,8 +1,9 @@
 //! "Settings…": the pane's settings view.
 
-use stormdesk_desk::DeskEvent;
 use tauri::menu::MenuItem;
-use tauri::{AppHandle, Emitter, Wry};
+use tauri::{AppHandle, Manager, Wry};
+
+use crate::state::AppState;
 
 pub const ID: &str = "settings";
 
@@ -10,7 +11,8 @@ pub fn item(app: &AppHandle) -> tauri::Result<MenuItem<Wry>> {
     MenuItem::with_id(app, ID, "Settings…", true, Some("CmdOrCtrl+,"))
 }
 
+/// Through the host, which remembers it for a pane that is only now being
+/// made (a released webview); the window shows on its event.
 pub fn run(app: &AppHandle) {
-    crate::show_main(app);
-    let _ = app.emit(crate::DESK_EVENT, DeskEvent::ShowSettings);
+    app.state::<AppState>().host.summon(true);
 }

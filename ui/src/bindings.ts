@@ -217,7 +217,13 @@ transport_warning: string | null,
  * notification's Open, the tray): a pane that starts just then (its
  * webview was released) shows it, as the `open` event would have.
  */
-open: string | null, };
+open: string | null, 
+/**
+ * Settings was asked for in the last few seconds (the tray's
+ * Settings…): a pane that starts just then opens it, as the
+ * `show_settings` event would have.
+ */
+settings: boolean, };
 
 export type ProfileSummary = { name: string, base_url: string | null, auth: AuthKind, username: string | null, stream_route: string, has_secret: boolean, current: boolean, };
 

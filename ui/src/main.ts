@@ -24,7 +24,7 @@ import { HelpView } from "./help";
 import { Pane } from "./pane";
 import { applyTheme, Settings } from "./settings";
 import { ShareMenu } from "./share";
-import { isIpcError, type ConnectionState, type DeskEvent, type Entry } from "./types";
+import { isIpcError, type ConnectionState, type DeskEvent, type Entry, type Status } from "./types";
 
 /** Focus refreshes the aliases at most this often. */
 const ALIAS_FOCUS_MS = 30_000;
@@ -142,7 +142,7 @@ class App {
   }
 
   /** Status line and Settings from the backend's current status. */
-  async syncStatus(): Promise<void> {
+  async syncStatus(): Promise<Status> {
     const st = await getStatus();
     // Asked to show a result just as this pane started (its webview had
     // been released): shown once history is loaded, as `open` would have.
@@ -150,6 +150,7 @@ class App {
     this.setStatus(describe(st.connection), st.connection.state);
     this.settings.showLinks(st.relay);
     this.settings.showAnnouncements(st);
+    return st;
   }
 
   /** One backend event. Every kind is handled: a new one fails `tsc` here. */
@@ -307,7 +308,10 @@ export async function start(doc: Document = document): Promise<void> {
   }
   // The desk may have become ready before this page listened.
   try {
-    await app.syncStatus();
+    const st = await app.syncStatus();
+    // Settings… asked for just as this pane started (it had been released):
+    // opened, as `show_settings` would have.
+    if (st.settings) void app.settings.open();
   } catch (e) {
     if (isIpcError(e) && e.kind === "not_configured") {
       app.setStatus("not configured", "idle");
@@ -315,7 +319,7 @@ export async function start(doc: Document = document): Promise<void> {
     }
   }
   await app.loadAll();
-  if (app.welcome.hidden) app.input.focus();
+  if (app.welcome.hidden && !app.settings.isOpen) app.input.focus();
 }
 
 if (typeof window !== "undefined" && !(globalThis as { __STORMDESK_TEST__?: boolean }).__STORMDESK_TEST__) {

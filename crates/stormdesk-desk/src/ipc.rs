@@ -72,6 +72,10 @@ pub struct Status {
     /// notification's Open, the tray): a pane that starts just then (its
     /// webview was released) shows it, as the `open` event would have.
     pub open: Option<String>,
+    /// Settings was asked for in the last few seconds (the tray's
+    /// Settings…): a pane that starts just then opens it, as the
+    /// `show_settings` event would have.
+    pub settings: bool,
 }
 
 /// A profile as Settings lists it. Whether a secret is stored, never the

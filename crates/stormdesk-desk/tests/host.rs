@@ -422,6 +422,30 @@ async fn a_host_that_falls_behind_catches_up_from_history() {
     host.shutdown().await;
 }
 
+/// What a pane that starts late (released, started again by this very ask)
+/// reads from the status: Settings… asked for and an Open, each remembered
+/// for a few seconds; a plain summon asks for neither and clears Settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_pane_finds_what_it_was_summoned_for_in_the_status() {
+    let f = Fixture::new();
+    let host = f.host();
+    host.start(StartMode::Demo).await;
+    let mut rx = host.subscribe();
+    let st = host.status().unwrap();
+    assert!(!st.settings && st.open.is_none(), "{st:?}");
+    host.summon(true);
+    assert_eq!(rx.recv().await.unwrap(), DeskEvent::ShowSettings);
+    assert!(host.status().unwrap().settings);
+    host.summon(false);
+    assert_eq!(rx.recv().await.unwrap(), DeskEvent::Summon);
+    assert!(
+        !host.status().unwrap().settings,
+        "a later summon is not for Settings"
+    );
+    host.open_execution("x1");
+    assert_eq!(host.status().unwrap().open.as_deref(), Some("x1"));
+}
+
 /// A notification's buttons, as the shell hands them to the host: "Open"
 /// asks the UI to show the execution; "Re-run" on a failure runs it again
 /// (a new execution, acknowledged in the pane, followed to its result);

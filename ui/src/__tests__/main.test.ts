@@ -133,6 +133,28 @@ describe("app start", () => {
     expect(lit?.dataset.execution).toBe("x8");
   });
 
+  it("a pane that starts just after Settings… (its process was released) opens Settings, focused", async () => {
+    mockIPC((cmd) => {
+      // The whole status, as the desk sends it.
+      if (cmd === "get_status") return { ...(basics(cmd) as object), relay: { slack: { state: "off" }, teams: { state: "off" } }, stream_route: "stormdesk", announcing_rule: null, transport_warning: null, open: null, settings: true };
+      if (cmd === "list_profiles") return [];
+      return basics(cmd);
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const settings = document.getElementById("settings") as HTMLElement;
+    expect(settings.hidden).toBe(false);
+    expect(settings.contains(document.activeElement)).toBe(true);
+  });
+
+  it("a pane that starts with nothing asked of it opens no Settings", async () => {
+    mockIPC((cmd) => basics(cmd), { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    expect((document.getElementById("settings") as HTMLElement).hidden).toBe(true);
+    expect(document.activeElement?.id).toBe("command");
+  });
+
   it("first run offers the demo; the demo starts; Open focuses a result", async () => {
     const called: string[] = [];
     let configured = false;

@@ -93,6 +93,8 @@ pub struct Host<S: Sink + Clone> {
     running: Mutex<VecDeque<crate::ipc::RunningExecution>>,
     /// The execution last asked to be shown, and when.
     opened: Mutex<Option<(String, std::time::Instant)>>,
+    /// When Settings was last asked for (the tray's Settings…).
+    settings_asked: Mutex<Option<std::time::Instant>>,
     unread: AtomicU32,
     /// The relay of the running desk, if on.
     relay: tokio::sync::Mutex<Option<crate::relay_runner::RunningRelay>>,
@@ -112,7 +114,8 @@ pub struct Host<S: Sink + Clone> {
 /// pane reloads from history beyond that.
 const CATCH_UP: usize = 2000;
 
-/// How long an "open this execution" request waits for a pane to start.
+/// How long an "open this execution" or "open Settings" request waits for
+/// a pane to start.
 const OPEN_FRESH: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How many heard-from conversations the share list offers.
@@ -139,6 +142,7 @@ impl<S: Sink + Clone> Host<S> {
             recent: Mutex::new(VecDeque::new()),
             running: Mutex::new(VecDeque::new()),
             opened: Mutex::new(None),
+            settings_asked: Mutex::new(None),
             unread: AtomicU32::new(0),
             relay: tokio::sync::Mutex::new(None),
             relay_links: Mutex::new(RelayLinks::default()),
@@ -168,7 +172,14 @@ impl<S: Sink + Clone> Host<S> {
     /// Ask every window to show (a second launch, the tray, the shortcut
     /// of a tray in another process): `Summon` focuses the palette,
     /// `ShowSettings` opens Settings.
+    /// Settings is remembered for a few seconds, for a pane that starts
+    /// only now (its webview or its process was released) and so missed
+    /// the event: `Status.settings`.
     pub fn summon(&self, settings: bool) {
+        *self
+            .settings_asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = settings.then(std::time::Instant::now);
         self.emit(if settings {
             DeskEvent::ShowSettings
         } else {
@@ -291,6 +302,11 @@ impl<S: Sink + Clone> Host<S> {
                 .as_ref()
                 .filter(|(_, at)| at.elapsed() < OPEN_FRESH)
                 .map(|(id, _)| id.clone()),
+            settings: self
+                .settings_asked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some_and(|at| at.elapsed() < OPEN_FRESH),
         })
     }
 
