@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run Stormdesk: the tray app, straight into its built-in demo server when
+# Run Stormdesk: the tray and its pane, straight into its built-in demo server when
 # nothing is configured yet. Without a display, the headless session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +20,16 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
 fi
 npm --prefix ui ci --no-audit --no-fund
 npm --prefix ui run build
-cargo build --release -p stormdesk
-if [ -z "$configured" ] && [ $# -eq 0 ]; then
-  exec target/release/stormdesk --demo
+# As the menu entry runs it on Linux: the tray without WebKit, whose pane
+# is the app beside it (or the app itself on an XEmbed-only desktop).
+launcher=target/release/stormdesk
+if [ "$(uname -s)" = Linux ]; then
+  cargo build --release -p stormdesk -p stormdesk-tray
+  launcher=target/release/stormdesk-tray
+else
+  cargo build --release -p stormdesk
 fi
-exec target/release/stormdesk "$@"
+if [ -z "$configured" ] && [ $# -eq 0 ]; then
+  exec "$launcher" --demo
+fi
+exec "$launcher" "$@"
