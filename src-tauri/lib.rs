@@ -136,6 +136,16 @@ pub fn run() {
         attached::run(args.hidden);
         return;
     }
+    // A desk already running in another process (stormdesk-tray, as the
+    // menu entry starts it, or `desk serve`) shows its pane; a second desk
+    // would run a second stream, notifier and relay beside it.
+    #[cfg(unix)]
+    if tauri::async_runtime::block_on(stormdesk_desk::link::summon_running(
+        &stormdesk_desk::link::default_socket_path(),
+    )) {
+        tracing::info!("a desk is already running; summoned it");
+        return;
+    }
     let events = event_channel();
     let (host, clicks) = match host(events.clone()) {
         Ok(h) => h,

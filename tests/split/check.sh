@@ -101,6 +101,12 @@ until_count "webview loaded" 2
 [ -n "$(visible)" ] || fail "the summoned pane is not shown"
 echo "split: summoned again, a new pane shown"
 
+# The app started by hand while the tray runs: it summons the tray's desk
+# and ends, rather than running a second stream, notifier and relay.
+timeout 30 "$app" --demo || fail "the app started beside the tray did not end (exit $?)"
+[ -z "$(pgrep -fx "$app --demo")" ] || fail "the app started beside the tray kept running"
+echo "split: the app started beside the tray summoned it and ended"
+
 kill -TERM $pid
 wait $pid || fail "the tray did not end cleanly (exit $?)"
 [ ! -e "$work/desk.sock" ] || fail "the socket was left behind"

@@ -181,6 +181,21 @@ pub async fn answers(path: &Path) -> bool {
     )
 }
 
+/// A launch's first step: if a desk already runs at `path` (the app's, the
+/// tray's, `desk serve`), ask it to show its pane and say so; the caller
+/// then ends instead of starting a second stream, notifier and relay. One
+/// that is going away answers nothing, and the caller starts.
+pub async fn summon_running(path: &Path) -> bool {
+    let (ignored, _events) = tokio::sync::mpsc::unbounded_channel();
+    let Ok(running) = LinkClient::connect(path, ignored).await else {
+        return false;
+    };
+    matches!(
+        tokio::time::timeout(ANSWER_WITHIN, running.call(SUMMON, serde_json::json!({}))).await,
+        Ok(Ok(_))
+    )
+}
+
 async fn accept_loop<S: Sink + Clone + Send + Sync + 'static>(
     listener: UnixListener,
     commands: Commands<S>,

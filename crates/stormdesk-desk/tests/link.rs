@@ -258,3 +258,26 @@ async fn a_long_answer_reaches_the_front_end_whole() {
         "the long entry, whole"
     );
 }
+
+/// A launch's first step: a running desk is summoned (its pane shows) and
+/// the launch ends; with none, or after it stopped, the launch starts.
+#[tokio::test]
+async fn a_launch_summons_a_running_desk_and_starts_when_there_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run").join("desk.sock");
+    assert!(!stormdesk_desk::link::summon_running(&path).await);
+    let (host, server) = demo_desk(dir.path()).await;
+    let mut rx = host.subscribe();
+    assert!(stormdesk_desk::link::summon_running(&path).await);
+    let summoned = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let stormdesk_desk::DeskEvent::Summon = rx.recv().await.unwrap() {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(summoned.is_ok(), "the running desk was summoned");
+    server.stop().await;
+    assert!(!stormdesk_desk::link::summon_running(&path).await);
+}

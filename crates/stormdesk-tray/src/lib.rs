@@ -17,7 +17,7 @@ use stormdesk_desk::autostart;
 use stormdesk_desk::commands::{Commands, HeadlessShell, Shell};
 use stormdesk_desk::host::{event_channel, system_store, Host, HostOptions, StartMode};
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::link::{default_socket_path, LinkClient, LinkServer, SUMMON};
+use stormdesk_desk::link::{default_socket_path, summon_running, LinkServer};
 use stormdesk_desk::prefs::Prefs;
 use stormdesk_desk::DeskEvent;
 use stormdesk_notify::DesktopSink;
@@ -74,18 +74,9 @@ impl Shell for TrayShell {
 async fn serve(opts: Options) -> Result<Ended, String> {
     let socket = default_socket_path();
     // A second launch: the running one shows its pane; this one ends.
-    let (ignored, _events) = tokio::sync::mpsc::unbounded_channel();
-    // (One going away answers nothing: then this one starts.)
-    if let Ok(running) = LinkClient::connect(&socket, ignored).await {
-        let summoned = tokio::time::timeout(
-            stormdesk_desk::link::ANSWER_WITHIN,
-            running.call(SUMMON, serde_json::json!({})),
-        )
-        .await;
-        if matches!(summoned, Ok(Ok(_))) {
-            tracing::info!("already running; summoned it");
-            return Ok(Ended::Done);
-        }
+    if summon_running(&socket).await {
+        tracing::info!("already running; summoned it");
+        return Ok(Ended::Done);
     }
     // A start at login may come before the panel: its tray is waited for.
     let wait = if opts.minimized {
