@@ -231,16 +231,7 @@ fn the_tray_is_a_status_notifier_item_whose_menu_drives_the_desk() {
         .unwrap();
     let name = format!("org.kde.StatusNotifierItem-{}-1", child.id());
     until("the item on the bus", Duration::from_secs(20), || {
-        gdbus(&[
-            "--dest",
-            "org.freedesktop.DBus",
-            "--object-path",
-            "/org/freedesktop/DBus",
-            "--method",
-            "org.freedesktop.DBus.ListNames",
-        ])
-        .contains(&name)
-        .then_some(())
+        has_owner(&name).then_some(())
     });
     // The desktop's watcher has it (ksni registers its bus name).
     until("the item registered", Duration::from_secs(10), || {
