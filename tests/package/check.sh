@@ -234,6 +234,24 @@ echo "-- the installed tray without WebKit, its pane the installed app"
 tests/split/check.sh /usr/bin/stormdesk-tray - || fail "the installed stormdesk-tray and its pane"
 ok "stormdesk-tray starts the installed pane, which ends when released and comes back when summoned"
 
+echo "-- the menu entry, launched as a desktop launches it (gio launch)"
+STORMDESK_LOG=info gio launch /usr/share/applications/Stormdesk.desktop > "$work/log" 2>&1
+end=$((SECONDS + 60))
+until [ -n "$(xdotool search --onlyvisible --name '^Stormdesk$' 2>/dev/null)" ]; do
+  [ $SECONDS -lt $end ] || { tail -20 "$work/log" >&2; fail "the menu entry showed no pane"; }
+  sleep 0.2
+done
+tray_pid=$(pgrep -x stormdesk-tray) || fail "the menu entry started no stormdesk-tray"
+pane_pid=$(pgrep -f '^/usr/bin/stormdesk --attach') || fail "the menu entry's pane is not stormdesk --attach"
+[ "$(ps -o ppid= -p "$pane_pid" | tr -d ' ')" = "$tray_pid" ] || fail "the pane is not the tray's child"
+kill -TERM "$tray_pid"
+end=$((SECONDS + 15))
+while kill -0 "$tray_pid" 2>/dev/null || kill -0 "$pane_pid" 2>/dev/null; do
+  [ $SECONDS -lt $end ] || fail "the menu entry's tray and pane did not end on SIGTERM"
+  sleep 0.2
+done
+ok "the menu entry starts stormdesk-tray, whose pane is the installed app (--attach)"
+
 echo "-- remove"
 purge
 installed=
