@@ -23,6 +23,9 @@ cargo build --release -p stormdesk -p stormdesk-cli -p stormdesk-tray
 echo "== manual pages"
 rm -rf target/packaging/man
 target/release/stormdesk-cli manpages target/packaging/man
+# The app's and the tray's, written by hand (their options are few; the
+# package check holds them to --help).
+cp packaging/man/*.1 target/packaging/man/
 # Debian policy: manual pages compressed, reproducibly (no name, no time).
 gzip -9n target/packaging/man/*.1
 

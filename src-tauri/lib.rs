@@ -41,13 +41,17 @@ Options:
   --demo        Start against the built-in demo server (nothing to configure)
   --minimized   Start hidden in the tray (how start-at-login runs it)
   --attach      Be the window of a desk already running in another process
-                (stormdesk-cli desk serve): no tray or desk of its own
+                (stormdesk-tray, stormdesk-cli desk serve): no tray or desk
+                of its own
   --version     Print the version and exit
   --help        Print this help and exit
 
 Without --demo, the profile in ~/.config/stormdesk/config.toml (or the st2
 CLI's ~/.st2/config and ST2_* variables) is used; with nothing configured,
-the pane offers the demo. The headless front end is stormdesk-cli.";
+the pane offers the demo. If a desk already runs (stormdesk-tray, another
+stormdesk), it shows its pane and this launch ends. On Linux the menu entry
+starts stormdesk-tray, which runs this as its pane. The headless front end
+is stormdesk-cli.";
 
 /// What the command line asks for: run, or print and exit.
 enum Launch {

@@ -76,6 +76,14 @@ page=$(zcat "$root/usr/share/man/man1/stormdesk-cli.1.gz")
 grep -q '^\.TH stormdesk-cli' <<<"$page" || fail "stormdesk-cli.1 is not a manual page"
 page=$(zcat "$root/usr/share/man/man1/stormdesk-cli-exec.1.gz")
 grep -q 'match_and_execute' <<<"$page" || fail "no manual page for stormdesk-cli exec"
+# The app's and the tray's pages describe every option their --help lists.
+for bin in stormdesk stormdesk-tray; do
+  page=$(zcat "$root/usr/share/man/man1/$bin.1.gz") || fail "no manual page for $bin"
+  grep -q "^\.TH ${bin^^} 1" <<<"$page" || fail "$bin.1 is not its manual page"
+  for opt in $("$root/usr/bin/$bin" --help | grep -oE -- '^  --[a-z-]+'); do
+    grep -qxF -- ".B \\-\\-${opt#--}" <<<"$page" || fail "$bin.1 does not describe $opt"
+  done
+done
 ok "manual pages: $(ls "$root/usr/share/man/man1" | wc -l)"
 
 # Every library the binaries load must come from a package the Depends pull
