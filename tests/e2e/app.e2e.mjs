@@ -83,8 +83,12 @@ async function newSession(args = []) {
       throw new Error(`no session after 90 s (args ${JSON.stringify(args)}); this run's app: ${procs.join(" | ") || "not running"}`);
     }),
   ]);
+  lastSession = s.sessionId;
   return s.sessionId;
 }
+
+// The newest session: on a failure, what its window showed is kept.
+let lastSession = null;
 
 // The app inherits its environment from tauri-driver → WebKitWebDriver.
 async function startDriver(extra) {
@@ -268,7 +272,9 @@ async function allOfIt() {
 
   // A running execution is cancelled from its card: the badge moves to
   // canceled and the Cancel button goes; its result card offers Re-run.
-  await typeInto(sid, "#command", "sleep 30\uE007");
+  // (Long enough, a minute at the demo's time scale, that a slow machine
+  // cannot see it finish before the click: once it did at "sleep 30".)
+  await typeInto(sid, "#command", "sleep 300\uE007");
   const cancelOn = await until("a Cancel button on the running sleep", async () =>
     js(sid, "const c = [...document.querySelectorAll('#pane .entry.ack')].find((e) => e.querySelector('button.cancel')); return c ? c.dataset.execution : null"));
   await click(sid, `#pane .entry.ack[data-execution="${cancelOn}"] button.cancel`);
@@ -593,6 +599,17 @@ try {
   else await allOfIt();
 } catch (e) {
   check("e2e run", false, String(e));
+  // What the window showed when it failed: a screenshot, and the pane's
+  // cards as text (kind, execution, status, first line).
+  if (lastSession) {
+    try {
+      writeFileSync(join(artifacts, "failure.png"), Buffer.from(await wd("GET", `/session/${lastSession}/screenshot`), "base64"));
+      const cards = await js(lastSession, "return [...document.querySelectorAll('#pane .entry')].slice(-15).map((c) => [c.dataset.kind, c.dataset.execution ?? '', c.querySelector('.badge')?.textContent ?? c.dataset.status ?? '', (c.textContent ?? '').trim().slice(0, 60).replace(/\\s+/g, ' ')].join(' | '))");
+      console.log(`the pane's last cards:\n  ${cards.join("\n  ")}`);
+    } catch (why) {
+      console.log(`(no screenshot of the failure: ${why})`);
+    }
+  }
 } finally {
   driver?.kill();
   sim?.kill();

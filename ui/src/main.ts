@@ -59,6 +59,13 @@ class App {
   readonly help: HelpView;
   /** An execution to show once history has loaded (notification "Open"). */
   private pendingOpen: string | null = null;
+  /** History pages being read now. */
+  private loading = 0;
+  /**
+   * What arrived live while a page was read: the page may have been read
+   * before it was written, so it is shown again over the new page.
+   */
+  private arrivedWhileLoading: DeskEvent[] = [];
 
   constructor(private doc: Document) {
     this.status = doc.getElementById("status") as HTMLElement;
@@ -130,15 +137,28 @@ class App {
 
   /** The pane from history (the newest page), the palette's history too. */
   async loadAll(): Promise<void> {
+    this.loading++;
     try {
       const entries: Entry[] = await loadHistory(null, 200);
       this.pane.clear();
       entries.forEach((e) => this.pane.add(e));
+      // Entries already in the page are not shown twice (the pane knows
+      // their ids); a status or output line is shown again on its card.
+      this.arrivedWhileLoading.forEach((ev) => this.showLive(ev));
       this.palette.setHistory(entries.filter((e) => e.kind === "command").map((e) => e.text));
       if (this.pendingOpen && this.pane.focusExecution(this.pendingOpen)) this.pendingOpen = null;
     } catch (e) {
       if (!(isIpcError(e) && ["starting", "not_configured"].includes(e.kind))) this.showError(e);
+    } finally {
+      if (--this.loading === 0) this.arrivedWhileLoading = [];
     }
+  }
+
+  /** What the pane shows of a live entry, output or task event. */
+  private showLive(ev: DeskEvent): void {
+    if (ev.type === "entry") this.pane.add(ev.entry);
+    else if (ev.type === "output") this.pane.addOutput(ev.execution_id, ev.chunks);
+    else if (ev.type === "task") this.pane.addTask(ev.workflow_id, ev.execution_id, ev.task, ev.status);
   }
 
   /** Status line and Settings from the backend's current status. */
@@ -157,14 +177,11 @@ class App {
   onEvent(ev: DeskEvent): void {
     switch (ev.type) {
       case "entry":
-        this.pane.add(ev.entry);
-        if (!this.doc.hidden && this.doc.hasFocus()) void markRead().catch(() => {});
-        break;
       case "output":
-        this.pane.addOutput(ev.execution_id, ev.chunks);
-        break;
       case "task":
-        this.pane.addTask(ev.workflow_id, ev.execution_id, ev.task, ev.status);
+        this.showLive(ev);
+        if (this.loading > 0) this.arrivedWhileLoading.push(ev);
+        if (ev.type === "entry" && !this.doc.hidden && this.doc.hasFocus()) void markRead().catch(() => {});
         break;
       case "connection":
         this.setStatus(describe(ev.state), ev.state.state);

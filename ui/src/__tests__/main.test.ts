@@ -220,6 +220,35 @@ describe("app start", () => {
     expect(document.getElementById("relay-links")!.textContent).toContain("Slack: connected");
   });
 
+  it("what arrives while history is being read is not lost when the page is shown", async () => {
+    // The page read before the result was written; the result arrives
+    // while the page is on its way.
+    let release: (() => void) | null = null;
+    let slow = false;
+    const page = [e(1, "ack", "Sleeping", { status: "running" }, "run1")];
+    mockIPC((cmd) => {
+      if (cmd === "load_history") {
+        if (!slow) return page;
+        return new Promise((r) => { release = () => r(page); });
+      }
+      return basics(cmd);
+    }, { shouldMockEvents: true });
+    const { start } = await import("../main");
+    await start(document);
+    const badge = () => document.querySelector('#pane .entry.ack[data-execution="run1"] .badge')?.textContent;
+    expect(badge()).toBe("running");
+    slow = true;
+    await emit("desk-event", { type: "missed", count: 10 });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(release).not.toBeNull();
+    await emit("desk-event", { type: "entry", entry: e(2, "result", "slept 300s", { status: "canceled" }, "run1") });
+    await emit("desk-event", { type: "output", execution_id: "run2", chunks: [] });
+    release!();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(badge()).toBe("canceled");
+    expect(document.querySelectorAll('#pane .entry.result[data-execution="run1"]').length).toBe(1);
+  });
+
   it("cancels a running execution and re-runs a finished one from their cards, showing a refusal as text", async () => {
     const calls: unknown[] = [];
     let refuse = false;
