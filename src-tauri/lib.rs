@@ -141,14 +141,23 @@ pub fn run() {
         return;
     }
     // A desk already running in another process (stormdesk-tray, as the
-    // menu entry starts it, or `desk serve`) shows its pane; a second desk
-    // would run a second stream, notifier and relay beside it.
+    // menu entry starts it, or `desk serve`) shows its pane (a start at
+    // login only finds it there); a second desk would run a second stream,
+    // notifier and relay beside it.
     #[cfg(unix)]
-    if tauri::async_runtime::block_on(stormdesk_desk::link::summon_running(
-        &stormdesk_desk::link::default_socket_path(),
-    )) {
-        tracing::info!("a desk is already running; summoned it");
-        return;
+    {
+        use stormdesk_desk::link;
+        let path = link::default_socket_path();
+        if tauri::async_runtime::block_on(async {
+            if args.hidden {
+                link::answers(&path).await
+            } else {
+                link::summon_running(&path).await
+            }
+        }) {
+            tracing::info!("a desk is already running");
+            return;
+        }
     }
     let events = event_channel();
     let (host, clicks) = match host(events.clone()) {

@@ -64,6 +64,15 @@ sleep 1
 [ "$(names $pid)" = "stormdesk-tray " ] || fail "started as at login, but under the tray: $(names $pid)"
 echo "split: the icon is in the desktop's tray, no pane yet ($(awk '/VmRSS/ {print $2}' /proc/$pid/status) kB)"
 
+# A second start at login (the tray's, the app's) finds it and ends, and
+# shows nothing: the pane is for a launch by hand.
+"$tray" --minimized || fail "a second start at login of the tray failed (exit $?)"
+timeout 30 "$app" --minimized || fail "a start at login of the app beside the tray did not end (exit $?)"
+sleep 1
+[ "$(names $pid)" = "stormdesk-tray " ] || fail "a second start at login started a pane: $(names $pid)"
+[ "$(count "pane started")" = 0 ] || fail "a second start at login summoned the pane"
+echo "split: a second start at login, the tray's or the app's, ended and showed nothing"
+
 # A left click on the icon, as a user does: the host activates the item.
 end=$((SECONDS + 30))
 until [ "$(count "webview loaded")" -ge 1 ]; do

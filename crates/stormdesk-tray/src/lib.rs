@@ -17,7 +17,7 @@ use stormdesk_desk::autostart;
 use stormdesk_desk::commands::{Commands, HeadlessShell, Shell};
 use stormdesk_desk::host::{event_channel, system_store, Host, HostOptions, StartMode};
 use stormdesk_desk::ipc::IpcError;
-use stormdesk_desk::link::{default_socket_path, summon_running, LinkServer};
+use stormdesk_desk::link::{answers, default_socket_path, summon_running, LinkServer};
 use stormdesk_desk::prefs::Prefs;
 use stormdesk_desk::DeskEvent;
 use stormdesk_notify::DesktopSink;
@@ -73,8 +73,14 @@ impl Shell for TrayShell {
 
 async fn serve(opts: Options) -> Result<Ended, String> {
     let socket = default_socket_path();
-    // A second launch: the running one shows its pane; this one ends.
-    if summon_running(&socket).await {
+    // A second launch: the running one shows its pane (a start at login
+    // only finds it there); this one ends.
+    if opts.minimized {
+        if answers(&socket).await {
+            tracing::info!("already running");
+            return Ok(Ended::Done);
+        }
+    } else if summon_running(&socket).await {
         tracing::info!("already running; summoned it");
         return Ok(Ended::Done);
     }
@@ -87,6 +93,11 @@ async fn serve(opts: Options) -> Result<Ended, String> {
     match tray_host::find(wait).await {
         tray_host::TrayHost::XEmbedOnly => return Ok(Ended::AppTray),
         found => tracing::info!(?found, "tray host"),
+    }
+    // Launched from the menu while this one waited for the panel.
+    if !wait.is_zero() && answers(&socket).await {
+        tracing::info!("started meanwhile by another launch");
+        return Ok(Ended::Done);
     }
     let options =
         HostOptions::for_this_user().ok_or("no data directory on this system".to_owned())?;

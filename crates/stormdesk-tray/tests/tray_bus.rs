@@ -383,4 +383,29 @@ fn a_start_at_login_waits_for_the_panel_and_registers_when_it_comes() {
     assert!(starts(&started).is_empty());
     let _ = child.kill();
     let _ = child.wait();
+
+    // Launched from the menu while the login start waits for the panel: the
+    // menu's runs at once, and the login start, once it stops waiting,
+    // finds it and ends quietly.
+    let mut login = tray(dir.path())
+        .env("STORMDESK_TRAY_WAIT_SECS", "4")
+        .args(["--demo", "--minimized"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut menu = tray(dir.path()).arg("--demo").spawn().unwrap();
+    let name = format!("org.kde.StatusNotifierItem-{}-1", menu.id());
+    until("the menu's tray served", Duration::from_secs(20), || {
+        has_owner(&name).then_some(())
+    });
+    let status = until("the login start to end", Duration::from_secs(20), || {
+        login.try_wait().unwrap()
+    });
+    assert!(status.success(), "the login start ended with {status}");
+    assert!(
+        menu.try_wait().unwrap().is_none(),
+        "the menu's tray runs on"
+    );
+    let _ = menu.kill();
+    let _ = menu.wait();
 }
