@@ -28,12 +28,7 @@ pub fn apply(app: &AppHandle, enabled: bool) -> Result<(), IpcError> {
     } else {
         Ok(())
     };
-    r.map_err(|e| {
-        IpcError::new(
-            stormdesk_desk::ErrorKind::Autostart,
-            format!("cannot change start at login: {e}"),
-        )
-    })
+    r.map_err(stormdesk_desk::autostart::refused)
 }
 
 /// The plugin, where it writes the entry.

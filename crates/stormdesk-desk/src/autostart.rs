@@ -33,7 +33,8 @@ fn entry() -> Option<PathBuf> {
     Some(config.join("autostart").join("Stormdesk.desktop"))
 }
 
-fn refused(e: impl std::fmt::Display) -> IpcError {
+/// Start at login could not be changed: why, as the UI shows it.
+pub fn refused(e: impl std::fmt::Display) -> IpcError {
     IpcError::new(
         ErrorKind::Autostart,
         format!("cannot change start at login: {e}"),

@@ -4,6 +4,10 @@
 //! GTK) and owns the global shortcut. The pane is `stormdesk --attach`, a
 //! separate process started when summoned; it ends once hidden for a while,
 //! and what stays in the tray maps no web engine.
+//!
+//! Linux only (a StatusNotifierItem, XDG autostart, Unix signals and
+//! sockets); elsewhere the app is the tray.
+#![cfg(target_os = "linux")]
 
 pub mod icons;
 pub mod pane;

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+#[cfg(target_os = "linux")]
 const USAGE: &str = "\
 Usage: stormdesk-tray [--demo] [--minimized]
 
@@ -23,6 +24,13 @@ app (stormdesk, beside it) in its place, whose tray falls back to XEmbed.
 A start at login waits for the desktop's tray up to
 STORMDESK_TRAY_WAIT_SECS (15 s).";
 
+#[cfg(not(target_os = "linux"))]
+fn main() -> ExitCode {
+    eprintln!("stormdesk-tray runs on Linux only; start stormdesk, whose tray is its own");
+    ExitCode::from(2)
+}
+
+#[cfg(target_os = "linux")]
 fn main() -> ExitCode {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -61,6 +69,7 @@ fn main() -> ExitCode {
 
 /// In this process's place, the app with the same options: its tray shows
 /// on an XEmbed-only desktop.
+#[cfg(target_os = "linux")]
 fn start_app(opts: stormdesk_tray::Options) -> ExitCode {
     use std::os::unix::process::CommandExt;
     let app = stormdesk_tray::pane::pane_exe();
