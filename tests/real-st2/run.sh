@@ -18,6 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
+# The selection scripts/test.sh builds with: the same features, so this
+# reuses its build (a different selection would compile the tree again).
+ws=(--workspace --features stormdesk-relay/fakes)
+cargo build -q "${ws[@]}" --all-targets
 shared=${STORMDESK_SHARED:-$(cd .. && pwd)/shared}
 recipe=$shared/real-st2
 [ -x "$recipe/start.sh" ] || { echo "no real-st2 recipe at $recipe (set STORMDESK_SHARED)" >&2; exit 2; }
@@ -46,8 +50,7 @@ register() { # pack
 suite() { # phase
   log "CLI and desk against real StackStorm, stormdesk pack $1"
   STORMDESK_REAL_ST2_PACK=$1 dbus-run-session -- scripts/with-daemons.sh \
-    cargo test -p stormdesk-cli -p stormdesk-desk --features stormdesk-cli/real-st2,stormdesk-desk/real-st2 \
-    --test real_st2 -- --test-threads=1
+    cargo test "${ws[@]}" --test real_st2 -- --ignored --test-threads=1
 }
 
 suite absent
@@ -56,7 +59,6 @@ register stormdesk
 suite present
 
 log "the built app in WebKit (tauri-driver) against real StackStorm"
-cargo build -q -p stormdesk
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 dbus-run-session -- scripts/with-daemons.sh \
   env STORMDESK_E2E_ST2_URL="$STORMDESK_REAL_ST2_URL" node tests/e2e/app.e2e.mjs "$repo/target/debug/stormdesk" "$repo/ci-artifacts/real-st2"
@@ -67,16 +69,15 @@ python3 tests/real-st2/golden.py record --url "$STORMDESK_REAL_ST2_URL" --out ta
 python3 tests/real-st2/golden.py compare target/golden-real.json tests/golden/exchanges.json
 python3 tests/real-st2/golden.py compare-stream target/golden-stream.json tests/golden/stream.json
 python3 tests/real-st2/golden.py compare-output target/golden-output.json tests/golden/output.json
-cargo test -p stormdesk-sim --test golden
+cargo test "${ws[@]}" --test golden
 
 log "the alias engine against StackStorm's own (differential)"
-cargo build -q -p stormdesk-alias --example alias-oracle
 "$ST2_ROOT/venv/bin/python" tests/real-st2/differential.py \
   --cases "${DIFF_CASES:-3000}" --seed "${DIFF_SEED:-20261128}" \
   --ours "$repo/target/debug/examples/alias-oracle"
 
 log "measured: command → ack, Stormdesk's path against match_and_execute and the st2 CLI"
-cargo run -q -p stormdesk-client --example ack-latency -- "$STORMDESK_REAL_ST2_URL" 20
+target/debug/examples/ack-latency "$STORMDESK_REAL_ST2_URL" 20
 python3 tests/real-st2/ack-latency.py "$ST2_ROOT/clivenv/bin/st2" "$repo/target/debug/stormdesk-cli" "$STORMDESK_REAL_ST2_URL" 6
 
 log "the real st2 CLI against the real server"

@@ -1,6 +1,5 @@
 //! login → exec → whoami → logout with a real gnome-keyring, inside its own
-//! dbus-run-session (see scripts/test.sh). Built only with `real-keyring`.
-#![cfg(feature = "real-keyring")]
+//! dbus-run-session (see scripts/test.sh). Ignored unless asked for (`-- --ignored`).
 
 use std::io::Write;
 use std::path::Path;
@@ -35,6 +34,7 @@ fn run_with_stdin(mut c: Command, input: &str) -> Output {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real Secret Service: scripts/test.sh daemons"]
 async fn login_exec_whoami_logout_with_the_real_keyring() {
     let sim = Simulator::start(SimConfig {
         time_scale: 0.05,
@@ -161,6 +161,7 @@ async fn login_exec_whoami_logout_with_the_real_keyring() {
 /// Relay secrets go to the real keyring under their own accounts; an
 /// empty one removes the entry; an unknown name is a usage error.
 #[test]
+#[ignore = "needs a real Secret Service: scripts/test.sh daemons"]
 fn relay_secrets_are_kept_in_the_real_keyring() {
     let home = tempfile::tempdir().unwrap();
     let lookup = || {
@@ -202,6 +203,7 @@ fn relay_secrets_are_kept_in_the_real_keyring() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real Secret Service: scripts/test.sh daemons"]
 async fn a_locked_keyring_says_so() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let home = tempfile::tempdir().unwrap();

@@ -1,7 +1,6 @@
 //! Against a real notification daemon (Debian's notification-daemon under
 //! Xvfb) in its own dbus-run-session; delivery proved by capturing the
-//! `Notify` calls with dbus-monitor. Built only with `real-daemon`.
-#![cfg(feature = "real-daemon")]
+//! `Notify` calls with dbus-monitor. Ignored unless asked for (`-- --ignored`).
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -21,6 +20,7 @@ fn exec(id: &str, status: &str, action: &str, stdout: &str) -> Execution {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real notification daemon: scripts/test.sh daemons"]
 async fn notices_reach_the_daemon_with_urgency_text_and_coalescing() {
     let _one = ONE_AT_A_TIME.lock().await;
     let log = tempfile_path();
@@ -115,6 +115,7 @@ async fn notices_reach_the_daemon_with_urgency_text_and_coalescing() {
 /// notification's click or another action does not; "Re-run" on a failed
 /// result's notification asks for a re-run of that execution.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real notification daemon: scripts/test.sh daemons"]
 async fn the_open_and_rerun_actions_report_the_execution() {
     let _one = ONE_AT_A_TIME.lock().await;
     let (tx, rx) = std::sync::mpsc::channel::<(NoticeAction, String)>();
