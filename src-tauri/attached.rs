@@ -27,9 +27,20 @@ pub fn run(hidden: bool) {
         }
     };
     tracing::info!(path = %path.display(), "attached to a desk");
+    let links = Arc::clone(&client);
     let result = crate::pane(tauri::Builder::default())
         .invoke_handler(move |invoke| forward(&client, invoke))
         .setup(move |app| {
+            use tauri::Manager;
+            app.manage(webview::Links(Box::new(move |url| {
+                let links = Arc::clone(&links);
+                tauri::async_runtime::spawn(async move {
+                    let args = serde_json::json!({ "url": url });
+                    if let Err(e) = links.call("open_link", args).await {
+                        tracing::warn!(error = %e.message, "link not opened");
+                    }
+                });
+            })));
             follow(app.handle().clone(), received);
             if let Some(after) = webview::release_after() {
                 webview::spawn_release(app.handle().clone(), after, webview::Release::Process);

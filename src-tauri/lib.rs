@@ -304,6 +304,15 @@ fn host_start(
         .setup(move |app, _| {
             let state = AppState::new(app, Arc::clone(&host));
             serve_desk(app, state.commands.clone());
+            let commands = state.commands.clone();
+            app.manage(webview::Links(Box::new(move |url| {
+                let commands = commands.clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = commands.open_link(url).await {
+                        tracing::warn!(error = %e.message, "link not opened");
+                    }
+                });
+            })));
             app.manage(state);
             host.load_prefs();
             tauri::async_runtime::spawn(async move {

@@ -9,7 +9,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use tauri::{AppHandle, Manager, WebviewWindowBuilder};
+use tauri::webview::NewWindowResponse;
+use tauri::{AppHandle, Manager, Url, WebviewWindowBuilder};
 
 pub const MAIN: &str = "main";
 const DEFAULT_RELEASE_AFTER: Duration = Duration::from_secs(5 * 60);
@@ -108,7 +109,16 @@ pub fn main_window(app: &AppHandle) -> Option<tauri::WebviewWindow> {
     }
     let config = app.config().app.windows.iter().find(|w| w.label == MAIN)?;
     let started = Instant::now();
-    match WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()) {
+    let (nav, popup) = (app.clone(), app.clone());
+    let built = WebviewWindowBuilder::from_config(app, config).and_then(|b| {
+        b.on_navigation(move |url| stays(&nav, url))
+            .on_new_window(move |url, _| {
+                stays(&popup, &url);
+                NewWindowResponse::Deny
+            })
+            .build()
+    });
+    match built {
         Ok(w) => {
             tracing::info!(ms = started.elapsed().as_millis() as u64, "webview built");
             Some(w)
@@ -117,5 +127,79 @@ pub fn main_window(app: &AppHandle) -> Option<tauri::WebviewWindow> {
             tracing::error!(error = %e, "the window could not be built again");
             None
         }
+    }
+}
+
+/// Where a link the page tried to follow goes instead: the same checked path
+/// as the UI's `open_link` (the desk's check, then the system browser), in
+/// this process or in the desk the pane is attached to.
+pub struct Links(pub Box<dyn Fn(String) + Send + Sync>);
+
+/// The navigation guard: the pane stays on the app's own pages. Anything
+/// else is refused; an http(s) link is handed to `Links`, which opens it
+/// only if it is the StackStorm web UI's. A page that was made to navigate
+/// (or to open a window) cannot take the IPC bridge somewhere else.
+fn stays(app: &AppHandle, url: &Url) -> bool {
+    let dev = tauri::is_dev()
+        .then(|| app.config().build.dev_url.clone())
+        .flatten();
+    if is_own_page(url, dev.as_ref()) {
+        return true;
+    }
+    tracing::warn!(url = %url, "the pane may not navigate away from the app; refused");
+    if matches!(url.scheme(), "http" | "https") {
+        if let Some(links) = app.try_state::<Links>() {
+            (links.0)(url.to_string());
+        }
+    }
+    false
+}
+
+/// The app's own pages: its custom protocol (`tauri://localhost` on Linux
+/// and macOS, `http://tauri.localhost` on Windows), a blank page, and in
+/// development the dev server.
+fn is_own_page(url: &Url, dev: Option<&Url>) -> bool {
+    match (url.scheme(), url.host_str()) {
+        ("tauri", Some("localhost")) => true,
+        ("http" | "https", Some("tauri.localhost")) => true,
+        ("about", _) => url.as_str() == "about:blank",
+        _ => dev.is_some_and(|d| d.origin() == url.origin()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_own_page;
+    use tauri::Url;
+
+    #[test]
+    fn only_the_apps_own_pages_are_navigated_to() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        for own in [
+            "tauri://localhost/",
+            "tauri://localhost/index.html#/history/1",
+            "http://tauri.localhost/index.html",
+            "about:blank",
+        ] {
+            assert!(is_own_page(&u(own), None), "{own}");
+        }
+        for other in [
+            "https://evil.example/",
+            "http://localhost:1420/",
+            "tauri://evil.example/",
+            "https://tauri.localhost.evil.example/",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "data:text/html,<b>x</b>",
+            "about:srcdoc",
+        ] {
+            assert!(!is_own_page(&u(other), None), "{other}");
+        }
+        let dev = u("http://localhost:1420");
+        assert!(is_own_page(
+            &u("http://localhost:1420/src/main.ts"),
+            Some(&dev)
+        ));
+        assert!(!is_own_page(&u("http://localhost:1421/"), Some(&dev)));
     }
 }

@@ -8,6 +8,9 @@ pub async fn rerun_execution(
     app: AppHandle,
     execution_id: String,
     changes: Vec<String>,
+    confirmed: bool,
 ) -> Result<Vec<stormdesk_history::Entry>, IpcError> {
-    commands(&app).rerun_execution(execution_id, changes).await
+    commands(&app)
+        .rerun_execution(execution_id, changes, confirmed)
+        .await
 }

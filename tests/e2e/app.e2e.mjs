@@ -362,6 +362,18 @@ async function allOfIt() {
   // The IPC boundary refuses links that are not the StackStorm web UI.
   const refused = await invoke(sid, "open_link", { url: "https://evil.example/#/history/x" });
   check("links to other hosts are refused over IPC", refused?.err?.kind === "link", JSON.stringify(refused));
+  // Nor does the webview itself go anywhere else: a navigation away from
+  // the app's own pages is refused (an http(s) link goes through the check
+  // above instead), and window.open opens no window.
+  const origin = await js(sid, "return location.href");
+  await js(sid, "location.href = 'https://evil.example/phish'; return true");
+  await js(sid, "window.open('https://evil.example/popup'); return true");
+  await sleep(1500);
+  const stayed = await js(sid, "return location.href");
+  const windows = await wd("GET", `/session/${sid}/window/handles`);
+  check("the pane navigates nowhere but its own pages and opens no window",
+    stayed === origin && windows.length === 1 && origin.startsWith("tauri://localhost"),
+    `${origin} → ${stayed}, ${windows.length} window(s)`);
 
   // Every declared command is registered and allowed by the generated
   // capability: a wrong argument is the command's own refusal, never

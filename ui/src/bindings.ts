@@ -258,6 +258,16 @@ export type Theme = "system" | "light" | "dark";
 
 export type NotifyLevel = "all" | "failures" | "none";
 
+export type ChatUser = { 
+/**
+ * `slack:U…` or `teams:29:…`.
+ */
+chat_user: string, st2_user: string, roles: Array<string>, 
+/**
+ * May answer inquiries that name neither users nor roles.
+ */
+approver: boolean, };
+
 export type RelayPrefs = { 
 /**
  * Messages starting with this (or mentioning the bot) are commands.
@@ -268,6 +278,11 @@ prefix: string,
  * Empty: nothing runs.
  */
 allowed_users: Array<string>, 
+/**
+ * Chat users as the StackStorm users they are, for answering
+ * inquiries from chat (`!st2 respond`): nobody unmapped answers one.
+ */
+chat_users: Array<ChatUser>, 
 /**
  * Slack: Socket Mode in, chat.postMessage out.
  */
@@ -307,6 +322,12 @@ history_days: number,
  */
 history_mb: number, 
 /**
+ * Show every inquiry waiting on the server, not only those this desk's
+ * user may answer (named in its `users`, or none named) and those of
+ * the workflows it started.
+ */
+all_inquiries: boolean, 
+/**
  * Slack / Teams relay (off until connected; secrets in the keyring).
  */
 relay: RelayPrefs, };
@@ -325,7 +346,7 @@ export interface Commands {
   run_command: { args: { text: string; confirmed: boolean }; returns: Array<Entry> };
   respond_inquiry: { args: { inquiry_id: string; response: JsonValue }; returns: Array<Entry> };
   control_execution: { args: { execution_id: string; control: ExecutionControl }; returns: Array<Entry> };
-  rerun_execution: { args: { execution_id: string; changes: Array<string> }; returns: Array<Entry> };
+  rerun_execution: { args: { execution_id: string; changes: Array<string>; confirmed: boolean }; returns: Array<Entry> };
   load_history: { args: { before: number | null; limit: number }; returns: Array<Entry> };
   search_history: { args: { query: string; limit: number }; returns: Array<Entry> };
   set_notifications_paused: { args: { paused: boolean }; returns: boolean };

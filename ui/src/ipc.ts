@@ -15,8 +15,8 @@ export const refreshAliases = () => call("refresh_aliases", {});
 export const runCommand = (text: string, confirmed = false) => call("run_command", { text, confirmed });
 export const controlExecution = (executionId: string, control: ExecutionControl) =>
   call("control_execution", { execution_id: executionId, control });
-export const rerunExecution = (executionId: string, changes: string[]) =>
-  call("rerun_execution", { execution_id: executionId, changes });
+export const rerunExecution = (executionId: string, changes: string[], confirmed = false) =>
+  call("rerun_execution", { execution_id: executionId, changes, confirmed });
 export const respondInquiry = (inquiryId: string, response: { [key in string]: JsonValue }) =>
   call("respond_inquiry", { inquiry_id: inquiryId, response });
 export const loadHistory = (before: number | null = null, limit = 100) => call("load_history", { before, limit });

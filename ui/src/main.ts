@@ -82,8 +82,13 @@ class App {
     this.pane = new Pane(doc.getElementById("pane") as HTMLOListElement, {
       openLink: (url) => void openLink(url).catch((e) => this.showError(e)),
       share: (id, button) => void share.open(id, button),
-      control: controlExecution,
-      rerunWith: rerunExecution,
+      // A re-run passes the alias's guards as a first run does: one that
+      // asks for confirmation asks here too.
+      control: (id, control) =>
+        control === "rerun"
+          ? this.confirming(`the re-run of ${id}`, (yes) => rerunExecution(id, [], yes))
+          : controlExecution(id, control),
+      rerunWith: (id, changes) => this.confirming(`the re-run of ${id}`, (yes) => rerunExecution(id, changes, yes)),
       respond: respondInquiry,
     });
     this.help = new HelpView(doc, {
@@ -120,6 +125,22 @@ class App {
       }
       if (isIpcError(e)) this.pane.addRunError(e.message, e.kind);
       else this.showError(e);
+    }
+  }
+
+  /**
+   * A call the desk refuses until a person confirms it (an alias marked
+   * `extra.security.twofactor`): the dialog asks, and only a yes sends it
+   * again, confirmed. A no leaves it refused.
+   */
+  async confirming<T>(what: string, send: (confirmed: boolean) => Promise<T>): Promise<T> {
+    try {
+      return await send(false);
+    } catch (e) {
+      if (!(isIpcError(e) && e.kind === "confirmation_required")) throw e;
+      const ok = this.doc.defaultView?.confirm(`${e.message.replace(/; nothing was run$/, "")}.\n\nRun ${what} now?`) ?? false;
+      if (!ok) throw { kind: e.kind, message: `Not run: ${what} was not confirmed.` };
+      return send(true);
     }
   }
 

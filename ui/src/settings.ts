@@ -16,6 +16,7 @@ import {
 import {
   isIpcError,
   type AuthKind,
+  type ChatUser,
   type LinkState,
   type NotifyLevel,
   type Prefs,
@@ -35,6 +36,45 @@ function message(e: unknown): string {
 }
 
 /** The relay's secret fields; each is the keyring entry's name. */
+/**
+ * Chat users as StackStorm users, one a line:
+ * `slack:U0123 = ann; approver; roles ops release-managers`.
+ */
+export function formatChatUsers(users: ChatUser[]): string {
+  return users
+    .map((u) => {
+      const parts = [`${u.chat_user} = ${u.st2_user}`];
+      if (u.approver) parts.push("approver");
+      if (u.roles.length) parts.push(`roles ${u.roles.join(" ")}`);
+      return parts.join("; ");
+    })
+    .join("\n");
+}
+
+/** The lines back; a line that is not one says which and why. */
+export function parseChatUsers(text: string): { users: ChatUser[]; error?: string } {
+  const users: ChatUser[] = [];
+  const lines = text.split("\n").map((l) => l.trim());
+  for (const [i, line] of lines.entries()) {
+    if (line === "") continue;
+    const [who, ...rest] = line.split(";").map((p) => p.trim());
+    const eq = who.indexOf("=");
+    const chat_user = eq < 0 ? "" : who.slice(0, eq).trim();
+    const st2_user = eq < 0 ? "" : who.slice(eq + 1).trim();
+    if (!chat_user || !st2_user) {
+      return { users, error: `line ${i + 1}: write chat user = StackStorm user, like slack:U0123 = ann` };
+    }
+    const user: ChatUser = { chat_user, st2_user, roles: [], approver: false };
+    for (const part of rest.filter((p) => p !== "")) {
+      if (part === "approver") user.approver = true;
+      else if (part.startsWith("roles ")) user.roles = part.slice(6).split(/[\s,]+/).filter((r) => r !== "");
+      else return { users, error: `line ${i + 1}: "${part}" is neither "approver" nor "roles …"` };
+    }
+    users.push(user);
+  }
+  return { users };
+}
+
 const RELAY_SECRETS = ["slack-bot-token", "slack-app-token", "teams-app-password", "slack-webhook-url", "teams-webhook-url"];
 
 function linkText(s: LinkState): string {
@@ -316,6 +356,7 @@ export class Settings {
       this.field(f, "theme").value = p.theme;
       this.field(f, "notify_results").value = p.notify_results;
       this.field(f, "notify_announcements").checked = p.notify_announcements;
+      this.field(f, "all_inquiries").checked = p.all_inquiries;
       this.field(f, "start_at_login").checked = p.start_at_login;
       this.field(f, "history_days").value = String(p.history_days);
       this.field(f, "history_mb").value = String(p.history_mb);
@@ -336,6 +377,7 @@ export class Settings {
       theme: this.field(f, "theme").value as Theme,
       notify_results: this.field(f, "notify_results").value as NotifyLevel,
       notify_announcements: this.field(f, "notify_announcements").checked,
+      all_inquiries: this.field(f, "all_inquiries").checked,
       start_at_login: this.field(f, "start_at_login").checked,
       history_days: wholeNumber(this.field(f, "history_days").value, this.loaded.history_days),
       history_mb: wholeNumber(this.field(f, "history_mb").value, this.loaded.history_mb),
@@ -363,6 +405,7 @@ export class Settings {
     this.field(f, "prefix").value = r.prefix;
     (f.elements.namedItem("webhook_results") as HTMLSelectElement).value = r.webhook_results;
     (f.elements.namedItem("allowed_users") as HTMLTextAreaElement).value = r.allowed_users.join("\n");
+    (f.elements.namedItem("chat_users") as HTMLTextAreaElement).value = formatChatUsers(r.chat_users);
     void relaySecretsStored().then(
       (names) => {
         const p = this.doc.getElementById("relay-stored") as HTMLElement;
@@ -377,6 +420,11 @@ export class Settings {
     if (!this.loaded) this.loaded = await this.loadPrefs();
     if (!this.loaded) return;
     const f = this.relayForm;
+    const mapped = parseChatUsers((f.elements.namedItem("chat_users") as HTMLTextAreaElement).value);
+    if (mapped.error) {
+      this.say("relay-msg", mapped.error, "error");
+      return;
+    }
     try {
       for (const name of RELAY_SECRETS) {
         const input = this.field(f, name);
@@ -396,6 +444,7 @@ export class Settings {
         teams_listen: this.field(f, "teams_listen").value.trim() || "127.0.0.1:3978",
         prefix: this.field(f, "prefix").value.trim() || "!st2",
         allowed_users: allowed,
+        chat_users: mapped.users,
         webhook_results: (f.elements.namedItem("webhook_results") as HTMLSelectElement).value as NotifyLevel,
       };
       const saved = await savePrefs({ ...this.loaded, relay });

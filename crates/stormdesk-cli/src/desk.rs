@@ -14,7 +14,7 @@ use stormdesk_desk::host::{event_channel, system_store, Host, HostOptions, Start
 use stormdesk_desk::link::{default_socket_path, LinkClient, LinkServer, CARRY_SECRETS};
 use stormdesk_notify::DesktopSink;
 
-use crate::output::{printable, CliError, Out};
+use crate::output::{json_line, CliError, Out};
 
 fn refused(e: stormdesk_desk::DeskError) -> CliError {
     CliError::Desk(e.into())
@@ -112,8 +112,7 @@ pub async fn events(socket: Option<PathBuf>) -> Result<ExitCode, CliError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let _client = connect(socket, tx).await?;
     while let Some(ev) = rx.recv().await {
-        // JSON escapes C0 controls, not C1 ones: those are dropped too.
-        println!("{}", printable(&ev.to_string()));
+        println!("{}", json_line(&ev));
     }
     Err(CliError::Desk(stormdesk_desk::ipc::IpcError::new(
         stormdesk_desk::ErrorKind::Desk,

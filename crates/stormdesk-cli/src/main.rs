@@ -202,11 +202,17 @@ enum ExecutionCommand {
     /// Resume a paused workflow.
     Resume { id: String },
     /// Run an execution's action again, with the same parameters except
-    /// those given as key=value (read as the action types them).
+    /// those given as key=value (read as the action types them). The alias
+    /// that started it still holds: its fixed (immutable) parameters cannot
+    /// change, and one that asks to be confirmed (extra.security.twofactor)
+    /// runs only with --yes.
     Rerun {
         id: String,
         #[arg(num_args = 0..)]
         parameters: Vec<String>,
+        /// Confirm an execution whose alias asks for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -405,9 +411,11 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
                 ExecutionCommand::Cancel { id } => (id, operator::ControlVerb::Cancel),
                 ExecutionCommand::Pause { id } => (id, operator::ControlVerb::Pause),
                 ExecutionCommand::Resume { id } => (id, operator::ControlVerb::Resume),
-                ExecutionCommand::Rerun { id, parameters } => {
-                    (id, operator::ControlVerb::Rerun(parameters))
-                }
+                ExecutionCommand::Rerun {
+                    id,
+                    parameters,
+                    yes,
+                } => (id, operator::ControlVerb::Rerun(parameters, yes)),
             };
             operator::execution_control(out, &client, &id, verb).await
         }

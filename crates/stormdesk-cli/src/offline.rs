@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde_json::json;
 use stormdesk_alias::{Alias, AliasError, AliasIndex, FormatParser, Palette};
 
-use crate::output::{CliError, Out};
+use crate::output::{json_line, CliError, Out};
 
 pub fn alias_test(out: &Out, format: &str, command: &str) -> Result<ExitCode, CliError> {
     let parser = FormatParser::new(format).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -18,7 +18,7 @@ pub fn alias_test(out: &Out, format: &str, command: &str) -> Result<ExitCode, Cl
     let _ = writeln!(
         std::io::stdout().lock(),
         "{}",
-        serde_json::Value::Object(params)
+        json_line(&serde_json::Value::Object(params))
     );
     let _ = out;
     Ok(ExitCode::SUCCESS)
@@ -92,7 +92,7 @@ pub fn suggest(
         let _ = writeln!(
             std::io::stdout().lock(),
             "{}",
-            serde_json::to_value(&s).unwrap_or_default()
+            json_line(&serde_json::to_value(&s).unwrap_or_default())
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -392,7 +392,11 @@ impl Tails {
         );
         let task = tokio::spawn(async move {
             if let Err(e) = follow_output(client, &id2, tx, cancel).await {
-                eprintln!("stormdesk-cli: warning: no live output: {e}");
+                // The error can carry the server's words: no terminal controls.
+                eprintln!(
+                    "stormdesk-cli: warning: no live output: {}",
+                    printable(&e.to_string())
+                );
             }
         });
         self.tasks

@@ -14,7 +14,8 @@ pub enum ControlVerb {
     Cancel,
     Pause,
     Resume,
-    Rerun(Vec<String>),
+    /// The changes, and whether the person confirmed it (`--yes`).
+    Rerun(Vec<String>, bool),
 }
 
 /// `execution cancel|pause|resume|rerun ID`.
@@ -28,16 +29,19 @@ pub async fn execution_control(
         ControlVerb::Cancel => Control::Cancel,
         ControlVerb::Pause => Control::Pause,
         ControlVerb::Resume => Control::Resume,
-        ControlVerb::Rerun(pairs) => {
+        ControlVerb::Rerun(pairs, confirmed) => {
             // The original carries its action's parameter types.
             let original = client.get_execution(id).await?;
-            Control::Rerun(rerun_parameters(&original, &pairs).map_err(CliError::Usage)?)
+            Control::Rerun {
+                parameters: rerun_parameters(&original, &pairs).map_err(CliError::Usage)?,
+                confirmed,
+            }
         }
     };
     let e = client.control_execution(id, &control).await?;
     if out.json {
         out.record(&serde_json::to_value(&e).unwrap_or(Value::Null));
-    } else if let Control::Rerun(_) = control {
+    } else if let Control::Rerun { .. } = control {
         out.line(format!("re-run of {id}: execution {} {}", e.id, e.status));
         print_link(out, &e);
     } else {

@@ -106,7 +106,7 @@ impl Out {
     pub fn record(&self, v: &Value) {
         if self.json {
             let mut o = std::io::stdout().lock();
-            let _ = writeln!(o, "{v}");
+            let _ = writeln!(o, "{}", json_line(v));
             let _ = o.flush();
         }
     }
@@ -115,12 +115,40 @@ impl Out {
         // Messages are one line; multi-line detail is folded.
         let message = e.to_string().replace('\n', " | ");
         if self.json {
-            eprintln!("{}", json!({"kind": e.kind(), "message": message}));
+            eprintln!(
+                "{}",
+                json_line(&json!({"kind": e.kind(), "message": message}))
+            );
         } else {
             eprintln!("stormdesk-cli: {}", printable(&message));
         }
         ExitCode::from(e.code())
     }
+}
+
+/// `v` as one line of JSON that cannot drive a terminal either: JSON
+/// escapes C0 controls but not DEL or the C1 controls (U+0080–U+009F, which
+/// some terminals obey as CSI, OSC…), so those are escaped as `\u00XX` too.
+/// The value reads back unchanged.
+pub fn json_line(v: &Value) -> String {
+    let text = v.to_string();
+    if !text.chars().any(is_c1_or_del) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_c1_or_del(c) {
+            // Only ever inside a JSON string: outside them JSON has none.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_c1_or_del(c: char) -> bool {
+    ('\u{7f}'..='\u{9f}').contains(&c)
 }
 
 /// `text` without the characters that drive a terminal: escape sequences
@@ -176,7 +204,7 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{json_line, printable};
 
     #[test]
     fn server_text_cannot_drive_the_terminal() {
@@ -184,5 +212,18 @@ mod tests {
         assert_eq!(printable(hostile), "ok donered31m\nnext\tcol");
         assert_eq!(printable("plain ü ✓\n"), "plain ü ✓\n");
         assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_lines_escape_c1_controls_and_read_back_unchanged() {
+        let v = serde_json::json!({"out": "a\u{9b}31m\u{7f}b\u{1b}]0;t\u{7}", "k\u{85}": ["ü ✓"]});
+        let line = json_line(&v);
+        assert!(
+            !line.chars().any(|c| c.is_control()),
+            "no control character is printed raw: {line:?}"
+        );
+        assert!(line.contains("\\u009b") && line.contains("\\u007f") && line.contains("\\u0085"));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&line).unwrap(), v);
+        assert_eq!(json_line(&serde_json::json!({"a": "ü"})), r#"{"a":"ü"}"#);
     }
 }

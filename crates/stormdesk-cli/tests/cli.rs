@@ -842,6 +842,40 @@ async fn escape_sequences_in_server_text_never_reach_the_terminal() {
         "{}",
         text(&o.stdout)
     );
+    // JSON leaves DEL and the C1 controls raw (U+009B is CSI to terminals
+    // that take 8-bit controls): --json escapes them too, and every line
+    // still reads back as the server's exact text.
+    let c1 = "deploy web\u{9b}2J\u{7f} to prod";
+    let mut c = cli(home.path());
+    against(&mut c, &sim);
+    c.args(["--json", "exec", "--", c1]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        !out.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)),
+        "{out:?}"
+    );
+    assert!(out.contains("\\u009b2J"), "{out}");
+    let echoed = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("each line is JSON"))
+        .any(|v| v.to_string().contains('\u{9b}'));
+    assert!(echoed, "the server's text reads back exactly: {out}");
+    // And the offline engine's JSON (alias test) as well.
+    let mut c = cli(home.path());
+    c.args([
+        "alias",
+        "test",
+        "--format",
+        "say {{text}}",
+        "--",
+        "say",
+        "a\u{9b}b",
+    ]);
+    let o = run(c).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).trim(), r#"{"text":"a\u009bb"}"#);
 }
 
 /// Cancel, pause, resume, re-run and inquiries on the simulator, with the

@@ -22,8 +22,13 @@ pub enum Control {
     Pause,
     Resume,
     /// A new execution of the same action; these parameters replace the
-    /// original's of the same name.
-    Rerun(Map<String, Value>),
+    /// original's of the same name. Only after the alias that started it
+    /// allows it (`St2Client::check_rerun`): `confirmed` says a person
+    /// confirmed it, for an alias that asks.
+    Rerun {
+        parameters: Map<String, Value>,
+        confirmed: bool,
+    },
 }
 
 impl Control {
@@ -33,7 +38,7 @@ impl Control {
             Control::Cancel => "cancel",
             Control::Pause => "pause",
             Control::Resume => "resume",
-            Control::Rerun(_) => "re-run",
+            Control::Rerun { .. } => "re-run",
         }
     }
 }
@@ -48,15 +53,22 @@ impl St2Client {
         control: &Control,
     ) -> Result<Execution, ClientError> {
         let what = format!("{} execution {id}", control.verb());
+        if let Control::Rerun {
+            parameters,
+            confirmed,
+        } = control
+        {
+            self.check_rerun(id, parameters, *confirmed).await?;
+        }
         let path = format!("executions/{}", encode(id));
         let (method, path, body) = match control {
             Control::Cancel => (Method::DELETE, path, None),
             Control::Pause => (Method::PUT, path, Some(json!({"status": "pausing"}))),
             Control::Resume => (Method::PUT, path, Some(json!({"status": "resuming"}))),
-            Control::Rerun(params) => (
+            Control::Rerun { parameters, .. } => (
                 Method::POST,
                 format!("{path}/re_run"),
-                Some(json!({ "parameters": params })),
+                Some(json!({ "parameters": parameters })),
             ),
         };
         let url = join(&self.endpoints().api, &path);
@@ -114,6 +126,62 @@ impl St2Client {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+/// Where an inquiry comes from: the workflow it pauses, and who asked for
+/// the workflow at its root (the `user` an alias execution was sent with,
+/// which StackStorm keeps as `api_user`; a chat user, or the desk's own user
+/// for what the pane and the CLI run).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InquiryOrigin {
+    pub workflow: Option<String>,
+    pub requested_by: Option<String>,
+}
+
+/// How many parents are followed up to a workflow's root.
+const MAX_DEPTH: usize = 32;
+
+impl St2Client {
+    /// The workflow inquiry `id` pauses and who started its root workflow.
+    pub async fn inquiry_origin(&self, id: &str) -> Result<InquiryOrigin, ClientError> {
+        let ask = self.get_execution(id).await?;
+        let workflow = ask.context["parent"]["execution_id"]
+            .as_str()
+            .map(str::to_string);
+        let mut requested_by = None;
+        let mut next = workflow.clone();
+        for _ in 0..MAX_DEPTH {
+            let Some(id) = next.take() else { break };
+            let e = self.get_execution(&id).await?;
+            if let Some(u) = e.context["api_user"].as_str().filter(|u| !u.is_empty()) {
+                requested_by = Some(u.to_string());
+            }
+            next = e.context["parent"]["execution_id"]
+                .as_str()
+                .map(str::to_string);
+        }
+        Ok(InquiryOrigin {
+            workflow,
+            requested_by,
+        })
+    }
+
+    /// Real StackStorm resumes a workflow on an answer only once the
+    /// workflow is paused; an answer in the moment between its inquiry
+    /// showing and the pause (seen: 170 ms) is accepted and the workflow
+    /// stays paused for good. A person is rarely that quick; a script, a
+    /// pre-filled form or a chat message can be. So wait for the pause,
+    /// briefly (5 s at most), before answering.
+    pub async fn until_paused(&self, workflow: &str) {
+        for _ in 0..50 {
+            match self.get_execution(workflow).await {
+                Ok(e) if matches!(e.status.as_str(), "requested" | "scheduled" | "running") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                _ => return,
+            }
+        }
     }
 }
 

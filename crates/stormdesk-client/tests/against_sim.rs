@@ -815,3 +815,104 @@ async fn aliases_over_many_pages_all_arrive_once_in_order() {
     let expected: Vec<String> = (0..n).map(|i| format!("a{i:04}")).collect();
     assert_eq!(names, expected);
 }
+
+/// A re-run keeps the rules of the alias that started the execution, on
+/// every path (they all come here): a two-factor alias's action runs again
+/// only confirmed, also as a re-run of a re-run; a parameter the alias
+/// fixes cannot change; an action run without an alias re-runs freely.
+#[tokio::test]
+async fn a_rerun_keeps_the_aliass_confirmation_and_fixed_parameters() {
+    use stormdesk_client::Control;
+    let sim = sim().await;
+    let c = std::sync::Arc::new(client(&sim, password()));
+    let aliases = stormdesk_client::AliasCache::load(std::sync::Arc::clone(&c))
+        .await
+        .unwrap();
+    let req = |command: &str| stormdesk_client::CommandRequest {
+        command: command.into(),
+        user: "tester".into(),
+        source_channel: "test-channel".into(),
+        ..Default::default()
+    };
+    let rerun = |parameters: serde_json::Map<String, Value>, confirmed| Control::Rerun {
+        parameters,
+        confirmed,
+    };
+
+    // Two-factor: the first run needs the confirmation, and so does every re-run.
+    let first = c
+        .run_command_confirmed(&aliases, &req("failover db1 to r2"), true)
+        .await
+        .unwrap();
+    let id = first[0].execution.id.clone();
+    let err = c
+        .control_execution(&id, &rerun(Default::default(), false))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ClientError::NeedsConfirmation { alias, .. } if alias == "ops.failover"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("asks to be confirmed before it runs"),
+        "{err}"
+    );
+    let again = c
+        .control_execution(&id, &rerun(Default::default(), true))
+        .await
+        .unwrap();
+    assert_eq!(again.action_ref(), "ops.failover");
+    // StackStorm's re-run forgets the alias; the check follows it back.
+    assert!(
+        again.context.get("action_alias_ref").is_none(),
+        "{}",
+        again.context
+    );
+    let err = c
+        .control_execution(&again.id, &rerun(Default::default(), false))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::NeedsConfirmation { .. }),
+        "{err:?}"
+    );
+
+    // Fixed parameters: refused in StackStorm's words, nothing started.
+    let scaled = c
+        .run_command(&aliases, &req("scale web to 3"))
+        .await
+        .unwrap();
+    let id = scaled[0].execution.id.clone();
+    let of_scale = ExecutionFilter {
+        action: Some("ops.scale".into()),
+        ..Default::default()
+    };
+    let before = c.list_executions(&of_scale).await.unwrap().len();
+    let mut changes = serde_json::Map::new();
+    changes.insert("environment".into(), json!("production"));
+    let err = c
+        .control_execution(&id, &rerun(changes, false))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Refused { reason, .. } if reason == "Immutable arguments cannot be overriden: environment"),
+        "{err:?}"
+    );
+    assert_eq!(c.list_executions(&of_scale).await.unwrap().len(), before);
+    // Its other parameters change as before.
+    let mut changes = serde_json::Map::new();
+    changes.insert("replicas".into(), json!(5));
+    let e = c
+        .control_execution(&id, &rerun(changes, false))
+        .await
+        .unwrap();
+    assert_eq!(e.parameters["replicas"], json!(5), "{:?}", e.parameters);
+    assert_eq!(e.parameters["environment"], json!("staging"));
+
+    // No alias behind it: nothing to confirm.
+    let plain = c.run_command(&aliases, &req("genpass")).await.unwrap();
+    c.control_execution(&plain[0].execution.id, &rerun(Default::default(), false))
+        .await
+        .unwrap();
+}

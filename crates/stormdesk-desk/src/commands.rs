@@ -147,24 +147,35 @@ impl<S: Sink + Clone + 'static> Commands<S> {
         &self,
         execution_id: String,
         changes: Vec<String>,
+        confirmed: bool,
     ) -> Result<Vec<Entry>, IpcError> {
         Ok(self
             .host
             .desk()?
-            .rerun_execution(&execution_id, &changes)
+            .rerun_execution(&execution_id, &changes, confirmed)
             .await?)
     }
 
+    /// History is read off the async workers: a long read (or the lock a
+    /// VACUUM holds) must not stall the stream, the relay or the socket.
     pub async fn load_history(
         &self,
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Entry>, IpcError> {
-        Ok(self.host.desk()?.history_page(before, limit as usize)?)
+        let desk = self.host.desk()?;
+        crate::blocking(ErrorKind::History, move || {
+            desk.history_page(before, limit as usize)
+        })
+        .await
     }
 
     pub async fn search_history(&self, query: String, limit: u32) -> Result<Vec<Entry>, IpcError> {
-        Ok(self.host.desk()?.search_history(&query, limit as usize)?)
+        let desk = self.host.desk()?;
+        crate::blocking(ErrorKind::History, move || {
+            desk.search_history(&query, limit as usize)
+        })
+        .await
     }
 
     pub async fn set_notifications_paused(&self, paused: bool) -> Result<bool, IpcError> {

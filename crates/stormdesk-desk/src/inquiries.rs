@@ -129,7 +129,7 @@ impl Desk {
             .map_err(|why| DeskError::Input(format!("not sent: {why}")))?;
         let parent = self.parent_of(inquiry_id).await;
         if let Some(parent) = &parent {
-            self.until_paused(parent).await;
+            self.client.until_paused(parent).await;
         }
         self.answering(inquiry_id, true);
         let accepted = match self.client.respond_inquiry(inquiry_id, &answer).await {
@@ -163,22 +163,6 @@ impl Desk {
         self.answering(inquiry_id, false);
         let entry = entry?;
         Ok(vec![entry])
-    }
-
-    /// Real StackStorm resumes a workflow on an answer only once the
-    /// workflow is paused; an answer in the moment between its inquiry
-    /// showing and the pause (seen: 170 ms) is accepted and the workflow
-    /// stays paused for good. A person is rarely that quick; a script or a
-    /// pre-filled form can be. So wait for the pause, briefly.
-    async fn until_paused(&self, workflow: &str) {
-        for _ in 0..50 {
-            match self.client.get_execution(workflow).await {
-                Ok(e) if matches!(e.status.as_str(), "requested" | "scheduled" | "running") => {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-                _ => return,
-            }
-        }
     }
 
     async fn parent_of(&self, inquiry_id: &str) -> Option<String> {

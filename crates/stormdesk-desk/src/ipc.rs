@@ -229,6 +229,7 @@ pub fn bindings() -> String {
         ShareTarget::decl(&cfg),
         Theme::decl(&cfg),
         NotifyLevel::decl(&cfg),
+        crate::prefs::ChatUser::decl(&cfg),
         RelayPrefs::decl(&cfg),
         Prefs::decl(&cfg),
         crate::live::OutputText::decl(&cfg),

@@ -13,7 +13,7 @@ ipc_commands! {
     run_command(text: String, confirmed: bool) -> Vec<stormdesk_history::Entry>;
     respond_inquiry(inquiry_id: String, response: serde_json::Value) -> Vec<stormdesk_history::Entry>;
     control_execution(execution_id: String, control: stormdesk_desk::ipc::ExecutionControl) -> Vec<stormdesk_history::Entry>;
-    rerun_execution(execution_id: String, changes: Vec<String>) -> Vec<stormdesk_history::Entry>;
+    rerun_execution(execution_id: String, changes: Vec<String>, confirmed: bool) -> Vec<stormdesk_history::Entry>;
     load_history(before: Option<i64>, limit: u32) -> Vec<stormdesk_history::Entry>;
     search_history(query: String, limit: u32) -> Vec<stormdesk_history::Entry>;
     set_notifications_paused(paused: bool) -> bool;

@@ -40,9 +40,11 @@ use stormdesk_client::{AliasSource, CommandRequest, MatchedAlias};
 use stormdesk_client::{ClientError, Credentials, Profile, Secret, St2Client};
 use stormdesk_history::{AnnouncementData, Entry, History, HistoryError, NewEntry, Payload, Via};
 use stormdesk_notify::{notice_for_announcement, notice_for_result, Notice, NotifierHandle, Sink};
-use stormdesk_routing::{Destination, Route};
+use stormdesk_routing::{Destination, DestinationKey, Route};
 use stormdesk_sim::{SimConfig, Simulator};
-use stormdesk_stream::{ConnectionState, Delivery, ListenerConfig, SessionControl, StreamSession};
+use stormdesk_stream::{
+    ConnectionState, Delivery, InquiryScope, ListenerConfig, SessionControl, StreamSession,
+};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -131,6 +133,7 @@ fn to_outbox(outbox: &tokio::sync::mpsc::Sender<Outgoing>, o: Outgoing) -> Resul
 }
 
 type Outbox = Arc<RwLock<Option<tokio::sync::mpsc::Sender<Outgoing>>>>;
+type RelayKey = Arc<RwLock<Option<DestinationKey>>>;
 type Relayed = Arc<Mutex<std::collections::HashMap<String, Destination>>>;
 
 /// The desk for one profile.
@@ -146,6 +149,9 @@ pub struct Desk {
     policy: Arc<RwLock<NotifyPolicy>>,
     /// Where Slack/Teams-addressed announcements go while a relay runs.
     outbox: Outbox,
+    /// This install's key for chat destinations, while a relay runs: only a
+    /// destination it signed is ours.
+    relay_key: RelayKey,
     /// Executions run for a chat user, and the conversation they came from.
     relayed: Relayed,
     /// The notify rule that announces results on our route, if the server
@@ -259,6 +265,7 @@ impl Desk {
         let notifier = Arc::new(stormdesk_notify::spawn(sink));
         let policy = Arc::new(RwLock::new(NotifyPolicy::default()));
         let outbox: Outbox = Arc::default();
+        let relay_key: RelayKey = Arc::default();
         let relayed: Relayed = Arc::default();
         let waiting: inquiries::Waiting = Arc::default();
         let announcing_rule = Arc::new(RwLock::new(
@@ -273,9 +280,15 @@ impl Desk {
         );
         let cancel = CancellationToken::new();
         let live = live::Live::new(Arc::clone(&client), events.clone(), cancel.clone());
-        let session = StreamSession::start(
+        // Shown: the inquiries this desk's user may answer and those of its
+        // own workflows, until Settings asks for every one (the host says).
+        let session = StreamSession::start_scoped(
             Arc::clone(&client),
             ListenerConfig::for_route(&profile.stream_route),
+            InquiryScope {
+                user: profile.username.clone(),
+                all: false,
+            },
         );
         let control = session.control();
         let connection = session.state();
@@ -299,6 +312,7 @@ impl Desk {
             notifier: Arc::clone(&notifier),
             policy: Arc::clone(&policy),
             outbox: Arc::clone(&outbox),
+            relay_key: Arc::clone(&relay_key),
             profile: profile.name.clone(),
             own_route: profile.stream_route.clone(),
             me: profile
@@ -322,6 +336,7 @@ impl Desk {
             notifier,
             policy,
             outbox,
+            relay_key,
             relayed,
             announcing_rule,
             cancel,
@@ -448,7 +463,9 @@ impl Desk {
     /// Cancel, pause, resume or re-run an execution (a card's menu, the
     /// tray, a notification). The status StackStorm answers moves the card;
     /// a re-run is a new execution, acknowledged and followed like a
-    /// command's. StackStorm's refusal comes back with its reason.
+    /// command's. StackStorm's refusal comes back with its reason. A re-run
+    /// this way is unconfirmed: one whose alias asks for confirmation is
+    /// refused (`rerun_execution` with `confirmed` runs it).
     pub async fn control_execution(
         &self,
         execution_id: &str,
@@ -459,14 +476,17 @@ impl Desk {
             C::Cancel => Control::Cancel,
             C::Pause => Control::Pause,
             C::Resume => Control::Resume,
-            C::Rerun => Control::Rerun(Default::default()),
+            C::Rerun => Control::Rerun {
+                parameters: Default::default(),
+                confirmed: false,
+            },
         };
         let e = self
             .client
             .control_execution(execution_id, &control)
             .await?;
         let entry = match control {
-            Control::Rerun(_) => self.rerun_started(execution_id, &e).await?,
+            Control::Rerun { .. } => self.rerun_started(execution_id, &e).await?,
             _ => self.record(Some(&e.id), &e.status, Payload::status(&e.status))?,
         };
         Ok(vec![entry])
@@ -475,19 +495,23 @@ impl Desk {
     /// Re-run an execution with some parameters changed (`key=value`, typed
     /// as the action types them; the rest stay as they were). A change the
     /// action refuses (unknown, immutable, not its type) is an input error
-    /// and nothing is sent.
+    /// and nothing is sent; so is a change to a parameter the alias that
+    /// started it fixes, and, unless `confirmed`, a re-run of an alias that
+    /// asks for confirmation (the client checks both for every path).
     pub async fn rerun_execution(
         &self,
         execution_id: &str,
         changes: &[String],
+        confirmed: bool,
     ) -> Result<Vec<Entry>, DeskError> {
         let before = self.client.get_execution(execution_id).await?;
-        let params =
+        let parameters =
             stormdesk_client::rerun_parameters(&before, changes).map_err(DeskError::Input)?;
-        let e = self
-            .client
-            .control_execution(execution_id, &Control::Rerun(params))
-            .await?;
+        let rerun = Control::Rerun {
+            parameters,
+            confirmed,
+        };
+        let e = self.client.control_execution(execution_id, &rerun).await?;
         Ok(vec![self.rerun_started(execution_id, &e).await?])
     }
 
@@ -559,8 +583,15 @@ impl Desk {
 
     /// Send Slack/Teams-addressed announcements to a relay (None: keep
     /// them in the pane with a note).
-    pub fn set_relay_outbox(&self, tx: Option<tokio::sync::mpsc::Sender<Outgoing>>) {
+    /// The running relay's outbox and this install's destination key, or
+    /// none (relay off).
+    pub fn set_relay_outbox(
+        &self,
+        relay: Option<(tokio::sync::mpsc::Sender<Outgoing>, DestinationKey)>,
+    ) {
+        let (tx, key) = relay.unzip();
         *self.outbox.write().unwrap_or_else(|e| e.into_inner()) = tx;
+        *self.relay_key.write().unwrap_or_else(|e| e.into_inner()) = key;
     }
 
     /// Follow executions started for a chat conversation: their statuses
@@ -588,6 +619,16 @@ impl Desk {
     /// Which notices reach the desktop.
     pub fn set_notify_policy(&self, policy: NotifyPolicy) {
         *self.policy.write().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    /// Show every inquiry on the server (`all`), or only those this desk's
+    /// user may answer and those of the workflows it started.
+    pub async fn set_inquiry_scope(&self, all: bool) {
+        let scope = InquiryScope {
+            user: self.profile.username.clone(),
+            all,
+        };
+        self.control.set_inquiry_scope(scope).await;
     }
 
     /// Whether this desk runs on the built-in demo server.
@@ -745,6 +786,7 @@ struct Presenter {
     notifier: Arc<NotifierHandle>,
     policy: Arc<RwLock<NotifyPolicy>>,
     outbox: Outbox,
+    relay_key: RelayKey,
     profile: String,
     own_route: String,
     /// The StackStorm user this desk runs as (whispers to it are its own).
@@ -793,16 +835,27 @@ impl Presenter {
             reply_to_chat(&self.relayed, &self.palette, announced, tx, &d).await;
         }
         // Others' results (heard on the shared route) and whispers to others
-        // never reach this pane; a chat destination is the relay's to check
-        // (signature).
+        // never reach this pane. A chat destination is ours only if this
+        // install signed it (anyone who can run an alias can name any
+        // chat): checked as the outbox checks it, and a foreign one — or
+        // any, while no relay runs — is dropped.
         if let Delivery::Announcement {
             route,
             payload,
             destination,
         } = &d
         {
-            let chat = matches!(destination, Route::To(d) if d.is_chat());
-            if !chat && !payload.is_for(route, &self.own_route, Some(&self.me)) {
+            let ours = match destination {
+                Route::To(to) if to.is_chat() => {
+                    let key = self.relay_key.read().unwrap_or_else(|e| e.into_inner());
+                    key.as_ref().is_some_and(|k| {
+                        stormdesk_routing::verify(Some(&payload.channel), k) == *destination
+                    })
+                }
+                _ => payload.is_for(route, &self.own_route, Some(&self.me)),
+            };
+            if !ours {
+                tracing::debug!(route = %route, "an announcement not for this desk, dropped");
                 return;
             }
         }
@@ -841,7 +894,7 @@ impl Presenter {
     ) {
         let (history, tx, profile) = (&self.history, &self.events, self.profile.as_str());
         let Some((execution_id, text, payload, notice)) =
-            shown(history, &self.waiting, policy, outbox, profile, d)
+            off_the_workers(|| shown(history, &self.waiting, policy, outbox, profile, d))
         else {
             return;
         };
@@ -851,7 +904,7 @@ impl Presenter {
             text,
             payload,
         };
-        match history.append(&entry) {
+        match off_the_workers(|| history.append(&entry)) {
             Ok(e) => {
                 tx.send(DeskEvent::Entry { entry: Box::new(e) });
             }
@@ -866,6 +919,16 @@ impl Presenter {
         if let Some(n) = notice {
             self.notifier.notify(n).await;
         }
+    }
+}
+
+/// History's writes (and the reads a delivery makes) can wait on SQLite's
+/// lock for long (a VACUUM during retention): on a multi-threaded runtime
+/// they tell it so, and other tasks move to another worker meanwhile.
+fn off_the_workers<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 

@@ -9,14 +9,22 @@
 //!   message}}`, answered as each command finishes (not in order), and
 //!   `{"event": …}` for every [`DeskEvent`](crate::DeskEvent).
 //!
-//! The socket lives in a directory only its user may enter (`0700`), in
-//! `$XDG_RUNTIME_DIR`; a second desk finds the first one listening and
-//! does not start. Unix only for now (Windows would use a named pipe).
+//! The socket lives in a directory only its user may enter (`0700`, owned
+//! by the user, not a link: one found otherwise is refused, never used), in
+//! `$XDG_RUNTIME_DIR`. The desk answers only its own user (the peer's uid,
+//! `SO_PEERCRED`), and a front end sends nothing to a socket another user
+//! owns. Which desk runs is decided by a lock (`desk.lock`, `flock`) held for
+//! the desk's life, not by how fast it answers: a busy desk is never taken
+//! for a dead one, and a desk removes only the socket it made. A front end's
+//! requests are bounded (in flight, queued answers, connections), so none can
+//! make the desk grow or stop it from stopping. Unix only for now (Windows
+//! would use a named pipe).
 
 #![cfg(unix)]
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +32,7 @@ use serde_json::Value;
 use stormdesk_notify::Sink;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -40,6 +48,109 @@ pub const MAX_LINE: usize = 1 << 20;
 /// any request (a history page of long outputs), and still bounded.
 pub const MAX_ANSWER: usize = 64 << 20;
 
+/// Requests of one front end being answered at once; past it, the desk
+/// reads no more of its requests until one is answered.
+pub const MAX_IN_FLIGHT: usize = 32;
+
+/// Answers and events queued for one front end; one that does not read
+/// them within [`WRITE_WITHIN`] is dropped.
+const MAX_QUEUED: usize = 256;
+const WRITE_WITHIN: Duration = Duration::from_secs(10);
+
+/// Front ends connected at once (a pane, a few command lines, a tray).
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// How long a new desk waits for one that holds the lock but answers
+/// nothing (going away) before saying it is still there.
+const LOCK_WAIT: Duration = Duration::from_secs(15);
+
+fn me() -> u32 {
+    nix::unistd::Uid::current().as_raw()
+}
+
+/// `dir` as the socket may live in it: made `0700` if missing; refused if
+/// it is a link, not a directory, not this user's, or open to others.
+/// Its parent must be this user's or root's (a directory another user owns
+/// could swap ours for theirs).
+fn private_dir(dir: &Path) -> Result<(), DeskError> {
+    let bad = |why: String| {
+        DeskError::Link(format!(
+            "{} {why}; refused (the desk's socket lives only in a directory that is yours alone)",
+            dir.display()
+        ))
+    };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        match std::fs::symlink_metadata(parent) {
+            Ok(m) if m.uid() != me() && m.uid() != 0 => {
+                return Err(bad(format!(
+                    "is in {}, which another user owns",
+                    parent.display()
+                )))
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(|e| bad(format!("cannot be made: {e}")))?;
+            }
+            Err(e) => return Err(bad(format!("cannot be read: {e}"))),
+        }
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(bad(format!("cannot be made: {e}"))),
+    }
+    let m = std::fs::symlink_metadata(dir).map_err(|e| bad(format!("cannot be read: {e}")))?;
+    if m.file_type().is_symlink() || !m.is_dir() {
+        return Err(bad("is not a directory (a link, or a file)".into()));
+    }
+    if m.uid() != me() {
+        return Err(bad(format!("belongs to another user (uid {})", m.uid())));
+    }
+    if m.mode() & 0o077 != 0 {
+        return Err(bad(format!(
+            "is open to others (mode {:o})",
+            m.mode() & 0o777
+        )));
+    }
+    Ok(())
+}
+
+/// Before a front end sends anything: the socket is one, it is this
+/// user's, and so is its directory.
+fn own_socket(path: &Path) -> Result<(), DeskError> {
+    if let Some(dir) = path.parent() {
+        let m = std::fs::symlink_metadata(dir).map_err(|e| {
+            DeskError::Link(format!(
+                "Stormdesk is not running (nothing answers at {}): {e}",
+                path.display()
+            ))
+        })?;
+        if m.file_type().is_symlink() || m.uid() != me() || m.mode() & 0o077 != 0 {
+            return Err(DeskError::Link(format!(
+                "{} is not a directory that is yours alone; nothing was sent to the socket in it",
+                dir.display()
+            )));
+        }
+    }
+    let m = std::fs::symlink_metadata(path).map_err(|e| {
+        DeskError::Link(format!(
+            "Stormdesk is not running (nothing answers at {}): {e}",
+            path.display()
+        ))
+    })?;
+    if !m.file_type().is_socket() || m.uid() != me() {
+        return Err(DeskError::Link(format!(
+            "{} is not your Stormdesk's socket (another user's, or not a socket); nothing was sent",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Where the desk listens: `STORMDESK_SOCKET` when set (tests, several
 /// desks side by side), else `$XDG_RUNTIME_DIR/stormdesk/desk.sock`, else a
 /// per-user directory under the temporary directory.
@@ -50,10 +161,9 @@ pub fn default_socket_path() -> PathBuf {
     let base = std::env::var_os("XDG_RUNTIME_DIR")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
-            std::env::temp_dir().join(format!("stormdesk-{user}"))
-        });
+        // Named by uid, checked like the rest (`private_dir`): anyone may
+        // make a directory in /tmp first.
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("stormdesk-{}", me())));
     base.join("stormdesk").join("desk.sock")
 }
 
@@ -80,17 +190,64 @@ enum Outgoing {
 }
 
 /// A desk listening on its socket. Dropping it (or [`LinkServer::stop`])
-/// stops listening and removes the socket file.
+/// stops listening, removes the socket file if it is still the one it made,
+/// then lets go of the lock.
 pub struct LinkServer {
     path: PathBuf,
+    /// The socket file this desk made (device, inode).
+    made: (u64, u64),
     cancel: CancellationToken,
     task: Option<JoinHandle<()>>,
+    /// Held while this desk runs; released last.
+    _lock: nix::fcntl::Flock<std::fs::File>,
+}
+
+/// The lock beside the socket that says which desk runs.
+fn lock_path(socket: &Path) -> PathBuf {
+    let mut name = socket.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    socket.with_file_name(name)
+}
+
+fn try_lock(path: &Path) -> Result<Option<nix::fcntl::Flock<std::fs::File>>, DeskError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| DeskError::Link(format!("cannot open the lock {}: {e}", path.display())))?;
+    match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+        Ok(l) => Ok(Some(l)),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+        Err((_, e)) => Err(DeskError::Link(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// The socket file's identity, to remove only our own.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Remove the socket at `path` only if it is the one made as `made`.
+fn remove_own(path: &Path, made: (u64, u64)) {
+    if identity(path) == Some(made) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 impl LinkServer {
     /// Listen at `path` and answer every connection's calls with `commands`.
-    /// Refused if another desk already answers there; a socket file left by
-    /// a desk that died is replaced.
+    /// Refused if another desk runs there (it holds the lock), however slow
+    /// it is to answer; one going away (the lock held, nothing answering) is
+    /// waited for. A socket file left by a desk that died is replaced.
     pub async fn bind<S: Sink + Clone + Send + Sync + 'static>(
         path: &Path,
         commands: Commands<S>,
@@ -99,32 +256,58 @@ impl LinkServer {
             DeskError::Link(format!("{what} {}: {e}", path.display()))
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io("cannot make the directory of", e))?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .map_err(|e| io("cannot make private the directory of", e))?;
+            private_dir(dir)?;
         }
-        if path.exists() {
-            if answers(path).await {
-                return Err(DeskError::Link(format!(
-                    "another Stormdesk is already running (it answers at {})",
-                    path.display()
-                )));
+        let lock_at = lock_path(path);
+        let running = || {
+            DeskError::Link(format!(
+                "another Stormdesk is already running (it answers at {})",
+                path.display()
+            ))
+        };
+        let lock = match try_lock(&lock_at)? {
+            Some(l) => l,
+            None => {
+                // Held: a desk runs. One that answers stays; one that does
+                // not is going away, and its lock goes with it.
+                if answers(path).await {
+                    return Err(running());
+                }
+                let until = tokio::time::Instant::now() + LOCK_WAIT;
+                loop {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if let Some(l) = try_lock(&lock_at)? {
+                        break l;
+                    }
+                    if tokio::time::Instant::now() >= until {
+                        return Err(running());
+                    }
+                }
             }
-            // Nobody answers: left by a desk that did not exit cleanly, or
-            // held by one still going away (its socket accepts, nothing
-            // reads). A new socket at the same path replaces it.
-            std::fs::remove_file(path).map_err(|e| io("cannot remove the stale socket", e))?;
+        };
+        // Ours now: whatever socket file is there was left by a desk gone.
+        match std::fs::symlink_metadata(path) {
+            Ok(_) => {
+                std::fs::remove_file(path).map_err(|e| io("cannot remove the stale socket", e))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("cannot read", e)),
         }
         let listener = UnixListener::bind(path).map_err(|e| io("cannot listen at", e))?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
             .map_err(|e| io("cannot make private", e))?;
+        let made = identity(path).ok_or_else(|| {
+            DeskError::Link(format!("the socket {} went at once", path.display()))
+        })?;
         let cancel = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, commands, cancel.clone()));
         tracing::info!(path = %path.display(), "desk listening");
         Ok(Self {
             path: path.to_owned(),
+            made,
             cancel,
             task: Some(task),
+            _lock: lock,
         })
     }
 
@@ -132,13 +315,14 @@ impl LinkServer {
         &self.path
     }
 
-    /// Stop listening, end every connection, remove the socket file.
+    /// Stop listening, end every connection, remove the socket file (if
+    /// it is still ours), then release the lock.
     pub async fn stop(mut self) {
         self.cancel.cancel();
         if let Some(t) = self.task.take() {
             let _ = t.await;
         }
-        let _ = std::fs::remove_file(&self.path);
+        remove_own(&self.path, self.made);
     }
 }
 
@@ -146,7 +330,7 @@ impl Drop for LinkServer {
     fn drop(&mut self) {
         if self.task.is_some() {
             self.cancel.cancel();
-            let _ = std::fs::remove_file(&self.path);
+            remove_own(&self.path, self.made);
         }
     }
 }
@@ -157,6 +341,9 @@ pub const ANSWER_WITHIN: Duration = Duration::from_secs(2);
 /// Whether a desk answers at `path`: connected, and a status request
 /// answered (its events may come first) within [`ANSWER_WITHIN`].
 pub async fn answers(path: &Path) -> bool {
+    if own_socket(path).is_err() {
+        return false;
+    }
     let Ok(stream) = UnixStream::connect(path).await else {
         return false;
     };
@@ -201,6 +388,7 @@ async fn accept_loop<S: Sink + Clone + Send + Sync + 'static>(
     commands: Commands<S>,
     cancel: CancellationToken,
 ) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let stream = tokio::select! {
             _ = cancel.cancelled() => return,
@@ -214,7 +402,34 @@ async fn accept_loop<S: Sink + Clone + Send + Sync + 'static>(
                 }
             },
         };
-        tokio::spawn(connection(stream, commands.clone(), cancel.child_token()));
+        // Only this user: the directory keeps others out, and this says so
+        // again whatever happened to it.
+        match stream.peer_cred() {
+            Ok(c) if c.uid() == me() => {}
+            Ok(c) => {
+                tracing::warn!(
+                    uid = c.uid(),
+                    "desk link: another user's connection refused"
+                );
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "desk link: whose connection cannot be told; refused");
+                continue;
+            }
+        }
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            tracing::warn!(
+                "desk link: {MAX_CONNECTIONS} front ends connected already; one more refused"
+            );
+            continue;
+        };
+        let child = cancel.child_token();
+        let commands = commands.clone();
+        tokio::spawn(async move {
+            connection(stream, commands, child).await;
+            drop(slot);
+        });
     }
 }
 
@@ -225,13 +440,20 @@ async fn connection<S: Sink + Clone + Send + Sync + 'static>(
     cancel: CancellationToken,
 ) {
     let (read, mut write) = stream.into_split();
-    let (out, mut outgoing) = mpsc::unbounded_channel::<Outgoing>();
+    let (out, mut outgoing) = mpsc::channel::<Outgoing>(MAX_QUEUED);
     let mut events = commands.host().subscribe();
+    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let reader = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
             let mut lines = BufReader::new(read);
             loop {
+                // No more requests read than can be answered at once: a
+                // front end that floods waits for its answers.
+                let permit = tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    p = Arc::clone(&in_flight).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+                };
                 let line = tokio::select! {
                     _ = cancel.cancelled() => break,
                     line = read_line(&mut lines, MAX_LINE) => line,
@@ -243,13 +465,22 @@ async fn connection<S: Sink + Clone + Send + Sync + 'static>(
                         }
                         let commands = commands.clone();
                         let out = out.clone();
+                        let cancel = cancel.clone();
                         tokio::spawn(async move {
-                            let _ = out.send(respond(&commands, &line).await);
+                            let answer = tokio::select! {
+                                _ = cancel.cancelled() => return,
+                                a = respond(&commands, &line) => a,
+                            };
+                            tokio::select! {
+                                _ = cancel.cancelled() => {}
+                                _ = out.send(answer) => {}
+                            }
+                            drop(permit);
                         });
                     }
                     Ok(None) => break,
                     Err(err) => {
-                        let _ = out.send(Outgoing::Err { id: None, err });
+                        let _ = out.try_send(Outgoing::Err { id: None, err });
                         break;
                     }
                 }
@@ -274,15 +505,31 @@ async fn connection<S: Sink + Clone + Send + Sync + 'static>(
             }
         };
         line.push(b'\n');
-        if write.write_all(&line).await.is_err() {
-            break;
+        // A front end that reads nothing is dropped, not waited for; nor
+        // does one hold up the desk's stopping.
+        let wrote = tokio::select! {
+            _ = cancel.cancelled() => break,
+            w = tokio::time::timeout(WRITE_WITHIN, write.write_all(&line)) => w,
+        };
+        match wrote {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => break,
+            Err(_) => {
+                tracing::warn!("desk link: a front end reads nothing; dropped");
+                break;
+            }
         }
     }
     // A refusal queued just before the reader gave up still goes out.
     while let Ok(m) = outgoing.try_recv() {
         if let Ok(mut l) = serde_json::to_vec(&m) {
             l.push(b'\n');
-            let _ = write.write_all(&l).await;
+            if !matches!(
+                tokio::time::timeout(WRITE_WITHIN, write.write_all(&l)).await,
+                Ok(Ok(()))
+            ) {
+                break;
+            }
         }
     }
     cancel.cancel();
@@ -401,6 +648,7 @@ impl LinkClient {
         path: &Path,
         events: mpsc::UnboundedSender<Value>,
     ) -> Result<Self, DeskError> {
+        own_socket(path)?;
         let stream = UnixStream::connect(path).await.map_err(|e| {
             DeskError::Link(format!(
                 "Stormdesk is not running (nothing answers at {}): {e}",

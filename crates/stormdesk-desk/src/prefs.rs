@@ -55,6 +55,10 @@ pub struct Prefs {
     pub history_days: u32,
     /// History's most size on disk, in MB; the oldest go first (0: no limit).
     pub history_mb: u32,
+    /// Show every inquiry waiting on the server, not only those this desk's
+    /// user may answer (named in its `users`, or none named) and those of
+    /// the workflows it started.
+    pub all_inquiries: bool,
     /// Slack / Teams relay (off until connected; secrets in the keyring).
     pub relay: RelayPrefs,
 }
@@ -69,6 +73,9 @@ pub struct RelayPrefs {
     /// Chat users allowed to run commands: `slack:U…`, `teams:29:…`.
     /// Empty: nothing runs.
     pub allowed_users: Vec<String>,
+    /// Chat users as the StackStorm users they are, for answering
+    /// inquiries from chat (`!st2 respond`): nobody unmapped answers one.
+    pub chat_users: Vec<ChatUser>,
     /// Slack: Socket Mode in, chat.postMessage out.
     pub slack: bool,
     /// Slack's Web API base (only for tests or Slack GovSlack).
@@ -90,6 +97,7 @@ impl Default for RelayPrefs {
         Self {
             prefix: "!st2".into(),
             allowed_users: Vec::new(),
+            chat_users: Vec::new(),
             slack: false,
             slack_api: None,
             teams: false,
@@ -112,6 +120,7 @@ impl Default for Prefs {
             start_at_login: false,
             history_days: 90,
             history_mb: 200,
+            all_inquiries: false,
             relay: RelayPrefs::default(),
         }
     }
@@ -190,11 +199,70 @@ impl Prefs {
                 self.shortcut
             )));
         }
+        let mut mapped = std::collections::BTreeSet::new();
+        for u in &self.relay.chat_users {
+            let service_id = ["slack:", "teams:"].iter().any(|p| {
+                u.chat_user
+                    .strip_prefix(p)
+                    .is_some_and(|rest| !rest.trim().is_empty())
+            });
+            if !service_id {
+                return Err(DeskError::Input(format!(
+                    "\"{}\" is not a chat user: write slack:U… or teams:29:…",
+                    u.chat_user
+                )));
+            }
+            if u.st2_user.trim().is_empty() {
+                return Err(DeskError::Input(format!(
+                    "{} is mapped to no StackStorm user",
+                    u.chat_user
+                )));
+            }
+            if !mapped.insert(u.chat_user.as_str()) {
+                return Err(DeskError::Input(format!(
+                    "{} is mapped twice: one StackStorm user per chat user",
+                    u.chat_user
+                )));
+            }
+        }
         Ok(())
     }
 }
 
+/// One chat user as a StackStorm user: who they are when they answer an
+/// inquiry from chat. The roles are what the desk's owner says they hold
+/// (StackStorm's RBAC assignments cannot be read by a non-admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct ChatUser {
+    /// `slack:U…` or `teams:29:…`.
+    pub chat_user: String,
+    pub st2_user: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// May answer inquiries that name neither users nor roles.
+    #[serde(default)]
+    pub approver: bool,
+}
+
 impl RelayPrefs {
+    /// The relay's map of chat users to who they are on StackStorm.
+    pub fn identities(
+        &self,
+    ) -> std::collections::BTreeMap<String, stormdesk_relay::approval::ChatIdentity> {
+        self.chat_users
+            .iter()
+            .map(|u| {
+                let identity = stormdesk_relay::approval::ChatIdentity {
+                    st2_user: u.st2_user.clone(),
+                    roles: u.roles.iter().cloned().collect(),
+                    approver: u.approver,
+                };
+                (u.chat_user.clone(), identity)
+            })
+            .collect()
+    }
+
     /// Whether the chat service named `service` (`slack`, `teams`) is on.
     pub fn service_on(&self, service: &str) -> bool {
         match service {
@@ -354,6 +422,7 @@ mod tests {
             start_at_login: true,
             history_days: 30,
             history_mb: 50,
+            all_inquiries: true,
             relay: RelayPrefs {
                 slack: true,
                 allowed_users: vec!["slack:U1".into()],

@@ -147,20 +147,35 @@ async fn desk_on_own_sim(name: &str) -> (stormdesk_sim::Simulator, tempfile::Tem
     (sim, dir, desk)
 }
 
+/// The key a running relay signs chat destinations with (this install's).
+fn relay_key() -> stormdesk_routing::DestinationKey {
+    stormdesk_routing::DestinationKey::from_bytes([5; 32])
+}
+
+/// A Slack channel as this install's relay addresses it: signed.
+fn signed_slack() -> String {
+    stormdesk_routing::Destination::Slack {
+        team: "T1".into(),
+        channel: "C1".into(),
+        thread_ts: None,
+    }
+    .encode_signed(&relay_key())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
     let (sim, _dir, desk) = desk_on_own_sim("stuck").await;
     let mut rx = desk.subscribe();
     // A relay that takes one message and then never another (a dead Slack).
     let (tx, _stuck) = tokio::sync::mpsc::channel(1);
-    desk.set_relay_outbox(Some(tx));
+    desk.set_relay_outbox(Some((tx, relay_key())));
     // Give the stream a moment to be live, then chat-addressed announcements.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let route = desk.profile().stream_route.clone();
     for i in 0..5 {
         sim.state().publish(
             &format!("st2.announcement__{route}"),
-            &serde_json::json!({"message": format!("to slack {i}"), "channel": "stormdesk:v1:slack:T1:C1", "user": "u", "whisper": false, "extra": {}, "context": {}}),
+            &serde_json::json!({"message": format!("to slack {i}"), "channel": signed_slack(), "user": "u", "whisper": false, "extra": {}, "context": {}}),
         );
     }
     // The pane's own command still gets its result.
@@ -187,7 +202,7 @@ async fn a_stuck_chat_relay_never_holds_up_the_panes_own_results() {
 async fn a_whisper_addressed_to_a_chat_is_never_posted_there() {
     let (sim, _dir, desk) = desk_on_own_sim("whisper").await;
     let (tx, mut relay) = tokio::sync::mpsc::channel(8);
-    desk.set_relay_outbox(Some(tx));
+    desk.set_relay_outbox(Some((tx, relay_key())));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let route = desk.profile().stream_route.clone();
     for (text, whisper) in [
@@ -196,7 +211,7 @@ async fn a_whisper_addressed_to_a_chat_is_never_posted_there() {
     ] {
         sim.state().publish(
             &format!("st2.announcement__{route}"),
-            &serde_json::json!({"message": text, "channel": "stormdesk:v1:slack:T1:C1", "user": "ann", "whisper": whisper, "extra": {}, "context": {}}),
+            &serde_json::json!({"message": text, "channel": signed_slack(), "user": "ann", "whisper": whisper, "extra": {}, "context": {}}),
         );
     }
     // The ordinary one goes to the relay; the whisper never does.
@@ -268,7 +283,7 @@ async fn executions_are_cancelled_and_rerun_from_the_desk() {
     );
     // Again with a parameter changed: typed as the action types it.
     let changed = desk
-        .rerun_execution(&again, &["seconds=1".to_string()])
+        .rerun_execution(&again, &["seconds=1".to_string()], false)
         .await
         .unwrap();
     let third = changed[0].execution_id.clone().unwrap();
@@ -280,7 +295,7 @@ async fn executions_are_cancelled_and_rerun_from_the_desk() {
     // What the action refuses is an input error, and nothing runs.
     for bad in ["seconds=soon", "colour=red", "nonsense"] {
         let e = desk
-            .rerun_execution(&third, &[bad.to_string()])
+            .rerun_execution(&third, &[bad.to_string()], false)
             .await
             .unwrap_err();
         assert_eq!(e.kind(), "input", "{bad}: {e}");
@@ -491,6 +506,114 @@ async fn a_command_whose_alias_asks_for_confirmation_runs_only_once_confirmed() 
     assert!(seen.last().unwrap().text.contains("r2 promoted"));
     // Aliases without the mark need nothing.
     assert!(desk.run_command("genpass").await.is_ok());
+
+    // Every way of running it again asks too: the card's (and the tray's,
+    // a notification's, the socket's) Re-run, and Re-run with…; refused
+    // unconfirmed in the same words, nothing recorded, nothing started.
+    use stormdesk_desk::ipc::ExecutionControl;
+    let id = ran[1].execution_id.clone().unwrap();
+    let failovers = stormdesk_client::model::ExecutionFilter {
+        action: Some("ops.failover".into()),
+        ..Default::default()
+    };
+    let started = desk
+        .client()
+        .list_executions(&failovers)
+        .await
+        .unwrap()
+        .len();
+    let refused = desk
+        .control_execution(&id, ExecutionControl::Rerun)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), "confirmation_required", "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("ops.failover, which asks to be confirmed"),
+        "{refused}"
+    );
+    for changes in [vec![], vec!["replica=r3".to_string()]] {
+        let refused = desk
+            .rerun_execution(&id, &changes, false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.kind(),
+            "confirmation_required",
+            "{changes:?}: {refused}"
+        );
+    }
+    assert_eq!(
+        desk.client()
+            .list_executions(&failovers)
+            .await
+            .unwrap()
+            .len(),
+        started,
+        "nothing started"
+    );
+    let again = desk
+        .rerun_execution(&id, &["replica=r3".to_string()], true)
+        .await
+        .unwrap();
+    let seen = until_result(&mut rx).await;
+    assert!(
+        seen.last().unwrap().text.contains("r3 promoted"),
+        "{:?}",
+        seen.last()
+    );
+    // A re-run of that re-run: the alias is still found, and still asks.
+    let again = again[0].execution_id.clone().unwrap();
+    let refused = desk
+        .control_execution(&again, ExecutionControl::Rerun)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), "confirmation_required");
+    desk.stop().await;
+}
+
+/// A parameter the alias fixes (`immutable_parameters`) cannot be changed
+/// by a re-run either: refused in StackStorm's words, nothing started; the
+/// others change as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_cannot_change_a_parameter_the_alias_fixes() {
+    let (_dir, desk) = demo(0.05).await;
+    let mut rx = desk.subscribe();
+    // Through the alias, the server refuses the same change.
+    let refused = desk
+        .run_command("scale web to 3 environment=production")
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("Immutable arguments cannot be overriden: environment"),
+        "{refused}"
+    );
+    let ran = desk.run_command("scale web to 3").await.unwrap();
+    let id = ran[1].execution_id.clone().unwrap();
+    until_result(&mut rx).await;
+    let refused = desk
+        .rerun_execution(&id, &["environment=production".to_string()], false)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), "refused", "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("Immutable arguments cannot be overriden: environment"),
+        "{refused}"
+    );
+    let changed = desk
+        .rerun_execution(&id, &["replicas=5".to_string()], false)
+        .await
+        .unwrap();
+    let seen = until_result(&mut rx).await;
+    let result = seen.last().unwrap();
+    assert_eq!(result.execution_id, changed[0].execution_id);
+    assert_eq!(result.data_json()["parameters"]["environment"], "staging");
+    assert_eq!(result.data_json()["parameters"]["replicas"], 5);
     desk.stop().await;
 }
 

@@ -190,6 +190,72 @@ async fn a_profile_is_stored_only_after_the_server_accepts_it_and_survives_a_res
     sim.shutdown().await;
 }
 
+/// A secret kept in the keyring goes only where it was saved for: saving
+/// the profile again without typing it is fine for the same server, and
+/// refused (nothing sent anywhere) once the server changed, TLS checks were
+/// turned off, or it signs in another way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_secret_is_not_sent_to_a_changed_server_without_being_typed_again() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    // Another "server": it records whether anything ever connects to it.
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = format!("http://{}", elsewhere.local_addr().unwrap());
+    let contacted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = Arc::clone(&contacted);
+    tokio::spawn(async move {
+        while elsewhere.accept().await.is_ok() {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let f = Fixture::new();
+    let host = f.host();
+    host.start(StartMode::Auto).await;
+    host.save_profile(form("work", &sim.base_url(), DEMO_PASSWORD))
+        .await
+        .unwrap();
+    let kept = |url: &str| ProfileForm {
+        secret: None,
+        ..form("work", url, "")
+    };
+    // Same server, secret not typed: the stored one is used.
+    host.save_profile(kept(&sim.base_url())).await.unwrap();
+    let e = host.save_profile(kept(&other)).await.unwrap_err();
+    assert_eq!(e.kind, "input", "{e:?}");
+    assert!(e.message.contains("type the secret again"), "{}", e.message);
+    let e = host
+        .save_profile(ProfileForm {
+            insecure: true,
+            ..kept(&sim.base_url())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("TLS verification is now off"),
+        "{}",
+        e.message
+    );
+    let e = host
+        .save_profile(ProfileForm {
+            auth: AuthKind::ApiKey,
+            ..kept(&sim.base_url())
+        })
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("type the new secret"), "{}", e.message);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !contacted.load(std::sync::atomic::Ordering::SeqCst),
+        "nothing was sent to the other server"
+    );
+    let text = std::fs::read_to_string(f.config()).unwrap();
+    assert!(
+        text.contains(&sim.base_url()) && !text.contains(&other),
+        "{text}"
+    );
+    host.shutdown().await;
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_is_removed_from_the_file_and_the_keyring_but_never_while_in_use() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();

@@ -908,3 +908,152 @@ async fn a_teams_command_round_trips_through_real_stackstorm() {
     assert_eq!(posts[1].1["text"], "Greeting done: hello teams");
     h.shutdown().await;
 }
+
+/// `!st2 respond` on real StackStorm: the relay answers with its owner's
+/// credentials, so a chat user answers only as the StackStorm user they are
+/// mapped to — one the inquiry names (`users: [st2admin]`), never the one
+/// who started the workflow — and only once it has paused; the refusals are
+/// said in the conversation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs real StackStorm: scripts/test.sh real-st2"]
+async fn a_chat_answer_on_real_stackstorm_is_the_mapped_users_and_never_the_requesters() {
+    use stormdesk_relay::approval::ChatIdentity;
+    use stormdesk_relay::inbound::{Inbound, InboundMessage, InboundPolicy};
+    use stormdesk_relay::outbound::Relay;
+    use stormdesk_relay::service::{RelayEvent, RelayService};
+    use stormdesk_relay::slack::SlackClient;
+    use stormdesk_routing::{Destination, DestinationKey};
+
+    let fake = FakeSlack::start(vec![]).await;
+    let (profile, creds) = Profile::with_password("real", &url(), USER, Secret::new(PASSWORD));
+    let client = Arc::new(St2Client::new(&profile, creds).unwrap());
+    let relay = Arc::new(Relay {
+        slack: Some(SlackClient::new(&fake.api, Secret::new("xoxb-real"))),
+        teams: None,
+    });
+    let identity = |user: &str| ChatIdentity {
+        st2_user: user.into(),
+        ..ChatIdentity::default()
+    };
+    let policy = InboundPolicy {
+        allowed: ["slack:UREQ", "slack:UBOB", "slack:UADM"]
+            .map(String::from)
+            .into(),
+        // The requester is st2admin on StackStorm too: still their own.
+        identities: [
+            ("slack:UREQ", identity("st2admin")),
+            ("slack:UBOB", identity("bob")),
+            ("slack:UADM", identity("st2admin")),
+        ]
+        .map(|(k, v)| (k.to_string(), v))
+        .into(),
+        ..InboundPolicy::default()
+    };
+    let (in_tx, in_rx) = tokio::sync::mpsc::channel(8);
+    let (ev_tx, mut ev_rx) = tokio::sync::mpsc::channel(8);
+    let service = RelayService::spawn(
+        Arc::clone(&client),
+        relay,
+        policy,
+        "stormdesk".into(),
+        DestinationKey::from_bytes([7; 32]),
+        in_rx,
+        ev_tx,
+    );
+    let say = |user: &str, text: &str| {
+        Inbound::Message(InboundMessage {
+            origin: Destination::Slack {
+                team: "T1".into(),
+                channel: "C1".into(),
+                thread_ts: Some("1.1".into()),
+            },
+            user_id: format!("slack:{user}"),
+            user_name: Some(user.to_lowercase()),
+            text: text.into(),
+            place: "channel C1".into(),
+            direct: false,
+        })
+    };
+    async fn next(rx: &mut tokio::sync::mpsc::Receiver<RelayEvent>) -> RelayEvent {
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+                .await
+                .expect("a relay event")
+                .expect("relay running");
+            if !matches!(ev, RelayEvent::Heard { .. }) {
+                return ev;
+            }
+        }
+    }
+
+    let what = format!("db{}", std::process::id());
+    in_tx
+        .send(say("UREQ", &format!("!st2 conf sign off {what}")))
+        .await
+        .unwrap();
+    let RelayEvent::Ran { execution_ids, .. } = next(&mut ev_rx).await else {
+        panic!("the workflow runs")
+    };
+    let workflow = execution_ids[0].clone();
+    let mut inquiry = None;
+    for _ in 0..240 {
+        inquiry = client
+            .list_inquiries()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| {
+                i.schema["properties"]["approved"]["description"] == format!("Sign off {what}?")
+            });
+        if inquiry.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let inquiry = inquiry.expect("the workflow asks");
+    assert_eq!(inquiry.users, ["st2admin"]);
+    let respond = format!("!st2 respond {} approved=yes", inquiry.id);
+    for (user, why) in [
+        (
+            "UBOB",
+            "Sorry, ubob (StackStorm user bob) may not answer inquiry",
+        ),
+        ("UREQ", "nobody approves their own request"),
+    ] {
+        in_tx.send(say(user, &respond)).await.unwrap();
+        match next(&mut ev_rx).await {
+            RelayEvent::Refused { reply, .. } => assert!(reply.contains(why), "{user}: {reply}"),
+            other => panic!("{user} refused, not {other:?}"),
+        }
+    }
+    assert!(
+        client.get_inquiry(&inquiry.id).await.is_ok(),
+        "still waiting for an answer"
+    );
+    in_tx.send(say("UADM", &respond)).await.unwrap();
+    let RelayEvent::Answered { user_id, .. } = next(&mut ev_rx).await else {
+        panic!("st2admin's answer is sent")
+    };
+    assert_eq!(user_id, "slack:UADM");
+    let done = client
+        .wait_for_execution(&workflow, Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(done.status, "succeeded", "{:?}", done.result);
+    assert_eq!(
+        done.result["output"]["answer"]["approved"], true,
+        "{}",
+        done.result
+    );
+    let said: Vec<String> = fake
+        .posts()
+        .into_iter()
+        .map(|(_, b)| b["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|t| t.contains("nobody approves their own request")),
+        "{said:?}"
+    );
+    service.stop().await;
+}

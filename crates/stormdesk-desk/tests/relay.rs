@@ -610,25 +610,40 @@ async fn a_forged_chat_destination_from_stackstorm_is_never_posted_to() {
             .await
             .unwrap();
     }
-    let notes = until("both forged announcements refused with a note", || {
+    // Then one for this pane, on the same route: once it is shown, the two
+    // before it have been handled.
+    let pane = Destination::Pane {
+        profile: desk.profile().name.clone(),
+    };
+    client
+        .run_command(
+            &aliases,
+            &stormdesk_client::CommandRequest {
+                command: "genpass".into(),
+                user: "mallory".into(),
+                source_channel: pane.encode(),
+                notification_route: Some(desk.profile().stream_route.clone()),
+                source_context: Some(json!({"forged": "control"})),
+            },
+        )
+        .await
+        .unwrap();
+    until("the pane's own announcement shown", || {
         let e = desk.history_page(None, 200).unwrap();
-        let notes: Vec<_> = e
-            .into_iter()
-            .filter(|x| {
-                x.kind() == EntryKind::Note && x.text.contains("not signed by this Stormdesk")
-            })
-            .collect();
-        (notes.len() >= 2).then_some(notes)
+        e.iter()
+            .any(|x| x.kind() == EntryKind::Announcement)
+            .then_some(())
     })
     .await;
-    assert!(
-        notes.iter().any(|n| n.text.contains("not sent to Slack")),
-        "{notes:?}"
-    );
-    assert!(
-        notes.iter().any(|n| n.text.contains("not sent to Teams")),
-        "{notes:?}"
-    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A destination this install did not sign is not ours: neither posted
+    // nor shown (not even as a note that would show its words).
+    let all = desk.history_page(None, 200).unwrap();
+    let shown: Vec<_> = all
+        .iter()
+        .filter(|x| matches!(x.kind(), EntryKind::Announcement | EntryKind::Note))
+        .collect();
+    assert_eq!(shown.len(), 1, "only the pane's own: {shown:#?}");
     assert!(
         fake.posts().is_empty(),
         "posted to Slack: {:?}",

@@ -5,13 +5,14 @@
 //! the Teams conversation reference) in `source_channel`, so the result
 //! announcement comes back addressed to the conversation it came from.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use stormdesk_client::model::AliasExecutionResult;
 use stormdesk_client::St2Client;
 use stormdesk_client::{AliasSource, CommandRequest};
 use stormdesk_routing::{Destination, DestinationKey};
 
+use crate::approval::ChatIdentity;
 use crate::RelayError;
 
 pub const DEFAULT_PREFIX: &str = "!st2";
@@ -24,6 +25,9 @@ pub struct InboundPolicy {
     pub mention: Option<String>,
     /// Chat user ids, written `slack:U…` or `teams:29:…`.
     pub allowed: BTreeSet<String>,
+    /// Chat users as the StackStorm users they are: who may answer an
+    /// inquiry from chat (`approval`). Nobody unmapped does.
+    pub identities: BTreeMap<String, ChatIdentity>,
 }
 
 impl Default for InboundPolicy {
@@ -32,6 +36,7 @@ impl Default for InboundPolicy {
             prefix: DEFAULT_PREFIX.into(),
             mention: None,
             allowed: BTreeSet::new(),
+            identities: BTreeMap::new(),
         }
     }
 }

@@ -12,9 +12,12 @@
 //!   from, so the result finds its way back — the seed's Teams failure was a
 //!   reply that had lost its conversation.
 //! - [`outbound`]: an announcement's decoded destination → the right chat.
+//! - [`approval`]: who may answer an inquiry from chat (mapped StackStorm
+//!   users, their roles, approvers; nobody approves their own request).
 //!
 //! Every base URL is configurable so tests point them at loopback fakes.
 
+pub mod approval;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod inbound;

@@ -156,7 +156,7 @@ async fn handle(
         Decision::Run { command } => {
             if let Some((id, pairs)) = inquiry_answer(&command) {
                 let id = id.to_string();
-                return Some(answered(client, relay, msg, command, &id, &pairs).await);
+                return Some(answered(client, relay, policy, msg, command, &id, &pairs).await);
             }
             match run_loaded(client, aliases, &msg, &command, route, key).await {
                 Ok(results) => {
@@ -182,16 +182,18 @@ async fn handle(
     }
 }
 
-/// `!st2 respond …`: the answer sent, told in the chat, reported.
+/// `!st2 respond …`: the answer sent, told in the chat, reported; or, when
+/// this chat user may not answer it, refused in plain words (and kept).
 async fn answered(
     client: &St2Client,
     relay: &Relay,
+    policy: &InboundPolicy,
     msg: InboundMessage,
     command: String,
     id: &str,
     pairs: &[String],
 ) -> RelayEvent {
-    match answer_inquiry(client, id, pairs).await {
+    match answer_inquiry(client, policy, &msg, id, pairs).await {
         Ok(answer) => {
             let words = format!("Answered inquiry {id}: {}", Value::Object(answer.clone()));
             reply(relay, &msg.origin, &words).await;
@@ -200,6 +202,15 @@ async fn answered(
                 origin: msg.origin,
                 inquiry_id: id.to_string(),
                 answer,
+            }
+        }
+        Err(crate::RelayError::NotAllowed(why)) => {
+            reply(relay, &msg.origin, &why).await;
+            RelayEvent::Refused {
+                user_id: msg.user_id,
+                origin: msg.origin,
+                text: msg.text,
+                reply: why,
             }
         }
         Err(e) => failed(relay, msg, command, &e).await,
@@ -238,17 +249,33 @@ fn inquiry_answer(command: &str) -> Option<(&str, Vec<String>)> {
 }
 
 /// The answer, read as the inquiry's fields type it, checked, then sent.
+/// Only for a chat user who may answer it (`approval`), only an answer its
+/// form accepts, and only once its workflow has paused (an answer before
+/// that leaves a real StackStorm workflow paused for good).
 async fn answer_inquiry(
     client: &St2Client,
+    policy: &InboundPolicy,
+    msg: &InboundMessage,
     id: &str,
     pairs: &[String],
 ) -> Result<serde_json::Map<String, Value>, crate::RelayError> {
     use stormdesk_client::inquiry;
     let asked = client.get_inquiry(id).await?;
+    let origin = client.inquiry_origin(id).await?;
+    let who = crate::approval::Answerer {
+        chat_user: &msg.user_id,
+        name: msg.user_name.as_deref(),
+        identity: policy.identities.get(&msg.user_id),
+    };
+    crate::approval::may_answer(who, &asked, origin.requested_by.as_deref())
+        .map_err(crate::RelayError::NotAllowed)?;
     let answer =
         inquiry::answer_from_pairs(&inquiry::fields(&asked.schema), pairs).map_err(|why| {
             crate::RelayError::Input(format!("answer to inquiry {id} not sent: {why}"))
         })?;
+    if let Some(workflow) = &origin.workflow {
+        client.until_paused(workflow).await;
+    }
     Ok(client.respond_inquiry(id, &answer).await?)
 }
 

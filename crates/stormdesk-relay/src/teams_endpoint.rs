@@ -355,13 +355,25 @@ pub fn inbound_from_activity(activity: &Value) -> Result<Option<Inbound>, RelayE
 struct Endpoint {
     auth: BotAuth,
     inbound: mpsc::Sender<Inbound>,
+    body_timeout: Duration,
 }
+
+/// The largest activity read (Bot Framework's are a few kilobytes).
+const MAX_BODY: usize = 2 * 1024 * 1024;
 
 async fn messages(
     State(ep): State<Arc<Endpoint>>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> StatusCode {
+    // Headers first, then the whole body within its own deadline: a client
+    // that trickles its body does not hold a connection for long.
+    let body =
+        match tokio::time::timeout(ep.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE,
+            Err(_) => return StatusCode::REQUEST_TIMEOUT,
+        };
     let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
         return StatusCode::BAD_REQUEST;
     };
@@ -391,8 +403,13 @@ async fn messages(
 pub struct EndpointLimits {
     /// Open connections at once; more are closed on arrival.
     pub max_connections: usize,
+    /// Open connections from one address at once (a tunnel's is one
+    /// address: Bot Framework's traffic is light).
+    pub max_per_peer: usize,
     /// A request's headers must arrive within this.
     pub header_timeout: Duration,
+    /// And its body within this, once the headers are in.
+    pub body_timeout: Duration,
     /// A connection is closed after this, whatever it is doing (a Bot
     /// Framework request is answered in well under a second).
     pub connection_lifetime: Duration,
@@ -402,7 +419,9 @@ impl Default for EndpointLimits {
     fn default() -> Self {
         Self {
             max_connections: 64,
+            max_per_peer: 16,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
             connection_lifetime: Duration::from_secs(60),
         }
     }
@@ -428,10 +447,15 @@ pub async fn serve_with_limits(
 ) -> std::io::Result<()> {
     let app = axum::Router::new()
         .route("/api/messages", post(messages))
-        .with_state(Arc::new(Endpoint { auth, inbound }));
+        .with_state(Arc::new(Endpoint {
+            auth,
+            inbound,
+            body_timeout: limits.body_timeout,
+        }));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let peers: Peers = Arc::default();
     loop {
-        let (socket, _) = tokio::select! {
+        let (socket, peer) = tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
             r = listener.accept() => match r {
                 Ok(s) => s,
@@ -447,6 +471,12 @@ pub async fn serve_with_limits(
             drop(socket);
             continue;
         };
+        // One address cannot take every slot.
+        let Some(peer_slot) = PeerSlot::take(&peers, peer.ip(), limits.max_per_peer) else {
+            tracing::warn!(peer = %peer.ip(), "Teams endpoint: too many connections from one address");
+            drop(socket);
+            continue;
+        };
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
         let limits = limits.clone();
         let cancel = cancel.clone();
@@ -459,8 +489,44 @@ pub async fn serve_with_limits(
                 _ = cancel.cancelled() => {}
                 _ = tokio::time::timeout(limits.connection_lifetime, conn) => {}
             }
+            drop(peer_slot);
             drop(slot);
         });
+    }
+}
+
+type Peers = Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
+
+/// One of an address's connections, given back when dropped.
+struct PeerSlot {
+    peers: Peers,
+    ip: std::net::IpAddr,
+}
+
+impl PeerSlot {
+    fn take(peers: &Peers, ip: std::net::IpAddr, max: usize) -> Option<Self> {
+        let mut p = peers.lock().unwrap_or_else(|e| e.into_inner());
+        let n = p.entry(ip).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Self {
+            peers: Arc::clone(peers),
+            ip,
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut p = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = p.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                p.remove(&self.ip);
+            }
+        }
     }
 }
 

@@ -520,11 +520,16 @@ async fn a_revoked_teams_token_is_renewed_once_and_webhooks_get_an_adaptive_card
     );
 }
 
-/// `!st2 respond ID key=value …` from Slack: a stranger is refused, a wrong
-/// answer is explained and not sent, an allow-listed user's answer is sent
-/// to StackStorm, reported with who gave it, and the workflow goes on.
+/// `!st2 respond ID key=value …` from Slack, answered as the StackStorm user
+/// the desk's owner mapped the chat user to: a stranger is refused; the one
+/// who started the workflow cannot approve it; a mapped user without the
+/// role it asks for cannot either; a wrong answer is explained and not sent;
+/// the release manager's answer is sent once the workflow has paused,
+/// reported with who gave it, and the workflow goes on. Every refusal is
+/// said in the conversation and reported (history keeps it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_allowed_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
+async fn a_mapped_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
+    use stormdesk_relay::approval::ChatIdentity;
     use stormdesk_relay::inbound::Inbound;
     use stormdesk_relay::service::{RelayEvent, RelayService};
     let fake = Fake::start().await;
@@ -538,18 +543,34 @@ async fn an_allowed_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
     });
     let (in_tx, in_rx) = tokio::sync::mpsc::channel(8);
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::channel(8);
+    let mut policy = allow(&["slack:U110FGZSQ", "slack:UANN", "slack:UBOB"]);
+    let identity = |user: &str, roles: &[&str]| ChatIdentity {
+        st2_user: user.into(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        approver: false,
+    };
+    policy.identities = [
+        // The requester is a release manager too: still not their own.
+        ("slack:U110FGZSQ", identity("ch", &["release-managers"])),
+        ("slack:UANN", identity("ann", &["release-managers"])),
+        ("slack:UBOB", identity("bob", &["ops"])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
     let service = RelayService::spawn(
         Arc::clone(&client),
         relay,
-        allow(&["slack:U110FGZSQ"]),
+        policy,
         ROUTE.into(),
         key(),
         in_rx,
         ev_tx,
     );
-    let say = |user: &str, text: &str| {
+    let say = |user: &str, name: &str, text: &str| {
         let mut m = seed_slack_message();
         m.user_id = user.into();
+        m.user_name = Some(name.into());
         m.text = text.into();
         Inbound::Message(m)
     };
@@ -564,9 +585,13 @@ async fn an_allowed_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
             }
         }
     }
+    let refused = |ev: RelayEvent, why: &str| match ev {
+        RelayEvent::Refused { reply, .. } => assert!(reply.contains(why), "{reply}"),
+        other => panic!("refused ({why}), not {other:?}"),
+    };
 
     in_tx
-        .send(say("slack:U110FGZSQ", "!st2 release web 2.0"))
+        .send(say("slack:U110FGZSQ", "ch", "!st2 release web 2.0"))
         .await
         .unwrap();
     let RelayEvent::Ran { execution_ids, .. } = next(&mut ev_rx).await else {
@@ -582,30 +607,43 @@ async fn an_allowed_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let id = inquiry.expect("the release asks for approval");
+    let respond = |answer: &str| format!("!st2 respond {id} {answer}");
 
     in_tx
-        .send(say(
-            "slack:USTRANGER",
-            &format!("!st2 respond {id} approved=yes"),
-        ))
+        .send(say("slack:USTRANGER", "eve", &respond("approved=yes")))
         .await
         .unwrap();
-    assert!(matches!(next(&mut ev_rx).await, RelayEvent::Refused { .. }));
+    refused(next(&mut ev_rx).await, "not allowed");
     in_tx
-        .send(say(
-            "slack:U110FGZSQ",
-            &format!("!st2 respond {id} approved=maybe"),
-        ))
+        .send(say("slack:U110FGZSQ", "ch", &respond("approved=yes")))
+        .await
+        .unwrap();
+    refused(next(&mut ev_rx).await, "nobody approves their own request");
+    in_tx
+        .send(say("slack:UBOB", "bob", &respond("approved=yes")))
+        .await
+        .unwrap();
+    refused(
+        next(&mut ev_rx).await,
+        "Sorry, bob (StackStorm user bob) may not answer inquiry",
+    );
+    in_tx
+        .send(say("slack:UANN", "ann", &respond("approved=maybe")))
         .await
         .unwrap();
     let RelayEvent::Failed { error, .. } = next(&mut ev_rx).await else {
         panic!("a wrong answer is not sent")
     };
     assert!(error.contains("not sent: approved"), "{error}");
+    assert!(
+        client.get_inquiry(&id).await.is_ok(),
+        "nothing was answered yet"
+    );
     in_tx
         .send(say(
-            "slack:U110FGZSQ",
-            &format!("!st2 respond {id} approved=yes note=from-slack"),
+            "slack:UANN",
+            "ann",
+            &respond("approved=yes note=from-slack"),
         ))
         .await
         .unwrap();
@@ -620,7 +658,7 @@ async fn an_allowed_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
     };
     assert_eq!(
         (user_id.as_str(), inquiry_id.as_str()),
-        ("slack:U110FGZSQ", id.as_str())
+        ("slack:UANN", id.as_str())
     );
     assert_eq!(
         Value::Object(answer),
@@ -637,11 +675,14 @@ async fn an_allowed_chat_user_answers_an_inquiry_and_the_workflow_goes_on() {
         .iter()
         .map(|c| c.json()["text"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert!(said.iter().any(|t| t.contains("not allowed")), "{said:?}");
-    assert!(
-        said.iter().any(|t| t.contains("not sent: approved")),
-        "{said:?}"
-    );
+    for words in [
+        "not allowed",
+        "nobody approves their own request",
+        "may not answer inquiry",
+        "not sent: approved",
+    ] {
+        assert!(said.iter().any(|t| t.contains(words)), "{words}: {said:?}");
+    }
     assert!(
         said.iter()
             .any(|t| t.starts_with(&format!("Answered inquiry {id}"))),

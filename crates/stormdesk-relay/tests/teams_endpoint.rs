@@ -307,7 +307,9 @@ async fn half_sent_requests_cannot_hold_the_endpoint() {
     let cancel = CancellationToken::new();
     let limits = EndpointLimits {
         max_connections: 16,
+        max_per_peer: 16,
         header_timeout: Duration::from_millis(500),
+        body_timeout: Duration::from_millis(500),
         connection_lifetime: Duration::from_secs(3),
     };
     let server = tokio::spawn(serve_with_limits(
@@ -365,6 +367,98 @@ async fn half_sent_requests_cannot_hold_the_endpoint() {
         .unwrap()
         .status();
     assert_eq!(status, 413);
+    cancel.cancel();
+    server.await.unwrap().unwrap();
+}
+
+/// A client that sends its headers at once and then trickles its body, a
+/// byte now and then, is cut off at the body's deadline, not at the
+/// connection's lifetime; and one address cannot hold every connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_body_or_one_greedy_address_cannot_hold_the_endpoint() {
+    use stormdesk_relay::teams_endpoint::{serve_with_limits, EndpointLimits};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, _rx) = mpsc::channel(4);
+    let cancel = CancellationToken::new();
+    let limits = EndpointLimits {
+        max_connections: 64,
+        max_per_peer: 8,
+        header_timeout: Duration::from_secs(2),
+        body_timeout: Duration::from_secs(2),
+        connection_lifetime: Duration::from_secs(60),
+    };
+    let server = tokio::spawn(serve_with_limits(
+        listener,
+        BotAuth::new("http://127.0.0.1:9/none", APP_ID),
+        tx,
+        cancel.clone(),
+        limits,
+    ));
+    // Headers whole, then a byte a second of a 1000-byte body.
+    let mut trickle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    trickle
+        .write_all(b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let closed = tokio::time::timeout(Duration::from_secs(15), async {
+        let mut buf = [0u8; 512];
+        loop {
+            tokio::select! {
+                r = trickle.read(&mut buf) => match r {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => continue, // its 408, then the close
+                },
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                    if trickle.write_all(b" ").await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "a trickled body held the connection past 15 s"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // Twenty at once from one address: eight are served, the rest closed
+    // on arrival; the endpoint still answers once they are gone.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"POST /api/messages HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        held.push(s);
+    }
+    // Well within the headers' deadline: only the refused ones are closed.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let mut closed_at_once = 0;
+    for s in &held {
+        let mut buf = [0u8; 64];
+        if let Ok(0) = s.try_read(&mut buf) {
+            closed_at_once += 1;
+        }
+    }
+    assert_eq!(closed_at_once, 12, "over the per-address cap");
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = reqwest::Client::new()
+        .post(format!("http://{addr}/api/messages"))
+        .json(&json!({"type": "message"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 401);
     cancel.cancel();
     server.await.unwrap().unwrap();
 }

@@ -12,4 +12,4 @@ pub use event::{Announcement, StreamEvent};
 pub use listener::{ConnectionState, ListenerConfig, ListenerEvent, ListenerHandle};
 pub use output::{follow_output, Followed, OutputChunk, OutputError};
 pub use session::{SessionControl, StreamSession};
-pub use tracker::{Delivery, Tracker};
+pub use tracker::{Delivery, InquiryScope, Tracker};

@@ -9,10 +9,11 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::listener::{spawn, ConnectionState, ListenerConfig, ListenerEvent, ListenerHandle};
-use crate::tracker::{Delivery, Tracker};
+use crate::tracker::{Delivery, InquiryScope, Tracker};
 
 enum Control {
     Expect(String),
+    Scope(InquiryScope),
     Track {
         execution_id: String,
         request: Option<String>,
@@ -39,6 +40,11 @@ impl SessionControl {
             .await;
     }
 
+    /// Which inquiries to deliver from now on.
+    pub async fn set_inquiry_scope(&self, scope: InquiryScope) {
+        let _ = self.control.send(Control::Scope(scope)).await;
+    }
+
     pub async fn track(&self, execution_id: &str, request: Option<&str>) {
         let _ = self
             .control
@@ -60,7 +66,25 @@ pub struct StreamSession {
 }
 
 impl StreamSession {
+    /// Every inquiry on the server is delivered (a listener's view).
     pub fn start(client: Arc<St2Client>, config: ListenerConfig) -> Self {
+        Self::start_scoped(
+            client,
+            config,
+            InquiryScope {
+                user: None,
+                all: true,
+            },
+        )
+    }
+
+    /// Only the inquiries `scope` shows are delivered, from the first
+    /// backfill on (`SessionControl::set_inquiry_scope` changes it later).
+    pub fn start_scoped(
+        client: Arc<St2Client>,
+        config: ListenerConfig,
+        scope: InquiryScope,
+    ) -> Self {
         let cancel = CancellationToken::new();
         let (ev_tx, mut ev_rx) = mpsc::channel::<ListenerEvent>(1024);
         let listener = spawn(Arc::clone(&client), config, ev_tx, cancel.child_token());
@@ -69,11 +93,14 @@ impl StreamSession {
         let token = cancel.clone();
         let task = tokio::spawn(async move {
             let mut tracker = Tracker::new(Some(client));
+            tracker.set_inquiry_scope(scope);
             loop {
                 let out = tokio::select! {
                     _ = token.cancelled() => break,
                     c = control_rx.recv() => match c {
                         Some(Control::Expect(r)) => { tracker.expect(&r); vec![] }
+                        // Those it shows now that it did not are listed at once.
+                        Some(Control::Scope(s)) => { tracker.set_inquiry_scope(s); tracker.backfill().await }
                         Some(Control::Track { execution_id, request }) => tracker.track(&execution_id, request.as_deref()),
                         None => break,
                     },

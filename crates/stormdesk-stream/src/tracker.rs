@@ -73,9 +73,33 @@ pub enum Delivery {
     },
 }
 
+/// Which of the server's inquiries a desk shows. Every desk on a StackStorm
+/// sees every `core.ask` on the stream; by default it shows those its user
+/// may answer (named in the inquiry's `users`, or no `users` named) and
+/// those of workflows it started; `all` shows every one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InquiryScope {
+    /// The desk's StackStorm user.
+    pub user: Option<String>,
+    pub all: bool,
+}
+
+impl InquiryScope {
+    /// Shown by its `users` alone (without knowing whose workflow it is).
+    pub fn answerable(&self, inquiry: &Inquiry) -> bool {
+        self.all
+            || inquiry.users.is_empty()
+            || self
+                .user
+                .as_ref()
+                .is_some_and(|u| inquiry.users.iter().any(|x| x == u))
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Tracker {
     client: Option<Arc<St2Client>>,
+    scope: InquiryScope,
     /// execution id → request id
     tracked: HashMap<String, Option<String>>,
     by_request: HashMap<String, Vec<String>>,
@@ -102,11 +126,22 @@ const RECENT: usize = 512;
 
 impl Tracker {
     /// `client` is used for backfill; without one, backfill is a no-op.
+    /// Every inquiry is shown until `set_inquiry_scope` says otherwise (a
+    /// desk says whose it shows; a listener shows them all).
     pub fn new(client: Option<Arc<St2Client>>) -> Self {
         Self {
             client,
+            scope: InquiryScope {
+                user: None,
+                all: true,
+            },
             ..Self::default()
         }
+    }
+
+    /// Which inquiries to show from now on.
+    pub fn set_inquiry_scope(&mut self, scope: InquiryScope) {
+        self.scope = scope;
     }
 
     /// Announce a request before sending it, so that an announcement that
@@ -335,6 +370,12 @@ impl Tracker {
     }
 
     fn new_inquiry(&mut self, inquiry: Inquiry, parent: Option<String>) -> Option<Delivery> {
+        let ours = parent
+            .as_ref()
+            .is_some_and(|p| self.tracked.contains_key(p));
+        if !ours && !self.scope.answerable(&inquiry) {
+            return None;
+        }
         if !self.inquiries_seen.insert(inquiry.id.clone()) {
             return None;
         }
@@ -355,7 +396,19 @@ impl Tracker {
         match client.list_inquiries().await {
             Ok(waiting) => {
                 for i in waiting {
-                    out.extend(self.new_inquiry(i, None));
+                    // A listing does not say whose workflow it is; the
+                    // ask's own execution does, where `users` leave it out.
+                    let parent = if self.inquiries_seen.contains(&i.id) || self.scope.answerable(&i)
+                    {
+                        None
+                    } else {
+                        client.get_execution(&i.id).await.ok().and_then(|e| {
+                            e.context["parent"]["execution_id"]
+                                .as_str()
+                                .map(str::to_string)
+                        })
+                    };
+                    out.extend(self.new_inquiry(i, parent));
                 }
             }
             Err(err) => tracing::warn!(error = %err, "listing inquiries failed"),
@@ -380,6 +433,54 @@ mod tests {
         StreamEvent::ExecutionUpdate(Box::new(
             serde_json::from_value(serde_json::json!({"id": id, "status": status})).unwrap(),
         ))
+    }
+
+    /// Only inquiries this desk may answer, or of its own workflows, unless
+    /// it asks for all of them.
+    #[test]
+    fn a_desk_shows_the_inquiries_it_may_answer_and_those_of_its_workflows() {
+        let ask = |id: &str, users: &[&str], parent: &str| {
+            StreamEvent::ExecutionUpdate(Box::new(
+                serde_json::from_value(serde_json::json!({
+                    "id": id, "status": "pending", "action": {"ref": "core.ask"},
+                    "context": {"parent": {"execution_id": parent}},
+                    "result": {"schema": {}, "roles": [], "users": users, "route": "ops", "ttl": 60}
+                }))
+                .unwrap(),
+            ))
+        };
+        let shown = |d: &[Delivery]| -> Vec<String> {
+            d.iter()
+                .filter_map(|d| match d {
+                    Delivery::Inquiry { inquiry, .. } => Some(inquiry.id.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut t = Tracker::new(None);
+        t.set_inquiry_scope(InquiryScope {
+            user: Some("me".into()),
+            all: false,
+        });
+        t.track("mine", None);
+        let mut seen = Vec::new();
+        for (id, users, parent) in [
+            ("for-others", &["ann"][..], "theirs"),
+            ("for-me", &["ann", "me"][..], "theirs"),
+            ("for-anyone", &[][..], "theirs"),
+            ("of-my-workflow", &["ann"][..], "mine"),
+        ] {
+            seen.extend(shown(&t.handle_event(ask(id, users, parent))));
+        }
+        assert_eq!(seen, ["for-me", "for-anyone", "of-my-workflow"]);
+        t.set_inquiry_scope(InquiryScope {
+            user: Some("me".into()),
+            all: true,
+        });
+        assert_eq!(
+            shown(&t.handle_event(ask("for-others-2", &["ann"], "theirs"))),
+            ["for-others-2"]
+        );
     }
 
     #[test]

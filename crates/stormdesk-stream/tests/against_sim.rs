@@ -502,3 +502,57 @@ async fn output_is_followed_once_in_order_through_a_dropped_connection() {
         "{unknown:?}"
     );
 }
+
+/// Every desk on a StackStorm sees every inquiry on the stream: it shows
+/// those its user may answer and those of the workflows it started, and all
+/// of them (at once) when asked to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_is_given_only_the_inquiries_it_may_answer_or_started() {
+    use stormdesk_stream::InquiryScope;
+    let packs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/real-st2/packs");
+    let sim = Simulator::start(SimConfig {
+        packs: stormdesk_sim::packs::PackSet::load_dir(&packs).unwrap(),
+        time_scale: 0.05,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = client(&sim);
+    // `conf sign off …` asks one StackStorm user, st2admin; this desk is
+    // someone else's.
+    let scope = |all| InquiryScope {
+        user: Some("someone-else".into()),
+        all,
+    };
+    let mut s = StreamSession::start_scoped(Arc::clone(&c), config(5_000), scope(false));
+    assert!(s.wait_live(Duration::from_secs(10)).await);
+    let theirs = start(&c, "q-theirs", "conf sign off theirs").await;
+    let mine = start(&c, "q-mine", "conf sign off mine").await;
+    s.track(&mine, None).await;
+    let asked = |d: &Delivery| match d {
+        Delivery::Inquiry { inquiry, .. } => inquiry.schema["properties"]["approved"]
+            ["description"]
+            .as_str()
+            .map(str::to_string),
+        _ => None,
+    };
+    let mut seen = Vec::new();
+    while !seen.iter().any(|q: &String| q.contains("mine")) {
+        seen.extend(asked(&next(&mut s).await));
+    }
+    // Both ask by now (started together); a moment more for a stray one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Ok(Some(d)) = tokio::time::timeout(Duration::from_millis(200), s.next()).await {
+        seen.extend(asked(&d));
+    }
+    assert_eq!(seen, ["Sign off mine?"], "not {theirs}'s");
+    // Asked for all: the other one arrives now, not at the next reconnect.
+    s.control().set_inquiry_scope(scope(true)).await;
+    let mut more = Vec::new();
+    while more.is_empty() {
+        more.extend(asked(&next(&mut s).await));
+    }
+    assert_eq!(more, ["Sign off theirs?"]);
+    s.stop().await;
+    sim.shutdown().await;
+}

@@ -121,6 +121,53 @@ describe("app start", () => {
     expect((pane.lastElementChild as HTMLElement).dataset.kind).toBe("command");
   });
 
+  it("asks before re-running an execution whose alias asks for confirmation, from Re-run and Re-run with…; only yes runs it", async () => {
+    const reruns: Array<{ execution_id: string; changes: string[]; confirmed: boolean }> = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "load_history") return [e(3, "result", "failed over", { status: "succeeded" }, "fo1")];
+      if (cmd === "rerun_execution") {
+        const a = args as { execution_id: string; changes: string[]; confirmed: boolean };
+        reruns.push(a);
+        if (!a.confirmed) throw { kind: "confirmation_required", message: `"re-run of execution fo1" runs ops.failover, which asks to be confirmed before it runs (extra.security.twofactor); nothing was run` };
+        return [e(20 + reruns.length, "ack", "Re-run of fo1: ops.failover", { status: "requested" }, `new${reruns.length}`)];
+      }
+      return basics(cmd);
+    }, { shouldMockEvents: true });
+    const asked: string[] = [];
+    let answer = false;
+    window.confirm = (m?: string) => { asked.push(m ?? ""); return answer; };
+    const { start } = await import("../main");
+    await start(document);
+    const card = document.querySelector('#pane li[data-execution="fo1"][data-kind="result"]') as HTMLElement;
+    const rerun = card.querySelector("button.rerun") as HTMLButtonElement;
+    rerun.click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain("ops.failover, which asks to be confirmed");
+    expect(reruns).toEqual([{ execution_id: "fo1", changes: [], confirmed: false }]);
+    expect(card.querySelector("[role=alert]")!.textContent).toBe("Not run: the re-run of fo1 was not confirmed.");
+
+    answer = true;
+    rerun.click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reruns.slice(1)).toEqual([
+      { execution_id: "fo1", changes: [], confirmed: false },
+      { execution_id: "fo1", changes: [], confirmed: true },
+    ]);
+    expect(document.querySelector('#pane li[data-execution="new3"]')).not.toBeNull();
+
+    // Re-run with…: the same dialog, the changes kept.
+    (card.querySelector("button.rerun-with") as HTMLButtonElement).click();
+    (card.querySelector(".rerun-form input") as HTMLInputElement).value = "region=r3";
+    (card.querySelector(".rerun-form") as HTMLFormElement).requestSubmit();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reruns.slice(3)).toEqual([
+      { execution_id: "fo1", changes: ["region=r3"], confirmed: false },
+      { execution_id: "fo1", changes: ["region=r3"], confirmed: true },
+    ]);
+    expect(asked).toHaveLength(3);
+  });
+
   it("a pane that starts just after an Open (its webview was released) shows that result", async () => {
     mockIPC((cmd) => {
       if (cmd === "get_status") return { ...(basics(cmd) as object), open: "x8" };
@@ -260,11 +307,10 @@ describe("app start", () => {
           e(3, "result", "hello", { status: "succeeded" }, "done1"),
         ];
       }
-      if (cmd === "control_execution") {
+      if (cmd === "control_execution" || cmd === "rerun_execution") {
         calls.push(args);
         if (refuse) throw { kind: "refused", message: "StackStorm refused to re-run execution done1: <b>no</b>" };
-        const { control } = args as { control: string };
-        if (control === "cancel") return [e(10, "status", "canceling", { status: "canceling" }, "run1")];
+        if (cmd === "control_execution") return [e(10, "status", "canceling", { status: "canceling" }, "run1")];
         return [e(11, "ack", "Re-run of done1: core.echo", { status: "requested" }, "new1")];
       }
       return basics(cmd);
@@ -288,7 +334,8 @@ describe("app start", () => {
     const rerun = card("done1", "result").querySelector("button.rerun") as HTMLButtonElement;
     rerun.click();
     await new Promise((r) => setTimeout(r, 10));
-    expect(calls[1]).toEqual({ execution_id: "done1", control: "rerun" });
+    // A re-run goes the way every re-run goes, through the alias's guards.
+    expect(calls[1]).toEqual({ execution_id: "done1", changes: [], confirmed: false });
     expect(card("new1", "ack").querySelector("button.cancel")).not.toBeNull();
 
     refuse = true;

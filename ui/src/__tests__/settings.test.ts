@@ -5,8 +5,8 @@ import type { Prefs, ProfileSummary } from "../types";
 
 import { body } from "./markup";
 
-const relay: Prefs["relay"] = { prefix: "!st2", allowed_users: [], slack: false, slack_api: null, teams: false, teams_app_id: null, teams_listen: "127.0.0.1:3978", teams_token_url: null, teams_metadata_url: null, webhook_results: "none" };
-const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, history_days: 90, history_mb: 200, relay };
+const relay: Prefs["relay"] = { prefix: "!st2", allowed_users: [], chat_users: [], slack: false, slack_api: null, teams: false, teams_app_id: null, teams_listen: "127.0.0.1:3978", teams_token_url: null, teams_metadata_url: null, webhook_results: "none" };
+const prefs: Prefs = { shortcut: "CmdOrCtrl+Shift+Space", theme: "system", notify_results: "all", notify_announcements: true, start_at_login: false, history_days: 90, history_mb: 200, all_inquiries: false, relay };
 const work: ProfileSummary = { name: "work", base_url: "https://st2.example", auth: "password", username: "ann", stream_route: "stormdesk", has_secret: true, current: true };
 
 describe("settings", () => {
@@ -186,6 +186,40 @@ describe("settings", () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(document.getElementById("relay-stored")!.textContent).toContain("slack-bot-token");
   });
+  it("relay: chat users map to StackStorm users, one a line, read back as written; a bad line saves nothing", async () => {
+    const saves: Prefs[] = [];
+    const mapped = [
+      { chat_user: "slack:UANN", st2_user: "ann", roles: ["release-managers", "ops"], approver: true },
+      { chat_user: "teams:29:bob", st2_user: "bob", roles: [], approver: false },
+    ];
+    mockIPC((cmd, args) => {
+      if (cmd === "get_prefs") return { ...prefs, relay: { ...relay, chat_users: mapped } };
+      if (cmd === "list_profiles") return [];
+      if (cmd === "relay_secrets_stored") return [];
+      if (cmd === "save_prefs") {
+        saves.push((args as { prefs: Prefs }).prefs);
+        return (args as { prefs: Prefs }).prefs;
+      }
+      return null;
+    });
+    const s = new Settings(document, () => {});
+    await s.open();
+    const f = document.getElementById("relay-form") as HTMLFormElement;
+    const area = f.elements.namedItem("chat_users") as HTMLTextAreaElement;
+    expect(area.value).toBe("slack:UANN = ann; approver; roles release-managers ops\nteams:29:bob = bob");
+    area.value = "slack:UANN = ann; approver; roles release-managers ops\n\nteams:29:bob = bob\nslack:UCAL = cal; roles ops, dba";
+    await s.submitRelay();
+    expect(saves.pop()!.relay.chat_users).toEqual([...mapped, { chat_user: "slack:UCAL", st2_user: "cal", roles: ["ops", "dba"], approver: false }]);
+    area.value = "slack:UDAN dan";
+    await s.submitRelay();
+    expect(saves).toHaveLength(0);
+    expect(document.getElementById("relay-msg")!.textContent).toBe("line 1: write chat user = StackStorm user, like slack:U0123 = ann");
+    area.value = "slack:UDAN = dan; boss";
+    await s.submitRelay();
+    expect(saves).toHaveLength(0);
+    expect(document.getElementById("relay-msg")!.textContent).toContain('"boss" is neither');
+  });
+
   it("removes a profile only on a second click, and not the one in use", async () => {
     const old: ProfileSummary = { ...work, name: "old", current: false };
     let profiles = [work, old];

@@ -91,6 +91,58 @@ pub fn operator_scenario(cli: &dyn Fn(&[&str]) -> Output) {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("seconds: \"soon\" is not a whole number"));
 
+    // The alias's rules hold on a re-run too (the server's re-run knows
+    // neither): a two-factor alias's execution re-runs only with --yes, in
+    // the words of a first run, also as a re-run of a re-run; a parameter
+    // the alias fixes cannot change ("Immutable arguments cannot be
+    // overriden", StackStorm's words when the command sets it).
+    let unconfirmed = |id: &str| {
+        let o = cli(&["execution", "rerun", id]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{id}: {err}");
+        assert!(
+            err.contains(
+                "stormdesk_conformance.conf_guarded, which asks to be confirmed before it runs"
+            ),
+            "{id}: {err}"
+        );
+    };
+    let name = format!("again{}", std::process::id());
+    let guarded = {
+        let out = ok(&[
+            "--json", "exec", "--yes", "--", "conf", "guarded", "greet", &name,
+        ]);
+        let ack: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        ack["execution"].as_str().unwrap().to_string()
+    };
+    until(&guarded, &["succeeded"]);
+    unconfirmed(&guarded);
+    let again: Value =
+        serde_json::from_str(&ok(&["--json", "execution", "rerun", "--yes", &guarded])).unwrap();
+    let again = again["id"].as_str().unwrap().to_string();
+    let done = until(&again, &["succeeded", "failed"]);
+    assert_eq!(done["parameters"]["name"], json!(name), "{done}");
+    unconfirmed(&again);
+    let o = cli(&["exec", "--", "conf", "fixed", "count", "n=5"]);
+    assert!(
+        text(&o.stderr).contains("Immutable arguments cannot be overriden: n"),
+        "{}",
+        text(&o.stderr)
+    );
+    let fixed = started(&["conf", "fixed", "count"]);
+    until(&fixed, &["succeeded"]);
+    refused(
+        &["execution", "rerun", &fixed, "n=5"],
+        "Immutable arguments cannot be overriden: n",
+    );
+    let same: Value = serde_json::from_str(&ok(&["--json", "execution", "rerun", &fixed])).unwrap();
+    let same = until(same["id"].as_str().unwrap(), &["succeeded", "failed"]);
+    assert_eq!(
+        same["result"]["stdout"].as_str().map(str::trim),
+        Some("1+2+3"),
+        "{same}"
+    );
+
     // Pause a workflow, resume it, and it finishes.
     let flow = started(&["conf", "long", "flow", "op"]);
     until(&flow, &["running"]);

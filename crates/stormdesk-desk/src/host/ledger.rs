@@ -233,7 +233,14 @@ impl<S: Sink + Clone> Host<S> {
     ) -> Result<String, crate::ipc::IpcError> {
         let entries = self
             .control_from_outside(execution_id, crate::ipc::ExecutionControl::Rerun)
-            .await?;
+            .await
+            .inspect_err(|e| {
+                // A tray item or a notification cannot confirm: the pane
+                // opens at the execution, whose card asks first.
+                if e.kind == crate::ErrorKind::ConfirmationRequired {
+                    self.open_execution(execution_id);
+                }
+            })?;
         Ok(entries
             .first()
             .and_then(|e| e.execution_id.clone())

@@ -373,6 +373,9 @@ impl<S: Sink + Clone> Host<S> {
         let desk = Arc::new(desk);
         desk.set_notifications_paused(self.paused.load(Ordering::Relaxed));
         desk.set_notify_policy(self.policy());
+        if self.prefs().all_inquiries {
+            desk.set_inquiry_scope(true).await;
+        }
         self.recent
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -50,6 +50,9 @@ impl<S: Sink + Clone> Host<S> {
         );
         if let Some(d) = self.current() {
             d.set_notify_policy(self.policy());
+            if old.all_inquiries != prefs.all_inquiries {
+                d.set_inquiry_scope(prefs.all_inquiries).await;
+            }
         }
         if old.relay != prefs.relay {
             self.restart_relay().await;

@@ -141,7 +141,8 @@ impl<S: Sink + Clone> Host<S> {
             return Err(DeskError::Input("no config directory on this system".into()).into());
         };
         let mut file = self.read_file()?;
-        let mut entry = file.profiles.get(&name).cloned().unwrap_or_default();
+        let before = file.profiles.get(&name).cloned();
+        let mut entry = before.clone().unwrap_or_default();
         entry.base_url = Some(url.as_str().trim_end_matches('/').to_string());
         entry.auth = Some(form.auth);
         entry.username = form.username.clone().filter(|u| !u.trim().is_empty());
@@ -149,6 +150,11 @@ impl<S: Sink + Clone> Host<S> {
         entry.insecure = form.insecure.then_some(true);
         let profile = profile_from(&name, &entry);
         let secret = form.secret.clone().filter(|s| !s.is_empty());
+        if secret.is_none() {
+            if let Some(why) = before.as_ref().and_then(|b| retype_needed(b, &entry)) {
+                return Err(DeskError::Input(why).into());
+            }
+        }
         let creds = match &secret {
             Some(s) => match form.auth {
                 stormdesk_client::AuthKind::Password => Credentials::Password {
@@ -202,4 +208,31 @@ impl<S: Sink + Clone> Host<S> {
             current: true,
         })
     }
+}
+
+/// Why a stored secret may not be kept for `now` without being typed again:
+/// it goes only where it was saved for, as it was checked then. A profile
+/// pointed at another server, or whose TLS checks are now off, or that
+/// authenticates another way, needs its secret typed again.
+fn retype_needed(
+    before: &stormdesk_client::config::FileProfile,
+    now: &stormdesk_client::config::FileProfile,
+) -> Option<String> {
+    let trim = |u: &Option<String>| u.as_deref().map(|u| u.trim_end_matches('/').to_string());
+    if trim(&before.base_url) != trim(&now.base_url) {
+        return Some(format!(
+            "the server changed (from {} to {}): type the secret again — a stored secret goes only to the server it was saved for",
+            before.base_url.as_deref().unwrap_or("none"),
+            now.base_url.as_deref().unwrap_or("none")
+        ));
+    }
+    if now.insecure == Some(true) && before.insecure != Some(true) {
+        return Some(
+            "TLS verification is now off: type the secret again to send it without it".into(),
+        );
+    }
+    if before.auth != now.auth {
+        return Some("the way of signing in changed: type the new secret".into());
+    }
+    None
 }

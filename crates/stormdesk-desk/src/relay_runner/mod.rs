@@ -159,6 +159,7 @@ pub async fn start(
         prefix: prefs.prefix.clone(),
         mention: None,
         allowed: prefs.allowed_users.iter().cloned().collect(),
+        identities: prefs.identities(),
     };
     let service = RelayService::spawn(
         desk.client(),
@@ -170,9 +171,14 @@ pub async fn start(
         ev_tx,
     );
     tasks.push(record::spawn(Arc::clone(desk), &relay, ev_rx));
-    let (out_tx, task) = outbox::spawn(Arc::clone(desk), Arc::clone(&relay), key, cancel.clone());
+    let (out_tx, task) = outbox::spawn(
+        Arc::clone(desk),
+        Arc::clone(&relay),
+        key.clone(),
+        cancel.clone(),
+    );
     tasks.push(task);
-    desk.set_relay_outbox(Some(out_tx));
+    desk.set_relay_outbox(Some((out_tx, key)));
     Ok(Some(RunningRelay {
         cancel,
         tasks,
