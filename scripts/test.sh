@@ -188,7 +188,8 @@ fi
 
 if want rust; then
   stage rust
-  cargo test "${ws[@]}"
+  # Every failure in one run, not only the first test binary's.
+  cargo test "${ws[@]}" --no-fail-fast
 fi
 
 if want vendor; then

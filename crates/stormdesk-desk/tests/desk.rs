@@ -506,6 +506,7 @@ async fn a_command_whose_alias_asks_for_confirmation_runs_only_once_confirmed() 
     assert!(seen.last().unwrap().text.contains("r2 promoted"));
     // Aliases without the mark need nothing.
     assert!(desk.run_command("genpass").await.is_ok());
+    until_result(&mut rx).await;
 
     // Every way of running it again asks too: the card's (and the tray's,
     // a notification's, the socket's) Re-run, and Re-run with…; refused
