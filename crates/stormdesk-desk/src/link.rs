@@ -443,6 +443,7 @@ async fn connection<S: Sink + Clone + Send + Sync + 'static>(
     let (out, mut outgoing) = mpsc::channel::<Outgoing>(MAX_QUEUED);
     let mut events = commands.host().subscribe();
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut reads_nothing = false;
     let reader = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
@@ -516,12 +517,14 @@ async fn connection<S: Sink + Clone + Send + Sync + 'static>(
             Ok(Err(_)) => break,
             Err(_) => {
                 tracing::warn!("desk link: a front end reads nothing; dropped");
+                reads_nothing = true;
                 break;
             }
         }
     }
-    // A refusal queued just before the reader gave up still goes out.
-    while let Ok(m) = outgoing.try_recv() {
+    // A refusal queued just before the reader gave up still goes out (not
+    // to one that reads nothing).
+    while let Some(m) = (!reads_nothing).then(|| outgoing.try_recv().ok()).flatten() {
         if let Ok(mut l) = serde_json::to_vec(&m) {
             l.push(b'\n');
             if !matches!(

@@ -409,7 +409,13 @@ except Exception as e:
     );
     assert!(!said.contains("demo"), "answered another user: {said}");
     assert!(said.trim() == "b''" || said.starts_with("error"), "{said}");
-    // Its own user is still answered.
+    // Its own user is still answered (once the directory is theirs alone
+    // again: a front end sends nothing into one open to others).
+    std::fs::set_permissions(
+        server.path().parent().unwrap(),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
     let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
     let client = LinkClient::connect(server.path(), tx).await.unwrap();
     assert_eq!(
@@ -502,10 +508,13 @@ async fn a_front_end_that_floods_and_reads_nothing_is_bounded_and_dropped() {
         .expect("answered within 5 s")
         .unwrap();
     assert_eq!(status["demo"], true);
-    // The flooder is dropped: what was written to it, then the end.
+    // The flooder is dropped once its answers went unread for 10 s
+    // (reading would make it a front end that reads): then what was
+    // written to it, and the end.
+    tokio::time::sleep(Duration::from_secs(13)).await;
     let dropped = tokio::task::spawn_blocking(move || {
         flooder
-            .set_read_timeout(Some(Duration::from_secs(30)))
+            .set_read_timeout(Some(Duration::from_secs(5)))
             .unwrap();
         let mut buf = vec![0u8; 1 << 16];
         loop {
