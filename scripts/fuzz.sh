@@ -8,11 +8,6 @@
 # No sanitizer: the fuzzed crates have no unsafe code, so AddressSanitizer
 # finds nothing a panic would not; without it the build takes 3 min, not 5,
 # and each second of fuzzing runs more inputs.
-#
-# FUZZ_SRC=DIR (scripts/test.sh sets it with its build cache): build from a
-# copy of the sources at this fixed path. The fuzz crate is a workspace of
-# its own, so cargo names the crates it uses by their absolute path: built
-# in a fresh clone somewhere else, all of them would be compiled again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -22,20 +17,7 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
 else
   run=(env RUSTC_BOOTSTRAP=1 cargo fuzz)
 fi
-if [ -n "${FUZZ_SRC:-}" ]; then
-  # The copy keeps the files' times (the build cache's): unchanged sources
-  # are not compiled again. Its lock file is kept between runs.
-  mkdir -p "$FUZZ_SRC"
-  rm -rf "$FUZZ_SRC/crates" "$FUZZ_SRC/fuzz.new"
-  cp -a crates "$FUZZ_SRC/crates"
-  cp -a fuzz "$FUZZ_SRC/fuzz.new"
-  [ ! -f "$FUZZ_SRC/fuzz/Cargo.lock" ] || cp -a "$FUZZ_SRC/fuzz/Cargo.lock" "$FUZZ_SRC/fuzz.new/"
-  rm -rf "$FUZZ_SRC/fuzz"
-  mv "$FUZZ_SRC/fuzz.new" "$FUZZ_SRC/fuzz"
-  cd "$FUZZ_SRC/fuzz"
-else
-  cd fuzz
-fi
+cd fuzz
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 build() { "${run[@]}" build --sanitizer none "$@"; }

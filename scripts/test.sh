@@ -11,11 +11,11 @@
 # real daemon, StackStorm or Microsoft's packages are #[ignore]d in the plain
 # run and run with `--ignored` in their own stage, from the same build.
 #
-# CI (CI=true) or STORMDESK_CACHE=DIR: cargo's outputs live outside the clone,
-# in $STORMDESK_CACHE (default ~/.cache/stormdesk-build), bounded by
-# STORMDESK_CACHE_GB (default 40, emptied when past it), so a warm machine
-# rebuilds only what changed (scripts/build-cache.py). Elsewhere `target/` is
-# the clone's own.
+# CI (CI=true) or STORMDESK_CACHE=DIR: the run moves to a copy of the clone
+# at a fixed path in $STORMDESK_CACHE (default ~/.cache/stormdesk-build),
+# beside cargo's outputs and the tools, bounded by STORMDESK_CACHE_GB
+# (default 40, emptied when past it), so a warm machine rebuilds only what
+# changed (scripts/build-cache.py). Elsewhere `target/` is the clone's own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -76,25 +76,41 @@ stage() {
   [ "$1" = done ] || printf '== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$(describe "$1")"
 }
 
-# The build cache (CI, or asked for): `target` and the tools live outside the clone.
+# The build cache (CI, or asked for): the run moves to a copy of the clone
+# at a fixed path beside `target` and the tools, outside the clone.
 cache=
 if [ -n "${STORMDESK_CACHE:-}" ] || [ "${CI:-}" = true ]; then
   cache=${STORMDESK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stormdesk-build}
   mkdir -p "$cache"
-  limit_gb=${STORMDESK_CACHE_GB:-40}
-  used_kb=$(du -sk "$cache" | cut -f1)
-  if [ "$used_kb" -gt $((limit_gb * 1024 * 1024)) ]; then
-    echo "build cache: $((used_kb / 1024 / 1024)) GB in $cache, past its bound of $limit_gb GB: emptied"
-    rm -rf "$cache"; mkdir -p "$cache"
-  fi
-  mkdir -p "$cache/target" "$cache/fuzz-target" "$cache/tools/bin"
-  if [ ! -e target ]; then
-    ln -s "$cache/target" target
-    # Only a clone whose target this run linked gets times back: its files
-    # are what the manifest describes or newer.
+  if [ -z "${STORMDESK_IN_CACHE:-}" ]; then
+    # One run at a time uses the cache (and its copy of the sources).
+    exec 9>"$cache/run.lock"
+    flock 9
+    limit_gb=${STORMDESK_CACHE_GB:-40}
+    used_kb=$(du -sk "$cache" | cut -f1)
+    if [ "$used_kb" -gt $((limit_gb * 1024 * 1024)) ]; then
+      echo "build cache: $((used_kb / 1024 / 1024)) GB in $cache, past its bound of $limit_gb GB: emptied"
+      find "$cache" -mindepth 1 -maxdepth 1 ! -name run.lock -exec rm -rf {} +
+    fi
+    # Built where the last run built: paths baked into what was built
+    # (CARGO_MANIFEST_DIR, CARGO_BIN_EXE_*, the fuzz crate's path
+    # dependencies) stay right, and a clone anywhere reuses the build.
+    export STORMDESK_SHARED=${STORMDESK_SHARED:-$(cd .. && pwd)/shared}
+    src=$cache/src
+    rm -rf "$src.new"
+    mkdir -p "$src.new" "$cache/target" "$cache/fuzz-target"
+    git ls-files -z --cached --others --exclude-standard | xargs -0 cp -a --parents -t "$src.new"
+    cp -a .git "$src.new/.git"
+    rm -rf "$src"
+    mv "$src.new" "$src"
+    ln -s "$cache/target" "$src/target"
+    ln -s "$cache/fuzz-target" "$src/fuzz/target"
+    cd "$src"
+    # Unchanged files get back the times they had when last built.
     python3 scripts/build-cache.py restore "$cache/manifest.json" $(git ls-files | cut -d/ -f1 | sort -u)
+    STORMDESK_IN_CACHE=1 exec bash scripts/test.sh "$@"
   fi
-  [ -e fuzz/target ] || ln -s "$cache/fuzz-target" fuzz/target
+  mkdir -p "$cache/tools/bin"
   tools=$cache/tools
 else
   tools=$root/target/tools
@@ -233,8 +249,7 @@ fi
 if want fuzz; then
   stage fuzz
   await cargo-fuzz
-  # From a copy at a fixed path (see fuzz.sh): a clone elsewhere reuses the build.
-  FUZZ_SRC=${cache:+$cache/fuzz-src} scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+  scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 fi
 
 if want st2-cli; then
