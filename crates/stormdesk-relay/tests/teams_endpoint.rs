@@ -17,7 +17,7 @@ use stormdesk_relay::inbound::InboundPolicy;
 use stormdesk_relay::outbound::Relay;
 use stormdesk_relay::service::{RelayEvent, RelayService};
 use stormdesk_relay::teams::TeamsBot;
-use stormdesk_relay::teams_endpoint::{serve, BotAuth, ISSUER};
+use stormdesk_relay::teams_endpoint::{serve, serve_with_limits, BotAuth, EndpointLimits, ISSUER};
 use stormdesk_routing::Destination;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -297,28 +297,58 @@ async fn only_valid_bot_framework_tokens_get_in_and_the_reply_finds_the_conversa
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn half_sent_requests_cannot_hold_the_endpoint() {
-    use stormdesk_relay::teams_endpoint::{serve_with_limits, EndpointLimits};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// What the endpoint answers a message without a token (401 while it
+/// answers at all).
+async fn untokened_status(addr: std::net::SocketAddr) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(format!("http://{addr}/api/messages"))
+        .json(&json!({"type": "message"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// The endpoint with `limits` on a free loopback port, refusing every token
+/// (its identity provider is nowhere): where it is, its stop, its task.
+async fn limited_endpoint(
+    limits: EndpointLimits,
+) -> (
+    std::net::SocketAddr,
+    CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (tx, _rx) = mpsc::channel(4);
+    let (tx, rx) = mpsc::channel(4);
     let cancel = CancellationToken::new();
-    let limits = EndpointLimits {
+    let token = cancel.clone();
+    let server = tokio::spawn(async move {
+        // Nothing is let in; the receiver lives as long as the endpoint.
+        let _rx = rx;
+        serve_with_limits(
+            listener,
+            BotAuth::new("http://127.0.0.1:9/none", APP_ID),
+            tx,
+            token,
+            limits,
+        )
+        .await
+    });
+    (addr, cancel, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_cannot_hold_the_endpoint() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, cancel, server) = limited_endpoint(EndpointLimits {
         max_connections: 16,
         max_per_peer: 16,
         header_timeout: Duration::from_millis(500),
         body_timeout: Duration::from_millis(500),
         connection_lifetime: Duration::from_secs(3),
-    };
-    let server = tokio::spawn(serve_with_limits(
-        listener,
-        BotAuth::new("http://127.0.0.1:9/none", APP_ID),
-        tx,
-        cancel.clone(),
-        limits,
-    ));
+    })
+    .await;
     // 100 clients that send half a request line and stall.
     let mut stalled = Vec::new();
     for _ in 0..100 {
@@ -344,14 +374,7 @@ async fn half_sent_requests_cannot_hold_the_endpoint() {
         assert!(closed.is_ok(), "stalled connection {i} still held open");
     }
     // And the endpoint still answers (401: no token).
-    let status = reqwest::Client::new()
-        .post(format!("http://{addr}/api/messages"))
-        .json(&json!({"type": "message"}))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 401);
+    assert_eq!(untokened_status(addr).await, 401);
     // A body past the limit is refused before anything reads it.
     let huge = format!(
         "{{\"type\": \"message\", \"text\": \"{}\"}}",
@@ -376,26 +399,15 @@ async fn half_sent_requests_cannot_hold_the_endpoint() {
 /// connection's lifetime; and one address cannot hold every connection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickled_body_or_one_greedy_address_cannot_hold_the_endpoint() {
-    use stormdesk_relay::teams_endpoint::{serve_with_limits, EndpointLimits};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, _rx) = mpsc::channel(4);
-    let cancel = CancellationToken::new();
-    let limits = EndpointLimits {
+    let (addr, cancel, server) = limited_endpoint(EndpointLimits {
         max_connections: 64,
         max_per_peer: 8,
         header_timeout: Duration::from_secs(2),
         body_timeout: Duration::from_secs(2),
         connection_lifetime: Duration::from_secs(60),
-    };
-    let server = tokio::spawn(serve_with_limits(
-        listener,
-        BotAuth::new("http://127.0.0.1:9/none", APP_ID),
-        tx,
-        cancel.clone(),
-        limits,
-    ));
+    })
+    .await;
     // Headers whole, then a byte a second of a 1000-byte body.
     let mut trickle = tokio::net::TcpStream::connect(addr).await.unwrap();
     trickle
@@ -454,14 +466,7 @@ async fn a_trickled_body_or_one_greedy_address_cannot_hold_the_endpoint() {
     assert_eq!(closed_at_once, 12, "over the per-address cap");
     drop(held);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let status = reqwest::Client::new()
-        .post(format!("http://{addr}/api/messages"))
-        .json(&json!({"type": "message"}))
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 401);
+    assert_eq!(untokened_status(addr).await, 401);
     cancel.cancel();
     server.await.unwrap().unwrap();
 }
