@@ -203,7 +203,7 @@ fn tray(dir: &Path) -> Command {
     c.env("HOME", dir)
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env("STORMDESK_DATA_DIR", dir.join("data"))
-        .env("STORMDESK_SOCKET", dir.join("desk.sock"))
+        .env("STORMDESK_SOCKET", dir.join("run").join("desk.sock"))
         .env("STORMDESK_PANE_EXE", dir.join("pane.sh"))
         .env("STORMDESK_KEYRING_SERVICE", "stormdesk-tray-test")
         .env("STORMDESK_DEMO_TIME_SCALE", "0.05")
@@ -301,7 +301,7 @@ fn the_tray_is_a_status_notifier_item_whose_menu_drives_the_desk() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "{status}");
-    assert!(!dir.path().join("desk.sock").exists());
+    assert!(!dir.path().join("run").join("desk.sock").exists());
     let _ = Command::new("pkill")
         .args(["-f", &pane.display().to_string()])
         .status();
@@ -331,7 +331,7 @@ fn with_only_an_xembed_tray_the_app_starts_in_its_place() {
         // The same process, now the app (the stand-in): no tray of its own
         // on the bus, no socket.
         assert!(!has_owner(&format!("org.kde.StatusNotifierItem-{pid}-1")));
-        assert!(!dir.path().join("desk.sock").exists());
+        assert!(!dir.path().join("run").join("desk.sock").exists());
         let _ = child.kill();
         let _ = child.wait();
     }
