@@ -3,6 +3,7 @@
 
 mod anchors;
 mod error;
+mod pyre;
 pub mod matcher;
 pub mod model;
 pub mod parser;

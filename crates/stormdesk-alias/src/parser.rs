@@ -14,41 +14,59 @@ use serde_json::Value;
 use crate::error::AliasError;
 use crate::Params;
 
-// Snippets, as StackStorm's `generate_snippets` builds them.
+// Snippets, as StackStorm's `generate_snippets` builds them. They are
+// Python patterns: `\s` is Python's (see [`py_space`]).
 const KEY: &str = r"\s*(\S+?)\s*";
 const VALUE: &str = r#"""|''|"(.+?)"|'(.+?)'|(\{.+?\})|(\S+)"#;
 const EXT_VALUE: &str = r#"""|''|"(.+?)"|'(.+?)'|(\{.+?\})|(.+?)"#;
 
+/// Python's `\s` (`str.isspace()`): Unicode's White_Space and the
+/// information separators U+001C–U+001F, which Rust's `\s` leaves out.
+pub fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A snippet with `\s` and `\S` spelled as Python means them.
+fn py(snippet: &str) -> String {
+    snippet
+        .replace(r"\s", r"[\s\x1c-\x1f]")
+        .replace(r"\S", r"[^\s\x1c-\x1f]")
+}
+
 fn pairs() -> String {
-    format!(r"(?:^|\s+){KEY}=({VALUE})")
+    py(&format!(r"(?:^|\s+){KEY}=({VALUE})"))
 }
 
 fn optional() -> String {
-    format!(r"\{{\{{{KEY}\s*=\s*(?:{EXT_VALUE})\s*\}}\}}")
+    py(&format!(r"\{{\{{{KEY}\s*=\s*(?:{EXT_VALUE})\s*\}}\}}"))
 }
 
 fn required() -> String {
-    format!(r"\{{\{{{KEY}\}}\}}")
+    py(&format!(r"\{{\{{{KEY}\}}\}}"))
 }
 
 /// `key=value` pairs at the end of a command (`snippets["ending"]`).
 static ENDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?s)\A.*?(({}\s*)*)\z", pairs())).expect("static regex")
+    Regex::new(&format!(r"(?s)\A.*?(({}{})*)\z", pairs(), py(r"\s*"))).expect("static regex")
 });
 static PAIRS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?s){}", pairs())).expect("static regex"));
 static OPTIONAL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?s){}", optional())).expect("static regex"));
-static OPTIONAL_SUB: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"(\s*){}", optional())).expect("static regex"));
-static REQUIRED_SUB: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"(\s*){}", required())).expect("static regex"));
+static OPTIONAL_SUB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("({}){}", py(r"\s*"), optional())).expect("static regex")
+});
+static REQUIRED_SUB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("({}){}", py(r"\s*"), required())).expect("static regex")
+});
 
 /// The per-parameter capture StackStorm substitutes for `{{ name }}`:
 /// a quoted value (quotes dropped), a `{...}` blob, or the shortest text that
 /// lets the rest of the format match.
 fn param_match(ws: &str, name: &str) -> String {
-    format!(r#"{ws}["']?(?P<{name}>(?:(?<=').+?(?=')|(?<=").+?(?=")|{{.+?}}|.+?))["']?"#)
+    // Character for character what `re.sub` writes (its template keeps `\'`
+    // as two characters), so that error positions are StackStorm's.
+    format!(r#"{ws}["\']?(?P<{name}>(?:(?<=\').+?(?=\')|(?<=").+?(?=")|{{.+?}}|.+?))["\']?"#)
 }
 
 /// An optional parameter found in a format: its name and its default.
@@ -81,6 +99,9 @@ pub struct FormatParser {
     quick: OnceLock<Result<fancy_regex::Regex, AliasError>>,
     optional: Vec<OptionalParam>,
     names: Vec<String>,
+    /// Each named group's number in the written-out regex (names are
+    /// Python's; the regex has numbered groups only).
+    groups: Vec<(usize, String)>,
 }
 
 impl FormatParser {
@@ -108,30 +129,33 @@ impl FormatParser {
             format!("(?:{})?", param_match(&c[1], &c[2]))
         });
         let reg = REQUIRED_SUB.replace_all(&reg, |c: &regex::Captures| param_match(&c[1], &c[2]));
-        let mut reg = python_to_rust_regex(&reg);
-
+        let invalid = |e: crate::pyre::PyError| AliasError::InvalidFormat {
+            format: format.to_string(),
+            reason: e.to_string(),
+        };
+        // StackStorm parses the substituted format to look for anchors (the
+        // first place a bad pattern fails), then compiles it with the
+        // anchors it added (where global flags that are no longer first fail).
+        crate::pyre::parse(&reg, true).map_err(invalid)?;
         let (begins, ends) = crate::anchors::anchors(&reg);
+        let mut full = reg.into_owned();
         if !begins {
-            reg = format!(r"^\s*{reg}");
+            full = format!(r"^\s*{full}");
         }
         if !ends {
-            reg = format!(r"{reg}\s*$");
+            full = format!(r"{full}\s*$");
         }
-
-        let names = group_names(&reg, format)?;
-        if let Some(at) = global_flags_not_at_start(&reg) {
-            return Err(AliasError::InvalidFormat {
-                format: format.to_string(),
-                reason: format!("global flags not at the start of the expression at position {at}"),
-            });
-        }
+        let parsed = crate::pyre::parse(&full, true).map_err(invalid)?;
+        parsed.compile_check().map_err(invalid)?;
+        let groups = parsed.names();
         Ok(Self {
             format: format.to_string(),
-            source: format!("(?s){reg}"),
+            source: parsed.to_rust(),
             regex: OnceLock::new(),
             quick: OnceLock::new(),
             optional,
-            names,
+            names: groups.iter().map(|(_, n)| n.clone()).collect(),
+            groups,
         })
     }
 
@@ -258,9 +282,9 @@ impl FormatParser {
             });
         }
         let mut result = Params::new();
-        for name in &self.names {
+        for (gid, name) in &self.groups {
             let value = caps
-                .name(name)
+                .get(*gid)
                 .map(|m| Value::String(m.as_str().to_string()))
                 .unwrap_or(Value::Null);
             result.insert(name.clone(), value);
@@ -281,7 +305,7 @@ impl FormatParser {
             Value::Null => false,
             _ => true,
         });
-        if !self.format.is_empty() && stream.trim().is_empty() && !any_truthy {
+        if !self.format.is_empty() && stream.trim_matches(py_space).is_empty() && !any_truthy {
             return Err(AliasError::NoValue);
         }
         Ok(result)
@@ -330,130 +354,6 @@ pub fn split_trailing_pairs(command: &str) -> (Vec<(String, String)>, String) {
     (kv, format!(" {stream} "))
 }
 
-/// Python's `re` and Rust's differ on a few spellings: `{` that is not a
-/// quantifier is a literal in Python, and `\Z` means end of text.
-fn python_to_rust_regex(src: &str) -> String {
-    let chars: Vec<char> = src.chars().collect();
-    let mut out = String::with_capacity(src.len() + 8);
-    let mut i = 0;
-    let mut in_class = false;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\\' if i + 1 < chars.len() => {
-                let n = chars[i + 1];
-                if n == 'Z' {
-                    out.push_str(r"\z");
-                } else {
-                    out.push(c);
-                    out.push(n);
-                }
-                i += 2;
-                continue;
-            }
-            '[' if !in_class => in_class = true,
-            ']' if in_class => in_class = false,
-            '{' if !in_class => {
-                let rest: String = chars[i..].iter().take(24).collect();
-                if !is_quantifier(&rest) {
-                    out.push_str(r"\{");
-                    i += 1;
-                    continue;
-                }
-            }
-            '}' if !in_class && !closes_quantifier(&out) => {
-                out.push_str(r"\}");
-                i += 1;
-                continue;
-            }
-            _ => {}
-        }
-        out.push(c);
-        i += 1;
-    }
-    out
-}
-
-static QUANTIFIER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\A\{\d*(,\d*)?\}").expect("static regex"));
-static OPEN_QUANTIFIER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[^\\]\{\d*(,\d*)?\z").expect("static regex"));
-
-fn is_quantifier(rest: &str) -> bool {
-    QUANTIFIER
-        .find(rest)
-        .is_some_and(|m| m.as_str() != "{}" && m.as_str() != "{,}")
-}
-
-fn closes_quantifier(out: &str) -> bool {
-    OPEN_QUANTIFIER.is_match(out)
-}
-
-/// Python 3.11's `re` refuses global inline flags (`(?i)`) anywhere but at
-/// the very start; StackStorm puts `^\s*` before an unanchored format, so a
-/// format starting with one fails there too. The position, if so.
-fn global_flags_not_at_start(reg: &str) -> Option<usize> {
-    let chars: Vec<char> = reg.chars().collect();
-    let mut in_class = false;
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => {
-                i += 2;
-                continue;
-            }
-            '[' if !in_class => in_class = true,
-            ']' if in_class => in_class = false,
-            '(' if !in_class && chars.get(i + 1) == Some(&'?') => {
-                let flags: String = chars[i + 2..]
-                    .iter()
-                    .take_while(|c| "aiLmsux".contains(**c))
-                    .collect();
-                let after = chars.get(i + 2 + flags.chars().count());
-                if !flags.is_empty() && after == Some(&')') && i > 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// `(?P<name>` and `(?<name>` (not the lookbehinds `(?<=` / `(?<!`).
-static GROUP_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\(\?P<([^>]*)>|\(\?<([^>=!][^>]*)>").expect("static regex"));
-
-/// Named groups in order; Python refuses names that are not identifiers and
-/// names used twice, and so do we.
-fn group_names(reg: &str, format: &str) -> Result<Vec<String>, AliasError> {
-    let mut names: Vec<String> = Vec::new();
-    for c in GROUP_NAME.captures_iter(reg) {
-        let name = c
-            .get(1)
-            .or_else(|| c.get(2))
-            .map_or(String::new(), |m| m.as_str().to_string());
-        let mut chars = name.chars();
-        let valid = chars.next().is_some_and(|f| f.is_alphabetic() || f == '_')
-            && chars.all(|ch| ch.is_alphanumeric() || ch == '_');
-        if !valid {
-            return Err(AliasError::InvalidFormat {
-                format: format.to_string(),
-                reason: format!("bad character in group name '{name}'"),
-            });
-        }
-        if names.contains(&name) {
-            return Err(AliasError::InvalidFormat {
-                format: format.to_string(),
-                reason: format!("redefinition of group name '{name}'"),
-            });
-        }
-        names.push(name);
-    }
-    Ok(names)
-}
-
 /// `extract_parameters(format, command)`.
 pub fn extract_parameters(format: &str, command: &str) -> Result<Params, AliasError> {
     FormatParser::new(format)?.extract(command)
@@ -482,14 +382,6 @@ mod tests {
             f.extract_quick(&PreparedCommand::new(fits)).unwrap(),
             f.extract(fits).unwrap()
         );
-    }
-
-    #[test]
-    fn braces_that_are_not_quantifiers_become_literals() {
-        assert_eq!(python_to_rust_regex("a{b}"), r"a\{b\}");
-        assert_eq!(python_to_rust_regex("a{2,3}"), "a{2,3}");
-        assert_eq!(python_to_rust_regex(r"x\Z"), r"x\z");
-        assert_eq!(python_to_rust_regex("[{]"), "[{]");
     }
 
     /// StackStorm's `TestSearchRegexTokens`, on our anchor scan.
