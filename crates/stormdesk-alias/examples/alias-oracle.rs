@@ -5,7 +5,9 @@
 //! `{"op": "extract", "format": F, "command": C, "match_multiple": bool}` →
 //! `{"params": [...]}` or `{"error": "..."}`;
 //! `{"op": "match", "aliases": [...], "command": C}` →
-//! `{"alias": ref, "representation": R, "params": {...}}` or `{"error": "..."}`.
+//! `{"alias": ref, "representation": R, "params": {...}}` or `{"error": "..."}`;
+//! `{"op": "for_alias", "alias": A, "format": F, "command": C, "match_multiple": bool}`
+//! (the alias-execution check and extraction) → as `extract`.
 
 use std::io::{BufRead, Write};
 
@@ -52,6 +54,25 @@ fn answer(case: &Value) -> Value {
                     "representation": m.representation,
                     "params": m.params,
                 }),
+                Err(e) => error(&e),
+            }
+        }
+        "for_alias" => {
+            let alias: Result<Alias, _> = serde_json::from_value(case["alias"].clone());
+            let mut alias = match alias {
+                Ok(a) => a,
+                Err(e) => return json!({ "error": format!("bad alias: {e}") }),
+            };
+            // Whether it is enabled is the API's check, made before this one.
+            alias.enabled = true;
+            let multiple = case["match_multiple"].as_bool().unwrap_or(false);
+            match stormdesk_alias::matcher::extract_for_alias(
+                &alias,
+                s("format"),
+                s("command"),
+                multiple,
+            ) {
+                Ok(sets) => json!({ "params": sets }),
                 Err(e) => error(&e),
             }
         }

@@ -3,10 +3,10 @@
 
 mod anchors;
 mod error;
-mod pyre;
 pub mod matcher;
 pub mod model;
 pub mod parser;
+mod pyre;
 pub mod render;
 pub mod suggest;
 mod tokens;

@@ -67,8 +67,9 @@ impl AliasIndex {
             for f in &alias.formats {
                 let (display, reprs, match_multiple) = f.normalise();
                 // `list_format_strings_from_aliases`: a display-only format
-                // contributes an empty representation.
-                let reprs = if display.is_some() && reprs.is_empty() {
+                // contributes an empty representation — if its display is
+                // truthy (an empty display contributes nothing).
+                let reprs = if display.is_some_and(|d| !d.is_empty()) && reprs.is_empty() {
                     vec![""]
                 } else {
                     reprs
@@ -313,7 +314,7 @@ pub fn extract_for_alias(
     if !alias.enabled {
         return Err(AliasError::Disabled(alias.name.clone()));
     }
-    if !alias.format_strings().contains(&format) {
+    if !alias.has_format_string(format) {
         return Err(AliasError::FormatNotOnAlias {
             format: format.to_string(),
             alias: alias.name.clone(),

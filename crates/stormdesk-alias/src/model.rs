@@ -36,8 +36,11 @@ impl AliasFormat {
                 representation,
                 match_multiple,
             } => {
+                // `alias_format.get("representation") or []`: an empty
+                // string is no representation at all.
                 let reprs = match representation {
                     None => vec![],
+                    Some(OneOrMany::One(s)) if s.is_empty() => vec![],
                     Some(OneOrMany::One(s)) => vec![s.as_str()],
                     Some(OneOrMany::Many(v)) => v.iter().map(String::as_str).collect(),
                 };
@@ -98,24 +101,29 @@ impl Alias {
         }
     }
 
-    /// `ActionAliasDB.get_format_strings`.
-    pub fn format_strings(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        for f in &self.formats {
-            match f {
-                AliasFormat::Detailed {
-                    representation: Some(_),
-                    ..
-                } => out.extend(f.normalise().1),
-                AliasFormat::Detailed { display, .. } => {
-                    if let Some(d) = display {
-                        out.push(d.as_str())
-                    }
-                }
-                AliasFormat::Plain(s) => out.push(s.as_str()),
+    /// Whether `format` is among `ActionAliasDB.get_format_strings()`, as
+    /// StackStorm checks a format before running it: a format object with
+    /// a non-empty representation gives its representations (a string
+    /// representation is `extend`ed character by character, as Python does);
+    /// any other object is listed as itself, which no format string equals.
+    pub fn has_format_string(&self, format: &str) -> bool {
+        self.formats.iter().any(|f| match f {
+            AliasFormat::Plain(s) => s == format,
+            AliasFormat::Detailed {
+                representation: Some(OneOrMany::Many(v)),
+                ..
+            } => v.iter().any(|r| r == format),
+            AliasFormat::Detailed {
+                representation: Some(OneOrMany::One(s)),
+                ..
+            } => {
+                let mut chars = format.chars();
+                chars
+                    .next()
+                    .is_some_and(|c| chars.next().is_none() && s.contains(c))
             }
-        }
-        out
+            AliasFormat::Detailed { .. } => false,
+        })
     }
 
     /// Whether any format asks for `match_multiple`.

@@ -53,12 +53,10 @@ static PAIRS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?s){}", pairs())).expect("static regex"));
 static OPTIONAL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?s){}", optional())).expect("static regex"));
-static OPTIONAL_SUB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!("({}){}", py(r"\s*"), optional())).expect("static regex")
-});
-static REQUIRED_SUB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!("({}){}", py(r"\s*"), required())).expect("static regex")
-});
+static OPTIONAL_SUB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("({}){}", py(r"\s*"), optional())).expect("static regex"));
+static REQUIRED_SUB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("({}){}", py(r"\s*"), required())).expect("static regex"));
 
 /// The per-parameter capture StackStorm substitutes for `{{ name }}`:
 /// a quoted value (quotes dropped), a `{...}` blob, or the shortest text that
@@ -238,10 +236,26 @@ impl FormatParser {
     /// `get_multiple_extracted_param_value`: one parameter set per match.
     pub fn extract_multiple(&self, command: &str) -> Result<Vec<Params>, AliasError> {
         let (kv_pairs, stream) = split_trailing_pairs(command);
+        let regex = self.regex()?;
         let mut out = Vec::new();
-        for caps in self.regex()?.captures_iter(&stream) {
-            let caps = caps.map_err(|e| self.regex_failure(command, e))?;
+        // `finditer` as Python 3.7+ runs it: after a non-empty match an empty
+        // one may follow at the same place (Rust's iterators skip it); after
+        // an empty one, the next may not be empty there too.
+        let (mut pos, mut must_advance) = (0, false);
+        while pos <= stream.len() {
+            let caps = regex
+                .captures_from_pos(&stream, pos)
+                .map_err(|e| self.regex_failure(command, e))?;
+            let Some(caps) = caps else { break };
+            let whole = caps.get(0).map_or(pos..pos, |m| m.range());
+            if must_advance && whole.is_empty() && whole.start == pos {
+                pos += stream[pos..].chars().next().map_or(1, char::len_utf8);
+                must_advance = false;
+                continue;
+            }
             out.push(self.params_from(command, &stream, Some(&caps), &kv_pairs)?);
+            must_advance = whole.is_empty();
+            pos = whole.end;
         }
         Ok(out)
     }
