@@ -328,9 +328,12 @@ def fam_whitespace(rng):
             out.append(text)
         else:
             out.append(p)
+    # Half the time the command keeps the format's own gaps (so that it can
+    # match), else it picks its own.
+    same = rng.random() < 0.5 and " ".join(parts) == fmt
     cmd = ""
     for i, w in enumerate(out):
-        cmd += (gap() if i else "") + w
+        cmd += ((" " if same else gap()) if i else "") + w
     r = rng.random()
     if r < 0.3:
         cmd = rng.choice(SPACES) + cmd
@@ -379,8 +382,12 @@ def fam_long(rng):
     words = []
     for p in parts:
         if p.startswith("{{"):
+            # Stray quotes make Python's own search explode (seconds for a
+            # few hundred characters), so the longest values are plain words.
             k = rng.choice([1, 1, 2, 5, 20, 60])
-            words.extend(rng.choice(["web", "x", "ünï", "a.b", "'q'", "1"]) for _ in range(k))
+            pool = ["web", "x", "ünï", "a.b", "'q'", "1", "'r s'"] if k > 20 else \
+                ["web", "x", "ünï", "a.b", "'q'", "1", "'", '"', "{a}", "'r s'"]
+            words.extend(rng.choice(pool) for _ in range(k))
         else:
             words.append(p)
     cmd = head + " ".join(words)
@@ -391,6 +398,10 @@ def fam_long(rng):
         cmd = cmd.replace(" to ", " ", 1)
     elif r < 0.4:
         cmd += " k=v w=x"
+    if rng.random() < 0.3:
+        aliases = [{"name": "long", "pack": "p", "action_ref": "p.act", "formats": [fmt]},
+                   {"name": "other", "pack": "p", "action_ref": "p.act", "formats": [gen_format(rng)[0]]}]
+        return {"op": "match", "aliases": aliases, "command": cmd}, theirs_match(aliases, cmd)
     return extract_case(rng, fmt, cmd)
 
 
@@ -438,7 +449,7 @@ def fam_shapes(rng):
 
 
 def extract_case(rng, fmt, cmd):
-    multiple = rng.random() < 0.1
+    multiple = rng.random() < 0.12
     return ({"op": "extract", "format": fmt, "command": cmd, "match_multiple": multiple},
             theirs_extract(fmt, cmd, multiple))
 
@@ -474,6 +485,11 @@ def fam_base(rng):
 
 FAMILIES = [("base", fam_base, 0.4), ("regex", fam_regex, 0.2), ("whitespace", fam_whitespace, 0.12),
             ("defaults", fam_defaults, 0.12), ("long", fam_long, 0.06), ("shapes", fam_shapes, 0.1)]
+
+
+# A case StackStorm's own code needs longer than this for is one no person
+# waits for: Stormdesk may say the match is too much work (never "no match").
+SLOW = 2.0
 
 
 def normalise(ours):
@@ -520,7 +536,10 @@ def main():
             r -= w
             if r <= 0:
                 break
+        started = time.time()
         case, theirs = make(rng)
+        if time.time() - started > SLOW:
+            theirs["slow"] = True
         cases.append(case)
         expected.append(theirs)
         tags.append(name)
@@ -533,11 +552,15 @@ def main():
     answers = [json.loads(line) for line in out.split("\n") if line]
     assert len(answers) == len(cases), "the oracle answered %d of %d" % (len(answers), len(cases))
     diverged = []
-    per = {name: [0, 0, 0] for name, _, _ in families}  # cases, refused, divergences
+    per = {name: [0, 0, 0, 0] for name, _, _ in families}  # cases, refused, divergences, too slow
     for case, theirs, ours, tag in zip(cases, expected, answers, tags):
         per[tag][0] += 1
         per[tag][1] += "error" in theirs
         mine = normalise(ours)
+        if theirs.pop("slow", False) and "is too much work" in mine.get("error", ""):
+            # StackStorm itself took seconds; ours says it gave up, never "no match".
+            per[tag][3] += 1
+            continue
         if not agree(theirs, mine):
             per[tag][2] += 1
             diverged.append((tag, case, theirs, mine))
@@ -545,9 +568,9 @@ def main():
         print("DIVERGES [%s]" % tag, json.dumps(case, ensure_ascii=False))
         print("  StackStorm:", json.dumps(theirs, ensure_ascii=False))
         print("  Stormdesk: ", json.dumps(mine, ensure_ascii=False))
-    print("%-11s %7s %9s %11s" % ("family", "cases", "refused", "divergences"))
-    for name, (n, refused, d) in per.items():
-        print("%-11s %7d %9d %11d" % (name, n, refused, d))
+    print("%-11s %7s %9s %11s %9s" % ("family", "cases", "refused", "divergences", "too slow"))
+    for name, (n, refused, d, slow) in per.items():
+        print("%-11s %7d %9d %11d %9d" % (name, n, refused, d, slow))
     print("differential (seed %d): %d cases, %d divergences; StackStorm's side %.1f s, Stormdesk's %.1f s"
           % (args.seed, len(cases), len(diverged), generated, ours_s))
     print("%d passed, %d failed" % (len(cases) - len(diverged), len(diverged)))

@@ -13,7 +13,7 @@
 #   7. the real st2 CLI against the real server (side by side with the simulator)
 # Needs: scripts/deps.sh done (dbus, gnome-keyring, notification daemon, Xvfb).
 # Env: ST2_ROOT (default /tmp/real-st2), STORMDESK_SHARED (default ../shared),
-#      DIFF_CASES (differential cases, default 3000), DIFF_SEED (default fixed: CI is repeatable;
+#      DIFF_CASES (differential cases, default 8000), DIFF_SEED (default fixed: CI is repeatable;
 #      other seeds explore further).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -73,7 +73,7 @@ cargo test "${ws[@]}" --test golden
 
 log "the alias engine against StackStorm's own (differential)"
 "$ST2_ROOT/venv/bin/python" tests/real-st2/differential.py \
-  --cases "${DIFF_CASES:-3000}" --seed "${DIFF_SEED:-20261128}" \
+  --cases "${DIFF_CASES:-8000}" --seed "${DIFF_SEED:-20261128}" \
   --ours "$repo/target/debug/examples/alias-oracle"
 
 log "measured: command → ack, Stormdesk's path against match_and_execute and the st2 CLI"

@@ -11,6 +11,14 @@ pub enum AliasError {
         /// Set when the regex engine gave up (backtracking limit), not a plain miss.
         detail: Option<String>,
     },
+    /// The regex engine's budget ran out before it could say (StackStorm's
+    /// Python would still be trying).
+    #[error("matching \"{command}\" against \"{format}\" is too much work ({reason}): shorten the command or simplify the format")]
+    TooComplex {
+        command: String,
+        format: String,
+        reason: String,
+    },
     #[error("No value supplied and no default value found.")]
     NoValue,
     #[error("invalid alias format \"{format}\": {reason}")]

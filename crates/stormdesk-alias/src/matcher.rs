@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::model::Alias;
-use crate::parser::{FormatParser, PreparedCommand};
+use crate::parser::{py_space, FormatParser, PreparedCommand};
 use crate::tokens::{tokenize, Token};
 use crate::{AliasError, Params};
 
@@ -123,8 +123,9 @@ impl AliasIndex {
     /// only (first literal word at the start, every literal word present);
     /// the parser decides.
     fn plausible(&self, command: &PreparedCommand) -> Vec<usize> {
-        let head = command.stream.trim_start();
-        let first = head.split_whitespace().next().unwrap_or("");
+        // Python's whitespace: StackStorm's `^\s*` also skips U+001C–U+001F.
+        let head = command.stream.trim_start_matches(py_space);
+        let first = head.split(py_space).next().unwrap_or("");
         let mut out = self.unfiltered.clone();
         for (end, _) in first
             .char_indices()
@@ -228,6 +229,7 @@ impl AliasIndex {
                     match_multiple: p.match_multiple,
                     params,
                 }),
+                Err(e @ AliasError::TooComplex { .. }) if strict => return Err(e),
                 Err(AliasError::InvalidFormat { format, reason }) if strict => {
                     return Err(AliasError::BrokenAlias {
                         alias: alias.reference(),

@@ -74,10 +74,16 @@ pub struct OptionalParam {
     pub default: String,
 }
 
-/// Backtracking steps one match may take when a command is run: beyond it
-/// the format is reported as too hard to match (Python's `re` would
-/// simply take that long).
+/// Backtracking steps a match takes first when a command is run: enough for
+/// every command people type against every format people write.
 pub const MATCH_BACKTRACK_LIMIT: usize = 1_000_000;
+/// Where a run goes on when the first budget runs out. Python's `re` has no
+/// budget, so StackStorm matches a long, quote-heavy command against a format
+/// with several free parameters after tens of millions of steps (a fraction
+/// of a second); giving up at the first budget would call that "no match".
+/// Beyond this (seconds of work), the answer is [`AliasError::TooComplex`],
+/// never a silent "no match".
+pub const PATIENT_BACKTRACK_LIMIT: usize = 400_000_000;
 /// Backtracking steps one format may take per keystroke (about a
 /// millisecond at worst).
 pub const QUICK_BACKTRACK_LIMIT: usize = 5_000;
@@ -95,6 +101,8 @@ pub struct FormatParser {
     /// The same expression with a small backtracking budget, for work done
     /// on every keystroke (built on first use, like `regex`).
     quick: OnceLock<Result<fancy_regex::Regex, AliasError>>,
+    /// With [`PATIENT_BACKTRACK_LIMIT`], for the rare run that needs it.
+    patient: OnceLock<Result<fancy_regex::Regex, AliasError>>,
     optional: Vec<OptionalParam>,
     names: Vec<String>,
     /// Each named group's number in the written-out regex (names are
@@ -151,6 +159,7 @@ impl FormatParser {
             source: parsed.to_rust(),
             regex: OnceLock::new(),
             quick: OnceLock::new(),
+            patient: OnceLock::new(),
             optional,
             names: groups.iter().map(|(_, n)| n.clone()).collect(),
             groups,
@@ -230,13 +239,55 @@ impl FormatParser {
     /// [`FormatParser::extract`] for a command already split once, so that
     /// matching one command against many formats splits it only once.
     pub fn extract_prepared(&self, command: &PreparedCommand) -> Result<Params, AliasError> {
-        self.extract_with(self.regex()?, command)
+        match self.extract_with(self.regex()?, command) {
+            Err(AliasError::NoMatch {
+                detail: Some(_), ..
+            }) => {
+                let patient = self.built(&self.patient, PATIENT_BACKTRACK_LIMIT)?;
+                self.extract_with(patient, command)
+                    .map_err(|e| self.too_complex(&command.original, e))
+            }
+            other => other,
+        }
+    }
+
+    /// A budget that ran out is not "no match": say what happened.
+    fn too_complex(&self, command: &str, e: AliasError) -> AliasError {
+        match e {
+            AliasError::NoMatch {
+                detail: Some(detail),
+                ..
+            } => AliasError::TooComplex {
+                command: command.to_string(),
+                format: self.format.clone(),
+                reason: detail,
+            },
+            other => other,
+        }
     }
 
     /// `get_multiple_extracted_param_value`: one parameter set per match.
     pub fn extract_multiple(&self, command: &str) -> Result<Vec<Params>, AliasError> {
         let (kv_pairs, stream) = split_trailing_pairs(command);
-        let regex = self.regex()?;
+        match self.multiple_with(self.regex()?, command, &kv_pairs, &stream) {
+            Err(AliasError::NoMatch {
+                detail: Some(_), ..
+            }) => {
+                let patient = self.built(&self.patient, PATIENT_BACKTRACK_LIMIT)?;
+                self.multiple_with(patient, command, &kv_pairs, &stream)
+                    .map_err(|e| self.too_complex(command, e))
+            }
+            other => other,
+        }
+    }
+
+    fn multiple_with(
+        &self,
+        regex: &fancy_regex::Regex,
+        command: &str,
+        kv_pairs: &[(String, String)],
+        stream: &str,
+    ) -> Result<Vec<Params>, AliasError> {
         let mut out = Vec::new();
         // `finditer` as Python 3.7+ runs it: after a non-empty match an empty
         // one may follow at the same place (Rust's iterators skip it); after
@@ -244,7 +295,7 @@ impl FormatParser {
         let (mut pos, mut must_advance) = (0, false);
         while pos <= stream.len() {
             let caps = regex
-                .captures_from_pos(&stream, pos)
+                .captures_from_pos(stream, pos)
                 .map_err(|e| self.regex_failure(command, e))?;
             let Some(caps) = caps else { break };
             let whole = caps.get(0).map_or(pos..pos, |m| m.range());
@@ -253,7 +304,7 @@ impl FormatParser {
                 must_advance = false;
                 continue;
             }
-            out.push(self.params_from(command, &stream, Some(&caps), &kv_pairs)?);
+            out.push(self.params_from(command, stream, Some(&caps), kv_pairs)?);
             must_advance = whole.is_empty();
             pos = whole.end;
         }

@@ -33,11 +33,7 @@ pub fn tokenize(representation: &str) -> Option<Vec<Token>> {
         if REGEXY.is_match(literal) {
             return None;
         }
-        tokens.extend(
-            literal
-                .split_whitespace()
-                .map(|w| Token::Word(w.to_string())),
-        );
+        tokens.extend(words(literal));
         let default = c.get(2).map(|d| {
             let d = d.as_str().trim();
             d.strip_prefix('"')
@@ -56,6 +52,15 @@ pub fn tokenize(representation: &str) -> Option<Vec<Token>> {
     if REGEXY.is_match(tail) {
         return None;
     }
-    tokens.extend(tail.split_whitespace().map(|w| Token::Word(w.to_string())));
+    tokens.extend(words(tail));
     Some(tokens)
+}
+
+/// Literal words, split where Python's `\s` would (StackStorm's `^\s*` and
+/// the prefilter must agree on where a word ends).
+fn words(literal: &str) -> impl Iterator<Item = Token> + '_ {
+    literal
+        .split(crate::parser::py_space)
+        .filter(|w| !w.is_empty())
+        .map(|w| Token::Word(w.to_string()))
 }
