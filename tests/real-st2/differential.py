@@ -552,25 +552,28 @@ def main():
     answers = [json.loads(line) for line in out.split("\n") if line]
     assert len(answers) == len(cases), "the oracle answered %d of %d" % (len(answers), len(cases))
     diverged = []
-    per = {name: [0, 0, 0, 0] for name, _, _ in families}  # cases, refused, divergences, too slow
+    # cases, refused, divergences, of which only the words of a refusal, too slow
+    per = {name: [0, 0, 0, 0, 0] for name, _, _ in families}
     for case, theirs, ours, tag in zip(cases, expected, answers, tags):
         per[tag][0] += 1
         per[tag][1] += "error" in theirs
         mine = normalise(ours)
         if theirs.pop("slow", False) and "is too much work" in mine.get("error", ""):
             # StackStorm itself took seconds; ours says it gave up, never "no match".
-            per[tag][3] += 1
+            per[tag][4] += 1
             continue
         if not agree(theirs, mine):
             per[tag][2] += 1
+            per[tag][3] += "error" in theirs and "error" in mine
             diverged.append((tag, case, theirs, mine))
     for tag, case, theirs, mine in diverged[:25]:
         print("DIVERGES [%s]" % tag, json.dumps(case, ensure_ascii=False))
         print("  StackStorm:", json.dumps(theirs, ensure_ascii=False))
         print("  Stormdesk: ", json.dumps(mine, ensure_ascii=False))
-    print("%-11s %7s %9s %11s %9s" % ("family", "cases", "refused", "divergences", "too slow"))
-    for name, (n, refused, d, slow) in per.items():
-        print("%-11s %7d %9d %11d %9d" % (name, n, refused, d, slow))
+    print("%-11s %7s %9s %11s %9s %9s" % ("family", "cases", "refused", "divergences", "(wording)",
+                                          "too slow"))
+    for name, (n, refused, d, words, slow) in per.items():
+        print("%-11s %7d %9d %11d %9d %9d" % (name, n, refused, d, words, slow))
     print("differential (seed %d): %d cases, %d divergences; StackStorm's side %.1f s, Stormdesk's %.1f s"
           % (args.seed, len(cases), len(diverged), generated, ours_s))
     print("%d passed, %d failed" % (len(cases) - len(diverged), len(diverged)))

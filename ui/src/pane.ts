@@ -167,35 +167,66 @@ export function jsonTree(text: string): HTMLElement | null {
   return truncated ? null : root;
 }
 
-export class Pane {
-  private seen = new Set<number>();
-  private statusOf = new Map<string, HTMLElement>();
-  /** An inquiry's card, until it is answered or closed. */
-  private inquiryOf = new Map<string, HTMLElement>();
+/** What the pane keeps of one execution (or inquiry): the parts of its cards an event updates. */
+interface Card {
+  /** Its ack card's status badge. */
+  status?: HTMLElement;
+  /** Its result card. */
+  result?: HTMLElement;
+  /** The text its result card shows (its result, or the announcement that replaced it). */
+  body?: HTMLElement;
+  /** Its result's own text, whatever the card shows of it. */
+  raw?: string;
+  /** Live output on its ack card, until its result. */
+  live?: { pre: HTMLPreElement; size: number };
+  /** A workflow's tasks on its ack card: task execution → its row. */
+  tasks?: { list: HTMLOListElement; rows: Map<string, HTMLElement> };
+  /** Cancel, while it runs. */
+  cancel?: HTMLButtonElement;
+  /** A running workflow's Pause and Resume (one shown at a time). */
+  pausing?: { pause: HTMLButtonElement; resume: HTMLButtonElement };
+  /** Its inquiry card, until it is answered or closed. */
+  inquiry?: HTMLElement;
+}
+
+/**
+ * Everything the pane knows about what it shows, in one place, so that
+ * clearing the pane (a profile switch) cannot forget a part of it.
+ */
+class View {
+  /** History ids on screen. */
+  seen = new Set<number>();
+  /** By execution (or inquiry) id. */
+  cards = new Map<string, Card>();
   /** Open inquiries' "expires in" lines and when each expires. */
-  private expiries = new Map<string, { line: HTMLElement; at: number }>();
+  expiries = new Map<string, { line: HTMLElement; at: number }>();
+  /** A failed run's error shown before the desk's recorded one arrived (by text). */
+  pendingErrors = new Map<string, HTMLElement>();
+  /** Errors the desk recorded lately (text → when), so a run's failure is shown once. */
+  recordedErrors = new Map<string, number>();
+
+  card(id: string): Card {
+    let c = this.cards.get(id);
+    if (!c) {
+      c = {};
+      this.cards.set(id, c);
+    }
+    return c;
+  }
+
+  of(id: string): Card | undefined {
+    return this.cards.get(id);
+  }
+}
+
+export class Pane {
+  /** What is on screen now; a profile switch starts a new one. */
+  private v = new View();
   /**
    * Ticks only while an open inquiry has a deadline (every second in its
    * last 90 s, every 15 s before): with none waiting, nothing wakes the UI.
    */
   private ticker: ReturnType<typeof setTimeout> | null = null;
-  /** The Cancel button of an execution still running. */
-  private cancelOf = new Map<string, HTMLButtonElement>();
-  /** A running workflow's Pause and Resume (one shown at a time). */
-  private pausingOf = new Map<string, { pause: HTMLButtonElement; resume: HTMLButtonElement }>();
-  private resultOf = new Map<string, HTMLElement>();
-  /** A failed run's error shown before the desk's recorded one arrived (by text). */
-  private pendingErrors = new Map<string, HTMLElement>();
-  /** Errors the desk recorded lately (text → when), so a run's failure is shown once. */
-  private recordedErrors = new Map<string, number>();
-  /** The text a result card shows (its result, or the announcement that replaced it). */
-  private bodyOf = new Map<string, HTMLElement>();
-  /** A result's own text, whatever its card shows of it. */
-  private rawOf = new Map<string, string>();
-  /** A running execution's live output, on its ack card, until its result. */
-  private liveOf = new Map<string, { pre: HTMLPreElement; size: number }>();
-  /** A workflow's tasks on its ack card: task execution → its row. */
-  private tasksOf = new Map<string, { list: HTMLOListElement; rows: Map<string, HTMLElement> }>();
 
   constructor(
     private root: HTMLOListElement,
@@ -217,7 +248,7 @@ export class Pane {
 
   /** Scroll to an execution's result (or its ack) and highlight it. */
   focusExecution(id: string): boolean {
-    const li = this.resultOf.get(id) ?? this.statusOf.get(id)?.closest("li") ?? null;
+    const li = this.v.of(id)?.result ?? this.v.of(id)?.status?.closest("li") ?? null;
     if (!li) return false;
     for (const h of this.root.querySelectorAll(".highlight")) h.classList.remove("highlight");
     li.classList.add("highlight");
@@ -229,17 +260,8 @@ export class Pane {
 
   clear(): void {
     this.root.replaceChildren();
-    this.seen.clear();
-    this.statusOf.clear();
-    this.resultOf.clear();
-    this.bodyOf.clear();
-    this.rawOf.clear();
-    this.liveOf.clear();
-    this.tasksOf.clear();
-    this.expiries.clear();
+    this.v = new View();
     this.stopTicker();
-    this.pendingErrors.clear();
-    this.recordedErrors.clear();
   }
 
   /**
@@ -249,16 +271,16 @@ export class Pane {
    * input, no server) stays as this note.
    */
   addRunError(message: string, kind: string): void {
-    const at = this.recordedErrors.get(message);
+    const at = this.v.recordedErrors.get(message);
     if (at !== undefined && Date.now() - at < RECENT_MS) return;
     const li = this.add(makeEntry("error", message, { kind }));
-    if (li) this.pendingErrors.set(message, li);
+    if (li) this.v.pendingErrors.set(message, li);
   }
 
   /** The oldest history id on screen (for scrolling back), if any. */
   oldestId(): number | null {
     let min: number | null = null;
-    for (const id of this.seen) if (min === null || id < min) min = id;
+    for (const id of this.v.seen) if (min === null || id < min) min = id;
     return min;
   }
 
@@ -267,7 +289,7 @@ export class Pane {
    * where it was: scrolling back never jumps.
    */
   addOlder(entries: Entry[]): number {
-    const fresh = entries.filter((e) => !this.seen.has(e.id));
+    const fresh = entries.filter((e) => !this.v.seen.has(e.id));
     if (fresh.length === 0) return 0;
     const before = this.root.scrollHeight;
     const top = this.root.scrollTop;
@@ -294,17 +316,17 @@ export class Pane {
   /** Whether `entry` is new here; keeps the failed-run bookkeeping. */
   private admit(entry: Entry): boolean {
     if (entry.id < 0) return true;
-    if (this.seen.has(entry.id)) return false;
-    this.seen.add(entry.id);
+    if (this.v.seen.has(entry.id)) return false;
+    this.v.seen.add(entry.id);
     if (entry.kind === "error") {
       // Only recent ones matter: the map stays as small as a burst of failures.
       const now = Date.now();
-      for (const [text, at] of this.recordedErrors) if (now - at >= RECENT_MS) this.recordedErrors.delete(text);
-      this.recordedErrors.set(entry.text, now);
+      for (const [text, at] of this.v.recordedErrors) if (now - at >= RECENT_MS) this.v.recordedErrors.delete(text);
+      this.v.recordedErrors.set(entry.text, now);
       // The same failure, shown early by the reply: the recorded one,
       // after its command, takes its place.
-      this.pendingErrors.get(entry.text)?.remove();
-      this.pendingErrors.delete(entry.text);
+      this.v.pendingErrors.get(entry.text)?.remove();
+      this.v.pendingErrors.delete(entry.text);
     }
     return true;
   }
@@ -339,7 +361,7 @@ export class Pane {
 
   /** A status change moves its ack's badge instead of adding a line. */
   private statusUpdate(executionId: string | null, status: string): boolean {
-    const badge = executionId ? this.statusOf.get(executionId) : undefined;
+    const badge = executionId ? this.v.of(executionId)?.status : undefined;
     if (!badge) return false;
     badge.textContent = status;
     badge.dataset.status = status;
@@ -353,18 +375,18 @@ export class Pane {
    * card is not shown or it already ended: the result has it all.
    */
   addOutput(executionId: string, chunks: OutputText[]): void {
-    const badge = this.statusOf.get(executionId);
-    if (!badge || FINAL.has(badge.dataset.status ?? "") || this.resultOf.has(executionId)) return;
+    const badge = this.v.of(executionId)?.status;
+    if (!badge || FINAL.has(badge.dataset.status ?? "") || (this.v.of(executionId)?.result !== undefined)) return;
     // A pane read at its end stays at its end as the output grows.
     const atEnd = this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - 40;
-    let live = this.liveOf.get(executionId);
+    let live = this.v.of(executionId)?.live;
     if (!live) {
       const pre = el("pre", "live-output");
       pre.setAttribute("aria-label", "output so far");
       pre.tabIndex = 0;
       (badge.closest("li") as HTMLElement).append(pre);
       live = { pre, size: 0 };
-      this.liveOf.set(executionId, live);
+      this.v.card(executionId).live = live;
     }
     const { pre } = live;
     const follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
@@ -394,18 +416,18 @@ export class Pane {
 
   /** A workflow's task started, moved on or ended: one row per task on its card. */
   addTask(workflowId: string, taskExecution: string, task: string, status: string): void {
-    const badge = this.statusOf.get(workflowId);
+    const badge = this.v.of(workflowId)?.status;
     if (!badge) return;
-    let tasks = this.tasksOf.get(workflowId);
+    let tasks = this.v.of(workflowId)?.tasks;
     if (!tasks) {
       const list = el("ol", "tasks");
       list.setAttribute("aria-label", "tasks");
       const card = badge.closest("li") as HTMLElement;
-      const live = this.liveOf.get(workflowId)?.pre;
+      const live = this.v.of(workflowId)?.live?.pre;
       if (live) live.before(list);
       else card.append(list);
       tasks = { list, rows: new Map() };
-      this.tasksOf.set(workflowId, tasks);
+      this.v.card(workflowId).tasks = tasks;
     }
     let row = tasks.rows.get(taskExecution);
     if (!row) {
@@ -423,20 +445,20 @@ export class Pane {
 
   /** The result replaces the live output (the task list stays: what ran). */
   private endLive(executionId: string): void {
-    this.liveOf.get(executionId)?.pre.remove();
-    this.liveOf.delete(executionId);
+    this.v.of(executionId)?.live?.pre.remove();
+    delete this.v.card(executionId).live;
   }
 
   /** Which controls an execution's card offers in `status`. */
   private showControls(executionId: string, status: string): void {
-    const wf = this.pausingOf.get(executionId);
+    const wf = this.v.of(executionId)?.pausing;
     if (FINAL.has(status)) {
       this.endLive(executionId);
-      this.cancelOf.get(executionId)?.remove();
-      this.cancelOf.delete(executionId);
+      this.v.of(executionId)?.cancel?.remove();
+      delete this.v.card(executionId).cancel;
       wf?.pause.remove();
       wf?.resume.remove();
-      this.pausingOf.delete(executionId);
+      delete this.v.card(executionId).pausing;
       return;
     }
     if (wf) {
@@ -484,14 +506,14 @@ export class Pane {
    * announcement's formatting, the raw result one click away.
    */
   private enrich(executionId: string, text: string): boolean {
-    const shown = this.bodyOf.get(executionId);
+    const shown = this.v.of(executionId)?.body;
     if (!shown) return false;
     const card = shown.closest("li") as HTMLElement;
-    const before = this.rawOf.get(executionId) ?? shown.textContent ?? "";
+    const before = this.v.of(executionId)?.raw ?? shown.textContent ?? "";
     const next = foldable(text, "enrichment");
     next.setAttribute("aria-label", "StackStorm's message");
     shown.replaceWith(next);
-    this.bodyOf.set(executionId, next);
+    this.v.card(executionId).body = next;
     if (!card.querySelector("details.raw")) {
       const raw = el("details", "raw");
       raw.append(el("summary", undefined, "raw result"), el("pre", "body raw-result", before));
@@ -557,9 +579,9 @@ export class Pane {
   private resultCard(entry: Entry, data: ResultData): HTMLElement {
     const { li, body } = this.outputCard(entry, true);
     if (entry.execution_id) {
-      this.resultOf.set(entry.execution_id, li);
-      this.bodyOf.set(entry.execution_id, body);
-      this.rawOf.set(entry.execution_id, entry.text);
+      this.v.card(entry.execution_id).result = li;
+      this.v.card(entry.execution_id).body = body;
+      this.v.card(entry.execution_id).raw = entry.text;
       const a = this.link(data.web_url);
       if (a) li.append(a);
       // The result also settles its ack's live status.
@@ -712,13 +734,13 @@ export class Pane {
       );
     });
     li.append(form);
-    this.inquiryOf.set(id, li);
+    this.v.card(id).inquiry = li;
     return li;
   }
 
   /** Keep an open inquiry's "expires in" current. */
   private countDown(id: string, line: HTMLElement, at: number): void {
-    this.expiries.set(id, { line, at });
+    this.v.expiries.set(id, { line, at });
     this.stopTicker();
     this.tick();
   }
@@ -726,9 +748,9 @@ export class Pane {
   private tick(): void {
     const now = Date.now();
     let soonest = Infinity;
-    for (const [qid, x] of this.expiries) {
+    for (const [qid, x] of this.v.expiries) {
       x.line.textContent = timeLeft(x.at, now);
-      if (x.at <= now) this.expiries.delete(qid);
+      if (x.at <= now) this.v.expiries.delete(qid);
       else soonest = Math.min(soonest, x.at - now);
     }
     this.ticker = soonest === Infinity ? null : setTimeout(() => this.tick(), soonest < 91_000 ? 1000 : 15_000);
@@ -742,15 +764,15 @@ export class Pane {
   /** An answer (from here or elsewhere) closes the inquiry's card. */
   private closeInquiry(id: string, data: NoteData, text: string): boolean {
     if (!data.kind || !INQUIRY_CLOSERS.has(data.kind)) return false;
-    this.expiries.get(id)?.line.remove();
-    this.expiries.delete(id);
-    if (this.expiries.size === 0) this.stopTicker();
-    const li = this.inquiryOf.get(id);
+    this.v.expiries.get(id)?.line.remove();
+    this.v.expiries.delete(id);
+    if (this.v.expiries.size === 0) this.stopTicker();
+    const li = this.v.of(id)?.inquiry;
     if (!li) return false;
     li.querySelector("form")?.remove();
     li.dataset.closed = data.kind;
     li.append(el("div", "answered", text));
-    this.inquiryOf.delete(id);
+    delete this.v.card(id).inquiry;
     return true;
   }
 
@@ -760,17 +782,17 @@ export class Pane {
       const status = data.status ?? "requested";
       const badge = el("span", "badge", status);
       badge.dataset.status = status;
-      this.statusOf.set(entry.execution_id, badge);
+      this.v.card(entry.execution_id).status = badge;
       li.append(badge);
       const a = this.link(data.web_url);
       if (a) li.append(a);
       if (!FINAL.has(status)) {
         const cancel = this.controlButton(li, entry.execution_id, "cancel", "Cancel");
-        if (cancel) this.cancelOf.set(entry.execution_id, cancel);
+        if (cancel) this.v.card(entry.execution_id).cancel = cancel;
         if (data.workflow) {
           const pause = this.controlButton(li, entry.execution_id, "pause", "Pause");
           const resume = this.controlButton(li, entry.execution_id, "resume", "Resume");
-          if (pause && resume) this.pausingOf.set(entry.execution_id, { pause, resume });
+          if (pause && resume) this.v.card(entry.execution_id).pausing = { pause, resume };
         }
         this.showControls(entry.execution_id, status);
       }

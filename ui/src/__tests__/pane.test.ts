@@ -165,6 +165,29 @@ describe("pane", () => {
     expect(timeLeft(Date.now() + 3 * 3_600_000, Date.now())).toMatch(/^expires in 3 h \(/);
   });
 
+  it("forgets everything of the profile it showed when it is cleared: a closing note after a switch is shown, not swallowed", () => {
+    const respond = async () => [];
+    const control = async () => [];
+    pane = new Pane(root, { openLink: () => {}, respond, control });
+    pane.add(makeEntry("inquiry", "Go?", { fields: [], users: [], roles: [], ttl: 60, route: "r" }, { id: 1, ts: new Date().toISOString(), profile: "prod", execution_id: "q1" }));
+    pane.add(entry("ack", { id: 2, execution_id: "e1", text: "Deploying", data: { status: "running", workflow: true } }));
+    expect([...root.querySelectorAll("button.control")].map((b) => b.textContent)).toEqual(["Cancel", "Pause", "Resume"]);
+    // A profile switch: the pane shows the other profile's history.
+    pane.clear();
+    // The other profile's history holds that inquiry's answer (the same
+    // server seen through two profiles): it is a note of its own now.
+    pane.add(makeEntry("note", "Answered by ann", { kind: "inquiry_answered" }, { id: 10, ts: new Date().toISOString(), profile: "staging", execution_id: "q1" }));
+    expect(root.children.length).toBe(1);
+    expect(root.textContent).toContain("Answered by ann");
+    // A status for the old profile's execution finds no card to change.
+    pane.add(entry("status", { id: 11, execution_id: "e1", text: "succeeded", data: { status: "succeeded" } }));
+    expect(root.querySelector(".badge")).toBeNull();
+    // And the old profile's entries, shown again, are whole again.
+    pane.clear();
+    pane.add(entry("ack", { id: 2, execution_id: "e1", text: "Deploying", data: { status: "running", workflow: true } }));
+    expect([...root.querySelectorAll("button")].map((b) => b.textContent)).toEqual(expect.arrayContaining(["Cancel", "Pause"]));
+  });
+
   it("folds a long output to its first lines with show all / show less; Copy gives it all", async () => {
     const long = Array.from({ length: 40 }, (_, i) => `line ${i}`).join("\n");
     let copied = "";
