@@ -8,10 +8,8 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use stormdesk_desk::ipc::IpcError;
 use stormdesk_desk::link::{default_socket_path, LinkClient};
-use stormdesk_desk::ErrorKind;
-use tauri::ipc::{Invoke, InvokeBody, InvokeError};
+use tauri::ipc::{Invoke, InvokeError};
 use tauri::{AppHandle, Emitter};
 
 use crate::{show_main, webview, DESK_EVENT};
@@ -65,19 +63,13 @@ pub fn run(hidden: bool) {
 /// window's capability has already allowed it (Tauri checks before any
 /// handler); a name that is not a declared command is not ours to run.
 fn forward(client: &Arc<LinkClient>, invoke: Invoke) -> bool {
-    let command = invoke.message.command().to_owned();
-    if !stormdesk_desk::commands::NAMES.contains(&command.as_str()) {
-        return false;
-    }
-    let args = match invoke.message.payload() {
-        InvokeBody::Json(v) => v.clone(),
-        InvokeBody::Raw(_) => {
-            invoke.resolver.reject(IpcError::new(
-                ErrorKind::Input,
-                format!("{command} takes JSON arguments"),
-            ));
+    let (command, args) = match crate::commands::declared_call(&invoke) {
+        None => return false,
+        Some(Err(e)) => {
+            invoke.resolver.reject(e);
             return true;
         }
+        Some(Ok(call)) => call,
     };
     let client = Arc::clone(client);
     invoke

@@ -15,7 +15,7 @@ const CORE: &[&str] = &[
 ];
 
 macro_rules! ipc_commands {
-    ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
+    ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty = |$c:ident| $body:expr ;)*) => {
         &[$( stringify!($name) ),*]
     };
 }

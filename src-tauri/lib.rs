@@ -195,7 +195,7 @@ pub fn run() {
                 })
                 .build(),
         )
-        .invoke_handler(commands::invoke_handler!())
+        .invoke_handler(commands::handle)
         .setup(move |app| {
             tray::build(app)?;
             tracing::info!("tray ready");

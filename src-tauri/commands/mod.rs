@@ -1,68 +1,55 @@
-//! Tauri commands: each calls its method on `stormdesk_desk::commands::Commands`
-//! (the same one a front end over the desk's socket reaches); errors cross as
-//! `IpcError {kind, message}`. The list of commands, with each one's
-//! arguments and result, is declared once, in
-//! `crates/stormdesk-desk/src/ipc_commands.rs`; this module takes from it
-//! the invoke handler and a signature check. The modules below are one per
-//! command: a declared command without one, or one without a declaration
-//! (unused, `-D warnings`), fails the build.
+//! The Tauri side of the UI's commands: one invoke handler for every
+//! command declared in `crates/stormdesk-desk/src/ipc_commands.rs`. It
+//! decodes the call as the desk's socket does (`commands::decode`) and
+//! answers it through the same `commands::answer`; errors cross as
+//! `IpcError {kind, message}`. Tauri's ACL has allowed the command before
+//! it gets here (build.rs makes a permission per declared command).
 
-pub mod control_execution;
-pub mod forget_share_target;
-pub mod get_prefs;
-pub mod get_status;
-pub mod list_profiles;
-pub mod list_share_targets;
-pub mod load_history;
-pub mod mark_read;
-pub mod open_link;
-pub mod recent_results;
-pub mod refresh_aliases;
-pub mod relay_secrets_stored;
-pub mod remove_profile;
-pub mod rerun_execution;
-pub mod respond_inquiry;
-pub mod run_command;
-pub mod save_prefs;
-pub mod save_profile;
-pub mod search_history;
-pub mod set_notifications_paused;
-pub mod set_relay_secret;
-pub mod share_entry;
-pub mod start_demo;
-pub mod suggest_aliases;
-pub mod switch_profile;
+use serde_json::Value;
+use stormdesk_desk::commands::{answer, decode, NAMES};
+use stormdesk_desk::ipc::IpcError;
+use stormdesk_desk::ErrorKind;
+use tauri::ipc::{Invoke, InvokeBody, InvokeError};
+use tauri::Manager;
 
-macro_rules! ipc_commands {
-    ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
-        /// Each command has exactly its declared arguments and result: a
-        /// command whose Rust signature drifts from the bindings' fails to
-        /// compile here.
-        #[allow(dead_code)]
-        mod signatures {
-            $(
-                pub fn $name(
-                    app: tauri::AppHandle,
-                    $( $arg: $ty ),*
-                ) -> impl std::future::Future<
-                    Output = Result<$ret, stormdesk_desk::ipc::IpcError>,
-                > {
-                    super::$name::$name(app, $( $arg ),*)
-                }
-            )*
-        }
+use crate::state::commands;
 
-        /// `tauri::generate_handler!` over every declared command.
-        macro_rules! invoke_handler {
-            () => {
-                tauri::generate_handler![$( crate::commands::$name::$name ),*]
-            };
-        }
-        pub(crate) use invoke_handler;
-    };
+/// A declared command's name and JSON arguments, from an invoke; `None`
+/// when it is not one of ours (Tauri then answers "command not found").
+/// The attached pane's forwarder reads its invokes the same way.
+pub fn declared_call(invoke: &Invoke) -> Option<Result<(String, Value), IpcError>> {
+    let name = invoke.message.command().to_owned();
+    if !NAMES.contains(&name.as_str()) {
+        return None;
+    }
+    Some(match invoke.message.payload() {
+        InvokeBody::Json(v) => Ok((name, v.clone())),
+        InvokeBody::Raw(_) => Err(IpcError::new(
+            ErrorKind::Input,
+            format!("cannot run '{name}': its arguments are not JSON"),
+        )),
+    })
 }
 
-include!("../../crates/stormdesk-desk/src/ipc_commands.rs");
+/// The app's invoke handler.
+pub fn handle(invoke: Invoke) -> bool {
+    let (name, args) = match declared_call(&invoke) {
+        None => return false,
+        Some(Err(e)) => {
+            invoke.resolver.reject(e);
+            return true;
+        }
+        Some(Ok(call)) => call,
+    };
+    let app = invoke.message.webview().app_handle().clone();
+    invoke.resolver.respond_async(async move {
+        let call = decode(&name, args).map_err(InvokeError::from)?;
+        answer(&commands(&app), call)
+            .await
+            .map_err(InvokeError::from)
+    });
+    true
+}
 
 #[cfg(test)]
 mod tests {

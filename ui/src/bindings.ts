@@ -1,6 +1,8 @@
 // Generated from Rust by `cargo run -p stormdesk-desk --bin export-bindings`.
 // Do not edit: CI fails when this file and the Rust types differ.
 
+import { invoke } from "@tauri-apps/api/core";
+
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 export type EntryKind = "command" | "ack" | "status" | "result" | "announcement" | "note" | "error" | "inquiry";
@@ -367,5 +369,59 @@ export interface Commands {
   share_entry: { args: { entry_id: number; target: string }; returns: ShareTarget };
   forget_share_target: { args: { target: string }; returns: Array<ShareTarget> };
 }
+
+// One function per command: positional arguments, the result typed by
+// `Commands`. What the UI calls; a new command needs no hand-written
+// wrapper.
+export const suggestAliases = (text: string, limit: number): Promise<Commands["suggest_aliases"]["returns"]> =>
+  invoke("suggest_aliases", { text, limit });
+export const refreshAliases = (): Promise<Commands["refresh_aliases"]["returns"]> =>
+  invoke("refresh_aliases", {});
+export const runCommand = (text: string, confirmed: boolean): Promise<Commands["run_command"]["returns"]> =>
+  invoke("run_command", { text, confirmed });
+export const respondInquiry = (inquiryId: string, response: JsonValue): Promise<Commands["respond_inquiry"]["returns"]> =>
+  invoke("respond_inquiry", { inquiry_id: inquiryId, response });
+export const controlExecution = (executionId: string, control: ExecutionControl): Promise<Commands["control_execution"]["returns"]> =>
+  invoke("control_execution", { execution_id: executionId, control });
+export const rerunExecution = (executionId: string, changes: Array<string>, confirmed: boolean): Promise<Commands["rerun_execution"]["returns"]> =>
+  invoke("rerun_execution", { execution_id: executionId, changes, confirmed });
+export const loadHistory = (before: number | null, limit: number): Promise<Commands["load_history"]["returns"]> =>
+  invoke("load_history", { before, limit });
+export const searchHistory = (query: string, limit: number): Promise<Commands["search_history"]["returns"]> =>
+  invoke("search_history", { query, limit });
+export const setNotificationsPaused = (paused: boolean): Promise<Commands["set_notifications_paused"]["returns"]> =>
+  invoke("set_notifications_paused", { paused });
+export const getStatus = (): Promise<Commands["get_status"]["returns"]> =>
+  invoke("get_status", {});
+export const startDemo = (): Promise<Commands["start_demo"]["returns"]> =>
+  invoke("start_demo", {});
+export const listProfiles = (): Promise<Commands["list_profiles"]["returns"]> =>
+  invoke("list_profiles", {});
+export const saveProfile = (form: ProfileForm): Promise<Commands["save_profile"]["returns"]> =>
+  invoke("save_profile", { form });
+export const removeProfile = (name: string): Promise<Commands["remove_profile"]["returns"]> =>
+  invoke("remove_profile", { name });
+export const switchProfile = (name: string): Promise<Commands["switch_profile"]["returns"]> =>
+  invoke("switch_profile", { name });
+export const getPrefs = (): Promise<Commands["get_prefs"]["returns"]> =>
+  invoke("get_prefs", {});
+export const savePrefs = (prefs: Prefs): Promise<Commands["save_prefs"]["returns"]> =>
+  invoke("save_prefs", { prefs });
+export const openLink = (url: string): Promise<Commands["open_link"]["returns"]> =>
+  invoke("open_link", { url });
+export const markRead = (): Promise<Commands["mark_read"]["returns"]> =>
+  invoke("mark_read", {});
+export const recentResults = (): Promise<Commands["recent_results"]["returns"]> =>
+  invoke("recent_results", {});
+export const setRelaySecret = (name: string, secret: Secret): Promise<Commands["set_relay_secret"]["returns"]> =>
+  invoke("set_relay_secret", { name, secret });
+export const relaySecretsStored = (): Promise<Commands["relay_secrets_stored"]["returns"]> =>
+  invoke("relay_secrets_stored", {});
+export const listShareTargets = (): Promise<Commands["list_share_targets"]["returns"]> =>
+  invoke("list_share_targets", {});
+export const shareEntry = (entryId: number, target: string): Promise<Commands["share_entry"]["returns"]> =>
+  invoke("share_entry", { entry_id: entryId, target });
+export const forgetShareTarget = (target: string): Promise<Commands["forget_share_target"]["returns"]> =>
+  invoke("forget_share_target", { target });
 
 export const COMMAND_NAMES = ["suggest_aliases", "refresh_aliases", "run_command", "respond_inquiry", "control_execution", "rerun_execution", "load_history", "search_history", "set_notifications_paused", "get_status", "start_demo", "list_profiles", "save_profile", "remove_profile", "switch_profile", "get_prefs", "save_prefs", "open_link", "mark_read", "recent_results", "set_relay_secret", "relay_secrets_stored", "list_share_targets", "share_entry", "forget_share_target"] as const;

@@ -30,6 +30,10 @@ import { isIpcError, type ConnectionState, type DeskEvent, type Entry, type Stat
 const ALIAS_FOCUS_MS = 30_000;
 /** The help view lists up to this many aliases. */
 const HELP_LIMIT = 5000;
+/** Suggestions the palette shows at most. */
+const SUGGESTIONS = 8;
+/** Search results shown at most. */
+const FOUND = 100;
 
 function describe(s: ConnectionState): string {
   switch (s.state) {
@@ -101,7 +105,7 @@ class App {
       },
     });
     this.palette = new Palette(this.input, doc.getElementById("suggestions") as HTMLUListElement, {
-      suggest: (t) => suggestAliases(t).catch(() => []),
+      suggest: (t) => suggestAliases(t, SUGGESTIONS).catch(() => []),
       run: (t) => this.run(t),
       help: () => void this.help.open().catch((e) => this.showError(e)),
       hide: () => void hideWindow().catch(() => {}),
@@ -304,7 +308,7 @@ class App {
     const q = this.search.value.trim();
     if (q === "") return this.loadAll();
     try {
-      const found = await searchHistory(q);
+      const found = await searchHistory(q, FOUND);
       this.pane.clear();
       found.reverse().forEach((e) => this.pane.add(e));
     } catch (e) {

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::Value;
+use stormdesk_desk::commands::{carries_secret, NAMES};
 use stormdesk_desk::commands::{Commands, HeadlessShell};
 use stormdesk_desk::host::{event_channel, system_store, Host, HostOptions, StartMode};
-use stormdesk_desk::link::{default_socket_path, LinkClient, LinkServer, CARRY_SECRETS};
+use stormdesk_desk::link::{default_socket_path, LinkClient, LinkServer};
 use stormdesk_notify::DesktopSink;
 
 use crate::output::{json_line, CliError, Out};
@@ -81,7 +82,7 @@ pub async fn call(
                 .map_err(|e| CliError::Usage(format!("cannot read the arguments: {e}")))?;
             s
         }
-        Some(_) if CARRY_SECRETS.contains(&command) => {
+        Some(_) if NAMES.contains(&command) && carries_secret(command) => {
             return Err(CliError::Usage(format!(
                 "{command} takes a secret: give its arguments on standard input ('-'), not the command line"
             )))

@@ -1,8 +1,9 @@
-//! The UI's commands, answered once for every front end. Each command in
-//! `ipc_commands.rs` is a method on [`Commands`] (one core call each), and a
-//! variant of [`Call`], the same command as data: the Tauri shell calls the
-//! methods, a front end in another process sends `Call`s over the
-//! [`link`](crate::link), and [`answer`] runs either kind the same way.
+//! The UI's commands, answered once for every front end. Each command
+//! declared in `ipc_commands.rs` (with the one core call that answers it)
+//! becomes a method on [`Commands`] and a variant of [`Call`], the same
+//! command as data. The Tauri shell and a front end over the desk's
+//! [`link`](crate::link) both decode a call ([`decode`]) and run it through
+//! [`answer`]: one dispatch for every front end.
 //!
 //! What only a front end with a desktop can do (open a browser, register a
 //! global shortcut, an autostart entry) is its [`Shell`].
@@ -11,16 +12,12 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
-use stormdesk_alias::Suggestion;
 use stormdesk_client::Secret;
-use stormdesk_history::Entry;
 use stormdesk_notify::Sink;
 use url::Url;
 
 use crate::host::Host;
-use crate::ipc::{
-    ExecutionControl, IpcError, ProfileForm, ProfileSummary, RecentResult, ShareTarget, Status,
-};
+use crate::ipc::{ExecutionControl, IpcError, ProfileForm};
 use crate::prefs::Prefs;
 use crate::ErrorKind;
 
@@ -94,171 +91,56 @@ impl<S: Sink + Clone + 'static> Commands<S> {
         &self.host
     }
 
-    /// The matching runs on a blocking thread: a slow alias format must not
-    /// hold up the runtime that serves the other commands.
-    pub async fn suggest_aliases(
-        &self,
-        text: String,
-        limit: u32,
-    ) -> Result<Vec<Suggestion>, IpcError> {
-        let desk = self.host.desk()?;
-        tokio::task::spawn_blocking(move || desk.suggest(&text, limit as usize))
-            .await
-            .map_err(|e| IpcError::new(ErrorKind::Internal, format!("suggestions failed: {e}")))
-    }
-
-    pub async fn refresh_aliases(&self) -> Result<u32, IpcError> {
-        Ok(self.host.desk()?.refresh_aliases().await? as u32)
-    }
-
-    pub async fn run_command(&self, text: String, confirmed: bool) -> Result<Vec<Entry>, IpcError> {
-        Ok(self
-            .host
-            .desk()?
-            .run_command_confirmed(&text, confirmed)
-            .await?)
-    }
-
-    pub async fn respond_inquiry(
-        &self,
-        inquiry_id: String,
-        response: Value,
-    ) -> Result<Vec<Entry>, IpcError> {
-        Ok(self
-            .host
-            .desk()?
-            .respond_inquiry(&inquiry_id, response)
-            .await?)
-    }
-
-    pub async fn control_execution(
-        &self,
-        execution_id: String,
-        control: ExecutionControl,
-    ) -> Result<Vec<Entry>, IpcError> {
-        Ok(self
-            .host
-            .desk()?
-            .control_execution(&execution_id, control)
-            .await?)
-    }
-
-    pub async fn rerun_execution(
-        &self,
-        execution_id: String,
-        changes: Vec<String>,
-        confirmed: bool,
-    ) -> Result<Vec<Entry>, IpcError> {
-        Ok(self
-            .host
-            .desk()?
-            .rerun_execution(&execution_id, &changes, confirmed)
-            .await?)
-    }
-
-    /// History is read off the async workers: a long read (or the lock a
-    /// VACUUM holds) must not stall the stream, the relay or the socket.
-    pub async fn load_history(
-        &self,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<Entry>, IpcError> {
-        let desk = self.host.desk()?;
-        crate::blocking(ErrorKind::History, move || {
-            desk.history_page(before, limit as usize)
-        })
-        .await
-    }
-
-    pub async fn search_history(&self, query: String, limit: u32) -> Result<Vec<Entry>, IpcError> {
-        let desk = self.host.desk()?;
-        crate::blocking(ErrorKind::History, move || {
-            desk.search_history(&query, limit as usize)
-        })
-        .await
-    }
-
-    pub async fn set_notifications_paused(&self, paused: bool) -> Result<bool, IpcError> {
-        Ok(self.host.set_notifications_paused(paused))
-    }
-
-    pub async fn get_status(&self) -> Result<Status, IpcError> {
-        self.host.status()
-    }
-
-    pub async fn start_demo(&self) -> Result<Status, IpcError> {
-        self.host.start_demo().await
-    }
-
-    pub async fn list_profiles(&self) -> Result<Vec<ProfileSummary>, IpcError> {
-        self.host.list_profiles().await
-    }
-
-    pub async fn save_profile(&self, form: ProfileForm) -> Result<ProfileSummary, IpcError> {
-        self.host.save_profile(form).await
-    }
-
-    pub async fn remove_profile(&self, name: String) -> Result<Vec<ProfileSummary>, IpcError> {
-        self.host.remove_profile(&name).await
-    }
-
-    pub async fn switch_profile(&self, name: String) -> Result<Status, IpcError> {
-        self.host.switch_profile(Some(&name)).await
-    }
-
-    pub async fn get_prefs(&self) -> Result<Prefs, IpcError> {
-        Ok(self.host.prefs())
-    }
-
     /// Checked, applied by the shell (which may refuse a shortcut), then
     /// saved; history limits are applied after, in the background.
-    pub async fn save_prefs(&self, prefs: Prefs) -> Result<Prefs, IpcError> {
+    async fn apply_and_save_prefs(&self, prefs: Prefs) -> Result<Prefs, IpcError> {
         prefs.validate().map_err(IpcError::from)?;
         self.shell.apply_prefs(&self.host.prefs(), &prefs)?;
         self.host.save_prefs(prefs).await
     }
 
-    pub async fn open_link(&self, url: String) -> Result<bool, IpcError> {
-        let url = self.host.check_link(&url)?;
+    /// A link the host has checked, opened by the shell.
+    fn open_checked_link(&self, url: &str) -> Result<bool, IpcError> {
+        let url = self.host.check_link(url)?;
         self.shell.open_url(&url)?;
         Ok(true)
     }
+}
 
-    pub async fn mark_read(&self) -> Result<u32, IpcError> {
-        Ok(self.host.mark_read())
-    }
+/// Whether a value of an argument's type can hold a secret: a refusal and a
+/// log line never quote such an argument. Every argument type says so (a
+/// new one does not compile until it does).
+pub trait MayHoldSecret {
+    const SECRET: bool = false;
+}
 
-    pub async fn recent_results(&self) -> Result<Vec<RecentResult>, IpcError> {
-        Ok(self.host.recent_results())
-    }
-
-    pub async fn set_relay_secret(&self, name: String, secret: Secret) -> Result<bool, IpcError> {
-        self.host.set_relay_secret(&name, secret).await
-    }
-
-    pub async fn relay_secrets_stored(&self) -> Result<Vec<String>, IpcError> {
-        Ok(self.host.relay_secrets_stored().await)
-    }
-
-    pub async fn list_share_targets(&self) -> Result<Vec<ShareTarget>, IpcError> {
-        self.host.share_targets().await
-    }
-
-    pub async fn share_entry(
-        &self,
-        entry_id: i64,
-        target: String,
-    ) -> Result<ShareTarget, IpcError> {
-        self.host.share_entry(entry_id, &target).await
-    }
-
-    pub async fn forget_share_target(&self, target: String) -> Result<Vec<ShareTarget>, IpcError> {
-        self.host.forget_share_target(&target).await
-    }
+impl MayHoldSecret for String {}
+impl MayHoldSecret for u32 {}
+impl MayHoldSecret for i64 {}
+impl MayHoldSecret for bool {}
+impl MayHoldSecret for Option<i64> {}
+impl MayHoldSecret for Vec<String> {}
+impl MayHoldSecret for Value {}
+impl MayHoldSecret for ExecutionControl {}
+impl MayHoldSecret for Prefs {}
+impl MayHoldSecret for Secret {
+    const SECRET: bool = true;
+}
+impl MayHoldSecret for ProfileForm {
+    const SECRET: bool = true;
 }
 
 macro_rules! ipc_commands {
-    ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
+    ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty = |$c:ident| $body:expr ;)*) => {
+        impl<S: Sink + Clone + 'static> Commands<S> {
+            $(
+                pub async fn $name(&self, $( $arg: $ty ),*) -> Result<$ret, IpcError> {
+                    let $c = self;
+                    $body
+                }
+            )*
+        }
+
         /// One command as data: `{"command": "run_command", "args": {…}}`,
         /// the arguments named as the UI names them.
         #[derive(Deserialize)]
@@ -281,9 +163,16 @@ macro_rules! ipc_commands {
         /// Every command's name, in declaration order.
         pub const NAMES: &[&str] = &[$( stringify!($name) ),*];
 
-        /// Run one call; its result as JSON, exactly what the Tauri command
-        /// of the same name returns. The declared result type is checked
-        /// here: a method that drifts from `ipc_commands.rs` fails to build.
+        /// Whether a command's arguments may hold a secret (from their
+        /// types). An unknown command is assumed to.
+        pub fn carries_secret(command: &str) -> bool {
+            match command {
+                $( stringify!($name) => false $( || <$ty as MayHoldSecret>::SECRET )*, )*
+                _ => true,
+            }
+        }
+
+        /// Run one call; its result as JSON, what the UI receives.
         pub async fn answer<S: Sink + Clone + 'static>(
             commands: &Commands<S>,
             call: Call,
@@ -298,6 +187,22 @@ macro_rules! ipc_commands {
             }
         }
     };
+}
+
+/// A command and its arguments as a front end sent them, as a [`Call`]. A
+/// refusal names the command and, unless its arguments may hold a secret
+/// (serde quotes a value of the wrong type), what was wrong with them.
+pub fn decode(command: &str, args: Value) -> Result<Call, IpcError> {
+    let value = serde_json::json!({ "command": command, "args": args });
+    Call::deserialize(&value).map_err(|e| {
+        let command: String = command.chars().take(64).collect();
+        let why = if carries_secret(&command) {
+            "its arguments are not the ones it takes".to_owned()
+        } else {
+            e.to_string()
+        };
+        IpcError::new(ErrorKind::Input, format!("cannot run '{command}': {why}"))
+    })
 }
 
 include!("ipc_commands.rs");
@@ -351,6 +256,28 @@ mod tests {
             serde_json::json!({"command": "run_command", "args": {"text": 3}})
         )
         .is_err());
-        assert_eq!(NAMES.len(), 25);
+    }
+
+    #[test]
+    fn which_commands_carry_secrets_follows_from_their_argument_types() {
+        let carrying: Vec<&str> = NAMES
+            .iter()
+            .copied()
+            .filter(|n| carries_secret(n))
+            .collect();
+        assert_eq!(carrying, ["save_profile", "set_relay_secret"]);
+        assert!(carries_secret("no_such_command"));
+        let e = decode(
+            "set_relay_secret",
+            serde_json::json!({"name": "x", "secret": 42}),
+        )
+        .unwrap_err();
+        assert!(!e.message.contains("42"), "{}", e.message);
+        let e = decode("run_command", serde_json::json!({"text": 42})).unwrap_err();
+        assert!(
+            e.message.contains("cannot run 'run_command'"),
+            "{}",
+            e.message
+        );
     }
 }

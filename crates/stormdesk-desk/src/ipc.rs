@@ -172,7 +172,7 @@ struct CommandSig {
 fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
     // Defined here so that `cfg` in it is this function's argument.
     macro_rules! ipc_commands {
-        ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ;)*) => {
+        ($( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty = |$c:ident| $body:expr ;)*) => {
             vec![$(CommandSig {
                 name: stringify!($name),
                 args: vec![$( (stringify!($arg), <$ty as TS>::name(cfg)) ),*],
@@ -181,6 +181,23 @@ fn command_sigs(cfg: &Config) -> Vec<CommandSig> {
         };
     }
     include!("ipc_commands.rs")
+}
+
+/// `execution_id` → `executionId`.
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for ch in snake.chars() {
+        if ch == '_' {
+            up = true;
+        } else if up {
+            out.extend(ch.to_uppercase());
+            up = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
 }
 
 fn config() -> Config {
@@ -194,7 +211,8 @@ pub fn bindings() -> String {
     let cfg = config();
     let mut out = String::from(
         "// Generated from Rust by `cargo run -p stormdesk-desk --bin export-bindings`.\n\
-         // Do not edit: CI fails when this file and the Rust types differ.\n\n",
+         // Do not edit: CI fails when this file and the Rust types differ.\n\n\
+         import { invoke } from \"@tauri-apps/api/core\";\n\n",
     );
     let decls = [
         <serde_json::Value as TS>::decl(&cfg),
@@ -254,6 +272,43 @@ pub fn bindings() -> String {
         ));
     }
     out.push_str("}\n\n");
+    out.push_str(
+        "// One function per command: positional arguments, the result typed by\n\
+         // `Commands`. What the UI calls; a new command needs no hand-written\n\
+         // wrapper.\n",
+    );
+    for c in command_sigs(&cfg) {
+        let params: Vec<String> = c
+            .args
+            .iter()
+            .map(|(n, t)| format!("{}: {t}", camel(n)))
+            .collect();
+        let object: Vec<String> = c
+            .args
+            .iter()
+            .map(|(n, _)| {
+                let js = camel(n);
+                if js == *n {
+                    js
+                } else {
+                    format!("{n}: {js}")
+                }
+            })
+            .collect();
+        let object = if object.is_empty() {
+            "{}".to_string()
+        } else {
+            format!("{{ {} }}", object.join(", "))
+        };
+        out.push_str(&format!(
+            "export const {} = ({}): Promise<Commands[\"{}\"][\"returns\"]> =>\n  invoke(\"{}\", {object});\n",
+            camel(c.name),
+            params.join(", "),
+            c.name,
+            c.name,
+        ));
+    }
+    out.push('\n');
     out.push_str(&format!(
         "export const COMMAND_NAMES = [{}] as const;\n",
         command_sigs(&cfg)
@@ -286,6 +341,11 @@ mod tests {
         assert!(
             b.contains("save_profile: { args: { form: ProfileForm }; returns: ProfileSummary }")
         );
+        // A call function per command, arguments in their UI spelling.
+        assert!(b.contains(
+            "export const rerunExecution = (executionId: string, changes: Array<string>, confirmed: boolean): Promise<Commands[\"rerun_execution\"][\"returns\"]> =>\n  invoke(\"rerun_execution\", { execution_id: executionId, changes, confirmed });"
+        ));
+        assert!(b.contains("export const getStatus = (): Promise<Commands[\"get_status\"][\"returns\"]> =>\n  invoke(\"get_status\", {});"));
     }
 
     #[test]

@@ -36,7 +36,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::commands::{answer, Call, Commands};
+use crate::commands::{answer, Commands};
 use crate::ipc::IpcError;
 use crate::{next_event, DeskError, ErrorKind};
 
@@ -170,9 +170,6 @@ pub fn default_socket_path() -> PathBuf {
 /// Show the desk's window, the palette focused (a second launch, `stormdesk-cli
 /// desk call summon`). Not a command of the UI's: a pane cannot send it.
 pub const SUMMON: &str = "summon";
-
-/// Commands whose arguments may hold a secret: a refusal does not quote them.
-pub const CARRY_SECRETS: &[&str] = &["save_profile", "set_relay_secret"];
 
 /// A request as it arrives, before its command is read.
 #[derive(Deserialize)]
@@ -602,27 +599,15 @@ async fn respond<S: Sink + Clone + Send + Sync + 'static>(
             ok: Value::Bool(true),
         };
     }
-    let call = match Call::deserialize(&value) {
+    let command = value
+        .get("command")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_owned();
+    let args = value.get("args").cloned().unwrap_or(Value::Null);
+    let call = match crate::commands::decode(&command, args) {
         Ok(c) => c,
-        Err(e) => {
-            let command: String = value
-                .get("command")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .chars()
-                .take(64)
-                .collect();
-            // serde quotes a value of the wrong type; these may carry one.
-            let why = if CARRY_SECRETS.contains(&command.as_str()) {
-                "its arguments are not the ones it takes".to_owned()
-            } else {
-                e.to_string()
-            };
-            return Outgoing::Err {
-                id: Some(id),
-                err: IpcError::new(ErrorKind::Input, format!("cannot run '{command}': {why}")),
-            };
-        }
+        Err(err) => return Outgoing::Err { id: Some(id), err },
     };
     tracing::debug!(id, command = call.name(), "desk link: call");
     match answer(commands, call).await {

@@ -195,6 +195,23 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [EntryKind; 8] = [
+        EntryKind::Command,
+        EntryKind::Ack,
+        EntryKind::Status,
+        EntryKind::Result,
+        EntryKind::Announcement,
+        EntryKind::Note,
+        EntryKind::Error,
+        EntryKind::Inquiry,
+    ];
+
+    /// The kind a `kind` column names, if this version knows it.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::Command => "command",
@@ -329,16 +346,33 @@ impl Payload {
             Value::Object(Default::default())
         };
         let tagged = serde_json::json!({ "kind": kind, "data": value });
-        serde_json::from_value(tagged).unwrap_or_else(|_| match kind {
-            "command" => Payload::Command(Default::default()),
-            "ack" => Payload::Ack(Default::default()),
-            "status" => Payload::Status(Default::default()),
-            "result" => Payload::Result(Default::default()),
-            "announcement" => Payload::Announcement(Default::default()),
-            "note" => Payload::Note(Default::default()),
-            "inquiry" => Payload::Inquiry(Default::default()),
-            _ => Payload::Error(Default::default()),
-        })
+        if let Ok(payload) = serde_json::from_value(tagged) {
+            return payload;
+        }
+        // The data did not fit its kind: keep the kind, drop the data. A kind
+        // this version does not know (a newer one wrote it) says so.
+        match EntryKind::parse(kind) {
+            Some(k) => Payload::empty(k),
+            None => Payload::Error(ErrorData {
+                kind: Some(format!("unknown_entry_kind:{kind}")),
+                ..Default::default()
+            }),
+        }
+    }
+
+    /// A payload of `kind` with no data. Exhaustive on purpose: a new kind
+    /// does not compile until it is handled here.
+    fn empty(kind: EntryKind) -> Self {
+        match kind {
+            EntryKind::Command => Payload::Command(Default::default()),
+            EntryKind::Ack => Payload::Ack(Default::default()),
+            EntryKind::Status => Payload::Status(Default::default()),
+            EntryKind::Result => Payload::Result(Default::default()),
+            EntryKind::Announcement => Payload::Announcement(Default::default()),
+            EntryKind::Note => Payload::Note(Default::default()),
+            EntryKind::Error => Payload::Error(Default::default()),
+            EntryKind::Inquiry => Payload::Inquiry(Default::default()),
+        }
     }
 
     /// StackStorm's `extra` of an announcement (Null otherwise).
@@ -363,6 +397,37 @@ impl Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_listed_and_reads_back() {
+        for k in EntryKind::ALL {
+            // No wildcard: a new kind does not compile until it is in ALL.
+            let at = match k {
+                EntryKind::Command => 0,
+                EntryKind::Ack => 1,
+                EntryKind::Status => 2,
+                EntryKind::Result => 3,
+                EntryKind::Announcement => 4,
+                EntryKind::Note => 5,
+                EntryKind::Error => 6,
+                EntryKind::Inquiry => 7,
+            };
+            assert_eq!(EntryKind::ALL[at], k);
+            assert_eq!(EntryKind::parse(k.as_str()), Some(k));
+            // Data that does not fit its kind keeps the kind.
+            assert_eq!(Payload::from_row(k.as_str(), "[1, 2]").kind(), k);
+            assert_eq!(Payload::from_row(k.as_str(), "not json").kind(), k);
+        }
+    }
+
+    #[test]
+    fn a_kind_this_version_does_not_know_is_an_error_that_names_it() {
+        let p = Payload::from_row("reminder", r#"{"at": "tomorrow"}"#);
+        match p {
+            Payload::Error(e) => assert_eq!(e.kind.as_deref(), Some("unknown_entry_kind:reminder")),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn a_result_keeps_its_parameters_but_not_the_secret_ones() {

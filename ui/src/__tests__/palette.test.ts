@@ -22,8 +22,8 @@ function setup() {
   });
   const ran: string[] = [];
   const p = new Palette(input, list, {
-    suggest: (t) => suggestAliases(t),
-    run: async (t) => { ran.push(t); await runCommand(t); },
+    suggest: (t) => suggestAliases(t, 8),
+    run: async (t) => { ran.push(t); await runCommand(t, false); },
     help: () => ran.push("HELP"),
     hide: () => ran.push("HIDE"),
   });

@@ -273,6 +273,43 @@ impl<S: Sink + Clone> Host<S> {
             .unwrap_or_else(IpcError::starting))
     }
 
+    /// The palette's suggestions, matched on a blocking thread: a slow
+    /// alias format must not hold up the runtime that serves the rest.
+    pub async fn suggest_aliases(
+        &self,
+        text: String,
+        limit: usize,
+    ) -> Result<Vec<stormdesk_alias::Suggestion>, IpcError> {
+        let desk = self.desk()?;
+        tokio::task::spawn_blocking(move || desk.suggest(&text, limit))
+            .await
+            .map_err(|e| IpcError::new(ErrorKind::Internal, format!("suggestions failed: {e}")))
+    }
+
+    /// A page of history, read off the async workers: a long read (or the
+    /// lock a VACUUM holds) must not stall the stream, the relay or the socket.
+    pub async fn history_page(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<stormdesk_history::Entry>, IpcError> {
+        let desk = self.desk()?;
+        crate::blocking(ErrorKind::History, move || desk.history_page(before, limit)).await
+    }
+
+    /// Full-text search of history, off the async workers.
+    pub async fn search_history(
+        &self,
+        query: String,
+        limit: usize,
+    ) -> Result<Vec<stormdesk_history::Entry>, IpcError> {
+        let desk = self.desk()?;
+        crate::blocking(ErrorKind::History, move || {
+            desk.search_history(&query, limit)
+        })
+        .await
+    }
+
     fn current(&self) -> Option<Arc<Desk>> {
         self.desk.read().unwrap_or_else(|e| e.into_inner()).clone()
     }

@@ -1,9 +1,0 @@
-use stormdesk_desk::ipc::IpcError;
-use tauri::AppHandle;
-
-use crate::state::commands;
-
-#[tauri::command(rename_all = "snake_case")]
-pub async fn start_demo(app: AppHandle) -> Result<stormdesk_desk::ipc::Status, IpcError> {
-    commands(&app).start_demo().await
-}
