@@ -10,7 +10,7 @@ use stormdesk_client::config::{FileProfile, StormdeskFile};
 use stormdesk_client::{AuthKind, Credentials, Secret, St2Client};
 use stormdesk_secrets::{profile_account, CredentialStore, KeyringStore, SecretsError};
 
-use crate::online::Context;
+use crate::context::Context;
 use crate::output::{CliError, Out};
 
 pub fn store() -> KeyringStore {
@@ -135,7 +135,7 @@ async fn verify_and_store(
 ) -> Result<ExitCode, CliError> {
     let name = name.to_string();
     let profile = ctx.profile()?;
-    crate::online::warn_plain_http(&profile.endpoints()?);
+    crate::context::warn_plain_http(&profile.endpoints()?);
     let url = profile.endpoints()?.api.to_string();
     let what = match profile.auth {
         AuthKind::Password => "password",

@@ -58,7 +58,7 @@ pub async fn serve(out: &Out, demo: bool, socket: Option<PathBuf>) -> Result<Exi
         path.display()
     ));
     out.record(&serde_json::json!({"listening": path, "profile": status.map(|s| s.profile)}));
-    crate::online::wait_for_stop().await;
+    crate::sim::wait_for_stop().await;
     server.stop().await;
     host.shutdown().await;
     Ok(ExitCode::SUCCESS)

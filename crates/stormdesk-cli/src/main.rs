@@ -5,11 +5,17 @@
 //! 2 usage, configuration or connection error. Errors are one line on stderr.
 
 mod account;
+mod aliases;
+mod context;
 mod desk;
+mod exec;
+mod execution;
+mod listen;
 mod offline;
-mod online;
 mod operator;
 mod output;
+mod shell;
+mod sim;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -323,7 +329,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
-    let ctx = online::Context {
+    let ctx = context::Context {
         profile: cli.profile.clone(),
         skip_config: cli.skip_config,
     };
@@ -338,25 +344,25 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
                 .filter(|k| !k.is_empty())
                 .map(str::to_string)
                 .collect();
-            online::sim(out, a.listen, a.packs, a.time_scale, a.heartbeat, keys).await
+            sim::sim(out, a.listen, a.packs, a.time_scale, a.heartbeat, keys).await
         }
-        Command::Demo(a) => online::demo(out, a.time_scale).await,
+        Command::Demo(a) => sim::demo(out, a.time_scale).await,
         Command::Shell(a) => {
             if a.demo {
-                return online::demo(out, a.demo_args.time_scale).await;
+                return sim::demo(out, a.demo_args.time_scale).await;
             }
             match ctx.client_and_profile().await {
-                Ok((client, profile)) => online::shell(out, &client, &profile).await,
+                Ok((client, profile)) => shell::shell(out, &client, &profile).await,
                 Err(CliError::Client(e)) if ctx.nothing_configured(&e) => {
                     eprintln!("No StackStorm configured (no profile, no ST2_BASE_URL): starting the demo server.");
-                    online::demo(out, a.demo_args.time_scale).await
+                    sim::demo(out, a.demo_args.time_scale).await
                 }
                 Err(e) => Err(e),
             }
         }
         Command::Aliases { pack, filter } => {
             let client = ctx.client().await?;
-            online::aliases(out, &client, pack.as_deref(), filter.as_deref()).await
+            aliases::aliases(out, &client, pack.as_deref(), filter.as_deref()).await
         }
         Command::Exec {
             wait,
@@ -367,16 +373,16 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
         } => {
             let (client, profile) = ctx.client_and_profile().await?;
             let follow = match (wait, tail) {
-                (_, true) => online::Following::Tail,
-                (true, false) => online::Following::Wait,
-                (false, false) => online::Following::No,
+                (_, true) => exec::Following::Tail,
+                (true, false) => exec::Following::Wait,
+                (false, false) => exec::Following::No,
             };
-            let run = online::Run {
+            let run = exec::Run {
                 following: follow,
                 confirmed: yes,
                 timeout,
             };
-            online::exec(out, &client, &profile, &command.join(" "), run).await
+            exec::exec(out, &client, &profile, &command.join(" "), run).await
         }
         Command::Login {
             url,
@@ -399,14 +405,14 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode, CliError> {
         Command::Whoami => account::whoami(out, &ctx).await,
         Command::Listen { notify } => {
             let (client, profile) = ctx.client_and_profile().await?;
-            online::listen(out, &client, &profile, notify).await
+            listen::listen(out, &client, &profile, notify).await
         }
         Command::History { search, limit } => offline::history(out, search.as_deref(), limit),
         Command::Execution { command } => {
             let client = ctx.client().await?;
             let (id, verb) = match command {
                 ExecutionCommand::Get { id } => {
-                    return online::execution_get(out, &client, &id).await
+                    return execution::execution_get(out, &client, &id).await
                 }
                 ExecutionCommand::Cancel { id } => (id, operator::ControlVerb::Cancel),
                 ExecutionCommand::Pause { id } => (id, operator::ControlVerb::Pause),

@@ -1,183 +1,22 @@
-//! Commands that talk to StackStorm (or run the simulator).
+//! `exec`: a ChatOps command through the one run pipeline, then (with `--wait` or
+//! `--tail`) its result and live output.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use crate::output::{printable, CliError, Out};
+use serde_json::json;
 use std::process::ExitCode;
-use std::time::Duration;
-
-use serde_json::{json, Value};
 use std::sync::Arc;
-
+use std::time::Duration;
 use stormdesk_alias::render::alias_result_text;
 use stormdesk_client::model::Execution;
 use stormdesk_client::ClientError;
 use stormdesk_client::{new_request_id, Ack};
 use stormdesk_client::{AliasCache, CommandRequest};
-use stormdesk_client::{ConfigSources, Profile, Secret, St2Client};
-use stormdesk_history::{AnnouncementData, History, NewEntry, Payload, Via};
-use stormdesk_routing::Route;
-use stormdesk_sim::{PackSet, SimConfig, Simulator};
+use stormdesk_client::{Profile, St2Client};
+use stormdesk_history::{History, NewEntry, Payload, Via};
 use stormdesk_stream::{
-    follow_output, ConnectionState, Delivery, ListenerConfig, ListenerEvent, OutputChunk,
-    StreamEvent, StreamSession,
+    follow_output, ConnectionState, Delivery, ListenerConfig, OutputChunk, StreamSession,
 };
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
-
-use crate::output::{printable, CliError, Out};
-
-/// What every online command needs to find its profile.
-pub struct Context {
-    pub profile: Option<String>,
-    pub skip_config: bool,
-}
-
-/// One warning on stderr per plain-http StackStorm origin off this machine.
-pub fn warn_plain_http(endpoints: &stormdesk_client::config::Endpoints) {
-    let mut warned = Vec::new();
-    for u in [&endpoints.api, &endpoints.auth, &endpoints.stream] {
-        if let Some(w) = stormdesk_client::config::plain_http_warning(u) {
-            if !warned.contains(&w) {
-                eprintln!("stormdesk-cli: warning: {w}");
-                warned.push(w);
-            }
-        }
-    }
-}
-
-impl Context {
-    fn sources(&self) -> ConfigSources {
-        let sources = ConfigSources::from_system();
-        if self.skip_config {
-            sources.skip_st2_file()
-        } else {
-            sources
-        }
-    }
-
-    /// The profile and a client for it. Secrets come from the environment
-    /// or the st2 CLI's file as the st2 CLI takes them, else from the keyring.
-    pub async fn client_and_profile(&self) -> Result<(Arc<St2Client>, Profile), CliError> {
-        let (profile, secrets) = self.sources().load(self.profile.as_deref())?;
-        // The desk's own route, shared with the app on this machine.
-        let data_dir = stormdesk_history::History::default_path();
-        let profile = profile.with_personal_route(data_dir.as_deref().and_then(|p| p.parent()));
-        // Where before who: "no URL" is the clearer first complaint.
-        warn_plain_http(&profile.endpoints()?);
-        let p = profile.clone();
-        let creds = tokio::task::spawn_blocking(move || {
-            stormdesk_secrets::resolve_credentials(&p, secrets, &crate::account::store())
-        })
-        .await
-        .map_err(|e| CliError::Usage(format!("keyring task failed: {e}")))??;
-        Ok((Arc::new(St2Client::new(&profile, creds)?), profile))
-    }
-
-    pub fn profile(&self) -> Result<Profile, CliError> {
-        Ok(self.sources().load(self.profile.as_deref())?.0)
-    }
-
-    pub fn stormdesk_file(&self) -> Option<PathBuf> {
-        self.sources().stormdesk_file
-    }
-
-    /// Whether `e` only says that no server was configured at all.
-    pub fn nothing_configured(&self, e: &stormdesk_client::ClientError) -> bool {
-        matches!(e, stormdesk_client::ClientError::Config(m) if m.contains("has no StackStorm URL"))
-    }
-
-    pub async fn client(&self) -> Result<Arc<St2Client>, CliError> {
-        self.client_and_profile().await.map(|(c, _)| c)
-    }
-}
-
-pub async fn sim(
-    out: &Out,
-    listen: SocketAddr,
-    packs: Option<PathBuf>,
-    time_scale: f64,
-    heartbeat: u64,
-    api_keys: Vec<String>,
-) -> Result<ExitCode, CliError> {
-    let packs = match packs {
-        Some(dir) => PackSet::load_dir(&dir).map_err(|e| CliError::Usage(e.to_string()))?,
-        None => PackSet::demo(),
-    };
-    if !(time_scale >= 0.0 && time_scale.is_finite()) {
-        return Err(CliError::Usage("--time-scale must be a number ≥ 0".into()));
-    }
-    let config = SimConfig {
-        listen,
-        packs,
-        time_scale,
-        heartbeat: Duration::from_secs(heartbeat.max(1)),
-        api_keys: api_keys
-            .into_iter()
-            .map(|k| (k, stormdesk_sim::DEMO_USER.to_string()))
-            .collect(),
-        ..SimConfig::default()
-    };
-    let sim = Simulator::start(config)
-        .await
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    // The base URL is the first line, for scripts that start us.
-    println!("{}", sim.base_url());
-    if !out.json {
-        eprintln!(
-            "StackStorm simulator on {url} (auth {url}/auth/v1, api {url}/api/v1, stream {url}/stream/v1); user {} / password {}. Ctrl-C stops it.",
-            stormdesk_sim::DEMO_USER,
-            stormdesk_sim::DEMO_PASSWORD,
-            url = sim.base_url()
-        );
-    }
-    wait_for_stop().await;
-    sim.shutdown().await;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Until Ctrl-C or SIGTERM.
-pub(crate) async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
-pub async fn aliases(
-    out: &Out,
-    client: &St2Client,
-    pack: Option<&str>,
-    filter: Option<&str>,
-) -> Result<ExitCode, CliError> {
-    let help = client.alias_help(filter, pack, 0, 0).await?;
-    if out.json {
-        out.record(&serde_json::to_value(&help).unwrap_or(Value::Null));
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut current = "";
-    for h in &help.helpstrings {
-        if h.pack != current {
-            out.line(format!("{}:", h.pack));
-            current = &h.pack;
-        }
-        match h.description.as_deref().filter(|d| !d.is_empty()) {
-            Some(d) => out.line(format!("  {:<44} {d}", h.display)),
-            None => out.line(format!("  {}", h.display)),
-        }
-    }
-    if help.helpstrings.is_empty() {
-        out.line("no aliases");
-    }
-    Ok(ExitCode::SUCCESS)
-}
 
 /// Write to history before showing; a history that cannot be written is
 /// reported once and the command goes on.
@@ -343,7 +182,7 @@ pub async fn exec(
 }
 
 /// Following `exec --wait`'s executions to their results.
-struct Follow<'a> {
+pub(crate) struct Follow<'a> {
     out: &'a Out,
     rec: &'a Recorder,
     client: &'a Arc<St2Client>,
@@ -353,7 +192,7 @@ struct Follow<'a> {
 
 /// The live output of the executions `--tail` follows: one task each, all
 /// chunks into one channel.
-struct Tails {
+pub(crate) struct Tails {
     tx: tokio::sync::mpsc::Sender<OutputChunk>,
     rx: tokio::sync::mpsc::Receiver<OutputChunk>,
     /// Execution → (the workflow it is a task of, its follower).
@@ -597,7 +436,7 @@ impl Follow<'_> {
     }
 }
 
-fn show_result(
+pub(crate) fn show_result(
     out: &Out,
     rec: &Recorder,
     e: &Execution,
@@ -627,205 +466,4 @@ fn show_result(
     if !e.succeeded() {
         failed.push(format!("{} {}", e.id, e.status));
     }
-}
-
-/// `listen`: print announcements and execution updates as they arrive.
-pub async fn listen(
-    out: &Out,
-    client: &Arc<St2Client>,
-    profile: &Profile,
-    notify: bool,
-) -> Result<ExitCode, CliError> {
-    let rec = Recorder::open(&profile.name);
-    let mut config = ListenerConfig::for_route(&profile.stream_route);
-    config.events.retain(|e| e != "st2.execution__create");
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let listener =
-        stormdesk_stream::listener::spawn(Arc::clone(client), config, tx, cancel.clone());
-    let notifier =
-        notify.then(|| stormdesk_notify::spawn(stormdesk_notify::DesktopSink::default()));
-    let mut state = listener.state();
-    if !out.json {
-        eprintln!(
-            "listening on {} (route {}); Ctrl-C stops",
-            client.endpoints().stream,
-            profile.stream_route
-        );
-    }
-    let stop = wait_for_stop();
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            _ = &mut stop => break,
-            changed = state.changed() => {
-                if changed.is_err() { break; }
-                let st = state.borrow().clone();
-                out.record(&json!({"event": "connection", "state": st}));
-                if !out.json { eprintln!("connection: {}", serde_json::to_value(&st).map(|v| v["state"].to_string()).unwrap_or_default()); }
-            }
-            ev = rx.recv() => {
-                let Some(ev) = ev else { break };
-                if let ListenerEvent::Event(ev) = ev {
-                    match ev {
-                        StreamEvent::Announcement { route, payload } => {
-                            // Others' results and whispers stay theirs.
-                            if !payload.is_for(&route, &profile.stream_route, profile.username.as_deref()) {
-                                continue;
-                            }
-                            let note = match stormdesk_routing::decode(Some(&payload.channel)) {
-                                Route::To(d) => serde_json::to_value(&d).unwrap_or_default(),
-                                Route::Fallback { note } => json!({"kind": "pane", "note": note}),
-                            };
-                            rec.record(None, &payload.message, Payload::Announcement(AnnouncementData {
-                                route: Some(route.clone()),
-                                channel: payload.channel.clone(),
-                                note: note.get("note").and_then(Value::as_str).map(str::to_string),
-                                extra: payload.extra.clone(),
-                                ..Default::default()
-                            }));
-                            out.record(&json!({"event": "announcement", "route": route, "message": payload.message, "channel": payload.channel, "destination": note}));
-                            out.line(format!("[announcement {route}] {}", payload.message));
-                            if let Some(n) = &notifier { n.notify(stormdesk_notify::notice_for_announcement(&route, &payload.message)).await; }
-                        }
-                        StreamEvent::ExecutionUpdate(e) => {
-                            out.record(&json!({"event": "execution", "execution": e.id, "status": e.status, "action": e.action_ref()}));
-                            out.line(format!("[{}] {} {}", e.status, e.action_ref(), e.id));
-                            if e.is_final() {
-                                if let Some(n) = &notifier { n.notify(stormdesk_notify::notice_for_result(&e, None)).await; }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-    listener.stop().await;
-    if let Some(n) = notifier {
-        n.stop().await;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-pub async fn execution_get(out: &Out, client: &St2Client, id: &str) -> Result<ExitCode, CliError> {
-    let e = client.get_execution(id).await?;
-    if out.json {
-        out.record(&serde_json::to_value(&e).unwrap_or(Value::Null));
-    } else {
-        out.line(format!(
-            "id: {}\naction: {}\nstatus: {}",
-            e.id,
-            e.action_ref(),
-            e.status
-        ));
-        if let Some(s) = &e.start_timestamp {
-            out.line(format!("started: {s}"));
-        }
-        if let Some(s) = &e.end_timestamp {
-            out.line(format!("ended: {s}"));
-        }
-        if let Some(u) = &e.web_url {
-            out.line(format!("web_url: {u}"));
-        }
-        out.line(format!(
-            "parameters: {}",
-            Value::Object(e.parameters.clone())
-        ));
-        let text = e.result_text();
-        if !text.is_empty() {
-            out.line(format!("result:\n{text}"));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// An interactive session against a built-in simulator: the README's run
-/// command until the tray app exists.
-pub async fn demo(out: &Out, time_scale: f64) -> Result<ExitCode, CliError> {
-    let sim = Simulator::start(SimConfig {
-        time_scale,
-        ..SimConfig::default()
-    })
-    .await
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    let (profile, creds) = Profile::with_password(
-        "demo",
-        &sim.base_url(),
-        stormdesk_sim::DEMO_USER,
-        Secret::new(stormdesk_sim::DEMO_PASSWORD),
-    );
-    let client = Arc::new(St2Client::new(&profile, creds)?);
-    out.line(format!(
-        "Stormdesk demo: a simulated StackStorm at {} with the demo packs.\nTry: genpass, deploy web to prod, restart nginx on web1, ping db-down.",
-        sim.base_url()
-    ));
-    let r = shell(out, &client, &profile).await;
-    sim.shutdown().await;
-    r
-}
-
-/// Read commands line by line until EOF or `quit`; a failed command is
-/// reported and the session goes on.
-pub async fn shell(
-    out: &Out,
-    client: &Arc<St2Client>,
-    profile: &Profile,
-) -> Result<ExitCode, CliError> {
-    out.line("Type a command, `help` for every alias, `quit` to leave.");
-    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-    let mut lines = stdin.lines();
-    let mut stdout = tokio::io::stdout();
-    loop {
-        if !out.json {
-            let _ = stdout.write_all(b"st2> ").await;
-            let _ = stdout.flush().await;
-        }
-        let line = match lines.next_line().await {
-            Ok(Some(l)) => l,
-            Ok(None) => break,
-            Err(e) => return Err(CliError::Usage(format!("cannot read input: {e}"))),
-        };
-        let line = line.trim();
-        let result = match line {
-            "" => continue,
-            "quit" | "exit" => break,
-            "help" | "?" => aliases(out, client, None, None).await,
-            cmd => {
-                let cmd = cmd.strip_prefix("!st2 ").unwrap_or(cmd);
-                // A person at a prompt sees the output as it comes.
-                let mut run = Run {
-                    following: Following::Tail,
-                    confirmed: false,
-                    timeout: 600,
-                };
-                match exec(out, client, profile, cmd, run).await {
-                    // The alias asks for confirmation: the person here is asked.
-                    Err(CliError::Client(e @ ClientError::NeedsConfirmation { .. })) => {
-                        let _ = stdout
-                            .write_all(
-                                format!("{}\nRun it? [y/N] ", printable(&e.to_string())).as_bytes(),
-                            )
-                            .await;
-                        let _ = stdout.flush().await;
-                        match lines.next_line().await {
-                            Ok(Some(a)) if matches!(a.trim(), "y" | "Y" | "yes") => {
-                                run.confirmed = true;
-                                exec(out, client, profile, cmd, run).await
-                            }
-                            _ => {
-                                out.line("Not run.");
-                                Ok(ExitCode::SUCCESS)
-                            }
-                        }
-                    }
-                    other => other,
-                }
-            }
-        };
-        if let Err(e) = result {
-            let _ = out.fail(&e);
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
