@@ -21,7 +21,6 @@ mod announce;
 mod auth;
 mod run;
 
-
 /// One frame on the stream: `event: NAME\ndata: JSON\n\n`.
 #[derive(Debug, Clone)]
 pub struct StreamEvent {
