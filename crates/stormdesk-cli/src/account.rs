@@ -10,16 +10,8 @@ use stormdesk_client::config::{FileProfile, StormdeskFile};
 use stormdesk_client::{AuthKind, Credentials, Secret, St2Client};
 use stormdesk_secrets::{profile_account, CredentialStore, KeyringStore, SecretsError};
 
-use crate::context::Context;
+use crate::context::{store, Context};
 use crate::output::{CliError, Out};
-
-pub fn store() -> KeyringStore {
-    // Tests point this elsewhere so they never touch a real user's entries.
-    match std::env::var("STORMDESK_KEYRING_SERVICE") {
-        Ok(s) if !s.is_empty() => KeyringStore::new(&s),
-        _ => KeyringStore::default(),
-    }
-}
 
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce(KeyringStore) -> Result<T, SecretsError> + Send + 'static,

@@ -45,7 +45,7 @@ impl Context {
         warn_plain_http(&profile.endpoints()?);
         let p = profile.clone();
         let creds = tokio::task::spawn_blocking(move || {
-            stormdesk_secrets::resolve_credentials(&p, secrets, &crate::account::store())
+            stormdesk_secrets::resolve_credentials(&p, secrets, &store())
         })
         .await
         .map_err(|e| CliError::Usage(format!("keyring task failed: {e}")))??;
@@ -67,5 +67,14 @@ impl Context {
 
     pub async fn client(&self) -> Result<Arc<St2Client>, CliError> {
         self.client_and_profile().await.map(|(c, _)| c)
+    }
+}
+
+/// The OS keyring the CLI keeps secrets in.
+pub fn store() -> stormdesk_secrets::KeyringStore {
+    // Tests point this elsewhere so they never touch a real user's entries.
+    match std::env::var("STORMDESK_KEYRING_SERVICE") {
+        Ok(s) if !s.is_empty() => stormdesk_secrets::KeyringStore::new(&s),
+        _ => stormdesk_secrets::KeyringStore::default(),
     }
 }

@@ -11,24 +11,10 @@ use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::config::{Endpoints, Profile};
+use crate::config::{Credentials, Endpoints, Profile};
 use crate::error::ClientError;
 use crate::model::*;
 use crate::secret::Secret;
-
-/// How requests authenticate.
-#[derive(Debug, Clone)]
-pub enum Credentials {
-    /// Exchanged for a token, renewed before expiry and after a 401.
-    Password {
-        username: String,
-        password: Secret,
-    },
-    ApiKey(Secret),
-    Token(Secret),
-    /// No credentials (auth-less servers, or only to call `authenticate`).
-    None,
-}
 
 /// Renew a token this long before StackStorm says it expires (or a tenth
 /// of its lifetime, for short-lived tokens: a 30 s token is used for 27 s,

@@ -14,9 +14,9 @@ pub mod model;
 pub mod run;
 mod secret;
 
-pub use client::{join, ClientOptions, Credentials, St2Client};
+pub use client::{join, ClientOptions, St2Client};
 pub use command::{match_command, AliasCache, AliasSource, CommandRequest, MatchedAlias};
-pub use config::{AuthKind, ConfigSources, Endpoints, Profile, SecretSources};
+pub use config::{AuthKind, ConfigSources, Credentials, Endpoints, Profile, SecretSources};
 pub use control::{rerun_parameters, Control, InquiryOrigin};
 pub use error::ClientError;
 pub use error_kind::ErrorKind;

@@ -148,7 +148,7 @@ impl Execution {
             .or_else(|| self.action.get("runner_type"))
             .and_then(Value::as_str)
             .unwrap_or_default();
-        crate::run::PAUSABLE_RUNNERS.contains(&runner)
+        PAUSABLE_RUNNERS.contains(&runner)
     }
 
     pub fn action_ref(&self) -> &str {
@@ -203,3 +203,6 @@ pub struct ExecutionFilter {
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
+
+/// Runners whose executions StackStorm can pause and resume.
+pub const PAUSABLE_RUNNERS: [&str; 2] = ["orquesta", "action-chain"];

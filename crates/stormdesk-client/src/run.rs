@@ -58,8 +58,7 @@ pub struct Ack {
     pub workflow: bool,
 }
 
-/// Runners whose executions StackStorm can pause and resume.
-pub const PAUSABLE_RUNNERS: [&str; 2] = ["orquesta", "action-chain"];
+pub use crate::model::PAUSABLE_RUNNERS;
 
 impl Ack {
     pub fn of(r: &AliasExecutionResult) -> Self {

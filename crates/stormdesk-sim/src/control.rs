@@ -11,38 +11,8 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use tokio::sync::{oneshot, watch};
 
-use crate::state::{timestamp, ApiError, SimState};
+use crate::state::{timestamp, ApiError, Ctl, PendingInquiry, SimState, Stop};
 use stormdesk_alias::render;
-
-/// What the operator last asked of a running execution.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Ctl {
-    Run,
-    Pause,
-    Cancel { user: String },
-}
-
-/// A running execution's control.
-#[derive(Debug)]
-pub(crate) struct Run {
-    pub ctl: watch::Sender<Ctl>,
-    pub runner: String,
-}
-
-/// An inquiry waiting for its answer.
-#[derive(Debug)]
-pub(crate) struct PendingInquiry {
-    /// As `GET /api/v1/inquiries` shows it.
-    pub body: Value,
-    pub answer: Option<oneshot::Sender<Map<String, Value>>>,
-}
-
-/// Why a simulated execution stopped early.
-#[derive(Debug)]
-pub(crate) enum Stop {
-    Canceled,
-    Shutdown,
-}
 
 impl SimState {
     /// `DELETE /executions/{id}`, `PUT /executions/{id}` with

@@ -11,7 +11,6 @@
 
 mod control;
 mod http;
-pub mod output;
 pub mod packs;
 pub mod state;
 
@@ -24,7 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use packs::PackSet;
-pub use state::{ApiError, Faults, SimState, StreamEvent};
+pub use state::{output, ApiError, Faults, SimState, StreamEvent};
 
 pub const DEMO_USER: &str = "st2admin";
 pub const DEMO_PASSWORD: &str = "Ch@ngeMe";

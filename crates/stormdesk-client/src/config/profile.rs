@@ -67,12 +67,12 @@ impl Profile {
         base_url: &str,
         username: &str,
         password: Secret,
-    ) -> (Self, crate::Credentials) {
+    ) -> (Self, Credentials) {
         let mut p = Self::for_base_url(name, base_url);
         p.username = Some(username.to_string());
         (
             p,
-            crate::Credentials::Password {
+            Credentials::Password {
                 username: username.to_string(),
                 password,
             },
@@ -164,4 +164,18 @@ pub struct SecretSources {
     pub password: Option<Secret>,
     pub api_key: Option<Secret>,
     pub token: Option<Secret>,
+}
+
+/// How requests authenticate.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// Exchanged for a token, renewed before expiry and after a 401.
+    Password {
+        username: String,
+        password: Secret,
+    },
+    ApiKey(Secret),
+    Token(Secret),
+    /// No credentials (auth-less servers, or only to call `authenticate`).
+    None,
 }

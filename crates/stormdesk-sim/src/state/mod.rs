@@ -19,7 +19,11 @@ use stormdesk_alias::render::{self, chatops_result, ResultMessage};
 
 mod announce;
 mod auth;
+pub mod output;
 mod run;
+mod runs;
+
+pub(crate) use runs::{Ctl, PendingInquiry, Run, Stop};
 
 /// One frame on the stream: `event: NAME\ndata: JSON\n\n`.
 #[derive(Debug, Clone)]
@@ -91,8 +95,8 @@ pub struct SimState {
     tokens: Mutex<HashMap<String, TokenInfo>>,
     executions: Mutex<Executions>,
     /// Executions still running, with what the operator asked of each.
-    pub(crate) runs: Mutex<HashMap<String, crate::control::Run>>,
-    pub(crate) inquiries: Mutex<HashMap<String, crate::control::PendingInquiry>>,
+    pub(crate) runs: Mutex<HashMap<String, Run>>,
+    pub(crate) inquiries: Mutex<HashMap<String, PendingInquiry>>,
     /// What each execution printed (`st2.execution.output__create` chunks).
     pub(crate) outputs: Mutex<HashMap<String, Vec<Value>>>,
     events: broadcast::Sender<StreamEvent>,

@@ -146,10 +146,10 @@ impl SimState {
             "web_url": web_url,
         });
         self.store(&exec);
-        let (ctl, rx) = tokio::sync::watch::channel(crate::control::Ctl::Run);
+        let (ctl, rx) = tokio::sync::watch::channel(Ctl::Run);
         self.runs.lock().expect("lock").insert(
             id.clone(),
-            crate::control::Run {
+            Run {
                 ctl,
                 runner: action.runner_type.clone(),
             },
@@ -170,7 +170,7 @@ impl SimState {
         mut exec: Value,
         action: Action,
         started: OffsetDateTime,
-        mut ctl: tokio::sync::watch::Receiver<crate::control::Ctl>,
+        mut ctl: tokio::sync::watch::Receiver<Ctl>,
     ) {
         // The action's parameters with its defaults filled in.
         let mut ctx = Map::new();
@@ -238,7 +238,7 @@ impl SimState {
         let ran = if !sim.tasks.is_empty() {
             self.run_tasks(&mut exec, &mut ctl, &sim.tasks, &status, rest)
                 .await
-        } else if crate::output::streams_output(&action.runner_type) {
+        } else if output::streams_output(&action.runner_type) {
             let (stdout, stderr) = (text("stdout").to_string(), text("stderr").to_string());
             self.print(&mut exec, &mut ctl, &stdout, &stderr, rest)
                 .await

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-use crate::control::{Ctl, Stop};
-use crate::state::{timestamp, SimState};
+use super::{timestamp, SimState};
+use super::{Ctl, Stop};
 
 /// The event an output chunk is published as.
 pub const OUTPUT_EVENT: &str = "st2.execution.output__create";
