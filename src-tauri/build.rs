@@ -1,9 +1,9 @@
 //! Each IPC command becomes a permission (`allow-<name>`), and the main
 //! window's capability grants exactly those plus the few core ones the UI
 //! uses. Both come from the one declaration of the commands,
-//! `crates/stormdesk-desk/src/ipc_commands.rs`.
+//! `crates/stormdesk-desk/src/api/ipc_commands.rs`.
 
-const DECLARED: &str = "crates/stormdesk-desk/src/ipc_commands.rs";
+const DECLARED: &str = "crates/stormdesk-desk/src/api/ipc_commands.rs";
 const CAPABILITY: &str = "capabilities/main-window.json";
 
 /// Tauri's own commands the UI calls (events, hiding, the About line).
@@ -21,7 +21,7 @@ macro_rules! ipc_commands {
 }
 
 fn main() {
-    let commands: &[&str] = include!("../crates/stormdesk-desk/src/ipc_commands.rs");
+    let commands: &[&str] = include!("../crates/stormdesk-desk/src/api/ipc_commands.rs");
     println!("cargo:rerun-if-changed={DECLARED}");
     write_capability(commands);
     tauri_build::try_build(

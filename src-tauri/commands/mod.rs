@@ -1,5 +1,5 @@
 //! The Tauri side of the UI's commands: one invoke handler for every
-//! command declared in `crates/stormdesk-desk/src/ipc_commands.rs`. It
+//! command declared in `crates/stormdesk-desk/src/api/ipc_commands.rs`. It
 //! decodes the call as the desk's socket does (`commands::decode`) and
 //! answers it through the same `commands::answer`; errors cross as
 //! `IpcError {kind, message}`. Tauri's ACL has allowed the command before

@@ -40,7 +40,7 @@ pub enum DeskEvent {
     /// result replaces it.
     Output {
         execution_id: String,
-        chunks: Vec<crate::live::OutputText>,
+        chunks: Vec<OutputText>,
     },
     /// A task of a running workflow started, moved on or ended.
     Task {
@@ -115,4 +115,12 @@ impl Events {
     pub(crate) fn attach(&self, channel: broadcast::Sender<DeskEvent>) {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = channel;
     }
+}
+
+/// A piece of output as the card shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct OutputText {
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    pub text: String,
 }

@@ -9,19 +9,19 @@
 // `ipc_commands.rs` names types by their crate path, also from inside.
 extern crate self as stormdesk_desk;
 
+pub use api::{bindings, commands, link};
 pub use events::{event_channel, next_event, DeskEvent};
 pub use stormdesk_client::ErrorKind;
 
 use events::Events;
 
+mod api;
 pub mod autostart;
-pub mod commands;
 mod events;
 mod forwarded;
 pub mod host;
 pub mod inquiries;
 pub mod ipc;
-pub mod link;
 pub mod live;
 pub mod prefs;
 pub mod relay_runner;

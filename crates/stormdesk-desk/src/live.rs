@@ -12,13 +12,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use stormdesk_client::St2Client;
 use stormdesk_stream::{follow_output, OutputChunk};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::events::{DeskEvent, Events};
+use crate::events::{DeskEvent, Events, OutputText};
 
 /// Lines printed within this long of each other go to the UI together.
 const BATCH: Duration = Duration::from_millis(50);
@@ -28,14 +27,6 @@ pub const MAX_BATCH_BYTES: usize = 64 * 1024;
 /// Output streams open at once; past this, new executions are not followed
 /// live (their results arrive as ever).
 const MAX_FOLLOWED: usize = 16;
-
-/// A piece of output as the card shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct OutputText {
-    /// `stdout` or `stderr`.
-    pub stream: String,
-    pub text: String,
-}
 
 /// One execution followed.
 struct Follower {

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let fresh = stormdesk_desk::ipc::bindings();
+    let fresh = stormdesk_desk::bindings::bindings();
     if check {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed != fresh {

@@ -489,3 +489,13 @@ fn profile_from(name: &str, f: &FileProfile) -> Profile {
     f.apply(&mut p);
     p
 }
+
+/// A desk's error as the front ends receive it.
+impl From<DeskError> for IpcError {
+    fn from(e: DeskError) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
