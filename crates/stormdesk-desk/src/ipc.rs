@@ -88,6 +88,22 @@ pub enum ExecutionControl {
     Rerun,
 }
 
+/// What the pane asks of an execution, as the client's control (a re-run
+/// from here is unconfirmed and changes nothing: `rerun_execution` does more).
+impl From<ExecutionControl> for stormdesk_client::Control {
+    fn from(c: ExecutionControl) -> Self {
+        match c {
+            ExecutionControl::Cancel => Self::Cancel,
+            ExecutionControl::Pause => Self::Pause,
+            ExecutionControl::Resume => Self::Resume,
+            ExecutionControl::Rerun => Self::Rerun {
+                parameters: Default::default(),
+                confirmed: false,
+            },
+        }
+    }
+}
+
 /// The Settings form for a profile. The secret goes straight to the
 /// keyring (after the server accepted it) and is never sent back.
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -21,12 +21,17 @@ use crate::ipc::{IpcError, ProfileSummary, RecentResult, RelayLinks, Status};
 use crate::prefs::Prefs;
 use crate::{Desk, DeskError, DeskEvent};
 
+pub mod autostart;
+mod forwarded;
 mod ledger;
 mod prefs;
 mod profiles;
 mod relay;
+pub mod relay_runner;
 mod retention;
 mod share;
+pub mod tray_look;
+pub mod webhooks;
 
 const RECENT: usize = 5;
 pub const DEMO_PROFILE: &str = "demo";
@@ -103,7 +108,7 @@ pub struct Host<S: Sink + Clone> {
     /// Why no desk runs (first run, a failed start), for `status`.
     idle_reason: Mutex<Option<IpcError>>,
     /// Entries passed on, for catching up after falling behind.
-    forwarded: Mutex<crate::forwarded::Forwarded>,
+    forwarded: Mutex<forwarded::Forwarded>,
     /// The profiles as last listed, for the tray's menu (rebuilt on every
     /// result): reading config.toml and the keyring each time cost a D-Bus
     /// round trip per profile. Dropped when profiles change.
@@ -482,8 +487,6 @@ impl<S: Sink + Clone> Host<S> {
     }
 }
 
-pub(crate) use crate::blocking;
-
 fn profile_from(name: &str, f: &FileProfile) -> Profile {
     let mut p = Profile::new(name);
     f.apply(&mut p);
@@ -498,4 +501,22 @@ impl From<DeskError> for IpcError {
             message: e.to_string(),
         }
     }
+}
+
+/// Blocking work off the async runtime: keyring calls (D-Bus round trips,
+/// maybe an unlock prompt) and history queries. `what` names the error
+/// kind of a task that died.
+pub(crate) async fn blocking<T, E>(
+    what: ErrorKind,
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, IpcError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    DeskError: From<E>,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| IpcError::new(what, format!("{what} task failed: {e}")))?
+        .map_err(|e| DeskError::from(e).into())
 }

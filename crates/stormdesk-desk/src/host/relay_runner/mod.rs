@@ -71,14 +71,7 @@ impl RunningRelay {
     }
 }
 
-/// `slack` → `Slack`, for labels.
-pub fn service_name(service: &str) -> &'static str {
-    match service {
-        "slack" => "Slack",
-        "teams" => "Teams",
-        _ => "Stormdesk",
-    }
-}
+pub use crate::desk::service_name;
 
 pub(crate) async fn secret(
     store: &Arc<dyn CredentialStore>,
