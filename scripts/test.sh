@@ -35,7 +35,7 @@ describe() {
     ui) echo "UI: install, type check, unit tests (Vitest + mockIPC), build" ;;
     build) echo "one debug build of every target (app, CLI, tray, tests, benches, examples)" ;;
     bindings) echo "TypeScript bindings match the Rust types (no drift)" ;;
-    lint) echo "format and lints" ;;
+    lint) echo "format, lints, module sizes and import circles" ;;
     rust) echo "Rust tests (unit, integration against the simulator, CLI)" ;;
     vendor) echo "Microsoft's own code checks our Teams side (botframework-connector judges our tokens, adaptivecards our cards)" ;;
     daemons) echo "against a real gnome-keyring, a real notification daemon and a real session bus (the tray)" ;;
@@ -199,6 +199,8 @@ fi
 if want lint; then
   stage lint
   cargo fmt --all -- --check
+  # Files within 700 lines, no import circle between a crate's modules.
+  python3 scripts/check-modules.py
   cargo clippy "${ws[@]}" --all-targets -- -D warnings
 fi
 
