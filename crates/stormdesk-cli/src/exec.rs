@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use stormdesk_alias::render::alias_result_text;
+use stormdesk_client::model::AliasExecutionResult;
 use stormdesk_client::model::Execution;
 use stormdesk_client::ClientError;
+use stormdesk_client::RunRecorder;
 use stormdesk_client::{new_request_id, Ack};
 use stormdesk_client::{AliasCache, CommandRequest};
 use stormdesk_client::{Profile, St2Client};
@@ -113,51 +115,34 @@ pub async fn exec(
         None
     };
     let req = CommandRequest::from_desk(command, profile, &request);
-    rec.record(None, command, Payload::command(&request));
-    let ran = match AliasCache::load(Arc::clone(client)).await {
-        Ok(aliases) => client
-            .run_command_confirmed(&aliases, &req, confirmed)
-            .await
-            .map(|r| (aliases, r)),
-        Err(e) => Err(e),
+    let mut term = TerminalRun {
+        out,
+        rec: &rec,
+        session: session.as_ref(),
+        request: request.clone(),
+        waiting: Vec::new(),
     };
-    let (aliases, results) = match ran {
-        Ok(r) => r,
+    let ran = match AliasCache::load(Arc::clone(client)).await {
+        Ok(aliases) => stormdesk_client::run_recorded(client, &aliases, &req, confirmed, &mut term)
+            .await
+            .map(|_| aliases),
         Err(e) => {
-            rec.record(
-                None,
-                &e.to_string(),
-                Payload::command_failed(e.kind().as_str(), &request),
-            );
+            // Nothing to match against: recorded as a command that failed.
+            term.command(&req).await?;
+            term.failed(&e).await?;
+            Err(e.into())
+        }
+    };
+    let waiting = std::mem::take(&mut term.waiting);
+    let aliases = match ran {
+        Ok(a) => a,
+        Err(e) => {
             if let Some(s) = session {
                 s.stop().await;
             }
-            return Err(e.into());
+            return Err(e);
         }
     };
-    let mut waiting: Vec<String> = Vec::new();
-    for r in &results {
-        let ack = Ack::of(r);
-        // The link is the entry's, not part of its text (the pane shows it).
-        rec.record(
-            Some(&ack.execution_id),
-            ack.text(),
-            Payload::ack(&ack, Via::default()),
-        );
-        out.record(&json!({"event": "ack", "execution": r.execution.id, "alias": ack.alias, "message": r.message, "web_url": ack.web_url.clone().unwrap_or_default()}));
-        if ack.shown {
-            out.line(ack.with_link());
-        }
-        if let Some(s) = &session {
-            s.track(&r.execution.id, Some(&request)).await;
-            waiting.push(r.execution.id.clone());
-        } else {
-            out.line(format!(
-                "execution {} {}",
-                r.execution.id, r.execution.status
-            ));
-        }
-    }
     let mut failed = Vec::new();
     if let Some(s) = session.take() {
         let follow = Follow {
@@ -465,5 +450,57 @@ pub(crate) fn show_result(
     }
     if !e.succeeded() {
         failed.push(format!("{} {}", e.id, e.status));
+    }
+}
+
+/// The terminal's side of a run: each step to history (when there is one),
+/// then printed; what it started is followed when `--wait` asks.
+struct TerminalRun<'a> {
+    out: &'a Out,
+    rec: &'a Recorder,
+    session: Option<&'a StreamSession>,
+    request: String,
+    waiting: Vec<String>,
+}
+
+impl RunRecorder for TerminalRun<'_> {
+    type Error = CliError;
+
+    async fn command(&mut self, req: &CommandRequest) -> Result<(), CliError> {
+        self.rec
+            .record(None, &req.command, Payload::command(&self.request));
+        Ok(())
+    }
+
+    async fn failed(&mut self, e: &ClientError) -> Result<(), CliError> {
+        self.rec.record(
+            None,
+            &e.to_string(),
+            Payload::command_failed(e.kind().as_str(), &self.request),
+        );
+        Ok(())
+    }
+
+    async fn acked(&mut self, ack: &Ack, r: &AliasExecutionResult) -> Result<(), CliError> {
+        // The link is the entry's, not part of its text (the pane shows it).
+        self.rec.record(
+            Some(&ack.execution_id),
+            ack.text(),
+            Payload::ack(ack, Via::default()),
+        );
+        self.out.record(&json!({"event": "ack", "execution": r.execution.id, "alias": ack.alias, "message": r.message, "web_url": ack.web_url.clone().unwrap_or_default()}));
+        if ack.shown {
+            self.out.line(ack.with_link());
+        }
+        if let Some(s) = self.session {
+            s.track(&r.execution.id, Some(&self.request)).await;
+            self.waiting.push(r.execution.id.clone());
+        } else {
+            self.out.line(format!(
+                "execution {} {}",
+                r.execution.id, r.execution.status
+            ));
+        }
+        Ok(())
     }
 }

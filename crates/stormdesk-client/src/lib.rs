@@ -20,7 +20,7 @@ pub use config::{AuthKind, ConfigSources, Credentials, Endpoints, Profile, Secre
 pub use control::{rerun_parameters, Control, InquiryOrigin};
 pub use error::ClientError;
 pub use error_kind::ErrorKind;
-pub use run::{new_request_id, Ack};
+pub use run::{new_request_id, run_recorded, Ack, RunRecorder};
 pub use secret::Secret;
 
 /// An open event-stream response (see [`St2Client::open_stream`]).

@@ -6,7 +6,7 @@ use serde_json::Value;
 use stormdesk_routing::{source_context, Destination};
 
 use crate::model::AliasExecutionResult;
-use crate::{CommandRequest, Profile};
+use crate::{AliasSource, ClientError, CommandRequest, Profile, St2Client};
 
 /// A fresh request id: ties a command to its executions and their
 /// announcements (it travels in `source_context`).
@@ -95,6 +95,55 @@ impl Ack {
             (Some(m), _) => m.clone(),
             (None, Some(url)) => format!("details available at {url}"),
             (None, None) => "details available at".into(),
+        }
+    }
+}
+
+/// What a front end does at each step of a run — the pane records to history
+/// and emits, the CLI records and prints, the relay answers in the chat. The
+/// steps, and their order, are [`run_recorded`]'s.
+pub trait RunRecorder {
+    type Error: From<ClientError>;
+    /// The command, before anything is sent. An error here (history could
+    /// not be written) stops the run: nothing is sent that was not recorded.
+    fn command(
+        &mut self,
+        req: &CommandRequest,
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send;
+    /// The command was refused (by the client's checks or by StackStorm).
+    fn failed(
+        &mut self,
+        error: &ClientError,
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send;
+    /// One execution started, with StackStorm's acknowledgement.
+    fn acked(
+        &mut self,
+        ack: &Ack,
+        result: &AliasExecutionResult,
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// The one run: record the command, run it (matched against `aliases`,
+/// confirmed or not), then record the refusal or each execution's ack, in
+/// that order, for every front end.
+pub async fn run_recorded<R: RunRecorder + Send>(
+    client: &St2Client,
+    aliases: &(impl AliasSource + Sync),
+    req: &CommandRequest,
+    confirmed: bool,
+    rec: &mut R,
+) -> Result<Vec<AliasExecutionResult>, R::Error> {
+    rec.command(req).await?;
+    match client.run_command_confirmed(aliases, req, confirmed).await {
+        Err(e) => {
+            rec.failed(&e).await?;
+            Err(e.into())
+        }
+        Ok(results) => {
+            for r in &results {
+                rec.acked(&Ack::of(r), r).await?;
+            }
+            Ok(results)
         }
     }
 }

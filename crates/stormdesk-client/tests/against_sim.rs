@@ -916,3 +916,92 @@ async fn a_rerun_keeps_the_aliass_confirmation_and_fixed_parameters() {
         .await
         .unwrap();
 }
+
+/// Each front end's side of a run, in the order the one pipeline calls it.
+#[derive(Default)]
+struct Steps {
+    seen: Vec<String>,
+    refuse_command: bool,
+}
+
+impl stormdesk_client::RunRecorder for Steps {
+    type Error = ClientError;
+
+    async fn command(&mut self, req: &stormdesk_client::CommandRequest) -> Result<(), ClientError> {
+        self.seen.push(format!("command {}", req.command));
+        if self.refuse_command {
+            return Err(ClientError::Server {
+                status: 0,
+                faultstring: "history is full".into(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn failed(&mut self, error: &ClientError) -> Result<(), ClientError> {
+        self.seen.push(format!("failed {}", error.kind().as_str()));
+        Ok(())
+    }
+
+    async fn acked(
+        &mut self,
+        ack: &stormdesk_client::Ack,
+        r: &stormdesk_client::model::AliasExecutionResult,
+    ) -> Result<(), ClientError> {
+        assert_eq!(ack.execution_id, r.execution.id);
+        self.seen.push(format!("acked {}", ack.alias));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_one_run_records_the_command_first_then_its_acks_or_its_refusal() {
+    let sim = sim().await;
+    let c = std::sync::Arc::new(client(&sim, password()));
+    let aliases = stormdesk_client::AliasCache::load(std::sync::Arc::clone(&c))
+        .await
+        .unwrap();
+    let req = |command: &str| stormdesk_client::CommandRequest {
+        command: command.into(),
+        user: "tester".into(),
+        source_channel: "test-channel".into(),
+        notification_route: Some("stormdesk".into()),
+        source_context: None,
+    };
+    let run = |steps: &mut Steps, command: &str| {
+        let req = req(command);
+        let c = std::sync::Arc::clone(&c);
+        let aliases = &aliases;
+        let mut taken = std::mem::take(steps);
+        async move {
+            let r = stormdesk_client::run_recorded(&c, aliases, &req, false, &mut taken).await;
+            (taken, r)
+        }
+    };
+    let mut steps = Steps::default();
+    let (steps_ok, r) = run(&mut steps, "genpass").await;
+    assert_eq!(r.unwrap().len(), 1);
+    assert_eq!(
+        steps_ok.seen,
+        ["command genpass", "acked custom_linux.genpass"]
+    );
+
+    let (steps_no, r) = run(&mut steps, "nothing like this").await;
+    assert!(matches!(r, Err(ClientError::NoMatch { .. })), "{r:?}");
+    assert_eq!(
+        steps_no.seen,
+        ["command nothing like this", "failed no_match"]
+    );
+
+    // Nothing is sent that could not be recorded first.
+    let before = sim.state().executions().len();
+    let mut refusing = Steps {
+        refuse_command: true,
+        ..Steps::default()
+    };
+    let r =
+        stormdesk_client::run_recorded(&c, &aliases, &req("genpass"), false, &mut refusing).await;
+    assert!(r.is_err());
+    assert_eq!(refusing.seen, ["command genpass"]);
+    assert_eq!(sim.state().executions().len(), before);
+}

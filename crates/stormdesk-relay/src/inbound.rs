@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use stormdesk_client::model::AliasExecutionResult;
 use stormdesk_client::St2Client;
-use stormdesk_client::{AliasSource, CommandRequest};
+use stormdesk_client::{run_recorded, AliasSource, CommandRequest, RunRecorder};
 use stormdesk_routing::{Destination, DestinationKey};
 
 use crate::approval::ChatIdentity;
@@ -163,15 +163,51 @@ pub fn execution_request(
 /// back are in the results' `message`.
 pub async fn run(
     client: &St2Client,
-    aliases: &impl AliasSource,
+    aliases: &(impl AliasSource + Sync),
     msg: &InboundMessage,
     command: &str,
     route: &str,
     key: &DestinationKey,
 ) -> Result<Vec<AliasExecutionResult>, RelayError> {
-    Ok(client
-        .run_command(aliases, &execution_request(msg, command, route, key))
-        .await?)
+    run_with(client, aliases, msg, command, route, key, &mut Unrecorded).await
+}
+
+/// Nothing to do at a run's steps (the caller reads the results).
+struct Unrecorded;
+
+impl RunRecorder for Unrecorded {
+    type Error = RelayError;
+
+    async fn command(&mut self, _req: &CommandRequest) -> Result<(), RelayError> {
+        Ok(())
+    }
+
+    async fn failed(&mut self, _error: &stormdesk_client::ClientError) -> Result<(), RelayError> {
+        Ok(())
+    }
+
+    async fn acked(
+        &mut self,
+        _ack: &stormdesk_client::Ack,
+        _r: &AliasExecutionResult,
+    ) -> Result<(), RelayError> {
+        Ok(())
+    }
+}
+
+/// [`run`] through the one run pipeline with `rec` as the chat's side of it
+/// (the acks to post back). A chat never confirms a two-factor alias.
+pub async fn run_with<R: RunRecorder<Error = RelayError> + Send>(
+    client: &St2Client,
+    aliases: &(impl AliasSource + Sync),
+    msg: &InboundMessage,
+    command: &str,
+    route: &str,
+    key: &DestinationKey,
+    rec: &mut R,
+) -> Result<Vec<AliasExecutionResult>, RelayError> {
+    let req = execution_request(msg, command, route, key);
+    run_recorded(client, aliases, &req, false, rec).await
 }
 
 #[cfg(test)]

@@ -6,13 +6,14 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use stormdesk_client::{Ack, AliasCache, St2Client};
+use stormdesk_client::model::AliasExecutionResult;
+use stormdesk_client::{Ack, AliasCache, ClientError, CommandRequest, RunRecorder, St2Client};
 use stormdesk_routing::{Destination, DestinationKey, Route};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::inbound::{decide, run, Decision, Inbound, InboundMessage, InboundPolicy};
+use crate::inbound::{decide, run_with, Decision, Inbound, InboundMessage, InboundPolicy};
 use crate::outbound::Relay;
 
 /// What happened to one inbound message (history keeps every one).
@@ -158,16 +159,14 @@ async fn handle(
                 let id = id.to_string();
                 return Some(answered(client, relay, policy, msg, command, &id, &pairs).await);
             }
-            match run_loaded(client, aliases, &msg, &command, route, key).await {
+            let mut chat = ChatRun {
+                relay,
+                origin: &msg.origin,
+                acks: Vec::new(),
+            };
+            match run_loaded(client, aliases, &msg, &command, route, key, &mut chat).await {
                 Ok(results) => {
-                    let acks: Vec<Ack> = results.iter().map(Ack::of).collect();
-                    for ack in &acks {
-                        // As hubot and errbot do: StackStorm's words, unless the
-                        // alias turned its ack off.
-                        if let (true, Some(words)) = (ack.shown, &ack.message) {
-                            reply(relay, &msg.origin, words).await;
-                        }
-                    }
+                    let acks = chat.acks;
                     Some(RelayEvent::Ran {
                         user_id: msg.user_id,
                         command,
@@ -311,6 +310,36 @@ pub fn chat_reply_for(e: &crate::RelayError) -> String {
 
 /// Run with the cached aliases, fetching them first if this is the first
 /// command.
+/// The chat's side of a run: StackStorm's ack words go back to the
+/// conversation (as hubot and errbot do, unless the alias turned its ack
+/// off); the desk records the command and its acks from [`RelayEvent::Ran`].
+struct ChatRun<'a> {
+    relay: &'a Relay,
+    origin: &'a Destination,
+    acks: Vec<Ack>,
+}
+
+impl RunRecorder for ChatRun<'_> {
+    type Error = crate::RelayError;
+
+    async fn command(&mut self, _req: &CommandRequest) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    async fn failed(&mut self, _error: &ClientError) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    async fn acked(&mut self, ack: &Ack, _r: &AliasExecutionResult) -> Result<(), Self::Error> {
+        if let (true, Some(words)) = (ack.shown, &ack.message) {
+            reply(self.relay, self.origin, words).await;
+        }
+        self.acks.push(ack.clone());
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run_loaded(
     client: &Arc<St2Client>,
     aliases: &mut Option<AliasCache>,
@@ -318,12 +347,13 @@ async fn run_loaded(
     command: &str,
     route: &str,
     key: &DestinationKey,
-) -> Result<Vec<stormdesk_client::model::AliasExecutionResult>, crate::RelayError> {
+    chat: &mut ChatRun<'_>,
+) -> Result<Vec<AliasExecutionResult>, crate::RelayError> {
     let cache = match aliases.take() {
         Some(c) => c,
         None => AliasCache::load(Arc::clone(client)).await?,
     };
-    let out = run(client, &cache, msg, command, route, key).await;
+    let out = run_with(client, &cache, msg, command, route, key, chat).await;
     *aliases = Some(cache);
     out
 }

@@ -30,35 +30,14 @@ impl Desk {
             m.confirmed(text, confirmed)?;
         }
         let request = new_request_id();
-        let mut out = vec![self.record(None, text, Payload::command(&request))?];
-        self.control.expect(&request).await;
         let req = CommandRequest::from_desk(text, &self.profile, &request);
-        let results = match self
-            .client
-            .run_command_confirmed(self, &req, confirmed)
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                out.push(self.record(
-                    None,
-                    &e.to_string(),
-                    Payload::command_failed(e.kind().as_str(), &request),
-                )?);
-                return Err(e.into());
-            }
+        let mut pane = PaneRun {
+            desk: self,
+            request,
+            entries: Vec::new(),
         };
-        for r in &results {
-            let ack = Ack::of(r);
-            out.push(self.record(
-                Some(&ack.execution_id),
-                ack.text(),
-                Payload::ack(&ack, Via::default()),
-            )?);
-            self.control.track(&ack.execution_id, Some(&request)).await;
-            self.follow_output(&ack.execution_id, ack.workflow);
-        }
-        Ok(out)
+        stormdesk_client::run_recorded(&self.client, self, &req, confirmed, &mut pane).await?;
+        Ok(pane.entries)
     }
 
     /// Cancel, pause, resume or re-run an execution (a card's menu, the
@@ -142,5 +121,56 @@ impl Desk {
     /// Output streams open now (tests).
     pub fn outputs_followed(&self) -> usize {
         self.live.followed()
+    }
+}
+
+/// The pane's side of a run: each step written to history (which emits it
+/// to the UI) before the next; what it started is tracked and its output
+/// followed.
+struct PaneRun<'a> {
+    desk: &'a Desk,
+    request: String,
+    entries: Vec<Entry>,
+}
+
+impl stormdesk_client::RunRecorder for PaneRun<'_> {
+    type Error = DeskError;
+
+    async fn command(&mut self, req: &CommandRequest) -> Result<(), DeskError> {
+        let entry = self
+            .desk
+            .record(None, &req.command, Payload::command(&self.request))?;
+        self.entries.push(entry);
+        self.desk.control.expect(&self.request).await;
+        Ok(())
+    }
+
+    async fn failed(&mut self, e: &ClientError) -> Result<(), DeskError> {
+        let entry = self.desk.record(
+            None,
+            &e.to_string(),
+            Payload::command_failed(e.kind().as_str(), &self.request),
+        )?;
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    async fn acked(
+        &mut self,
+        ack: &Ack,
+        _result: &stormdesk_client::model::AliasExecutionResult,
+    ) -> Result<(), DeskError> {
+        let entry = self.desk.record(
+            Some(&ack.execution_id),
+            ack.text(),
+            Payload::ack(ack, Via::default()),
+        )?;
+        self.entries.push(entry);
+        self.desk
+            .control
+            .track(&ack.execution_id, Some(&self.request))
+            .await;
+        self.desk.follow_output(&ack.execution_id, ack.workflow);
+        Ok(())
     }
 }
