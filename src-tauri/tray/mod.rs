@@ -1,19 +1,14 @@
-//! The tray icon and its menu; one file per menu item. Its look (icon,
-//! tooltip, unread count) is decided by stormdesk_desk::tray_look.
+//! The tray icon and its menu. The menu is declared once in the desk
+//! (`stormdesk_desk::host::tray_menu`) and rendered here with Tauri's menus;
+//! a click is handed back to the host as its action, except showing the pane
+//! and quitting, which are this shell's. The look (icon, tooltip, unread
+//! count) is decided by `stormdesk_desk::tray_look`.
 
-pub mod open;
-pub mod pause;
-pub mod profile;
-pub mod quit;
-pub mod recent;
-pub mod relay;
-pub mod running;
-pub mod settings;
-
+use stormdesk_desk::host::tray_menu::{tray_menu, TrayAction, TrayEntry, TrayMenuState};
 use stormdesk_desk::tray_look::{tray_change, TrayIcon};
 use stormdesk_desk::DeskEvent;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{App, AppHandle, Manager, Wry};
 
@@ -31,23 +26,15 @@ fn icon(which: TrayIcon) -> tauri::Result<Image<'static>> {
 }
 
 pub fn build(app: &App) -> tauri::Result<()> {
-    let menu = menu(app.handle(), &[], &[], &[], None)?;
+    let menu = menu(app.handle(), &TrayMenuState::default())?;
     TrayIconBuilder::with_id(TRAY_ID)
         .tooltip("Stormdesk — starting")
         .icon(icon(TrayIcon::Connecting)?)
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| {
-            let id = event.id().as_ref();
-            match id {
-                open::ID => open::run(app),
-                pause::ID => pause::run(app),
-                settings::ID => settings::run(app),
-                quit::ID => quit::run(app),
-                _ if id.starts_with(recent::PREFIX) => recent::run(app, id),
-                _ if id.starts_with(running::PREFIX) => running::run(app, id),
-                _ if id.starts_with(profile::PREFIX) => profile::run(app, id),
-                _ => {}
+            if let Some(action) = TrayAction::from_id(event.id().as_ref()) {
+                act(app, action);
             }
         })
         .on_tray_icon_event(|tray, event| {
@@ -64,44 +51,72 @@ pub fn build(app: &App) -> tauri::Result<()> {
     Ok(())
 }
 
-fn menu(
-    app: &AppHandle,
-    running: &[stormdesk_desk::ipc::RunningExecution],
-    recent: &[stormdesk_desk::ipc::RecentResult],
-    profiles: &[stormdesk_desk::ipc::ProfileSummary],
-    current: Option<(&str, bool)>,
-) -> tauri::Result<Menu<Wry>> {
-    let paused = app.state::<AppState>().host.notifications_paused();
+/// A click: the host carries it out; showing the pane and quitting are ours.
+fn act(app: &AppHandle, action: TrayAction) {
+    let host = std::sync::Arc::clone(&app.state::<AppState>().host);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        match host.tray_act(action).await {
+            Some(TrayAction::Open) => crate::summon_main(&app),
+            // Stop the stream session cleanly (the history is already
+            // written); quitting is the only way out, closing only hides.
+            Some(TrayAction::Quit) => {
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_secs(3), host.shutdown()).await;
+                app.exit(0);
+            }
+            _ => {}
+        }
+    });
+}
+
+fn menu(app: &AppHandle, state: &TrayMenuState) -> tauri::Result<Menu<Wry>> {
     let menu = Menu::new(app)?;
-    menu.append(&open::item(app)?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    for r in running {
-        menu.append(&running::item(app, r)?)?;
+    for entry in tray_menu(state) {
+        menu.append(render(app, entry)?.as_ref())?;
     }
-    if !running.is_empty() {
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-    }
-    if recent.is_empty() {
-        menu.append(&MenuItem::new(app, "No results yet", false, None::<&str>)?)?;
-    }
-    for r in recent {
-        menu.append(recent::item(app, r)?.as_ref())?;
-    }
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    let links = app.state::<AppState>().host.relay_links();
-    let relay = relay::items(app, &links)?;
-    for item in &relay {
-        menu.append(item)?;
-    }
-    if !relay.is_empty() {
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-    }
-    menu.append(&pause::item(app, paused)?)?;
-    menu.append(&profile::submenu(app, profiles, current)?)?;
-    menu.append(&settings::item(app)?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&quit::item(app)?)?;
     Ok(menu)
+}
+
+fn render(app: &AppHandle, entry: TrayEntry) -> tauri::Result<Box<dyn IsMenuItem<Wry>>> {
+    Ok(match entry {
+        TrayEntry::Item {
+            label,
+            action: Some(action),
+            accelerator,
+        } => Box::new(MenuItem::with_id(
+            app,
+            action.id(),
+            label,
+            true,
+            accelerator,
+        )?),
+        TrayEntry::Item {
+            label,
+            action: None,
+            ..
+        } => Box::new(MenuItem::new(app, label, false, None::<&str>)?),
+        TrayEntry::Check {
+            label,
+            checked,
+            action,
+        } => Box::new(CheckMenuItem::with_id(
+            app,
+            action.id(),
+            label,
+            true,
+            checked,
+            None::<&str>,
+        )?),
+        TrayEntry::Submenu { label, entries } => {
+            let sub = Submenu::new(app, label, true)?;
+            for e in entries {
+                sub.append(render(app, e)?.as_ref())?;
+            }
+            Box::new(sub)
+        }
+        TrayEntry::Separator => Box::new(PredefinedMenuItem::separator(app)?),
+    })
 }
 
 /// Follow what the host reports: the icon and tooltip on every state
@@ -115,15 +130,11 @@ pub fn on_event(app: &AppHandle, ev: &DeskEvent) {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
             let host = std::sync::Arc::clone(&app.state::<AppState>().host);
-            let profiles = host.known_profiles().await;
-            let current = host.status().ok().map(|s| (s.profile, s.demo));
-            let recent = host.recent_results();
-            let running = host.running_executions();
+            let state = host.tray_menu_state().await;
             let Some(tray) = app.tray_by_id(TRAY_ID) else {
                 return;
             };
-            let current = current.as_ref().map(|(p, d)| (p.as_str(), *d));
-            match menu(&app, &running, &recent, &profiles, current) {
+            match menu(&app, &state) {
                 Ok(m) => {
                     let _ = tray.set_menu(Some(m));
                 }

@@ -31,6 +31,7 @@ pub mod relay_runner;
 mod retention;
 mod share;
 pub mod tray_look;
+pub mod tray_menu;
 pub mod webhooks;
 
 const RECENT: usize = 5;

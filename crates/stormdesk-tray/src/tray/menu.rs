@@ -1,123 +1,68 @@
-//! The tray menu's items, top to bottom, as the app's tray shows them:
-//! Open; running executions (each cancels); recent results (a failure is a
-//! submenu: Open, Re-run); the relay's links; Pause notifications; Profile ▸;
-//! Settings…; Quit.
+//! The tray menu over dbusmenu: the desk's entries
+//! (`stormdesk_desk::host::tray_menu`), rendered as ksni items; a click sends
+//! its action.
 
 use ksni::menu::{CheckmarkItem, StandardItem, SubMenu};
 use ksni::MenuItem;
-use stormdesk_desk::host::DEMO_PROFILE;
+use stormdesk_desk::host::tray_menu::{tray_menu, TrayEntry};
 
-use super::{Action, MenuState, StormTray};
-
-fn item(label: impl Into<String>, action: Action) -> MenuItem<StormTray> {
-    StandardItem {
-        label: label.into(),
-        activate: Box::new(move |t: &mut StormTray| t.send(action.clone())),
-        ..Default::default()
-    }
-    .into()
-}
-
-fn line(label: impl Into<String>) -> MenuItem<StormTray> {
-    StandardItem {
-        label: label.into(),
-        enabled: false,
-        ..Default::default()
-    }
-    .into()
-}
-
-fn check(label: impl Into<String>, checked: bool, action: Action) -> MenuItem<StormTray> {
-    CheckmarkItem {
-        label: label.into(),
-        checked,
-        activate: Box::new(move |t: &mut StormTray| t.send(action.clone())),
-        ..Default::default()
-    }
-    .into()
-}
+use super::{MenuState, StormTray};
 
 // dbusmenu reads one underscore as an access key; a label shows as written.
 fn literal(s: &str) -> String {
     s.replace('_', "__")
 }
 
-pub fn items(m: &MenuState) -> Vec<MenuItem<StormTray>> {
-    let mut v = vec![item("Open Stormdesk", Action::Open), MenuItem::Separator];
-    for r in &m.running {
-        v.push(item(
-            format!("■ Cancel {}", literal(&r.label)),
-            Action::Cancel(r.execution_id.clone()),
-        ));
-    }
-    if !m.running.is_empty() {
-        v.push(MenuItem::Separator);
-    }
-    if m.recent.is_empty() {
-        v.push(line("No results yet"));
-    }
-    for r in &m.recent {
-        if r.status == "succeeded" {
-            v.push(item(
-                format!("✔ {}", literal(&r.label)),
-                Action::OpenExecution(r.execution_id.clone()),
-            ));
-        } else {
-            v.push(
-                SubMenu {
-                    label: format!("✖ {} ({})", literal(&r.label), r.status),
-                    submenu: vec![
-                        item("Open", Action::OpenExecution(r.execution_id.clone())),
-                        item("Re-run", Action::Rerun(r.execution_id.clone())),
-                    ],
-                    ..Default::default()
-                }
-                .into(),
-            );
-        }
-    }
-    v.push(MenuItem::Separator);
-    for l in &m.relay {
-        v.push(line(literal(l)));
-    }
-    if !m.relay.is_empty() {
-        v.push(MenuItem::Separator);
-    }
-    v.push(check("Pause notifications", m.paused, Action::TogglePause));
-    let demo_on = m.current.as_ref().is_some_and(|(_, demo)| *demo);
-    let mut profiles: Vec<MenuItem<StormTray>> = m
-        .profiles
-        .iter()
-        .map(|p| {
-            let on = !demo_on && m.current.as_ref().is_some_and(|(name, _)| *name == p.name);
-            let label = match &p.base_url {
-                Some(u) => format!("{} ({u})", p.name),
-                None => p.name.clone(),
-            };
-            check(literal(&label), on, Action::SwitchProfile(p.name.clone()))
-        })
-        .collect();
-    profiles.push(check(
-        "Demo (built-in server)",
-        demo_on,
-        Action::SwitchProfile(DEMO_PROFILE.into()),
-    ));
-    v.push(
-        SubMenu {
-            label: "Profile".into(),
-            submenu: profiles,
+fn render(e: TrayEntry) -> MenuItem<StormTray> {
+    match e {
+        TrayEntry::Item {
+            label,
+            action: Some(action),
+            ..
+        } => StandardItem {
+            label: literal(&label),
+            activate: Box::new(move |t: &mut StormTray| t.send(action.clone())),
             ..Default::default()
         }
         .into(),
-    );
-    v.push(item("Settings…", Action::Settings));
-    v.push(MenuItem::Separator);
-    v.push(item("Quit Stormdesk", Action::Quit));
-    v
+        TrayEntry::Item {
+            label,
+            action: None,
+            ..
+        } => StandardItem {
+            label: literal(&label),
+            enabled: false,
+            ..Default::default()
+        }
+        .into(),
+        TrayEntry::Check {
+            label,
+            checked,
+            action,
+        } => CheckmarkItem {
+            label: literal(&label),
+            checked,
+            activate: Box::new(move |t: &mut StormTray| t.send(action.clone())),
+            ..Default::default()
+        }
+        .into(),
+        TrayEntry::Submenu { label, entries } => SubMenu {
+            label: literal(&label),
+            submenu: entries.into_iter().map(render).collect(),
+            ..Default::default()
+        }
+        .into(),
+        TrayEntry::Separator => MenuItem::Separator,
+    }
+}
+
+pub fn items(m: &MenuState) -> Vec<MenuItem<StormTray>> {
+    tray_menu(m).into_iter().map(render).collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Action;
     use super::*;
     use stormdesk_desk::ipc::RecentResult;
 

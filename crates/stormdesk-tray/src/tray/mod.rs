@@ -8,37 +8,15 @@ mod menu;
 use std::sync::Arc;
 
 use ksni::TrayMethods;
-use stormdesk_desk::ipc::{ProfileSummary, RecentResult, RunningExecution};
-use stormdesk_desk::tray_look::{relay_lines, tray_change, TrayIcon, TrayLook};
+use stormdesk_desk::tray_look::{tray_change, TrayIcon, TrayLook};
 use stormdesk_desk::DeskEvent;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::TrayHost;
 
-/// What a click asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    Open,
-    Settings,
-    TogglePause,
-    SwitchProfile(String),
-    OpenExecution(String),
-    Rerun(String),
-    Cancel(String),
-    Quit,
-}
-
-/// What the menu shows, taken from the host.
-#[derive(Debug, Default, Clone)]
-pub struct MenuState {
-    pub running: Vec<RunningExecution>,
-    pub recent: Vec<RecentResult>,
-    pub profiles: Vec<ProfileSummary>,
-    /// The running profile, and whether it is the demo.
-    pub current: Option<(String, bool)>,
-    pub paused: bool,
-    pub relay: Vec<String>,
-}
+/// What a click asks for, and what the menu shows: declared once in the
+/// desk, for this tray and the app's.
+pub use stormdesk_desk::host::tray_menu::{TrayAction as Action, TrayMenuState as MenuState};
 
 pub struct StormTray {
     pub look: TrayLook,
@@ -140,44 +118,16 @@ pub async fn on_event(tray: &ksni::Handle<StormTray>, host: &Arc<TrayHost>, ev: 
 }
 
 async fn menu_state(host: &TrayHost) -> MenuState {
-    MenuState {
-        running: host.running_executions(),
-        recent: host.recent_results(),
-        profiles: host.known_profiles().await,
-        current: host.status().ok().map(|s| (s.profile, s.demo)),
-        paused: host.notifications_paused(),
-        relay: relay_lines(&host.relay_links()),
-    }
+    host.tray_menu_state().await
 }
 
 /// Carry out a click (Quit is the caller's). Failures reach the pane as
 /// the host's events; the tray stays.
 pub fn act(host: &Arc<TrayHost>, action: Action) {
     let host = Arc::clone(host);
-    match action {
-        Action::Open => host.summon(false),
-        Action::Settings => host.summon(true),
-        Action::TogglePause => {
-            host.set_notifications_paused(!host.notifications_paused());
+    tokio::spawn(async move {
+        if let Some(Action::Open) = host.tray_act(action).await {
+            host.summon(false);
         }
-        Action::OpenExecution(id) => host.open_execution(&id),
-        Action::SwitchProfile(name) => {
-            tokio::spawn(async move {
-                if let Err(error) = host.switch_profile(Some(&name)).await {
-                    host.report(error);
-                }
-            });
-        }
-        Action::Rerun(id) => {
-            tokio::spawn(async move {
-                let _ = host.rerun_execution(&id).await;
-            });
-        }
-        Action::Cancel(id) => {
-            tokio::spawn(async move {
-                let _ = host.cancel_execution(&id).await;
-            });
-        }
-        Action::Quit => {}
-    }
+    });
 }
