@@ -166,7 +166,7 @@ fn pathological(c: &mut Criterion) {
                     .iter()
                     .filter(|p| {
                         p.parser()
-                            .is_some_and(|pa| pa.extract(black_box(keystroke)).is_ok())
+                            .is_some_and(|pa| pa.extract_first_budget(black_box(keystroke)).is_ok())
                     })
                     .count(),
             )

@@ -213,6 +213,7 @@ impl AliasIndex {
         strict: bool,
     ) -> Result<Vec<AliasMatch<'a>>, AliasError> {
         let prepared = PreparedCommand::new(command);
+        let mut patience = crate::parser::PATIENT_FORMATS_PER_COMMAND;
         let mut out = Vec::new();
         for pi in self.plausible(&prepared) {
             let p = &self.patterns[pi];
@@ -221,7 +222,7 @@ impl AliasIndex {
                 continue;
             }
             let Ok(parser) = &p.parser else { continue };
-            match parser.extract_prepared(&prepared) {
+            match parser.extract_patiently(&prepared, &mut patience) {
                 Ok(params) => out.push(AliasMatch {
                     alias,
                     display: p.display.as_deref(),
