@@ -489,7 +489,7 @@ FAMILIES = [("base", fam_base, 0.4), ("regex", fam_regex, 0.2), ("whitespace", f
 
 # A case StackStorm's own code needs longer than this for is one no person
 # waits for: Stormdesk may say the match is too much work (never "no match").
-SLOW = 2.0
+SLOW = 1.0
 
 
 def normalise(ours):

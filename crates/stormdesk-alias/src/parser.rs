@@ -81,9 +81,9 @@ pub const MATCH_BACKTRACK_LIMIT: usize = 1_000_000;
 /// budget, so StackStorm matches a long, quote-heavy command against a format
 /// with several free parameters after tens of millions of steps (a fraction
 /// of a second); giving up at the first budget would call that "no match".
-/// Beyond this (seconds of work), the answer is
+/// Beyond this (about a second of work), the answer is
 /// [`AliasError::TooComplex`], never a silent "no match".
-pub const PATIENT_BACKTRACK_LIMIT: usize = 400_000_000;
+pub const PATIENT_BACKTRACK_LIMIT: usize = 100_000_000;
 /// How many formats one command may try with the patient budget: a set of
 /// catastrophic formats (`(\w+\s?)+` on a near miss) must not make every
 /// command take seconds each. The rest are [`AliasError::TooComplex`].

@@ -272,6 +272,38 @@ mod tests {
         }
     }
 
+    /// Any text at all is parsed to an answer, never a panic: formats made
+    /// of Python's special characters, escapes and flags, at random.
+    #[test]
+    fn any_pattern_parses_or_is_refused_without_panicking() {
+        let pieces = [
+            "(", ")", "[", "]", "{", "}", "|", "*", "+", "?", "^", "$", ".", "\\", "a", "1", ",",
+            "-", "(?", "(?P<n>", "(?P=n)", "(?#", "(?<=", "(?<!", "(?=", "(?!", "(?:", "(?i)",
+            "(?x)", "(?a-i:", "(?(1)", "\\x4", "\\u00e9", "\\N{", "\\0", "\\12", "\\b", "\\w",
+            "[^", "é", "\n", " ", "#", "{2,1}", "{,}", "*?", "++",
+        ];
+        let mut seed: u64 = 0x5eed;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for _ in 0..20_000 {
+            let n = next() % 12;
+            let p: String = (0..n).map(|_| pieces[next() % pieces.len()]).collect();
+            if let Ok(parsed) = parse(&p, true) {
+                let _ = parsed.compile_check();
+                let _ = fancy_regex::Regex::new(&parsed.to_rust());
+            }
+        }
+        let deep = "(".repeat(5000) + &")".repeat(5000);
+        assert_eq!(
+            parse(&deep, true).err().map(|e| e.to_string()),
+            Some("too many nested groups".into())
+        );
+    }
+
     fn matches(p: &str, text: &str) -> bool {
         let rust = parse(p, true).unwrap().to_rust();
         fancy_regex::Regex::new(&rust)

@@ -129,12 +129,20 @@ pub(super) fn escape(src: &mut Source, c: char, st: &mut State) -> Res<Node> {
     Ok(Node::Lit(c))
 }
 
+/// How deep groups may nest (each level is two of `nested`).
+const MAX_NESTING: usize = 200;
+
 pub(super) fn parse_sub(
     src: &mut Source,
     st: &mut State,
     verbose: bool,
     nested: usize,
 ) -> Res<Vec<Vec<Node>>> {
+    // Python gives up (RecursionError) a few hundred groups deep, and
+    // fancy-regex far sooner: no format people write comes near.
+    if nested > MAX_NESTING {
+        return Err(PyError::new("too many nested groups"));
+    }
     let mut items = Vec::new();
     let mut verbose = verbose;
     loop {
