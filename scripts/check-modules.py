@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Two rules for the Rust and TypeScript sources, checked in CI (the lint stage):
 
-1. No source file over 700 lines (`src/` trees; tests in `tests/` and generated
-   bindings excepted). A longer file is a sign it does several jobs.
+1. No source file over 700 lines (Rust and TypeScript, tests, benches and
+   examples included; the generated bindings excepted). A longer file is a
+   sign it does several jobs.
 2. No import circle between a crate's top-level modules: if `a` uses `crate::b`,
    nothing in `b` uses `crate::a` (directly or round a longer loop). A module's
    own submodules are part of it (a child's `use super::*` is not a circle).
@@ -24,8 +25,7 @@ def sources():
         for dirpath, dirnames, files in os.walk(os.path.join(ROOT, base)):
             rel = os.path.relpath(dirpath, ROOT)
             parts = rel.split(os.sep)
-            if any(p in ("target", "node_modules", "tests", "__tests__", "gen", "dist", "benches",
-                         "examples", "fuzz") for p in parts):
+            if any(p in ("target", "node_modules", "gen", "dist") for p in parts):
                 continue
             for f in files:
                 if f.endswith((".rs", ".ts")):
