@@ -1,11 +1,13 @@
 // The conversation. Everything from a server is set as text, never as HTML.
 import { makeEntry } from "./entries";
-import { el, foldable, jsonTree, time, timeLeft } from "./cards/dom";
-import { parseChanges, readField } from "./cards/forms";
+import { el, foldable, jsonTree, time } from "./cards/dom";
+import { parseChanges } from "./cards/forms";
+import { Clock, closeInquiry, inquiryCard, type InquiryParts } from "./cards/inquiry";
+import { View } from "./cards/view";
 
 export { jsonTree, timeLeft } from "./cards/dom";
 export { parseChanges, readField } from "./cards/forms";
-import type { AckData, AnnouncementData, Entry, ExecutionControl, Field, InquiryData, JsonValue, NoteData, OutputText, ResultData, Via } from "./types";
+import type { AckData, AnnouncementData, Entry, ExecutionControl, InquiryData, JsonValue, OutputText, ResultData, Via } from "./types";
 
 /** The most live output a card keeps (its latest); the result has it all. */
 export const LIVE_MAX = 64 * 1024;
@@ -24,72 +26,13 @@ export interface PaneDeps {
   respond?: (inquiryId: string, answer: { [key in string]: JsonValue }) => Promise<Entry[]>;
 }
 
-/** Notes that close an inquiry's card (the desk's names). */
-const INQUIRY_CLOSERS = new Set(["inquiry_answered", "inquiry_closed"]);
-
-/** One field's value from its control, or why it cannot be sent. */
 const FINAL = new Set(["succeeded", "failed", "timeout", "abandoned", "canceled"]);
-
-/** What the pane keeps of one execution (or inquiry): the parts of its cards an event updates. */
-interface Card {
-  /** Its ack card's status badge. */
-  status?: HTMLElement;
-  /** Its result card. */
-  result?: HTMLElement;
-  /** The text its result card shows (its result, or the announcement that replaced it). */
-  body?: HTMLElement;
-  /** Its result's own text, whatever the card shows of it. */
-  raw?: string;
-  /** Live output on its ack card, until its result. */
-  live?: { pre: HTMLPreElement; size: number };
-  /** A workflow's tasks on its ack card: task execution → its row. */
-  tasks?: { list: HTMLOListElement; rows: Map<string, HTMLElement> };
-  /** Cancel, while it runs. */
-  cancel?: HTMLButtonElement;
-  /** A running workflow's Pause and Resume (one shown at a time). */
-  pausing?: { pause: HTMLButtonElement; resume: HTMLButtonElement };
-  /** Its inquiry card, until it is answered or closed. */
-  inquiry?: HTMLElement;
-}
-
-/**
- * Everything the pane knows about what it shows, in one place, so that
- * clearing the pane (a profile switch) cannot forget a part of it.
- */
-class View {
-  /** History ids on screen. */
-  seen = new Set<number>();
-  /** By execution (or inquiry) id. */
-  cards = new Map<string, Card>();
-  /** Open inquiries' "expires in" lines and when each expires. */
-  expiries = new Map<string, { line: HTMLElement; at: number }>();
-  /** A failed run's error shown before the desk's recorded one arrived (by text). */
-  pendingErrors = new Map<string, HTMLElement>();
-  /** Errors the desk recorded lately (text → when), so a run's failure is shown once. */
-  recordedErrors = new Map<string, number>();
-
-  card(id: string): Card {
-    let c = this.cards.get(id);
-    if (!c) {
-      c = {};
-      this.cards.set(id, c);
-    }
-    return c;
-  }
-
-  of(id: string): Card | undefined {
-    return this.cards.get(id);
-  }
-}
 
 export class Pane {
   /** What is on screen now; a profile switch starts a new one. */
   private v = new View();
-  /**
-   * Ticks only while an open inquiry has a deadline (every second in its
-   * last 90 s, every 15 s before): with none waiting, nothing wakes the UI.
-   */
-  private ticker: ReturnType<typeof setTimeout> | null = null;
+  /** Keeps open inquiries' "expires in" lines current. */
+  private clock = new Clock(() => this.v);
 
   constructor(
     private root: HTMLOListElement,
@@ -124,7 +67,7 @@ export class Pane {
   clear(): void {
     this.root.replaceChildren();
     this.v = new View();
-    this.stopTicker();
+    this.clock.stop();
   }
 
   /**
@@ -212,7 +155,7 @@ export class Pane {
       case "inquiry":
         return this.inquiryCard(entry, entry.data);
       case "note":
-        if (entry.execution_id && this.closeInquiry(entry.execution_id, entry.data, entry.text)) return null;
+        if (entry.execution_id && closeInquiry(this.inquiryParts(), entry.execution_id, entry.data, entry.text)) return null;
         return this.textCard(entry, entry.data);
       case "command":
       case "error":
@@ -523,120 +466,17 @@ export class Pane {
    * expires, and a form built from its schema. Everything shown is text.
    */
   private inquiryCard(entry: Entry, data: InquiryData): HTMLElement {
-    const li = this.card(entry);
-    li.append(el("div", "asked", "Approval needed"), el("div", "body", entry.text));
-    const who = [...data.users.map((u) => `user ${u}`), ...data.roles.map((r) => `role ${r}`)];
-    const facts = el("div", "facts", `may answer: ${who.length ? who.join(", ") : "anyone"}`);
-    li.append(facts);
-    const id = entry.execution_id;
-    const at = data.ttl ? new Date(entry.ts).getTime() + data.ttl * 60_000 : NaN;
-    if (!Number.isNaN(at)) {
-      const line = el("span", "expiry", timeLeft(at, Date.now()));
-      facts.append(" · ", line);
-      if (id && at > Date.now()) this.countDown(id, line, at);
-    }
-    const respond = this.deps.respond;
-    if (!id || !respond) return li;
-    const form = el("form", "inquiry-form");
-    form.noValidate = true;
-    const controls: Array<{ f: Field; input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement; error: HTMLElement }> = [];
-    for (const f of data.fields) {
-      const row = el("label", "field");
-      const name = el("span", "name", `${f.description ?? f.name}${f.required ? " *" : ""}`);
-      let input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
-      if (f.type === "boolean" || f.type === "choice") {
-        const sel = el("select");
-        const options = f.type === "boolean" ? [["", "—"], ["yes", "Yes"], ["no", "No"]] : [["", "—"], ...f.choices.map((c) => [c, c])];
-        for (const [value, label] of options) {
-          const o = el("option", undefined, label);
-          o.value = value;
-          sel.append(o);
-        }
-        input = sel;
-      } else if (f.type === "json") {
-        input = el("textarea");
-      } else {
-        const i = el("input");
-        i.type = f.type === "string" ? "text" : "number";
-        if (f.type === "integer") i.step = "1";
-        input = i;
-      }
-      input.name = f.name;
-      if (f.default !== null && f.default !== undefined) {
-        input.value = f.type === "boolean" ? (f.default ? "yes" : "no") : typeof f.default === "string" ? f.default : JSON.stringify(f.default);
-      }
-      const error = el("span", "field-error");
-      row.append(name, input, error);
-      form.append(row);
-      controls.push({ f, input, error });
-    }
-    const send = el("button", "answer", "Answer");
-    send.type = "submit";
-    const status = el("div", "control-error");
-    status.setAttribute("role", "alert");
-    form.append(send, status);
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const answer: { [key in string]: JsonValue } = {};
-      let bad = false;
-      for (const { f, input, error } of controls) {
-        const r = readField(f, input.value);
-        error.textContent = r.error ?? "";
-        if (r.error) bad = true;
-        else if (r.value !== undefined) answer[f.name] = r.value;
-      }
-      status.textContent = "";
-      if (bad) return;
-      send.disabled = true;
-      respond(id, answer).then(
-        (entries) => entries.forEach((e) => this.add(e)),
-        (e: unknown) => {
-          status.textContent = typeof e === "object" && e && "message" in e ? String(e.message) : String(e);
-          send.disabled = false;
-        },
-      );
-    });
-    li.append(form);
-    this.v.card(id).inquiry = li;
-    return li;
+    return inquiryCard(this.inquiryParts(), entry, data);
   }
 
-  /** Keep an open inquiry's "expires in" current. */
-  private countDown(id: string, line: HTMLElement, at: number): void {
-    this.v.expiries.set(id, { line, at });
-    this.stopTicker();
-    this.tick();
-  }
-
-  private tick(): void {
-    const now = Date.now();
-    let soonest = Infinity;
-    for (const [qid, x] of this.v.expiries) {
-      x.line.textContent = timeLeft(x.at, now);
-      if (x.at <= now) this.v.expiries.delete(qid);
-      else soonest = Math.min(soonest, x.at - now);
-    }
-    this.ticker = soonest === Infinity ? null : setTimeout(() => this.tick(), soonest < 91_000 ? 1000 : 15_000);
-  }
-
-  private stopTicker(): void {
-    if (this.ticker !== null) clearTimeout(this.ticker);
-    this.ticker = null;
-  }
-
-  /** An answer (from here or elsewhere) closes the inquiry's card. */
-  private closeInquiry(id: string, data: NoteData, text: string): boolean {
-    if (!data.kind || !INQUIRY_CLOSERS.has(data.kind)) return false;
-    this.v.expiries.get(id)?.line.remove();
-    this.v.expiries.delete(id);
-    if (this.v.expiries.size === 0) this.stopTicker();
-    const li = this.v.of(id)?.inquiry;
-    if (!li) return false;
-    li.querySelector("form")?.remove();
-    li.dataset.closed = data.kind;
-    li.append(el("div", "answered", text));
-    delete this.v.card(id).inquiry;
-    return true;
+  private inquiryParts(): InquiryParts {
+    return {
+      view: this.v,
+      clock: this.clock,
+      base: (entry) => this.card(entry),
+      add: (entry) => void this.add(entry),
+      respond: this.deps.respond,
+    };
   }
 
   private ackCard(entry: Entry, data: AckData): HTMLElement {
