@@ -425,9 +425,15 @@ async function allOfIt() {
   await typeInto(sid, "#profile-form [name=username]", "st2admin");
   await typeInto(sid, "#profile-form [name=secret]", "wrong-password");
   await click(sid, "#profile-form button[type=submit]");
+  // Signing in to a new server (and refusing) can take a while on a loaded
+  // machine; on a timeout, say what the form said instead.
+  let lastMsg = "";
   const refusedMsg = await until("refusal", async () => {
     const m = (await texts(sid, "#profile-msg"))[0] ?? "";
+    lastMsg = m;
     return /refused|unauthori|401|invalid/i.test(m) ? m : null;
+  }, 45000).catch((e) => {
+    throw new Error(`${e.message} (the form said: ${JSON.stringify(lastMsg)})`);
   });
   check("a wrong password is refused with a clear message", !refusedMsg.includes("wrong-password"), refusedMsg);
   check("and nothing is written", !existsSync(configFile));
