@@ -3,14 +3,15 @@ import { makeEntry } from "./entries";
 import { el, foldable, jsonTree, time } from "./cards/dom";
 import { parseChanges } from "./cards/forms";
 import { Clock, closeInquiry, inquiryCard, type InquiryParts } from "./cards/inquiry";
+import { appendOutput, FINAL, showTask } from "./cards/live";
 import { View } from "./cards/view";
+
+export { LIVE_MAX } from "./cards/live";
 
 export { jsonTree, timeLeft } from "./cards/dom";
 export { parseChanges, readField } from "./cards/forms";
 import type { AckData, AnnouncementData, Entry, ExecutionControl, InquiryData, JsonValue, OutputText, ResultData, Via } from "./types";
 
-/** The most live output a card keeps (its latest); the result has it all. */
-export const LIVE_MAX = 64 * 1024;
 const RECENT_MS = 10_000; // a failed run's reply and its recorded error meet within this
 
 export interface PaneDeps {
@@ -26,7 +27,6 @@ export interface PaneDeps {
   respond?: (inquiryId: string, answer: { [key in string]: JsonValue }) => Promise<Entry[]>;
 }
 
-const FINAL = new Set(["succeeded", "failed", "timeout", "abandoned", "canceled"]);
 
 export class Pane {
   /** What is on screen now; a profile switch starts a new one. */
@@ -177,76 +177,15 @@ export class Pane {
 
   /**
    * What a running execution printed, appended to its ack card as text
-   * (stderr marked), the latest LIVE_MAX characters kept. Nothing when its
-   * card is not shown or it already ended: the result has it all.
+   * (stderr marked), the latest LIVE_MAX characters kept (cards/live.ts).
    */
   addOutput(executionId: string, chunks: OutputText[]): void {
-    const badge = this.v.of(executionId)?.status;
-    if (!badge || FINAL.has(badge.dataset.status ?? "") || (this.v.of(executionId)?.result !== undefined)) return;
-    // A pane read at its end stays at its end as the output grows.
-    const atEnd = this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - 40;
-    let live = this.v.of(executionId)?.live;
-    if (!live) {
-      const pre = el("pre", "live-output");
-      pre.setAttribute("aria-label", "output so far");
-      pre.tabIndex = 0;
-      (badge.closest("li") as HTMLElement).append(pre);
-      live = { pre, size: 0 };
-      this.v.card(executionId).live = live;
-    }
-    const { pre } = live;
-    const follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-    for (const c of chunks) {
-      const span = el("span", c.stream === "stderr" ? "stderr" : "stdout", c.text);
-      pre.append(span);
-      live.size += c.text.length;
-    }
-    // Bounded: drop the oldest text, and say so once.
-    while (live.size > LIVE_MAX) {
-      const first = pre.querySelector("span:not(.dropped)");
-      if (!first) break;
-      const text = first.textContent ?? "";
-      const over = live.size - LIVE_MAX;
-      if (text.length <= over) {
-        first.remove();
-        live.size -= text.length;
-      } else {
-        first.textContent = text.slice(over);
-        live.size -= over;
-      }
-    }
-    if (live.size >= LIVE_MAX && !pre.querySelector(".dropped")) pre.prepend(el("span", "dropped", "… earlier output not shown\n"));
-    if (follow) pre.scrollTop = pre.scrollHeight;
-    if (atEnd) this.root.scrollTop = this.root.scrollHeight;
+    appendOutput(this.v, this.root, executionId, chunks);
   }
 
   /** A workflow's task started, moved on or ended: one row per task on its card. */
   addTask(workflowId: string, taskExecution: string, task: string, status: string): void {
-    const badge = this.v.of(workflowId)?.status;
-    if (!badge) return;
-    let tasks = this.v.of(workflowId)?.tasks;
-    if (!tasks) {
-      const list = el("ol", "tasks");
-      list.setAttribute("aria-label", "tasks");
-      const card = badge.closest("li") as HTMLElement;
-      const live = this.v.of(workflowId)?.live?.pre;
-      if (live) live.before(list);
-      else card.append(list);
-      tasks = { list, rows: new Map() };
-      this.v.card(workflowId).tasks = tasks;
-    }
-    let row = tasks.rows.get(taskExecution);
-    if (!row) {
-      row = el("li", "task");
-      row.dataset.execution = taskExecution;
-      row.append(el("span", "name", task), el("span", "badge"));
-      tasks.list.append(row);
-      tasks.rows.set(taskExecution, row);
-    }
-    const b = row.querySelector(".badge") as HTMLElement;
-    b.textContent = status;
-    b.dataset.status = status;
-    row.dataset.status = status;
+    showTask(this.v, workflowId, taskExecution, task, status);
   }
 
   /** The result replaces the live output (the task list stays: what ran). */
