@@ -100,7 +100,11 @@ pub const QUICK_BACKTRACK_LIMIT: usize = 5_000;
 #[derive(Debug, Clone)]
 pub struct FormatParser {
     format: String,
-    source: String,
+    /// The pattern as StackStorm compiles it (anchors added).
+    python: String,
+    /// The same for fancy-regex, written on first use; fails where
+    /// StackStorm's `re.compile` fails after its first parse.
+    source: OnceLock<Result<String, AliasError>>,
     regex: OnceLock<Result<fancy_regex::Regex, AliasError>>,
     /// The same expression with a small backtracking budget, for work done
     /// on every keystroke (built on first use, like `regex`).
@@ -146,7 +150,9 @@ impl FormatParser {
         // StackStorm parses the substituted format to look for anchors (the
         // first place a bad pattern fails), then compiles it with the
         // anchors it added (where global flags that are no longer first fail).
-        crate::pyre::parse(&reg, true).map_err(invalid)?;
+        // The first parse is now (it gives the group names); compiling with
+        // the anchors is left to first use, like the regex itself.
+        let groups = crate::pyre::parse(&reg, true).map_err(invalid)?.names();
         let (begins, ends) = crate::anchors::anchors(&reg);
         let mut full = reg.into_owned();
         if !begins {
@@ -155,12 +161,10 @@ impl FormatParser {
         if !ends {
             full = format!(r"{full}\s*$");
         }
-        let parsed = crate::pyre::parse(&full, true).map_err(invalid)?;
-        parsed.compile_check().map_err(invalid)?;
-        let groups = parsed.names();
         Ok(Self {
             format: format.to_string(),
-            source: parsed.to_rust(),
+            python: full,
+            source: OnceLock::new(),
             regex: OnceLock::new(),
             quick: OnceLock::new(),
             patient: OnceLock::new(),
@@ -179,8 +183,21 @@ impl FormatParser {
         cell: &'a OnceLock<Result<fancy_regex::Regex, AliasError>>,
         limit: usize,
     ) -> Result<&'a fancy_regex::Regex, AliasError> {
+        let source = self
+            .source
+            .get_or_init(|| {
+                let invalid = |e: crate::pyre::PyError| AliasError::InvalidFormat {
+                    format: self.format.clone(),
+                    reason: e.to_string(),
+                };
+                let parsed = crate::pyre::parse(&self.python, true).map_err(invalid)?;
+                parsed.compile_check().map_err(invalid)?;
+                Ok(parsed.to_rust())
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
         cell.get_or_init(|| {
-            fancy_regex::RegexBuilder::new(&self.source)
+            fancy_regex::RegexBuilder::new(source)
                 .backtrack_limit(limit)
                 .build()
                 .map_err(|e| AliasError::InvalidFormat {
